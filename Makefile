@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make            build kernel/shoal.ko and tools/shoal
+# make check      install what is missing, build, run unit and VM tests
+# make demo       install what is missing, build, run the demo in a VM
+# make install    install the module and the tool (PREFIX, DESTDIR)
+# make lint       checkpatch and sparse on the kernel sources
+
+# The running kernel's build tree if it has one, else the newest installed.
+KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; [ -d $$d ] && echo $$d || \
+	  ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+all: module tool
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel build tree found: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tool:
+	$(MAKE) -C tools
+
+unit:
+	$(MAKE) -C selftests/unit run
+
+check:
+	scripts/setup
+	$(MAKE) all
+	selftests/run
+
+demo:
+	scripts/setup
+	$(MAKE) all
+	selftests/vm-run scripts/demo
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	$(if $(DESTDIR),,depmod -a $$(cat $(KDIR)/include/config/kernel.release))
+	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+lint:
+	scripts/lint $(KDIR)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C tools clean
+	$(MAKE) -C selftests/unit clean
+	rm -rf build
+
+.PHONY: all module tool unit check demo install lint clean

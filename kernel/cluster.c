@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-namespace cluster state: this namespace's node id and the device
+ * that carries cluster traffic.
+ */
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <net/netlink.h>
+
+#include "shoal.h"
+
+unsigned int shoal_net_id __read_mostly;
+
+int shoal_cluster_set(struct shoal_net *sn, const u32 *node_id,
+		      const int *ifindex, struct netlink_ext_ack *extack)
+{
+	/*
+	 * RTNL keeps the device from going away between the check and the
+	 * store; the unregister notifier runs under it too.
+	 */
+	rtnl_lock();
+	if (ifindex && !__dev_get_by_index(sn->net, *ifindex)) {
+		rtnl_unlock();
+		NL_SET_ERR_MSG(extack, "device does not exist in this namespace");
+		return -ENODEV;
+	}
+	mutex_lock(&sn->lock);
+	if (ifindex)
+		WRITE_ONCE(sn->ifindex, *ifindex);
+	if (node_id)
+		WRITE_ONCE(sn->local_id, *node_id);
+	shoal_notify_cluster(sn);
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+	return 0;
+}
+
+static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
+			      void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct shoal_net *sn;
+
+	/* A device moving to another namespace is unregistered here too. */
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+
+	sn = shoal_net(dev_net(dev));
+	if (READ_ONCE(sn->ifindex) != dev->ifindex)
+		return NOTIFY_DONE;
+
+	mutex_lock(&sn->lock);
+	WRITE_ONCE(sn->ifindex, 0);
+	shoal_notify_cluster(sn);
+	mutex_unlock(&sn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block shoal_netdev_notifier = {
+	.notifier_call = shoal_netdev_event,
+};
+
+static int __net_init shoal_net_init(struct net *net)
+{
+	struct shoal_net *sn = shoal_net(net);
+
+	sn->net = net;
+	sn->node_gen = 1;
+	mutex_init(&sn->lock);
+	return 0;
+}
+
+static void __net_exit shoal_net_exit(struct net *net)
+{
+	shoal_node_flush(shoal_net(net));
+}
+
+static struct pernet_operations shoal_net_ops = {
+	.init = shoal_net_init,
+	.exit = shoal_net_exit,
+	.id = &shoal_net_id,
+	.size = sizeof(struct shoal_net),
+};
+
+int shoal_pernet_init(void)
+{
+	return register_pernet_subsys(&shoal_net_ops);
+}
+
+void shoal_pernet_uninit(void)
+{
+	unregister_pernet_subsys(&shoal_net_ops);
+}
+
+/*
+ * Unregistering replays NETDEV_UNREGISTER for every device, so the family
+ * must still be registered then: the notifier goes last in, first out.
+ */
+int shoal_netdev_init(void)
+{
+	return register_netdevice_notifier(&shoal_netdev_notifier);
+}
+
+void shoal_netdev_uninit(void)
+{
+	unregister_netdevice_notifier(&shoal_netdev_notifier);
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shoal: a cluster of Linux machines serving one set of addresses.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#include "shoal.h"
+
+static int __init shoal_init(void)
+{
+	int err;
+
+	err = shoal_pernet_init();
+	if (err)
+		goto err_pernet;
+	err = shoal_genl_init();
+	if (err)
+		goto err_genl;
+	err = shoal_netdev_init();
+	if (err)
+		goto err_netdev;
+
+	pr_info("loaded\n");
+	return 0;
+
+err_netdev:
+	shoal_genl_uninit();
+err_genl:
+	shoal_pernet_uninit();
+err_pernet:
+	return err;
+}
+
+static void __exit shoal_exit(void)
+{
+	shoal_netdev_uninit();
+	shoal_genl_uninit();
+	shoal_pernet_uninit();
+	pr_info("unloaded\n");
+}
+
+module_init(shoal_init);
+module_exit(shoal_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("shoal: a shared-address service cluster");
+MODULE_ALIAS_GENL_FAMILY(SHOAL_GENL_NAME);

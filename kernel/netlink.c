@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family: the only door between shoal and userspace.
+ */
+#include <linux/netdevice.h>
+#include <linux/stringify.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "shoal.h"
+
+static struct genl_family shoal_genl_family;
+
+enum shoal_mcgrp {
+	SHOAL_MCGRP_EVENTS_ID,
+};
+
+static const struct genl_multicast_group shoal_mcgrps[] = {
+	[SHOAL_MCGRP_EVENTS_ID] = { .name = SHOAL_MCGRP_EVENTS },
+};
+
+static const struct nla_policy shoal_cluster_set_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_CLUSTER_NODE_ID] = { .type = NLA_U32 },
+	[SHOAL_A_CLUSTER_IFINDEX] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy shoal_node_id_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_NODE_ID] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy shoal_node_change_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_NODE_ID] = { .type = NLA_U32 },
+	[SHOAL_A_NODE_WEIGHT] = { .type = NLA_U32 },
+	[SHOAL_A_NODE_FLAGS] = { .type = NLA_U32 },
+	[SHOAL_A_NODE_ADMIN] = { .type = NLA_U8 },
+};
+
+static int shoal_put_cluster(struct sk_buff *skb, struct shoal_net *sn)
+{
+	u32 local_id = READ_ONCE(sn->local_id);
+	int ifindex = READ_ONCE(sn->ifindex);
+	struct net_device *dev;
+	int err = 0;
+
+	if (local_id && nla_put_u32(skb, SHOAL_A_CLUSTER_NODE_ID, local_id))
+		return -EMSGSIZE;
+	if (!ifindex)
+		return 0;
+
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(sn->net, ifindex);
+	if (dev && (nla_put_u32(skb, SHOAL_A_CLUSTER_IFINDEX, ifindex) ||
+		    nla_put_string(skb, SHOAL_A_CLUSTER_IFNAME, dev->name)))
+		err = -EMSGSIZE;
+	rcu_read_unlock();
+	return err;
+}
+
+static int shoal_put_node(struct sk_buff *skb, const struct shoal_node *node)
+{
+	if (nla_put_u32(skb, SHOAL_A_NODE_ID, node->id) ||
+	    nla_put_u32(skb, SHOAL_A_NODE_WEIGHT, node->weight) ||
+	    nla_put_u32(skb, SHOAL_A_NODE_FLAGS, node->flags) ||
+	    nla_put_u8(skb, SHOAL_A_NODE_ADMIN, node->admin) ||
+	    nla_put_u8(skb, SHOAL_A_NODE_STATE, shoal_node_state(node)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Send a notification to the namespace's "events" listeners, if any. */
+static void shoal_notify(struct shoal_net *sn, u8 cmd, u8 event,
+			 const struct shoal_node *node)
+{
+	struct sk_buff *skb;
+	void *hdr;
+	int err;
+
+	if (!genl_has_listeners(&shoal_genl_family, sn->net,
+				SHOAL_MCGRP_EVENTS_ID))
+		return;
+
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &shoal_genl_family, 0, cmd);
+	if (!hdr)
+		goto err_free;
+	if (nla_put_u8(skb, SHOAL_A_EVENT, event))
+		goto err_free;
+	err = node ? shoal_put_node(skb, node) : shoal_put_cluster(skb, sn);
+	if (err)
+		goto err_free;
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&shoal_genl_family, sn->net, skb, 0,
+				SHOAL_MCGRP_EVENTS_ID, GFP_KERNEL);
+	return;
+
+err_free:
+	nlmsg_free(skb);
+}
+
+void shoal_notify_cluster(struct shoal_net *sn)
+{
+	shoal_notify(sn, SHOAL_CMD_CLUSTER_NTF, SHOAL_EVENT_CLUSTER_CHANGED,
+		     NULL);
+}
+
+void shoal_notify_node(struct shoal_net *sn, const struct shoal_node *node,
+		       u8 event)
+{
+	shoal_notify(sn, SHOAL_CMD_NODE_NTF, event, node);
+}
+
+static struct shoal_net *shoal_info_net(struct genl_info *info)
+{
+	return shoal_net(genl_info_net(info));
+}
+
+static int shoal_nl_cluster_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &shoal_genl_family, 0,
+				SHOAL_CMD_CLUSTER_GET);
+	if (!hdr || shoal_put_cluster(msg, sn)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* Read a node id attribute, which must lie in 1..SHOAL_NODE_ID_MAX. */
+static int shoal_parse_node_id(struct genl_info *info, int attr, u32 *id)
+{
+	struct nlattr *nla = info->attrs[attr];
+
+	*id = nla_get_u32(nla);
+	if (*id < 1 || *id > SHOAL_NODE_ID_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nla,
+				    "node id must be between 1 and "
+				    __stringify(SHOAL_NODE_ID_MAX));
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *ifindex_attr = info->attrs[SHOAL_A_CLUSTER_IFINDEX];
+	struct shoal_net *sn = shoal_info_net(info);
+	u32 node_id;
+	int ifindex;
+	int err;
+
+	if (!info->attrs[SHOAL_A_CLUSTER_NODE_ID] && !ifindex_attr) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: give a node id or a device");
+		return -EINVAL;
+	}
+	if (info->attrs[SHOAL_A_CLUSTER_NODE_ID]) {
+		err = shoal_parse_node_id(info, SHOAL_A_CLUSTER_NODE_ID,
+					  &node_id);
+		if (err)
+			return err;
+	}
+	if (ifindex_attr) {
+		ifindex = nla_get_u32(ifindex_attr);
+		if (ifindex <= 0) {
+			NL_SET_ERR_MSG_ATTR(info->extack, ifindex_attr,
+					    "invalid device index");
+			return -EINVAL;
+		}
+	}
+
+	err = shoal_cluster_set(sn,
+				info->attrs[SHOAL_A_CLUSTER_NODE_ID] ?
+					&node_id : NULL,
+				ifindex_attr ? &ifindex : NULL, info->extack);
+	if (err == -ENODEV)
+		NL_SET_BAD_ATTR(info->extack, ifindex_attr);
+	return err;
+}
+
+static int shoal_fill_node(struct sk_buff *skb, const struct shoal_node *node,
+			   u32 portid, u32 seq, int flags, u8 cmd,
+			   struct netlink_callback *cb)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &shoal_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (shoal_put_node(skb, node)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int shoal_require_node_id(struct genl_info *info, u32 *id)
+{
+	if (!info->attrs[SHOAL_A_NODE_ID]) {
+		NL_SET_ERR_MSG(info->extack, "missing node id");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SHOAL_A_NODE_ID);
+		return -EINVAL;
+	}
+	return shoal_parse_node_id(info, SHOAL_A_NODE_ID, id);
+}
+
+static int shoal_nl_node_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct shoal_node *node;
+	struct sk_buff *msg;
+	u32 id;
+	int err;
+
+	err = shoal_require_node_id(info, &id);
+	if (err)
+		return err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	rcu_read_lock();
+	node = shoal_node_get(sn, id);
+	if (!node) {
+		rcu_read_unlock();
+		nlmsg_free(msg);
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SHOAL_A_NODE_ID],
+				    "node does not exist");
+		return -ENOENT;
+	}
+	err = shoal_fill_node(msg, node, info->snd_portid, info->snd_seq, 0,
+			      SHOAL_CMD_NODE_GET, NULL);
+	rcu_read_unlock();
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int shoal_nl_node_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct shoal_net *sn = shoal_net(sock_net(cb->skb->sk));
+	struct shoal_node *node;
+	/* args[0]: the next id to look at; 0 before the first part */
+	u32 id = cb->args[0] ?: 1;
+
+	rcu_read_lock();
+	cb->seq = READ_ONCE(sn->node_gen);
+	for (; id <= SHOAL_NODE_ID_MAX; id++) {
+		node = shoal_node_get(sn, id);
+		if (!node)
+			continue;
+		if (shoal_fill_node(skb, node, NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				    SHOAL_CMD_NODE_GET, cb))
+			break;
+	}
+	rcu_read_unlock();
+	cb->args[0] = id;
+	return skb->len;
+}
+
+/* Apply the optional attributes of NODE_ADD/NODE_SET to node. */
+static int shoal_parse_node_attrs(struct genl_info *info,
+				  struct shoal_node *node)
+{
+	struct nlattr **attrs = info->attrs;
+	u32 weight = node->weight;
+	u32 flags = node->flags;
+	u8 admin = node->admin;
+
+	if (attrs[SHOAL_A_NODE_WEIGHT]) {
+		weight = nla_get_u32(attrs[SHOAL_A_NODE_WEIGHT]);
+		if (weight < SHOAL_WEIGHT_MIN || weight > SHOAL_WEIGHT_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_NODE_WEIGHT],
+					    "weight must be between "
+					    __stringify(SHOAL_WEIGHT_MIN) " and "
+					    __stringify(SHOAL_WEIGHT_MAX));
+			return -ERANGE;
+		}
+	}
+	if (attrs[SHOAL_A_NODE_FLAGS]) {
+		flags = nla_get_u32(attrs[SHOAL_A_NODE_FLAGS]);
+		if (flags & ~SHOAL_NODE_F_ALL) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_NODE_FLAGS],
+					    "unknown node flags");
+			return -EINVAL;
+		}
+	}
+	if (attrs[SHOAL_A_NODE_ADMIN]) {
+		admin = nla_get_u8(attrs[SHOAL_A_NODE_ADMIN]);
+		if (admin != SHOAL_STATE_DOWN && admin != SHOAL_STATE_UP) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_NODE_ADMIN],
+					    "admin state must be up or down");
+			return -EINVAL;
+		}
+	}
+
+	node->weight = weight;
+	node->flags = flags;
+	node->admin = admin;
+	return 0;
+}
+
+static int shoal_nl_node_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct shoal_node tmpl = {
+		.weight = SHOAL_WEIGHT_DEFAULT,
+		.admin = SHOAL_STATE_UP,
+	};
+	int err;
+
+	err = shoal_require_node_id(info, &tmpl.id);
+	if (err)
+		return err;
+	err = shoal_parse_node_attrs(info, &tmpl);
+	if (err)
+		return err;
+
+	mutex_lock(&sn->lock);
+	err = shoal_node_add(sn, &tmpl, info->extack);
+	if (err == -EEXIST)
+		NL_SET_BAD_ATTR(info->extack, info->attrs[SHOAL_A_NODE_ID]);
+	if (!err)
+		shoal_notify_node(sn, &tmpl, SHOAL_EVENT_NODE_ADDED);
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+static int shoal_nl_node_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct shoal_node *node, tmpl;
+	u32 id;
+	int err;
+
+	err = shoal_require_node_id(info, &id);
+	if (err)
+		return err;
+	if (!info->attrs[SHOAL_A_NODE_WEIGHT] &&
+	    !info->attrs[SHOAL_A_NODE_FLAGS] &&
+	    !info->attrs[SHOAL_A_NODE_ADMIN]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: give a weight, flags or an admin state");
+		return -EINVAL;
+	}
+
+	mutex_lock(&sn->lock);
+	node = shoal_node_get_locked(sn, id);
+	if (!node) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SHOAL_A_NODE_ID],
+				    "node does not exist");
+		err = -ENOENT;
+		goto out;
+	}
+	tmpl = *node;
+	err = shoal_parse_node_attrs(info, &tmpl);
+	if (err)
+		goto out;
+	if (tmpl.weight == node->weight && tmpl.flags == node->flags &&
+	    tmpl.admin == node->admin)
+		goto out;
+	err = shoal_node_replace(sn, &tmpl);
+	if (!err)
+		shoal_notify_node(sn, &tmpl, SHOAL_EVENT_NODE_CHANGED);
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+static int shoal_nl_node_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct shoal_node *node, gone;
+	u32 id;
+	int err;
+
+	err = shoal_require_node_id(info, &id);
+	if (err)
+		return err;
+
+	mutex_lock(&sn->lock);
+	node = shoal_node_get_locked(sn, id);
+	if (!node) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SHOAL_A_NODE_ID],
+				    "node does not exist");
+		mutex_unlock(&sn->lock);
+		return -ENOENT;
+	}
+	/* node is freed after a grace period; report what it was */
+	gone = *node;
+	shoal_node_del(sn, node);
+	shoal_notify_node(sn, &gone, SHOAL_EVENT_NODE_DELETED);
+	mutex_unlock(&sn->lock);
+	return 0;
+}
+
+static const struct genl_ops shoal_genl_ops[] = {
+	{
+		.cmd = SHOAL_CMD_CLUSTER_GET,
+		.doit = shoal_nl_cluster_get,
+	},
+	{
+		.cmd = SHOAL_CMD_CLUSTER_SET,
+		.doit = shoal_nl_cluster_set,
+		.policy = shoal_cluster_set_policy,
+		.maxattr = SHOAL_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SHOAL_CMD_NODE_GET,
+		.doit = shoal_nl_node_get,
+		.dumpit = shoal_nl_node_dump,
+		.policy = shoal_node_id_policy,
+		.maxattr = SHOAL_A_MAX,
+	},
+	{
+		.cmd = SHOAL_CMD_NODE_ADD,
+		.doit = shoal_nl_node_add,
+		.policy = shoal_node_change_policy,
+		.maxattr = SHOAL_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SHOAL_CMD_NODE_SET,
+		.doit = shoal_nl_node_set,
+		.policy = shoal_node_change_policy,
+		.maxattr = SHOAL_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SHOAL_CMD_NODE_DEL,
+		.doit = shoal_nl_node_del,
+		.policy = shoal_node_id_policy,
+		.maxattr = SHOAL_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family shoal_genl_family __ro_after_init = {
+	.name = SHOAL_GENL_NAME,
+	.version = SHOAL_GENL_VERSION,
+	.maxattr = SHOAL_A_MAX,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = shoal_genl_ops,
+	.n_ops = ARRAY_SIZE(shoal_genl_ops),
+	.mcgrps = shoal_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(shoal_mcgrps),
+};
+
+int shoal_genl_init(void)
+{
+	return genl_register_family(&shoal_genl_family);
+}
+
+void shoal_genl_uninit(void)
+{
+	genl_unregister_family(&shoal_genl_family);
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The table of declared cluster members.
+ *
+ * Nodes are indexed directly by id. Changes are made under sn->lock by
+ * publishing a new copy, so readers under RCU always see a whole node.
+ */
+#include <linux/slab.h>
+#include <net/netlink.h>
+
+#include "shoal.h"
+
+/* Caller holds rcu_read_lock(). */
+struct shoal_node *shoal_node_get(struct shoal_net *sn, u32 id)
+{
+	if (id == 0 || id > SHOAL_NODE_ID_MAX)
+		return NULL;
+	return rcu_dereference(sn->nodes[id]);
+}
+
+struct shoal_node *shoal_node_get_locked(struct shoal_net *sn, u32 id)
+{
+	if (id == 0 || id > SHOAL_NODE_ID_MAX)
+		return NULL;
+	return rcu_dereference_protected(sn->nodes[id],
+					 lockdep_is_held(&sn->lock));
+}
+
+/* Whether the node takes part in the cluster right now. */
+u8 shoal_node_state(const struct shoal_node *node)
+{
+	return node->admin;
+}
+
+static void shoal_node_publish(struct shoal_net *sn, u32 id,
+			       struct shoal_node *node)
+{
+	struct shoal_node *old = shoal_node_get_locked(sn, id);
+
+	rcu_assign_pointer(sn->nodes[id], node);
+	/* 0 would read as "no generation yet" to a dump */
+	if (!++sn->node_gen)
+		sn->node_gen = 1;
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
+int shoal_node_add(struct shoal_net *sn, const struct shoal_node *tmpl,
+		   struct netlink_ext_ack *extack)
+{
+	struct shoal_node *node;
+
+	lockdep_assert_held(&sn->lock);
+
+	if (shoal_node_get_locked(sn, tmpl->id)) {
+		NL_SET_ERR_MSG(extack, "node already exists");
+		return -EEXIST;
+	}
+	node = kmemdup(tmpl, sizeof(*node), GFP_KERNEL);
+	if (!node)
+		return -ENOMEM;
+	shoal_node_publish(sn, node->id, node);
+	sn->node_count++;
+	return 0;
+}
+
+/* Replace an existing node with tmpl's contents. */
+int shoal_node_replace(struct shoal_net *sn, const struct shoal_node *tmpl)
+{
+	struct shoal_node *node;
+
+	lockdep_assert_held(&sn->lock);
+
+	node = kmemdup(tmpl, sizeof(*node), GFP_KERNEL);
+	if (!node)
+		return -ENOMEM;
+	shoal_node_publish(sn, node->id, node);
+	return 0;
+}
+
+void shoal_node_del(struct shoal_net *sn, struct shoal_node *node)
+{
+	lockdep_assert_held(&sn->lock);
+
+	shoal_node_publish(sn, node->id, NULL);
+	sn->node_count--;
+}
+
+/* Drop every node; used when the namespace goes away. */
+void shoal_node_flush(struct shoal_net *sn)
+{
+	struct shoal_node *node;
+	u32 id;
+
+	mutex_lock(&sn->lock);
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		node = shoal_node_get_locked(sn, id);
+		if (node)
+			shoal_node_del(sn, node);
+	}
+	mutex_unlock(&sn->lock);
+}
