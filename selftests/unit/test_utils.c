@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Argument parsing: prefixes, keywords, numbers, names and batch lines. */
+#define _GNU_SOURCE
+#include <net/if.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktap.h"
+#include "utils.h"
+
+/* Collects what pr_err() and friends print. */
+struct errbuf {
+	char *text;
+	size_t len;
+	FILE *f;
+};
+
+static void err_start(struct errbuf *e)
+{
+	e->f = open_memstream(&e->text, &e->len);
+	set_error_stream(e->f);
+}
+
+/* Returns the text printed since err_start(); free() it. */
+static char *err_end(struct errbuf *e)
+{
+	set_error_stream(NULL);
+	fclose(e->f);
+	return e->text;
+}
+
+static void prefixes(void)
+{
+	CHECK(is_prefix("s", "show"));
+	CHECK(is_prefix("show", "show"));
+	CHECK(!is_prefix("shows", "show"));
+	CHECK(!is_prefix("", "show"));
+	CHECK(!is_prefix("x", "show"));
+	CHECK(!is_prefix("Show", "show"));
+}
+
+enum { K_ADD, K_SET, K_DEL, K_SHOW, K_NO, K_NODE, K_NODES };
+
+static const struct keyword commands[] = {
+	{ "add", K_ADD, false },
+	{ "set", K_SET, false },
+	{ "del", K_DEL, false },
+	{ "delete", K_DEL, false },
+	{ "show", K_SHOW, true },
+	{ "list", K_SHOW, false },
+	{ NULL, 0, false },
+};
+
+static const struct keyword nodes[] = {
+	{ "no", K_NO, false },
+	{ "node", K_NODE, false },
+	{ "nodes", K_NODES, false },
+	{ NULL, 0, false },
+};
+
+static void keyword_lookup(void)
+{
+	CHECK_INT(keyword_find(commands, "add"), K_ADD);
+	CHECK_INT(keyword_find(commands, "a"), K_ADD);
+	CHECK_INT(keyword_find(commands, "se"), K_SET);
+	CHECK_INT(keyword_find(commands, "sh"), K_SHOW);
+	CHECK_INT(keyword_find(commands, "l"), K_SHOW);
+	CHECK_INT(keyword_find(commands, "frob"), KW_UNKNOWN);
+	CHECK_INT(keyword_find(commands, ""), KW_UNKNOWN);
+	CHECK_INT(keyword_find(commands, "adds"), KW_UNKNOWN);
+}
+
+static void keyword_aliases(void)
+{
+	/* "d", "de" and "del" hit two names of one command: no ambiguity */
+	CHECK_INT(keyword_find(commands, "d"), K_DEL);
+	CHECK_INT(keyword_find(commands, "del"), K_DEL);
+	CHECK_INT(keyword_find(commands, "dele"), K_DEL);
+}
+
+static void keyword_preferred(void)
+{
+	/* "s" could be set or show; show is marked as the one to pick */
+	CHECK_INT(keyword_find(commands, "s"), K_SHOW);
+}
+
+static void keyword_exact_wins(void)
+{
+	CHECK_INT(keyword_find(nodes, "no"), K_NO);
+	CHECK_INT(keyword_find(nodes, "node"), K_NODE);
+	CHECK_INT(keyword_find(nodes, "nodes"), K_NODES);
+	CHECK_INT(keyword_find(nodes, "n"), KW_AMBIGUOUS);
+	CHECK_INT(keyword_find(nodes, "nod"), KW_AMBIGUOUS);
+}
+
+static void keyword_messages(void)
+{
+	struct errbuf e;
+	char *msg;
+
+	err_start(&e);
+	CHECK_INT(keyword_get(nodes, "nod", "command", "x", "y"), -1);
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: \"nod\" is ambiguous; it could mean \"node\" or \"nodes\".\n");
+	free(msg);
+
+	err_start(&e);
+	CHECK_INT(keyword_get(nodes, "n", "command", "x", "y"), -1);
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: \"n\" is ambiguous; it could mean \"no\", \"node\" or \"nodes\".\n");
+	free(msg);
+
+	err_start(&e);
+	CHECK_INT(keyword_get(commands, "frob", "command", "node",
+			      "shoal node help"), -1);
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: unknown command \"frob\" for \"node\"; try \"shoal node help\".\n");
+	free(msg);
+
+	err_start(&e);
+	CHECK_INT(keyword_get(commands, "frob", "object", NULL, "shoal help"), -1);
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: unknown object \"frob\"; try \"shoal help\".\n");
+	free(msg);
+
+	err_start(&e);
+	CHECK_INT(keyword_get(commands, "de", "command", "node", "h"), K_DEL);
+	msg = err_end(&e);
+	CHECK_STR(msg, "");
+	free(msg);
+}
+
+static void u32_valid(void)
+{
+	uint32_t v = 0;
+
+	CHECK_INT(parse_u32("1", 1, 255, "node id", &v), 0);
+	CHECK_INT(v, 1);
+	CHECK_INT(parse_u32("255", 1, 255, "node id", &v), 0);
+	CHECK_INT(v, 255);
+	CHECK_INT(parse_u32("007", 1, 255, "node id", &v), 0);
+	CHECK_INT(v, 7);
+	CHECK_INT(parse_u32("0", 0, 10, "value", &v), 0);
+	CHECK_INT(v, 0);
+	CHECK_INT(parse_u32("4294967295", 0, UINT32_MAX, "value", &v), 0);
+	CHECK_INT(v, UINT32_MAX);
+}
+
+/* Expects @arg to be rejected with @want, leaving the value alone. */
+static void check_u32_error(const char *arg, uint32_t min, uint32_t max,
+			    const char *want, int line)
+{
+	uint32_t v = 12345;
+	struct errbuf e;
+	char *msg;
+	int ret;
+
+	err_start(&e);
+	ret = parse_u32(arg, min, max, "node id", &v);
+	msg = err_end(&e);
+	ktap_check_int(ret, -1, arg, __FILE__, line);
+	ktap_check_int(v, 12345, arg, __FILE__, line);
+	ktap_check_str(msg, want, arg, __FILE__, line);
+	free(msg);
+}
+
+static void u32_invalid(void)
+{
+	static const char *const bad[] = {
+		"", "abc", "1a", " 1", "1 ", "+1", "-1", "0x10", "1.0", "１",
+	};
+	char want[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want),
+			 "Error: \"%s\" is not a valid node id.\n", bad[i]);
+		check_u32_error(bad[i], 1, 255, want, __LINE__);
+	}
+}
+
+static void u32_range(void)
+{
+	check_u32_error("0", 1, 255,
+			"Error: node id must be between 1 and 255.\n", __LINE__);
+	check_u32_error("256", 1, 255,
+			"Error: node id must be between 1 and 255.\n", __LINE__);
+	/* past 32 bits must not wrap into range */
+	check_u32_error("4294967296", 0, UINT32_MAX,
+			"Error: node id must be between 0 and 4294967295.\n",
+			__LINE__);
+	check_u32_error("4294967297", 1, 255,
+			"Error: node id must be between 1 and 255.\n",
+			__LINE__);
+	check_u32_error("123456789012345678901234567890", 1, 255,
+			"Error: node id must be between 1 and 255.\n",
+			__LINE__);
+}
+
+static void ifname_lookup(void)
+{
+	struct errbuf e;
+	uint32_t idx = 0;
+	char *msg;
+
+	err_start(&e);
+	CHECK_INT(parse_ifname("shoal-nodev0", &idx), -1);
+	CHECK_INT(parse_ifname("a-name-longer-than-ifnamsiz", &idx), -1);
+	CHECK_INT(parse_ifname("", &idx), -1);
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: device \"shoal-nodev0\" does not exist.\n"
+		       "Error: device \"a-name-longer-than-ifnamsiz\" does not exist.\n"
+		       "Error: device \"\" does not exist.\n");
+	free(msg);
+
+	if (!if_nametoindex("lo")) {
+		ktap_skip("no loopback device here");
+		return;
+	}
+	CHECK_INT(parse_ifname("lo", &idx), 0);
+	CHECK_INT(idx, if_nametoindex("lo"));
+}
+
+static void netns_names(void)
+{
+	struct errbuf e;
+	char *msg;
+
+	/* all rejected before any setns(), so the test stays put */
+	err_start(&e);
+	CHECK_INT(netns_switch(""), -1);
+	CHECK_INT(netns_switch("a/b"), -1);
+	CHECK_INT(netns_switch(".."), -1);
+	CHECK_INT(netns_switch("shoal-unit-no-such-netns"), -1);
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: \"\" is not a valid network namespace name.\n"
+		       "Error: \"a/b\" is not a valid network namespace name.\n"
+		       "Error: \"..\" is not a valid network namespace name.\n"
+		       "Error: network namespace \"shoal-unit-no-such-netns\" does not exist.\n");
+	free(msg);
+}
+
+/* Splits @line and compares the words with @want, a NULL-ended list. */
+static void check_split(const char *line, const char *const *want, int lineno)
+{
+	char *argv[8], *copy = strdup(line);
+	const char *err = NULL;
+	int argc, i, n = 0;
+
+	while (want[n])
+		n++;
+	argc = split_line(copy, argv, 8, &err);
+	ktap_check_int(argc, n, line, __FILE__, lineno);
+	for (i = 0; i < argc && i < n; i++)
+		ktap_check_str(argv[i], want[i], line, __FILE__, lineno);
+	free(copy);
+}
+
+#define CHECK_SPLIT(line, ...) \
+	check_split(line, (const char *const[]){ __VA_ARGS__, NULL }, __LINE__)
+
+static void split_words(void)
+{
+	CHECK_SPLIT("node show", "node", "show");
+	CHECK_SPLIT("  node\tadd  1 \r\n", "node", "add", "1");
+	CHECK_SPLIT("", NULL);
+	CHECK_SPLIT("   \n", NULL);
+	CHECK_SPLIT("# node del 1\n", NULL);
+	CHECK_SPLIT("node show # all of them", "node", "show");
+	/* '#' inside a word is not a comment */
+	CHECK_SPLIT("a#b c", "a#b", "c");
+}
+
+static void split_quotes(void)
+{
+	CHECK_SPLIT("cluster set dev \"my dev\"", "cluster", "set", "dev", "my dev");
+	CHECK_SPLIT("'a \"b\"' \"c 'd'\"", "a \"b\"", "c 'd'");
+	CHECK_SPLIT("x\"y z\"w", "xy zw");
+	CHECK_SPLIT("\"\" ''", "", "");
+	CHECK_SPLIT("\"#not a comment\"", "#not a comment");
+	CHECK_SPLIT("a\\ b \\\"c", "a b", "\"c");
+	CHECK_SPLIT("\"q\\\"q\\\\\"", "q\"q\\");
+	/* only \" and \\ are escapes inside double quotes */
+	CHECK_SPLIT("\"a\\nb\"", "a\\nb");
+	CHECK_SPLIT("'a\\'", "a\\");
+	CHECK_SPLIT("end\\", "end\\");
+}
+
+static void split_errors(void)
+{
+	const char *err = NULL;
+	char *argv[2];
+	char line[64];
+
+	snprintf(line, sizeof(line), "node \"add 1");
+	CHECK_INT(split_line(line, argv, 2, &err), -1);
+	CHECK_STR(err, "unterminated quote");
+
+	snprintf(line, sizeof(line), "a 'b");
+	CHECK_INT(split_line(line, argv, 2, &err), -1);
+	CHECK_STR(err, "unterminated quote");
+
+	snprintf(line, sizeof(line), "a b c");
+	CHECK_INT(split_line(line, argv, 2, &err), -1);
+	CHECK_STR(err, "too many arguments");
+
+	/* exactly @max words is fine */
+	snprintf(line, sizeof(line), "a b # c");
+	CHECK_INT(split_line(line, argv, 2, &err), 2);
+}
+
+const struct ktap_case utils_cases[] = {
+	{ "utils: prefixes", prefixes },
+	{ "utils: keyword lookup", keyword_lookup },
+	{ "utils: keyword aliases are not ambiguous", keyword_aliases },
+	{ "utils: preferred keyword settles a tie", keyword_preferred },
+	{ "utils: exact keyword wins over longer ones", keyword_exact_wins },
+	{ "utils: keyword error messages", keyword_messages },
+	{ "utils: u32 accepts in-range decimals", u32_valid },
+	{ "utils: u32 rejects non-decimals", u32_invalid },
+	{ "utils: u32 range errors", u32_range },
+	{ "utils: device names", ifname_lookup },
+	{ "utils: network namespace names", netns_names },
+	{ "utils: split words and comments", split_words },
+	{ "utils: split quotes and escapes", split_quotes },
+	{ "utils: split errors", split_errors },
+	{ NULL, NULL },
+};

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/* shoal node: the declared members of the cluster. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <linux/genetlink.h>
+#include <linux/shoal.h>
+
+#include "json.h"
+#include "nl.h"
+#include "shoal.h"
+#include "utils.h"
+
+#define HINT "shoal node help"
+
+static void usage(void)
+{
+	printf("Usage: shoal node add ID [ weight WEIGHT ] [ up | down ] [ spare ]\n"
+	       "       shoal node set ID [ up | down ] [ weight WEIGHT ] [ spare { on | off } ]\n"
+	       "       shoal node del ID\n"
+	       "       shoal node show [ ID ]\n"
+	       "       shoal node help\n"
+	       "where  ID := 1..%u\n"
+	       "       WEIGHT := %u..%u\n",
+	       SHOAL_NODE_ID_MAX, SHOAL_WEIGHT_MIN, SHOAL_WEIGHT_MAX);
+}
+
+/* What a reply said; -1 marks an attribute it left out. */
+struct node_info {
+	uint32_t id;
+	int64_t weight;
+	int64_t flags;
+	int admin;
+	int state;
+};
+
+struct node_list {
+	struct node_info *nodes;
+	size_t count;
+	size_t size;
+};
+
+static int node_cb(const struct nlmsghdr *nlh, void *data)
+{
+	static const enum mnl_attr_data_type policy[SHOAL_A_MAX + 1] = {
+		[SHOAL_A_NODE_ID] = MNL_TYPE_U32,
+		[SHOAL_A_NODE_WEIGHT] = MNL_TYPE_U32,
+		[SHOAL_A_NODE_FLAGS] = MNL_TYPE_U32,
+		[SHOAL_A_NODE_ADMIN] = MNL_TYPE_U8,
+		[SHOAL_A_NODE_STATE] = MNL_TYPE_U8,
+	};
+	const struct nlattr *tb[SHOAL_A_MAX + 1];
+	struct node_list *list = data;
+	struct node_info *n;
+
+	if (nl_parse(nlh, policy, SHOAL_A_MAX, tb))
+		return -1;
+	if (!tb[SHOAL_A_NODE_ID]) {
+		pr_err("malformed reply from the kernel (no node id).");
+		return -1;
+	}
+
+	if (list->count == list->size) {
+		size_t size = list->size ? list->size * 2 : 16;
+		struct node_info *nodes;
+
+		nodes = realloc(list->nodes, size * sizeof(*nodes));
+		if (!nodes) {
+			pr_err("out of memory.");
+			return -1;
+		}
+		list->nodes = nodes;
+		list->size = size;
+	}
+	n = &list->nodes[list->count++];
+	n->id = mnl_attr_get_u32(tb[SHOAL_A_NODE_ID]);
+	n->weight = tb[SHOAL_A_NODE_WEIGHT] ?
+		    (int64_t)mnl_attr_get_u32(tb[SHOAL_A_NODE_WEIGHT]) : -1;
+	n->flags = tb[SHOAL_A_NODE_FLAGS] ?
+		   (int64_t)mnl_attr_get_u32(tb[SHOAL_A_NODE_FLAGS]) : -1;
+	n->admin = tb[SHOAL_A_NODE_ADMIN] ?
+		   mnl_attr_get_u8(tb[SHOAL_A_NODE_ADMIN]) : -1;
+	n->state = tb[SHOAL_A_NODE_STATE] ?
+		   mnl_attr_get_u8(tb[SHOAL_A_NODE_STATE]) : -1;
+	return 0;
+}
+
+static void node_list_restart(void *data)
+{
+	struct node_list *list = data;
+
+	list->count = 0;
+}
+
+static const char *state_name(int state)
+{
+	switch (state) {
+	case SHOAL_STATE_DOWN:
+		return "down";
+	case SHOAL_STATE_UP:
+		return "up";
+	}
+	return "unknown";
+}
+
+static void print_plain(const struct node_info *n)
+{
+	printf("node %u", n->id);
+	if (n->weight >= 0)
+		printf(" weight %lld", (long long)n->weight);
+	if (n->admin >= 0)
+		printf(" admin %s", state_name(n->admin));
+	if (n->state >= 0)
+		printf(" state %s", state_name(n->state));
+	if (n->flags >= 0 && (n->flags & SHOAL_NODE_F_SPARE))
+		printf(" spare");
+	printf("\n");
+}
+
+static void print_json(struct json *j, const struct node_info *n)
+{
+	json_obj_open(j);
+	json_kv_uint(j, "id", n->id);
+	if (n->weight >= 0)
+		json_kv_uint(j, "weight", (uint64_t)n->weight);
+	else
+		json_kv_null(j, "weight");
+	if (n->flags >= 0)
+		json_kv_bool(j, "spare", n->flags & SHOAL_NODE_F_SPARE);
+	else
+		json_kv_null(j, "spare");
+	json_kv_string(j, "admin", n->admin >= 0 ? state_name(n->admin) : NULL);
+	json_kv_string(j, "state", n->state >= 0 ? state_name(n->state) : NULL);
+	json_obj_close(j);
+}
+
+static void print_nodes(const struct node_list *list)
+{
+	struct json *j;
+	size_t i;
+
+	if (!json_output) {
+		for (i = 0; i < list->count; i++)
+			print_plain(&list->nodes[i]);
+		return;
+	}
+
+	j = json_new(stdout, pretty_output);
+	json_arr_open(j);
+	for (i = 0; i < list->count; i++)
+		print_json(j, &list->nodes[i]);
+	json_arr_close(j);
+	json_free(j);
+}
+
+static int parse_id(int argc, char **argv, uint32_t *id)
+{
+	if (argc < 1) {
+		pr_err("missing node id; try \"" HINT "\".");
+		return -1;
+	}
+	return parse_u32(argv[0], 1, SHOAL_NODE_ID_MAX, "node id", id);
+}
+
+static int no_more_args(int argc, char **argv)
+{
+	if (argc > 0) {
+		pr_err("unexpected argument \"%s\"; try \"" HINT "\".", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int node_show(int argc, char **argv)
+{
+	struct node_list list = { 0 };
+	struct nlmsghdr *req;
+	struct nl_sock *nl;
+	uint32_t id = 0;
+	int ret;
+
+	if (argc > 0 && (parse_id(argc, argv, &id) ||
+			 no_more_args(argc - 1, argv + 1)))
+		return -1;
+
+	nl = shoal_nl();
+	if (!nl)
+		return -1;
+	req = nl_msg(nl, SHOAL_CMD_NODE_GET, 0);
+	if (id) {
+		mnl_attr_put_u32(req, SHOAL_A_NODE_ID, id);
+		ret = nl_request(nl, req, node_cb, &list);
+	} else {
+		ret = nl_dump(nl, req, node_cb, node_list_restart, &list);
+	}
+	if (!ret)
+		print_nodes(&list);
+	free(list.nodes);
+	return ret;
+}
+
+/* What add or set asks for; -1 leaves an attribute out of the request. */
+struct node_change {
+	int64_t weight;
+	int64_t flags;
+	int admin;
+};
+
+enum { ARG_UP, ARG_DOWN, ARG_WEIGHT, ARG_SPARE };
+
+static const struct keyword change_args[] = {
+	{ "up", ARG_UP, false },
+	{ "down", ARG_DOWN, false },
+	{ "weight", ARG_WEIGHT, false },
+	{ "spare", ARG_SPARE, false },
+	{ NULL, 0, false },
+};
+
+enum { ARG_ON, ARG_OFF };
+
+static const struct keyword on_off[] = {
+	{ "on", ARG_ON, false },
+	{ "off", ARG_OFF, false },
+	{ NULL, 0, false },
+};
+
+/* "spare" alone means "spare on" when adding; set must say which. */
+static int parse_change(int argc, char **argv, const char *context,
+			bool adding, struct node_change *c)
+{
+	c->weight = -1;
+	c->flags = -1;
+	c->admin = -1;
+
+	while (argc > 0) {
+		const char *name;
+		uint32_t weight;
+		int arg;
+
+		arg = keyword_get(change_args, argv[0], "argument", context, HINT);
+		if (arg < 0)
+			return -1;
+		name = change_args[arg].name;
+		argc--;
+		argv++;
+
+		switch (arg) {
+		case ARG_UP:
+		case ARG_DOWN:
+			if (c->admin >= 0) {
+				pr_err("\"up\" or \"down\" is given twice.");
+				return -1;
+			}
+			c->admin = arg == ARG_UP ? SHOAL_STATE_UP :
+						   SHOAL_STATE_DOWN;
+			continue;
+		case ARG_WEIGHT:
+			if (c->weight >= 0) {
+				pr_err("\"%s\" is given twice.", name);
+				return -1;
+			}
+			if (argc < 1) {
+				pr_err("\"%s\" needs a value; try \"" HINT "\".",
+				       name);
+				return -1;
+			}
+			if (parse_u32(argv[0], SHOAL_WEIGHT_MIN, SHOAL_WEIGHT_MAX,
+				      "weight", &weight))
+				return -1;
+			c->weight = weight;
+			break;
+		case ARG_SPARE:
+			if (c->flags >= 0) {
+				pr_err("\"%s\" is given twice.", name);
+				return -1;
+			}
+			if (argc > 0 && (!adding ||
+					 keyword_find(on_off, argv[0]) != KW_UNKNOWN)) {
+				arg = keyword_get(on_off, argv[0], "value", name,
+						  HINT);
+				if (arg < 0)
+					return -1;
+			} else if (adding) {
+				c->flags = SHOAL_NODE_F_SPARE;
+				continue;
+			} else {
+				pr_err("\"%s\" needs \"on\" or \"off\"; try \"" HINT "\".",
+				       name);
+				return -1;
+			}
+			/* the kernel replaces the whole flag word */
+			c->flags = arg == ARG_ON ? SHOAL_NODE_F_SPARE : 0;
+			break;
+		}
+		argc--;
+		argv++;
+	}
+	return 0;
+}
+
+static void put_change(struct nlmsghdr *req, const struct node_change *c)
+{
+	if (c->weight >= 0)
+		mnl_attr_put_u32(req, SHOAL_A_NODE_WEIGHT, (uint32_t)c->weight);
+	if (c->flags >= 0)
+		mnl_attr_put_u32(req, SHOAL_A_NODE_FLAGS, (uint32_t)c->flags);
+	if (c->admin >= 0)
+		mnl_attr_put_u8(req, SHOAL_A_NODE_ADMIN, (uint8_t)c->admin);
+}
+
+static int node_change(int argc, char **argv, uint8_t cmd)
+{
+	bool adding = cmd == SHOAL_CMD_NODE_ADD;
+	struct node_change c;
+	struct nlmsghdr *req;
+	struct nl_sock *nl;
+	uint32_t id;
+
+	if (parse_id(argc, argv, &id) ||
+	    parse_change(argc - 1, argv + 1, adding ? "node add" : "node set",
+			 adding, &c))
+		return -1;
+	if (!adding && c.weight < 0 && c.flags < 0 && c.admin < 0) {
+		pr_err("nothing to change; try \"" HINT "\".");
+		return -1;
+	}
+
+	nl = shoal_nl();
+	if (!nl)
+		return -1;
+	req = nl_msg(nl, cmd, 0);
+	mnl_attr_put_u32(req, SHOAL_A_NODE_ID, id);
+	put_change(req, &c);
+	return nl_request(nl, req, NULL, NULL);
+}
+
+static int node_del(int argc, char **argv)
+{
+	struct nlmsghdr *req;
+	struct nl_sock *nl;
+	uint32_t id;
+
+	if (parse_id(argc, argv, &id) || no_more_args(argc - 1, argv + 1))
+		return -1;
+
+	nl = shoal_nl();
+	if (!nl)
+		return -1;
+	req = nl_msg(nl, SHOAL_CMD_NODE_DEL, 0);
+	mnl_attr_put_u32(req, SHOAL_A_NODE_ID, id);
+	return nl_request(nl, req, NULL, NULL);
+}
+
+enum { CMD_ADD, CMD_SET, CMD_DEL, CMD_SHOW, CMD_HELP };
+
+static const struct keyword commands[] = {
+	{ "add", CMD_ADD, false },
+	{ "set", CMD_SET, false },
+	{ "del", CMD_DEL, false },
+	{ "delete", CMD_DEL, false },
+	{ "show", CMD_SHOW, true },	/* "s" reads rather than writes */
+	{ "list", CMD_SHOW, false },
+	{ "help", CMD_HELP, false },
+	{ NULL, 0, false },
+};
+
+int do_node(int argc, char **argv)
+{
+	int cmd;
+
+	if (argc < 1)
+		return node_show(0, argv);
+
+	cmd = keyword_get(commands, argv[0], "command", "node", HINT);
+	switch (cmd) {
+	case CMD_ADD:
+		return node_change(argc - 1, argv + 1, SHOAL_CMD_NODE_ADD);
+	case CMD_SET:
+		return node_change(argc - 1, argv + 1, SHOAL_CMD_NODE_SET);
+	case CMD_DEL:
+		return node_del(argc - 1, argv + 1);
+	case CMD_SHOW:
+		return node_show(argc - 1, argv + 1);
+	case CMD_HELP:
+		usage();
+		return 0;
+	}
+	return -1;
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/* shoal: configure the shoal cluster module over generic netlink. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/shoal.h>
+
+#include "nl.h"
+#include "shoal.h"
+#include "utils.h"
+
+#ifndef SHOAL_VERSION
+#define SHOAL_VERSION "unknown"
+#endif
+
+/* Words on one batch line; far more than any command takes. */
+#define BATCH_MAX_ARGS	64
+
+bool json_output;
+bool pretty_output;
+
+static struct nl_sock *nl_sock;
+
+struct nl_sock *shoal_nl(void)
+{
+	if (!nl_sock)
+		nl_sock = nl_open(SHOAL_GENL_NAME, SHOAL_GENL_VERSION);
+	return nl_sock;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: shoal [ OPTIONS ] OBJECT { COMMAND | help }\n"
+		"       shoal [ OPTIONS ] -b[atch] FILE\n"
+		"where  OBJECT := { cluster | node }\n"
+		"       OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME |\n"
+		"                    -b[atch] FILE | -V[ersion] | -h[elp] }\n");
+}
+
+static int do_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+enum { OBJ_CLUSTER, OBJ_NODE, OBJ_HELP };
+
+static const struct keyword objects[] = {
+	{ "cluster", OBJ_CLUSTER, false },
+	{ "node", OBJ_NODE, false },
+	{ "help", OBJ_HELP, false },
+	{ NULL, 0, false },
+};
+
+static int (*const object_cmds[])(int argc, char **argv) = {
+	[OBJ_CLUSTER] = do_cluster,
+	[OBJ_NODE] = do_node,
+	[OBJ_HELP] = do_help,
+};
+
+static int do_cmd(int argc, char **argv)
+{
+	int obj = keyword_get(objects, argv[0], "object", NULL, "shoal help");
+
+	if (obj < 0)
+		return -1;
+	return object_cmds[obj](argc - 1, argv + 1);
+}
+
+static int do_batch(const char *name)
+{
+	char *argv[BATCH_MAX_ARGS];
+	char *line = NULL;
+	size_t size = 0;
+	int lineno = 0, ret = 0;
+	FILE *f;
+
+	f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	if (!f) {
+		pr_err("cannot open \"%s\": %s.", name, strerror(errno));
+		return -1;
+	}
+
+	while (getline(&line, &size, f) >= 0) {
+		const char *err;
+		int argc;
+
+		lineno++;
+		argc = split_line(line, argv, BATCH_MAX_ARGS, &err);
+		if (argc < 0)
+			pr_err("%s.", err);
+		if (argc == 0)
+			continue;
+		if (argc < 0 || do_cmd(argc, argv)) {
+			fprintf(stderr, "Command failed %s:%d\n", name, lineno);
+			ret = -1;
+			break;
+		}
+		/* keep output in step with errors when both go to a terminal */
+		fflush(stdout);
+	}
+	if (!ret && ferror(f)) {
+		pr_err("cannot read \"%s\": %s.", name, strerror(errno));
+		ret = -1;
+	}
+
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "version", no_argument, NULL, 'V' },
+		/* ip spells it -Version */
+		{ "Version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *netns = NULL, *batch = NULL;
+	int opt, ret;
+
+	/*
+	 * getopt_long_only() gives ip's "-json" next to "--json" and "-jp";
+	 * "+" stops at the object, ":" lets us word the errors.
+	 */
+	while ((opt = getopt_long_only(argc, argv, "+:jpn:b:Vh", long_opts,
+				       NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json_output = true;
+			break;
+		case 'p':
+			/* pretty text would mean nothing: -p asks for JSON */
+			json_output = true;
+			pretty_output = true;
+			break;
+		case 'n':
+			netns = optarg;
+			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 'V':
+			printf("shoal version %s\n", SHOAL_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case ':':
+			pr_err("option \"%s\" needs an argument.", argv[optind - 1]);
+			return 1;
+		default:
+			if (optopt)
+				pr_err("unknown option \"-%c\"; try \"shoal -h\".",
+				       optopt);
+			else
+				pr_err("unknown option \"%s\"; try \"shoal -h\".",
+				       argv[optind - 1]);
+			return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (batch && argc > 0) {
+		pr_err("unexpected argument \"%s\" after \"-b %s\".", argv[0], batch);
+		return 1;
+	}
+	if (!batch && argc < 1) {
+		usage(stderr);
+		return 1;
+	}
+
+	/* before any socket exists: sockets belong to the netns they start in */
+	if (netns && netns_switch(netns))
+		return 1;
+
+	ret = batch ? do_batch(batch) : do_cmd(argc, argv);
+	nl_close(nl_sock);
+
+	if (fflush(stdout) || ferror(stdout)) {
+		pr_err("cannot write output: %s.", strerror(errno));
+		return 1;
+	}
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SHOAL_UTILS_H
+#define SHOAL_UTILS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Where pr_err() and friends write; stderr unless changed (tests). */
+void set_error_stream(FILE *f);
+
+/* "Error: <fmt>\n"; the caller supplies the final period. */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* True if @arg is a non-empty prefix of @word, as ip's matches(). */
+bool is_prefix(const char *arg, const char *word);
+
+struct keyword {
+	const char *name;
+	int id;			/* aliases share an id */
+	bool preferred;		/* wins when a prefix is otherwise ambiguous */
+};
+
+#define KW_UNKNOWN	(-1)
+#define KW_AMBIGUOUS	(-2)
+
+/*
+ * Look @arg up in a table ended by a NULL name. An exact name wins, then a
+ * unique prefix, then the one preferred entry among the prefix matches.
+ * Returns the id, KW_UNKNOWN or KW_AMBIGUOUS; prints nothing.
+ */
+int keyword_find(const struct keyword *table, const char *arg);
+
+/*
+ * keyword_find() that explains failure:
+ *   Error: unknown WHAT "ARG" for "CONTEXT"; try "HINT".
+ *   Error: "ARG" is ambiguous; it could mean "a" or "b".
+ * @context may be NULL. Returns the id or -1.
+ */
+int keyword_get(const struct keyword *table, const char *arg,
+		const char *what, const char *context, const char *hint);
+
+/*
+ * Parse a decimal u32 in [@min, @max]. @what names the value in errors:
+ *   Error: "abc" is not a valid node id.
+ *   Error: node id must be between 1 and 255.
+ * Returns 0 or -1.
+ */
+int parse_u32(const char *arg, uint32_t min, uint32_t max, const char *what,
+	      uint32_t *val);
+
+/* Error: device "foo" does not exist. Returns 0 or -1. */
+int parse_ifname(const char *arg, uint32_t *ifindex);
+
+/* Enter /run/netns/@name. Returns 0 or -1. */
+int netns_switch(const char *name);
+
+/*
+ * Split @line in place into at most @max words: blanks separate words,
+ * "..." and '...' quote, a backslash escapes the next character outside
+ * single quotes, and a '#' starting a word begins a comment. Returns the
+ * word count, or -1 with *@err set to a message without "Error: ".
+ */
+int split_line(char *line, char **argv, int max, const char **err);
+
+#endif
