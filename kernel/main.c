@@ -39,6 +39,7 @@ static void __exit shoal_exit(void)
 	shoal_netdev_uninit();
 	shoal_genl_uninit();
 	shoal_pernet_uninit();
+	shoal_node_check_leaks();
 	pr_info("unloaded\n");
 }
 

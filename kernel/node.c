@@ -10,6 +10,9 @@
 
 #include "shoal.h"
 
+/* nodes in all namespaces; must be zero when the module goes */
+static atomic_t shoal_nodes_alive = ATOMIC_INIT(0);
+
 /* Caller holds rcu_read_lock(). */
 struct shoal_node *shoal_node_get(struct shoal_net *sn, u32 id)
 {
@@ -60,7 +63,7 @@ int shoal_node_add(struct shoal_net *sn, const struct shoal_node *tmpl,
 	if (!node)
 		return -ENOMEM;
 	shoal_node_publish(sn, node->id, node);
-	sn->node_count++;
+	atomic_inc(&shoal_nodes_alive);
 	return 0;
 }
 
@@ -83,7 +86,7 @@ void shoal_node_del(struct shoal_net *sn, struct shoal_node *node)
 	lockdep_assert_held(&sn->lock);
 
 	shoal_node_publish(sn, node->id, NULL);
-	sn->node_count--;
+	atomic_dec(&shoal_nodes_alive);
 }
 
 /* Drop every node; used when the namespace goes away. */
@@ -99,4 +102,10 @@ void shoal_node_flush(struct shoal_net *sn)
 			shoal_node_del(sn, node);
 	}
 	mutex_unlock(&sn->lock);
+}
+
+void shoal_node_check_leaks(void)
+{
+	WARN(atomic_read(&shoal_nodes_alive), "shoal: %d nodes leaked\n",
+	     atomic_read(&shoal_nodes_alive));
 }

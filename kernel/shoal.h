@@ -30,7 +30,6 @@ struct shoal_net {
 	struct mutex lock;
 	/* bumped on every change of the node table, so dumps see changes */
 	u32 node_gen;
-	unsigned int node_count;
 	u32 local_id;
 	/* cluster device; written under RTNL and lock, read under either */
 	int ifindex;
@@ -58,6 +57,7 @@ int shoal_node_add(struct shoal_net *sn, const struct shoal_node *tmpl,
 int shoal_node_replace(struct shoal_net *sn, const struct shoal_node *tmpl);
 void shoal_node_del(struct shoal_net *sn, struct shoal_node *node);
 void shoal_node_flush(struct shoal_net *sn);
+void shoal_node_check_leaks(void);
 u8 shoal_node_state(const struct shoal_node *node);
 
 int shoal_genl_init(void);

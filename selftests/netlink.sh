@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The netlink contract through the shoal tool and through raw requests:
+# every command's success path, every rejection with its message, state
+# left untouched by rejected requests, permissions, dumps and events.
+#
+#   n1 (eth0) --+
+#   n2 (eth0) --+-- br0 (switch namespace)
+#   n3 (eth0) --+
+#
+# Each namespace is a node with state of its own: n1 is configured by
+# hand, n2 takes a full table, n3 runs a failing batch.
+
+source "$(dirname "$0")/lib.sh"
+
+ktap_plan 62
+
+make_cluster 3
+N1=$(ns 1)
+N2=$(ns 2)
+sh1() { shoal -n "$N1" "$@"; }
+raw1() { in_ns 1 selftests/shoal-nl "$@"; }
+
+# --- cluster --------------------------------------------------------------
+check_eq "cluster show: nothing configured" \
+	'[{"node":null,"dev":null,"ifindex":null}]' "$(sh1 -j cluster show)"
+check "cluster set dev eth0 node 1" sh1 cluster set dev eth0 node 1
+ifindex=$(in_ns 1 cat /sys/class/net/eth0/ifindex)
+check_eq "cluster show -j reports node, dev and ifindex" \
+	"1 eth0 $ifindex" \
+	"$(sh1 -j cluster show | jq -r '.[0] | "\(.node) \(.dev) \(.ifindex)"')"
+check_eq "cluster show (plain)" "node 1 dev eth0" "$(sh1 cluster show)"
+check "cluster set node alone" sh1 cluster set node 7
+check_eq "cluster set node keeps the device" "7 eth0" \
+	"$(sh1 -j cluster show | jq -r '.[0] | "\(.node) \(.dev)"')"
+sh1 cluster set node 1
+
+check_err "cluster set: unknown device (tool)" 'device "nosuch" does not exist' \
+	sh1 cluster set dev nosuch node 1
+check_err "cluster set: node id 0" 'node id must be between 1 and 255' \
+	sh1 cluster set node 0
+check_err "cluster set: node id 256" 'node id must be between 1 and 255' \
+	sh1 cluster set node 256
+check_err "cluster set: nothing given (tool)" 'Error|expected|usage' \
+	sh1 cluster set
+check_eq "raw CLUSTER_SET with no attributes" \
+	"error 22 nothing to set: give a node id or a device" \
+	"$(raw1 req CLUSTER_SET)"
+check_eq "raw CLUSTER_SET with an ifindex that does not exist" \
+	"error 19 device does not exist in this namespace bad-attr 20" \
+	"$(raw1 req CLUSTER_SET CLUSTER_IFINDEX:u32=99999)"
+check_eq "rejected cluster requests changed nothing" "1 eth0" \
+	"$(sh1 -j cluster show | jq -r '.[0] | "\(.node) \(.dev)"')"
+
+in_ns 1 ip link add dummy0 type dummy
+check "cluster set dev dummy0" sh1 cluster set dev dummy0
+in_ns 1 ip link del dummy0
+check_eq "a deleted cluster device is forgotten" "1 null" \
+	"$(sh1 -j cluster show | jq -r '.[0] | "\(.node) \(.dev)"')"
+sh1 cluster set dev eth0
+
+# --- nodes: success paths -------------------------------------------------
+check "node add 1" sh1 node add 1
+check "node add 2 weight 3" sh1 node add 2 weight 3
+check "node add 3 spare" sh1 node add 3 spare
+check "node add 255 (highest id)" sh1 node add 255
+check_eq "node show -j lists all four in id order" "1,2,3,255" \
+	"$(sh1 -j node show | jq -r 'map(.id) | join(",")')"
+check_eq "node 2: weight 3, admin up, state up, not spare" \
+	"3 up up false" \
+	"$(sh1 -j node show 2 | jq -r '.[0] | "\(.weight) \(.admin) \(.state) \(.spare)"')"
+check_eq "node 3 is a spare with weight 1" "true 1" \
+	"$(sh1 -j node show 3 | jq -r '.[0] | "\(.spare) \(.weight)"')"
+check_eq "node show 2 (plain)" "node 2 weight 3 admin up state up" \
+	"$(sh1 node show 2)"
+check "node set 2 down" sh1 node set 2 down
+check_eq "node 2 is down, administratively and in state" "down down" \
+	"$(sh1 -j node show 2 | jq -r '.[0] | "\(.admin) \(.state)"')"
+check "node set 2 up weight 5" sh1 node set 2 up weight 5
+check_eq "node 2 is up with weight 5" "up 5" \
+	"$(sh1 -j node show 2 | jq -r '.[0] | "\(.admin) \(.weight)"')"
+check "node set 3 spare off" sh1 node set 3 spare off
+check_eq "node 3 is no longer a spare" "false" \
+	"$(sh1 -j node show 3 | jq -r '.[0].spare')"
+check "node del 255" sh1 node del 255
+check_eq "node 255 is gone" "1,2,3" \
+	"$(sh1 -j node show | jq -r 'map(.id) | join(",")')"
+check "unique prefixes: shoal n sh" shoal -n "$N1" n sh
+check "shoal node help" shoal node help
+
+# --- nodes: rejections ----------------------------------------------------
+before=$(sh1 -j node show)
+check_err "node add: existing node" 'Error: node already exists' \
+	sh1 node add 1
+check_err "node del: unknown node" 'Error: node does not exist' \
+	sh1 node del 42
+check_err "node set: unknown node" 'Error: node does not exist' \
+	sh1 node set 42 down
+check_err "node show: unknown node" 'Error: node does not exist' \
+	sh1 node show 42
+check_err "node add 0" 'node id must be between 1 and 255' sh1 node add 0
+check_err "node add 256" 'node id must be between 1 and 255' sh1 node add 256
+check_err "node add: weight 0" 'weight must be between 1 and 65535' \
+	sh1 node add 9 weight 0
+check_err "node set: weight 65536" 'weight must be between 1 and 65535' \
+	sh1 node set 1 weight 65536
+check_err "node add: id not a number (tool)" 'not a valid' sh1 node add abc
+check_err "node set with nothing to change (tool)" 'Error' sh1 node set 1
+check_eq "raw NODE_ADD without a node id" \
+	"error 22 missing node id missing NODE_ID" "$(raw1 req NODE_ADD)"
+check_eq "raw NODE_SET with nothing to change" \
+	"error 22 nothing to set: give a weight, flags or an admin state" \
+	"$(raw1 req NODE_SET NODE_ID:u32=1)"
+check_eq "raw NODE_ADD with unknown flag bits" \
+	"error 22 unknown node flags bad-attr 28" \
+	"$(raw1 req NODE_ADD NODE_ID:u32=9 NODE_FLAGS:u32=0x80)"
+check_eq "raw NODE_SET with admin state 7" \
+	"error 22 admin state must be up or down bad-attr 28" \
+	"$(raw1 req NODE_SET NODE_ID:u32=1 NODE_ADMIN:u8=7)"
+# malformed: rejected by the policy, still with a message
+check "raw NODE_ADD with a short node id is malformed" \
+	grep -Eq '^error 22 [^-]' <<<"$(raw1 req NODE_ADD NODE_ID:u8=9)"
+check "raw NODE_DEL with an attribute it does not take" \
+	grep -Eq '^error 22 [^-]' \
+	<<<"$(raw1 req NODE_DEL NODE_ID:u32=1 NODE_WEIGHT:u32=2)"
+check "raw NODE_ADD with an attribute type the family does not have" \
+	grep -Eq '^error 22 [^-]' \
+	<<<"$(raw1 req NODE_ADD NODE_ID:u32=9 200:u32=1)"
+check_eq "rejected node requests changed nothing" "$before" \
+	"$(sh1 -j node show)"
+
+# --- namespaces, permissions ----------------------------------------------
+check_eq "another namespace has its own, empty state" "[]" \
+	"$(shoal -n "$N2" -j node show)"
+check_eq "... and its own cluster settings" "null" \
+	"$(shoal -n "$N2" -j cluster show | jq -r '.[0].node')"
+check_err "no CAP_NET_ADMIN over the netns (user ns): node add refused" \
+	'Operation not permitted' in_ns 1 unshare -U -r shoal node add 9
+check_err "no CAP_NET_ADMIN (capsh --drop): cluster set refused" \
+	'Operation not permitted' \
+	in_ns 1 capsh --drop=cap_net_admin -- -c 'shoal cluster set node 9'
+check_err "no CAP_NET_ADMIN: node del refused" 'Operation not permitted' \
+	in_ns 1 unshare -U -r shoal node del 1
+check "no CAP_NET_ADMIN: reading is allowed" \
+	in_ns 1 unshare -U -r shoal node show 1
+check_eq "unprivileged callers changed nothing" "$before" "$(sh1 -j node show)"
+
+# --- events ----------------------------------------------------------------
+events=$(mktemp)
+add_cleanup "rm -f $events"
+in_ns 1 selftests/shoal-nl listen 3 >"$events" &
+listener=$!
+wait_for 5000 grep -q ready "$events"
+sh1 node add 20 weight 2
+sh1 node set 20 down
+sh1 node del 20
+wait "$listener"
+check_eq "events: added, changed, deleted, in order" \
+	"NODE_NTF NODE_ADDED NODE_ID=20 NODE_WEIGHT=2 NODE_FLAGS=0 NODE_ADMIN=1 NODE_STATE=1
+NODE_NTF NODE_CHANGED NODE_ID=20 NODE_WEIGHT=2 NODE_FLAGS=0 NODE_ADMIN=0 NODE_STATE=0
+NODE_NTF NODE_DELETED NODE_ID=20 NODE_WEIGHT=2 NODE_FLAGS=0 NODE_ADMIN=0 NODE_STATE=0" \
+	"$(grep -v ready "$events")"
+in_ns 1 selftests/shoal-nl listen 1 >"$events" &
+listener=$!
+wait_for 5000 grep -q ready "$events"
+sh1 cluster set node 4
+wait "$listener"
+check_eq "events: cluster change" \
+	"CLUSTER_NTF CLUSTER_CHANGED CLUSTER_NODE_ID=4 CLUSTER_IFINDEX=$ifindex CLUSTER_IFNAME=eth0" \
+	"$(grep -v ready "$events")"
+
+# --- a full table: batch, dumps across messages ----------------------------
+batch=$(mktemp)
+add_cleanup "rm -f $batch"
+for i in $(seq 1 255); do echo "node add $i weight $i"; done >"$batch"
+check "batch: add 255 nodes" shoal -n "$N2" -b "$batch"
+check_eq "node show -j lists all 255 nodes, each once" \
+	"255 $(seq -s, 1 255)" \
+	"$(shoal -n "$N2" -j node show | jq -r '"\(length) \(map(.id) | join(","))"')"
+dump=$(in_ns 2 selftests/shoal-nl dump NODE_GET --bufsize 4096)
+check_eq "a 4 KiB-buffer dump is complete and in order" \
+	"255 $(seq -s, 1 255) 0" \
+	"$(awk '{print $2, $6, $8}' <<<"$dump")"
+check "... and spanned several messages" \
+	test "$(awk '{print $4}' <<<"$dump")" -gt 2
+dump=$(in_ns 2 selftests/shoal-nl dump NODE_GET --bufsize 4096 \
+	--del-after-first 250)
+check_eq "a table changed mid-dump flags NLM_F_DUMP_INTR" "1" \
+	"$(awk '{print $8}' <<<"$dump")"
+printf 'node add 1\nnode add 256\nnode add 2\n' >"$batch"
+check_err "batch stops at the first error with its line number" ':2' \
+	shoal -n "$(ns 3)" -b "$batch"
+check_eq "... having run the lines before it and none after" "1" \
+	"$(shoal -n "$(ns 3)" -j node show | jq -r 'map(.id) | join(",")')"
+
+ktap_finish
