@@ -14,7 +14,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 62
+ktap_plan 67
 
 make_cluster 3
 N1=$(ns 1)

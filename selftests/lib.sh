@@ -1,0 +1,330 @@
+# shellcheck shell=bash
+# Helpers for test scripts run inside the test VM (selftests/vm-run):
+# KTAP output, a bridged cluster of network namespaces, polling.
+#
+#	. "$SHOAL_REPO/selftests/lib.sh"
+#	ktap_plan 2
+#	make_cluster 3
+#	check "n1 reaches n2" in_ns 1 ping -c1 -W1 192.0.2.2
+#	check_eq "answer" 42 "$(compute)"
+#	ktap_finish
+#
+# Sourcing this installs an EXIT trap that deletes the namespaces; tests
+# register their own clean-up with add_cleanup rather than with trap.
+# The check functions always return 0 (safe under set -e); last_ok tells
+# whether the latest result passed.
+
+# --- KTAP
+
+KTAP_PLANNED=
+KTAP_HEADER=0
+KTAP_COUNT=0
+KTAP_PASS=0
+KTAP_FAIL=0
+KTAP_SKIP=0
+KTAP_LAST=0
+
+_ktap_header() {
+	if [ "$KTAP_HEADER" = 0 ]; then
+		echo "KTAP version 1"
+		KTAP_HEADER=1
+	fi
+}
+
+# diag TEXT...: each line of each argument as a "# " diagnostic line.
+diag() {
+	local a l
+	for a in "$@"; do
+		[ -n "$a" ] || continue
+		while IFS= read -r l; do
+			printf '# %s\n' "$l"
+		done <<<"$a"
+	done
+}
+
+ktap_plan() {
+	KTAP_PLANNED=$1
+	_ktap_header
+	echo "1..$1"
+}
+
+ok() {
+	_ktap_header
+	KTAP_COUNT=$((KTAP_COUNT + 1))
+	KTAP_PASS=$((KTAP_PASS + 1))
+	KTAP_LAST=0
+	echo "ok $KTAP_COUNT $1"
+}
+
+# fail DESC [DETAIL...]: the details become diagnostic lines.
+fail() {
+	_ktap_header
+	KTAP_COUNT=$((KTAP_COUNT + 1))
+	KTAP_FAIL=$((KTAP_FAIL + 1))
+	KTAP_LAST=1
+	echo "not ok $KTAP_COUNT $1"
+	shift
+	[ $# -eq 0 ] || diag "$@"
+}
+
+skip() {
+	_ktap_header
+	KTAP_COUNT=$((KTAP_COUNT + 1))
+	KTAP_SKIP=$((KTAP_SKIP + 1))
+	KTAP_LAST=0
+	echo "ok $KTAP_COUNT $1 # SKIP ${2:-}"
+}
+
+# True when the latest ok/fail/skip/check was not a failure.
+last_ok() {
+	[ "$KTAP_LAST" = 0 ]
+}
+
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	local desc=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" = 0 ]; then
+		ok "$desc"
+	else
+		fail "$desc" "\$ $(printf '%q ' "$@")" "$out" "exit status $rc"
+	fi
+}
+
+# check_fail DESC CMD...: passes when CMD fails.
+check_fail() {
+	local desc=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" != 0 ]; then
+		ok "$desc"
+	else
+		fail "$desc" "\$ $(printf '%q ' "$@")" "$out" "succeeded, expected a failure"
+	fi
+}
+
+# check_err DESC PATTERN CMD...: passes when CMD fails and its stderr
+# matches the extended regular expression PATTERN.
+check_err() {
+	local desc=$1 pat=$2 err rc=0
+	shift 2
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
+	if [ "$rc" = 0 ]; then
+		fail "$desc" "\$ $(printf '%q ' "$@")" "$err" "succeeded, expected a failure"
+	elif ! grep -Eq -- "$pat" <<<"$err"; then
+		fail "$desc" "\$ $(printf '%q ' "$@")" "$err" "stderr does not match /$pat/"
+	else
+		ok "$desc"
+	fi
+}
+
+# check_eq DESC EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		fail "$1" "expected: $2" "actual:   $3"
+	fi
+}
+
+# Prints the totals; returns non-zero if anything failed or the number of
+# results differs from the plan.
+ktap_finish() {
+	local rc=0
+	_ktap_header
+	if [ -z "$KTAP_PLANNED" ]; then
+		echo "1..$KTAP_COUNT"
+	elif [ "$KTAP_PLANNED" != "$KTAP_COUNT" ]; then
+		echo "# planned $KTAP_PLANNED tests, ran $KTAP_COUNT"
+		rc=1
+	fi
+	[ "$KTAP_FAIL" = 0 ] || rc=1
+	echo "# $KTAP_PASS passed, $KTAP_FAIL failed, $KTAP_SKIP skipped"
+	echo "$KTAP_PASS passed, $KTAP_FAIL failed, $KTAP_SKIP skipped"
+	return "$rc"
+}
+
+# --- polling
+
+# A descriptor nothing is ever written to: read -t on it sleeps without
+# starting a process.
+_LIB_SLEEP_FD=
+if [ -d /dev/fd ]; then
+	exec {_LIB_SLEEP_FD}<> <(:)
+fi
+
+_lib_sleep_10ms() {
+	if [ -n "$_LIB_SLEEP_FD" ]; then
+		read -r -t 0.01 -u "$_LIB_SLEEP_FD" _ || true
+	else
+		sleep 0.01
+	fi
+}
+
+# wait_for TIMEOUT_MS CMD...: runs CMD (output discarded) about every 10 ms
+# until it succeeds; returns 1 if it has not within TIMEOUT_MS.
+wait_for() {
+	local timeout_us=$(($1 * 1000)) start now
+	shift
+	start=${EPOCHREALTIME//[!0-9]/}
+	while :; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		now=${EPOCHREALTIME//[!0-9]/}
+		[ $((now - start)) -lt "$timeout_us" ] || return 1
+		_lib_sleep_10ms
+	done
+}
+
+# --- network namespaces
+
+# Unique per run, so leftovers never clash with a later run.
+NS_PREFIX=shoal-$$-
+_LIB_NS=()
+_LIB_CLEANUP=()
+
+# ns N|NAME: the namespace of node N (make_cluster) or of a client or
+# the switch ("sw") by name.
+ns() {
+	case $1 in
+	*[!0-9]*) echo "$NS_PREFIX$1" ;;
+	*) echo "${NS_PREFIX}n$1" ;;
+	esac
+}
+
+# in_ns N|NAME CMD...
+in_ns() {
+	local n
+	n=$(ns "$1")
+	shift
+	ip netns exec "$n" "$@"
+}
+
+# _lib_add_ns NAME...: new namespaces with IPv6 duplicate address detection
+# off, so addresses are usable at once. Commands go through
+# "ip -batch": under emulation each process started costs tens of ms.
+_lib_add_ns() {
+	local inherit=/proc/sys/net/core/devconf_inherit_init_net conf=/proc/sys/net/ipv6/conf
+	local old_inherit old_all old_dflt n
+	if [ -w "$inherit" ]; then
+		# New namespaces copy their settings from this one while the
+		# inheritance switch is on; both are put back right after.
+		read -r old_inherit <"$inherit"
+		read -r old_all <"$conf/all/accept_dad"
+		read -r old_dflt <"$conf/default/accept_dad"
+		echo 1 >"$inherit"
+		echo 0 >"$conf/all/accept_dad"
+		echo 0 >"$conf/default/accept_dad"
+	fi
+	printf 'netns add %s\n' "$@" | ip -force -batch - || true
+	if [ -w "$inherit" ]; then
+		echo "$old_inherit" >"$inherit"
+		echo "$old_all" >"$conf/all/accept_dad"
+		echo "$old_dflt" >"$conf/default/accept_dad"
+	fi
+	for n in "$@"; do
+		[ -e "/run/netns/$n" ] || { echo "lib.sh: could not create netns $n" >&2; return 1; }
+		_LIB_NS+=("$n")
+		if [ ! -w "$inherit" ]; then
+			ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+		fi
+	done
+}
+
+# _lib_switch: makes the switch namespace with its bridge, once.
+_lib_switch() {
+	local sw
+	sw=$(ns sw)
+	[ ! -e "/run/netns/$sw" ] || return 0
+	_lib_add_ns "$sw"
+	# No STP and no multicast snooping: ports forward as soon as they are up.
+	printf '%s\n' "link set lo up" \
+		"link add br0 type bridge stp_state 0 mcast_snooping 0" \
+		"link set br0 up" | ip -n "$sw" -batch -
+}
+
+# _lib_attach NAMESPACE [MAC]: prints the switch's batch commands for a veth
+# eth0 in NAMESPACE with its peer on br0, named after the namespace (n1, ...).
+_lib_attach() {
+	local port=${1#"$NS_PREFIX"}
+	echo "link add $port type veth peer name eth0 netns $1${2:+ address $2}"
+	echo "link set $port master br0 up"
+}
+
+# _lib_addr IPV4[/LEN] IPV6[/LEN]: prints a node's batch commands for eth0.
+_lib_addr() {
+	local a4=$1 a6=$2
+	[[ $a4 == */* ]] || a4=$a4/24
+	[[ $a6 == */* ]] || a6=$a6/64
+	echo "link set lo up"
+	echo "link set eth0 up"
+	echo "addr add $a4 dev eth0"
+	echo "addr add $a6 dev eth0 nodad"
+}
+
+# make_cluster N: nodes 1..N, node i with 192.0.2.i/24, 2001:db8::i/64 and
+# MAC 02:00:00:00:00:i on eth0, all on one bridge.
+make_cluster() {
+	local i names=()
+	for ((i = 1; i <= $1; i++)); do
+		names+=("$(ns "$i")")
+	done
+	_lib_switch
+	_lib_add_ns "${names[@]}"
+	for ((i = 1; i <= $1; i++)); do
+		_lib_attach "$(ns "$i")" "$(printf '02:00:00:00:00:%02x' "$i")"
+	done | ip -n "$(ns sw)" -batch -
+	for ((i = 1; i <= $1; i++)); do
+		_lib_addr "192.0.2.$i" "2001:db8::$i" | ip -n "$(ns "$i")" -batch -
+	done
+}
+
+# make_client NAME IPV4[/LEN] IPV6[/LEN]: one more namespace on the bridge.
+# NAME (at most 15 characters, not all digits) also names its switch port.
+make_client() {
+	local n
+	n=$(ns "$1")
+	_lib_switch
+	_lib_add_ns "$n"
+	_lib_attach "$n" | ip -n "$(ns sw)" -batch -
+	_lib_addr "$2" "$3" | ip -n "$n" -batch -
+}
+
+# add_cleanup CMD...: run at exit, latest first, before the namespaces go.
+# A single argument is shell code ("kill $pid"); several are one command.
+add_cleanup() {
+	if [ $# -eq 1 ]; then
+		_LIB_CLEANUP+=("$1")
+	else
+		_LIB_CLEANUP+=("$(printf '%q ' "$@")")
+	fi
+}
+
+# cleanup: runs the registered clean-ups and deletes the namespaces made so
+# far (and kills what runs in them). Called at exit; tests may call it too.
+cleanup() {
+	local i pids
+	for ((i = ${#_LIB_CLEANUP[@]} - 1; i >= 0; i--)); do
+		eval "${_LIB_CLEANUP[i]}" || true
+	done
+	_LIB_CLEANUP=()
+	[ ${#_LIB_NS[@]} -gt 0 ] || return 0
+	# Processes left in a namespace would keep it (and its devices) alive.
+	pids=$(printf 'netns pids %s\n' "${_LIB_NS[@]}" | ip -batch - 2>/dev/null) || true
+	# shellcheck disable=SC2086 # one pid per word
+	[ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
+	printf 'netns del %s\n' "${_LIB_NS[@]}" | ip -force -batch - 2>/dev/null || true
+	_LIB_NS=()
+}
+
+# Keeps the script's exit status; INT/TERM go through EXIT too.
+_lib_exit() {
+	local rc=$?
+	cleanup
+	exit "$rc"
+}
+trap _lib_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
