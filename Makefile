@@ -34,8 +34,10 @@ demo:
 	$(MAKE) all
 	selftests/vm-run scripts/demo
 
+# Debian's build trees carry no signing key: install unsigned
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),,depmod -a $$(cat $(KDIR)/include/config/kernel.release))
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
