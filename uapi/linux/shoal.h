@@ -40,6 +40,44 @@
  *	SHOAL_CMD_NODE_DEL	CAP_NET_ADMIN. SHOAL_A_NODE_ID required.
  *				Fails with ENOENT if the node does not exist.
  *
+ * service: an address served by every member at once. A hash of each
+ *	packet's source picks one of SHOAL_A_SERVICE_BUCKETS buckets; only
+ *	the bucket's owner keeps the packet, the other members drop it
+ *	before the IP stack. Owners are computed on every member alike from
+ *	the live member nodes and their weights (weighted rendezvous
+ *	hashing), so members agree without talking and a node going down
+ *	moves only its own buckets. A service is named by its address:
+ *	exactly one of SHOAL_A_SERVICE_ADDR4 and SHOAL_A_SERVICE_ADDR6.
+ *
+ *	SHOAL_CMD_SERVICE_GET	doit by address, or dump. Replies carry
+ *				every SHOAL_A_SERVICE_* attribute, the
+ *				bitmap of buckets this node owns and the
+ *				counters.
+ *	SHOAL_CMD_SERVICE_ADD	CAP_NET_ADMIN. The address; optionally
+ *				PROTO (default any), PORT (default all),
+ *				HASH (default saddr-sport), BUCKETS
+ *				(default 1024), NODES (default: every
+ *				declared node that is not a spare, now and
+ *				later), MAC (default derived from the
+ *				address), IFINDEX (default the cluster
+ *				device). The module answers ARP/ND for the
+ *				address with the MAC and filters packets;
+ *				the local address itself is installed by
+ *				userspace (the shoal tool puts it on lo).
+ *	SHOAL_CMD_SERVICE_SET	CAP_NET_ADMIN. The address and NODES (an
+ *				empty nest means "every non-spare node").
+ *	SHOAL_CMD_SERVICE_DEL	CAP_NET_ADMIN. The address.
+ *
+ * bucket: one bucket of a service.
+ *
+ *	SHOAL_CMD_BUCKET_GET	dump, with the service's address: every
+ *				bucket's owner, pin and counters.
+ *	SHOAL_CMD_BUCKET_SET	CAP_NET_ADMIN. The service's address,
+ *				SHOAL_A_BUCKET_ID and SHOAL_A_BUCKET_PIN:
+ *				a node id pins the bucket to that node
+ *				while the node is up (when it is down the
+ *				bucket follows the hash); 0 unpins it.
+ *
  * A rejected request changes nothing and carries an extended ACK message
  * saying why, with the offending attribute where there is one.
  *
@@ -86,6 +124,17 @@ enum shoal_cmd {
 	SHOAL_CMD_NODE_DEL,
 	SHOAL_CMD_NODE_NTF,
 
+	SHOAL_CMD_SERVICE_GET,
+	SHOAL_CMD_SERVICE_ADD,
+	SHOAL_CMD_SERVICE_SET,
+	SHOAL_CMD_SERVICE_DEL,
+	SHOAL_CMD_SERVICE_NTF,
+
+	SHOAL_CMD_BUCKET_GET,
+	SHOAL_CMD_BUCKET_SET,
+	/* buckets changed owner: SHOAL_A_SERVICE_ADDR*, SHOAL_A_MOVE_* */
+	SHOAL_CMD_BUCKET_NTF,
+
 	__SHOAL_CMD_MAX,
 };
 
@@ -116,10 +165,83 @@ enum shoal_attr {
 	/* u8, enum shoal_state: whether the node takes part (replies only) */
 	SHOAL_A_NODE_STATE,
 
+	/* struct in_addr (4 bytes, network order): an IPv4 service */
+	SHOAL_A_SERVICE_ADDR4,
+	/* struct in6_addr (16 bytes): an IPv6 service */
+	SHOAL_A_SERVICE_ADDR6,
+	/* u8: IPPROTO_TCP, IPPROTO_UDP, or 0 for any protocol */
+	SHOAL_A_SERVICE_PROTO,
+	/* u16: destination port (host order), 0 for all ports */
+	SHOAL_A_SERVICE_PORT,
+	/* u8, enum shoal_hash: what of the source picks the bucket */
+	SHOAL_A_SERVICE_HASH,
+	/* u32: number of buckets, 1..SHOAL_BUCKETS_MAX */
+	SHOAL_A_SERVICE_BUCKETS,
+	/* nest of SHOAL_A_NODE_ID: the member nodes, in no order */
+	SHOAL_A_SERVICE_NODES,
+	/* 6 bytes: the cluster MAC, a multicast address */
+	SHOAL_A_SERVICE_MAC,
+	/* u32: device whose neighbours learn the cluster MAC */
+	SHOAL_A_SERVICE_IFINDEX,
+	/* string: its name (replies only) */
+	SHOAL_A_SERVICE_IFNAME,
+	/* u32: SHOAL_SERVICE_F_* (replies only) */
+	SHOAL_A_SERVICE_FLAGS,
+	/* binary: bitmap of the buckets this node owns, bucket b in
+	 * byte b / 8, bit b % 8 (replies only)
+	 */
+	SHOAL_A_SERVICE_OWNED,
+	/* nest of SHOAL_A_STATS_* (replies only) */
+	SHOAL_A_SERVICE_STATS,
+
+	/* u32: bucket number, 0..buckets - 1 */
+	SHOAL_A_BUCKET_ID,
+	/* u32: node that owns the bucket now, 0 if none (replies only) */
+	SHOAL_A_BUCKET_OWNER,
+	/* u32: node the bucket is pinned to, 0 if it follows the hash */
+	SHOAL_A_BUCKET_PIN,
+	/* nest of SHOAL_A_STATS_* (replies only) */
+	SHOAL_A_BUCKET_STATS,
+
+	/* u64: packets and bytes kept by this node */
+	SHOAL_A_STATS_RX_PACKETS,
+	SHOAL_A_STATS_RX_BYTES,
+	/* u64: packets dropped because another node owns them */
+	SHOAL_A_STATS_DROPPED,
+
+	/* u32: in SHOAL_CMD_BUCKET_NTF, how many buckets moved from which
+	 * node (0: none) to which node (0: none)
+	 */
+	SHOAL_A_MOVE_COUNT,
+	SHOAL_A_MOVE_FROM,
+	SHOAL_A_MOVE_TO,
+
 	__SHOAL_A_MAX,
 };
 
 #define SHOAL_A_MAX (__SHOAL_A_MAX - 1)
+
+/* A service has 1 to SHOAL_BUCKETS_MAX buckets. */
+#define SHOAL_BUCKETS_MAX	65536
+#define SHOAL_BUCKETS_DEFAULT	1024
+
+enum shoal_hash {
+	/* source address */
+	SHOAL_HASH_SADDR,
+	/* source address and port */
+	SHOAL_HASH_SADDR_SPORT,
+	/* source address and port, destination port */
+	SHOAL_HASH_SADDR_SPORT_DPORT,
+
+	__SHOAL_HASH_MAX,
+};
+
+#define SHOAL_HASH_MAX (__SHOAL_HASH_MAX - 1)
+
+enum shoal_service_flags {
+	/* members are every non-spare node, not an explicit list */
+	SHOAL_SERVICE_F_ALL_NODES = 1 << 0,
+};
 
 enum shoal_node_flags {
 	/* held in reserve: takes work only when a regular node fails */
@@ -139,6 +261,10 @@ enum shoal_event {
 	SHOAL_EVENT_NODE_ADDED,
 	SHOAL_EVENT_NODE_CHANGED,
 	SHOAL_EVENT_NODE_DELETED,
+	SHOAL_EVENT_SERVICE_ADDED,
+	SHOAL_EVENT_SERVICE_CHANGED,
+	SHOAL_EVENT_SERVICE_DELETED,
+	SHOAL_EVENT_BUCKETS_MOVED,
 
 	__SHOAL_EVENT_MAX,
 };
