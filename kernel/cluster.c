@@ -27,8 +27,10 @@ int shoal_cluster_set(struct shoal_net *sn, const u32 *node_id,
 	mutex_lock(&sn->lock);
 	if (ifindex)
 		WRITE_ONCE(sn->ifindex, *ifindex);
-	if (node_id)
+	if (node_id && *node_id != sn->local_id) {
 		WRITE_ONCE(sn->local_id, *node_id);
+		shoal_services_recompute(sn);
+	}
 	shoal_notify_cluster(sn);
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
@@ -46,6 +48,7 @@ static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
 		return NOTIFY_DONE;
 
 	sn = shoal_net(dev_net(dev));
+	shoal_service_unlink_dev(sn, dev->ifindex);
 	if (READ_ONCE(sn->ifindex) != dev->ifindex)
 		return NOTIFY_DONE;
 
@@ -66,12 +69,15 @@ static int __net_init shoal_net_init(struct net *net)
 
 	sn->net = net;
 	sn->node_gen = 1;
+	sn->service_gen = 1;
+	INIT_LIST_HEAD(&sn->services);
 	mutex_init(&sn->lock);
 	return 0;
 }
 
 static void __net_exit shoal_net_exit(struct net *net)
 {
+	shoal_service_flush(shoal_net(net));
 	shoal_node_flush(shoal_net(net));
 }
 

@@ -7,12 +7,14 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 
+#include "bucket.h"
 #include "shoal.h"
 
 static int __init shoal_init(void)
 {
 	int err;
 
+	shoal_bucket_init();
 	err = shoal_pernet_init();
 	if (err)
 		goto err_pernet;
@@ -39,6 +41,8 @@ static void __exit shoal_exit(void)
 	shoal_netdev_uninit();
 	shoal_genl_uninit();
 	shoal_pernet_uninit();
+	/* services are freed by RCU callbacks in this module */
+	rcu_barrier();
 	shoal_node_check_leaks();
 	pr_info("unloaded\n");
 }

@@ -13,7 +13,6 @@ source "$(dirname "$0")/lib.sh"
 
 ktap_plan 12
 
-module=kernel/shoal.ko
 
 loaded() { grep -q '^shoal ' /proc/modules; }
 family_visible() { shoal node show >/dev/null 2>&1; }
@@ -25,7 +24,7 @@ rounds=0
 for i in $(seq 1 20); do
 	rmmod shoal || break
 	loaded && break
-	insmod "$module" || break
+	selftests/vm/shoal-load || break
 	shoal node add 1 && shoal node show 1 >/dev/null || break
 	rounds=$((rounds + 1))
 done
@@ -46,7 +45,7 @@ check "unload while it is and three namespaces hold configuration" \
 	rmmod shoal
 kill "$listener" 2>/dev/null
 wait "$listener" 2>/dev/null
-check "load again" insmod "$module"
+check "load again" selftests/vm/shoal-load
 check_eq "a new load starts with no nodes" "[]" \
 	"$(shoal -n "$(ns 1)" -j node show)"
 check_eq "... and no cluster settings" "null" \
@@ -68,6 +67,6 @@ check_eq "the other namespaces are untouched" "1" \
 	"$(shoal -n "$(ns 1)" -j node show | jq -r 'map(.id) | join(",")')"
 check "unload after deleting a namespace with state" \
 	wait_for 10000 rmmod shoal
-check "load once more, for the rest of the run" insmod "$module"
+check "load once more, for the rest of the run" selftests/vm/shoal-load
 
 ktap_finish

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flow hashing and weighted rendezvous bucket assignment, in integer
+ * arithmetic only (no FPU in the kernel, and results must be identical on
+ * every node).
+ */
+#include "bucket.h"
+
+#define LOG_TABLE_BITS	8
+#define LOG_TABLE_SIZE	(1u << LOG_TABLE_BITS)	/* no BIT(): also built on the host */
+
+/* log2(1 + i / LOG_TABLE_SIZE) in 32.32 fixed point, i = 0..SIZE */
+static u64 log_table[LOG_TABLE_SIZE + 1];
+
+/* Seeds the bucket/node hash apart from the flow hash. */
+#define RENDEZVOUS_SEED	0x5ea1b0a7u
+
+u32 shoal_hash_words(const u32 *words, unsigned int n, u32 seed)
+{
+	u64 h = ((u64)seed << 32 | n) * 0x9e3779b97f4a7c15ull;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		h = (h ^ words[i]) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	return (u32)h;
+}
+
+/*
+ * log2 of y / 2^31 for y in [2^31, 2^32), as a 0.32 fraction, one bit per
+ * squaring: squaring doubles the logarithm, and whether it crosses 2 gives
+ * the next bit. Only used to fill log_table.
+ */
+static u64 log2_fraction(u64 y)
+{
+	u64 result = 0;
+	int bit;
+
+	for (bit = 31; bit >= 0; bit--) {
+		y = (y * y) >> 31;
+		if (y >= (1ull << 32)) {
+			y >>= 1;
+			result |= 1ull << bit;
+		}
+	}
+	return result;
+}
+
+void shoal_bucket_init(void)
+{
+	u32 i;
+
+	for (i = 0; i < LOG_TABLE_SIZE; i++)
+		log_table[i] = log2_fraction((1ull << 31) +
+					     ((u64)i << (31 - LOG_TABLE_BITS)));
+	log_table[LOG_TABLE_SIZE] = 1ull << 32;
+}
+
+static unsigned int fls64_index(u64 x)
+{
+	unsigned int i = 0;
+
+	while (x >>= 1)
+		i++;
+	return i;
+}
+
+/* log2(x) in 32.32 fixed point for x >= 1, by table and interpolation. */
+static u64 log2_fixed(u64 x)
+{
+	unsigned int ip = fls64_index(x);
+	/* the mantissa's bits below the leading one, as a 0.64 fraction */
+	u64 frac = ip ? x << (64 - ip) : 0;
+	u32 idx = frac >> (64 - LOG_TABLE_BITS);
+	u64 rest = (frac << LOG_TABLE_BITS) >> 32;	/* 0.32 */
+	u64 lo = log_table[idx], hi = log_table[idx + 1];
+
+	return ((u64)ip << 32) + lo + (((hi - lo) * rest) >> 32);
+}
+
+/* -log2(u) for u = (h + 1) / 2^32, in 32.32 fixed point: at most 32.0. */
+static u64 rendezvous_cost(u32 bucket, u32 id)
+{
+	u32 words[2] = { bucket, id };
+	u32 h = shoal_hash_words(words, 2, RENDEZVOUS_SEED);
+
+	return (32ull << 32) - log2_fixed((u64)h + 1);
+}
+
+unsigned int shoal_candidates(const struct shoal_member *members,
+			      unsigned int n, struct shoal_candidate *out)
+{
+	unsigned int i, s = 0, count = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct shoal_member *m = &members[i];
+
+		if (m->spare)
+			continue;
+		if (m->up) {
+			out[count++] = (struct shoal_candidate){
+				.owner = m->id, .as_id = m->id,
+				.as_weight = m->weight,
+			};
+			continue;
+		}
+		/* the next spare that is up stands in for this one */
+		for (; s < n; s++)
+			if (members[s].spare && members[s].up)
+				break;
+		if (s == n)
+			continue;
+		out[count++] = (struct shoal_candidate){
+			.owner = members[s].id, .as_id = m->id,
+			.as_weight = m->weight,
+		};
+		s++;
+	}
+	return count;
+}
+
+void shoal_assign(const struct shoal_candidate *cand, unsigned int n,
+		  u32 first, u32 count, u8 *owner)
+{
+	u32 b;
+	unsigned int i;
+
+	for (b = first; b < first + count; b++) {
+		const struct shoal_candidate *best = NULL;
+		u64 best_cost = 0;
+
+		for (i = 0; i < n; i++) {
+			u64 cost = rendezvous_cost(b, cand[i].as_id);
+
+			/* cost / weight < best_cost / best weight, exactly */
+			if (!best || cost * best->as_weight <
+				     best_cost * cand[i].as_weight ||
+			    (cost * best->as_weight ==
+			     best_cost * cand[i].as_weight &&
+			     cand[i].as_id < best->as_id)) {
+				best = &cand[i];
+				best_cost = cost;
+			}
+		}
+		owner[b - first] = best ? best->owner : 0;
+	}
+}

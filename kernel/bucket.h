@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Flow hashing and bucket ownership. Pure computation, shared by the
+ * module and host-side tests and benchmarks: every node must reach the
+ * same answer from the same inputs, so none of this may depend on the
+ * machine it runs on.
+ */
+#ifndef _SHOAL_BUCKET_H
+#define _SHOAL_BUCKET_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stddef.h>
+#include <stdint.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+#endif
+
+/* A node as the assignment sees it. */
+struct shoal_member {
+	u32 id;
+	u32 weight;
+	u8 up;
+	u8 spare;
+};
+
+/*
+ * A contender for buckets: owner takes the buckets that the identity
+ * (as_id, as_weight) wins. A spare standing in for a failed node contends
+ * with the failed node's identity, so it takes exactly that node's buckets.
+ */
+struct shoal_candidate {
+	u32 owner;
+	u32 as_id;
+	u32 as_weight;
+};
+
+/* Fill the tables the computation needs; call once before anything else. */
+void shoal_bucket_init(void);
+
+/* Hash n 32-bit words; the same words give the same hash everywhere. */
+u32 shoal_hash_words(const u32 *words, unsigned int n, u32 seed);
+
+/* Map a 32-bit hash onto 0..nbuckets - 1 without a division. */
+static inline u32 shoal_bucket_of(u32 hash, u32 nbuckets)
+{
+	return (u32)(((u64)hash * nbuckets) >> 32);
+}
+
+/*
+ * The contenders for a member set: every regular member that is up, and
+ * for each regular member that is down, in id order, the next spare that
+ * is up, in id order. Returns how many were written to out, which must
+ * have room for n entries.
+ */
+unsigned int shoal_candidates(const struct shoal_member *members,
+			      unsigned int n, struct shoal_candidate *out);
+
+/*
+ * Weighted rendezvous hashing: bucket b goes to the candidate whose
+ * identity minimises -log2(u(b, id)) / weight, u uniform in (0, 1]. A
+ * candidate leaving moves only its own buckets; shares follow weights.
+ * Ties go to the lower identity. Fills owner[0..count - 1] for buckets
+ * first..first + count - 1, with 0 where there is no candidate.
+ */
+void shoal_assign(const struct shoal_candidate *cand, unsigned int n,
+		  u32 first, u32 count, u8 *owner);
+
+#endif /* _SHOAL_BUCKET_H */

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The packet path: keep the packets of service buckets this node owns,
+ * drop the rest before the IP stack sees them, and answer ARP and
+ * neighbour solicitations for service addresses with the cluster MAC.
+ *
+ * The IP hooks sit just after defragmentation, so every packet they see
+ * is whole and carries its ports; a fragmented flow hashes like any other.
+ */
+#include <linux/etherdevice.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/if_arp.h>
+#include <linux/inetdevice.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_arp.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <net/arp.h>
+#include <net/ip6_checksum.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+
+#include "bucket.h"
+#include "shoal.h"
+
+/* What picks a packet's bucket, and what the service filter matches. */
+struct shoal_flow {
+	union shoal_addr client;
+	__be16 client_port;
+	__be16 service_port;
+	u8 proto;
+	bool has_ports;
+};
+
+u32 shoal_flow_bucket(const struct shoal_service *svc, const __be32 *saddr,
+		      __be16 sport, __be16 dport)
+{
+	u32 words[5];
+	unsigned int n = shoal_addr_words(svc->family, saddr, words);
+
+	if (svc->hash == SHOAL_HASH_SADDR_SPORT)
+		words[n++] = ntohs(sport);
+	else if (svc->hash == SHOAL_HASH_SADDR_SPORT_DPORT)
+		words[n++] = (u32)ntohs(sport) << 16 | ntohs(dport);
+	return shoal_bucket_of(shoal_hash_words(words, n, 0), svc->nbuckets);
+}
+
+static bool shoal_read_ports(struct sk_buff *skb, unsigned int off,
+			     __be16 *src, __be16 *dst)
+{
+	__be16 buf[2];
+	const __be16 *ports;
+
+	ports = skb_header_pointer(skb, off, sizeof(buf), buf);
+	if (!ports)
+		return false;
+	*src = ports[0];
+	*dst = ports[1];
+	return true;
+}
+
+static bool shoal_is_port_proto(u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+/*
+ * An ICMP error quotes a packet this node sent from the service address:
+ * its flow is the quoted packet's, with the roles of the ends swapped.
+ */
+static void shoal_flow_from_quote(struct shoal_flow *flow, u8 proto,
+				  struct sk_buff *skb, unsigned int off)
+{
+	__be16 sport, dport;
+
+	flow->proto = proto;
+	if (shoal_is_port_proto(proto) &&
+	    shoal_read_ports(skb, off, &sport, &dport)) {
+		flow->service_port = sport;
+		flow->client_port = dport;
+		flow->has_ports = true;
+	}
+}
+
+static bool shoal_icmp_is_error(u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH ||
+	       type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
+}
+
+static bool shoal_flow_ipv4(const struct shoal_service *svc,
+			    struct sk_buff *skb, struct shoal_flow *flow)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	unsigned int off = ip_hdrlen(skb);
+	struct icmphdr _icmp, *icmp;
+	struct iphdr _inner, *inner;
+
+	/* defragmentation ran before us; a fragment here is malformed */
+	if (ip_is_fragment(iph))
+		return false;
+
+	flow->client.ip = iph->saddr;
+	flow->proto = iph->protocol;
+	if (shoal_is_port_proto(iph->protocol)) {
+		flow->has_ports = shoal_read_ports(skb, off, &flow->client_port,
+						   &flow->service_port);
+		return flow->has_ports;
+	}
+	if (iph->protocol != IPPROTO_ICMP)
+		return true;
+
+	icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
+	if (!icmp || !shoal_icmp_is_error(icmp->type))
+		return true;
+	off += sizeof(*icmp);
+	inner = skb_header_pointer(skb, off, sizeof(_inner), &_inner);
+	if (!inner || inner->ihl < 5 || inner->saddr != svc->addr.ip)
+		return true;
+	flow->client.ip = inner->daddr;
+	shoal_flow_from_quote(flow, inner->protocol, skb,
+			      off + inner->ihl * 4);
+	return true;
+}
+
+static bool shoal_flow_ipv6(const struct shoal_service *svc,
+			    struct sk_buff *skb, struct shoal_flow *flow)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct icmp6hdr _icmp, *icmp;
+	struct ipv6hdr _inner, *inner;
+	u8 nexthdr = ip6h->nexthdr;
+	__be16 frag_off;
+	int off;
+
+	off = ipv6_skip_exthdr(skb, sizeof(*ip6h), &nexthdr, &frag_off);
+	if (off < 0 || frag_off)
+		return false;
+
+	flow->client.ip6 = ip6h->saddr;
+	flow->proto = nexthdr;
+	if (shoal_is_port_proto(nexthdr)) {
+		flow->has_ports = shoal_read_ports(skb, off, &flow->client_port,
+						   &flow->service_port);
+		return flow->has_ports;
+	}
+	if (nexthdr != IPPROTO_ICMPV6)
+		return true;
+
+	icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
+	/* informational messages have the high bit set */
+	if (!icmp || icmp->icmp6_type & ICMPV6_INFOMSG_MASK)
+		return true;
+	off += sizeof(*icmp);
+	inner = skb_header_pointer(skb, off, sizeof(_inner), &_inner);
+	if (!inner || !ipv6_addr_equal(&inner->saddr, &svc->addr.ip6))
+		return true;
+	nexthdr = inner->nexthdr;
+	off = ipv6_skip_exthdr(skb, off + sizeof(*inner), &nexthdr, &frag_off);
+	flow->client.ip6 = inner->daddr;
+	if (off >= 0 && !frag_off)
+		shoal_flow_from_quote(flow, nexthdr, skb, off);
+	else
+		flow->proto = nexthdr;
+	return true;
+}
+
+static bool shoal_service_matches(const struct shoal_service *svc,
+				  const struct shoal_flow *flow)
+{
+	if (svc->proto && svc->proto != flow->proto)
+		return false;
+	if (svc->port && (!flow->has_ports || svc->port != flow->service_port))
+		return false;
+	return true;
+}
+
+static bool shoal_owns(const struct shoal_service *svc, u32 bucket)
+{
+	const struct shoal_table *t = rcu_dereference(svc->table);
+
+	return test_bit(bucket, t->owned);
+}
+
+/* Keep the packet if this node owns its bucket; count either way. */
+static unsigned int shoal_filter(struct shoal_service *svc,
+				 struct sk_buff *skb, bool (*parse)
+				 (const struct shoal_service *,
+				  struct sk_buff *, struct shoal_flow *))
+{
+	struct shoal_flow flow = {};
+	struct shoal_bucket_stats *stats;
+	u32 bucket;
+
+	/* what the service does not serve, no member takes */
+	if (!parse(svc, skb, &flow) || !shoal_service_matches(svc, &flow))
+		return NF_DROP;
+
+	bucket = shoal_flow_bucket(svc, flow.client.ip6.s6_addr32,
+				   flow.client_port, flow.service_port);
+	stats = &svc->stats[bucket];
+	if (!shoal_owns(svc, bucket)) {
+		atomic64_inc(&stats->dropped);
+		return NF_DROP;
+	}
+	atomic64_inc(&stats->rx_packets);
+	atomic64_add(skb->len, &stats->rx_bytes);
+	/* it came to the cluster MAC; deliver it as our own */
+	skb->pkt_type = PACKET_HOST;
+	return NF_ACCEPT;
+}
+
+static unsigned int shoal_nf_ipv4(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	union shoal_addr daddr = { .ip = ip_hdr(skb)->daddr };
+	struct shoal_service *svc;
+
+	svc = shoal_service_lookup(shoal_net(state->net), AF_INET, &daddr);
+	if (likely(!svc))
+		return NF_ACCEPT;
+	return shoal_filter(svc, skb, shoal_flow_ipv4);
+}
+
+/* Whether this node is the one to answer a neighbour asking from client. */
+static bool shoal_answers(const struct shoal_service *svc,
+			  const struct net_device *in, const __be32 *client)
+{
+	if (in->ifindex != READ_ONCE(svc->ifindex))
+		return false;
+	return shoal_owns(svc, shoal_flow_bucket(svc, client, 0, 0));
+}
+
+static void shoal_send_na(const struct shoal_service *svc,
+			  struct sk_buff *ns, const struct in6_addr *daddr,
+			  bool solicited)
+{
+	struct net_device *dev = ns->dev;
+	unsigned int len = sizeof(struct nd_msg) + 8;
+	const u8 *dest_mac;
+	u8 mcast_mac[ETH_ALEN];
+	struct ipv6hdr *ip6h;
+	struct sk_buff *skb;
+	struct nd_msg *msg;
+
+	if (solicited && skb_mac_header_was_set(ns)) {
+		dest_mac = eth_hdr(ns)->h_source;
+	} else {
+		ipv6_eth_mc_map(daddr, mcast_mac);
+		dest_mac = mcast_mac;
+	}
+
+	skb = alloc_skb(LL_RESERVED_SPACE(dev) + sizeof(*ip6h) + len +
+			dev->needed_tailroom, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_reserve(skb, LL_RESERVED_SPACE(dev));
+	skb_reset_network_header(skb);
+	ip6h = skb_put(skb, sizeof(*ip6h));
+	ip6_flow_hdr(ip6h, 0, 0);
+	ip6h->payload_len = htons(len);
+	ip6h->nexthdr = IPPROTO_ICMPV6;
+	ip6h->hop_limit = 255;
+	ip6h->saddr = svc->addr.ip6;
+	ip6h->daddr = *daddr;
+
+	skb_set_transport_header(skb, sizeof(*ip6h));
+	msg = skb_put_zero(skb, len);
+	msg->icmph.icmp6_type = NDISC_NEIGHBOUR_ADVERTISEMENT;
+	msg->icmph.icmp6_solicited = solicited;
+	msg->icmph.icmp6_override = 1;
+	msg->target = svc->addr.ip6;
+	msg->opt[0] = ND_OPT_TARGET_LL_ADDR;
+	msg->opt[1] = 1;	/* in units of 8 octets */
+	ether_addr_copy(&msg->opt[2], svc->mac);
+	msg->icmph.icmp6_cksum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr,
+						 len, IPPROTO_ICMPV6,
+						 csum_partial(msg, len, 0));
+
+	skb->dev = dev;
+	skb->protocol = htons(ETH_P_IPV6);
+	if (dev_hard_header(skb, dev, ETH_P_IPV6, dest_mac, dev->dev_addr,
+			    skb->len) < 0) {
+		kfree_skb(skb);
+		return;
+	}
+	dev_queue_xmit(skb);
+}
+
+/*
+ * A neighbour solicitation for a service address: the owner of the
+ * asker's bucket answers with the cluster MAC, and the kernel's own
+ * neighbour discovery never sees it.
+ */
+static unsigned int shoal_nf_ns(struct shoal_net *sn, struct sk_buff *skb,
+				const struct net_device *in, bool *handled)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct shoal_service *svc;
+	struct nd_msg _msg, *msg;
+	union shoal_addr target;
+	bool dad;
+
+	msg = skb_header_pointer(skb, sizeof(*ip6h), sizeof(_msg), &_msg);
+	if (!msg || msg->icmph.icmp6_type != NDISC_NEIGHBOUR_SOLICITATION)
+		return NF_ACCEPT;
+	target.ip6 = msg->target;
+	svc = shoal_service_lookup(sn, AF_INET6, &target);
+	if (!svc)
+		return NF_ACCEPT;
+
+	*handled = true;
+	if (ip6h->hop_limit != 255)
+		return NF_DROP;
+	/* a duplicate address probe is answered to all nodes */
+	dad = ipv6_addr_any(&ip6h->saddr);
+	if (shoal_answers(svc, in, ip6h->saddr.s6_addr32))
+		shoal_send_na(svc, skb, dad ? &in6addr_linklocal_allnodes :
+			      &ip6h->saddr, !dad);
+	return NF_DROP;
+}
+
+static unsigned int shoal_nf_ipv6(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	struct shoal_net *sn = shoal_net(state->net);
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct shoal_service *svc;
+	union shoal_addr daddr;
+	bool handled = false;
+	unsigned int verdict;
+
+	if (ip6h->nexthdr == IPPROTO_ICMPV6) {
+		verdict = shoal_nf_ns(sn, skb, state->in, &handled);
+		if (handled)
+			return verdict;
+	}
+	daddr.ip6 = ip6h->daddr;
+	svc = shoal_service_lookup(sn, AF_INET6, &daddr);
+	if (likely(!svc))
+		return NF_ACCEPT;
+	return shoal_filter(svc, skb, shoal_flow_ipv6);
+}
+
+/* The layout of an Ethernet/IPv4 ARP packet after its header. */
+struct shoal_arp_body {
+	u8 sha[ETH_ALEN];
+	__be32 sip;
+	u8 tha[ETH_ALEN];
+	__be32 tip;
+} __packed;
+
+/*
+ * An ARP request for a service address: the owner of the asker's bucket
+ * answers with the cluster MAC; the kernel's own ARP never sees it.
+ */
+static unsigned int shoal_nf_arp(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct shoal_arp_body _body, *body;
+	struct net_device *dev = state->in;
+	const struct arphdr *arp;
+	struct shoal_service *svc;
+	union shoal_addr target;
+	struct sk_buff *reply;
+
+	arp = arp_hdr(skb);
+	if (arp->ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->ar_pro != htons(ETH_P_IP) || arp->ar_hln != ETH_ALEN ||
+	    arp->ar_pln != 4 || arp->ar_op != htons(ARPOP_REQUEST))
+		return NF_ACCEPT;
+	body = skb_header_pointer(skb, sizeof(*arp), sizeof(_body), &_body);
+	if (!body)
+		return NF_ACCEPT;
+	target.ip = body->tip;
+	svc = shoal_service_lookup(shoal_net(state->net), AF_INET, &target);
+	if (!svc)
+		return NF_ACCEPT;
+
+	if (shoal_answers(svc, dev, &body->sip)) {
+		reply = arp_create(ARPOP_REPLY, ETH_P_ARP, body->sip, dev,
+				   body->tip, body->sha, dev->dev_addr,
+				   body->sha);
+		if (reply) {
+			/* the frame comes from us; the address maps to the
+			 * cluster MAC
+			 */
+			ether_addr_copy((u8 *)(arp_hdr(reply) + 1), svc->mac);
+			arp_xmit(reply);
+		}
+	}
+	return NF_DROP;
+}
+
+/*
+ * ARP requests this node sends for replies from a service address would
+ * teach the asked host that the address lives at this node's own MAC.
+ * Ask from an address of the device instead, as arp_announce=2 would.
+ */
+static unsigned int shoal_nf_arp_out(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	struct shoal_net *sn = shoal_net(state->net);
+	struct shoal_arp_body *body;
+	const struct arphdr *arp;
+	union shoal_addr sender;
+	__be32 sip;
+
+	arp = arp_hdr(skb);
+	if (arp->ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->ar_pro != htons(ETH_P_IP) || arp->ar_hln != ETH_ALEN ||
+	    arp->ar_pln != 4 || arp->ar_op != htons(ARPOP_REQUEST))
+		return NF_ACCEPT;
+	if (skb_ensure_writable(skb, skb_network_offset(skb) + sizeof(*arp) +
+				sizeof(*body)))
+		return NF_ACCEPT;
+	arp = arp_hdr(skb);
+	body = (struct shoal_arp_body *)(arp + 1);
+	sender.ip = body->sip;
+	if (!shoal_service_lookup(sn, AF_INET, &sender))
+		return NF_ACCEPT;
+
+	sip = inet_select_addr(state->out, body->tip, RT_SCOPE_LINK);
+	sender.ip = sip;
+	/* nothing better: ask as a probe, which names no sender */
+	if (shoal_service_lookup(sn, AF_INET, &sender))
+		sip = 0;
+	body->sip = sip;
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops shoal_nf_ops[] = {
+	{
+		.hook = shoal_nf_ipv4,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_CONNTRACK_DEFRAG + 1,
+	},
+	{
+		.hook = shoal_nf_ipv6,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_CONNTRACK_DEFRAG + 1,
+	},
+	{
+		.hook = shoal_nf_arp,
+		.pf = NFPROTO_ARP,
+		.hooknum = NF_ARP_IN,
+		.priority = 0,
+	},
+	{
+		.hook = shoal_nf_arp_out,
+		.pf = NFPROTO_ARP,
+		.hooknum = NF_ARP_OUT,
+		.priority = 0,
+	},
+};
+
+/* Start filtering in net; called with the first service. */
+int shoal_filter_start(struct net *net)
+{
+	int err;
+
+	err = nf_defrag_ipv4_enable(net);
+	if (err)
+		return err;
+	err = nf_defrag_ipv6_enable(net);
+	if (err)
+		goto err_ipv4;
+	err = nf_register_net_hooks(net, shoal_nf_ops,
+				    ARRAY_SIZE(shoal_nf_ops));
+	if (err)
+		goto err_ipv6;
+	return 0;
+
+err_ipv6:
+	nf_defrag_ipv6_disable(net);
+err_ipv4:
+	nf_defrag_ipv4_disable(net);
+	return err;
+}
+
+/* Stop filtering in net; returns when no packet is left in the hooks. */
+void shoal_filter_stop(struct net *net)
+{
+	nf_unregister_net_hooks(net, shoal_nf_ops, ARRAY_SIZE(shoal_nf_ops));
+	nf_defrag_ipv6_disable(net);
+	nf_defrag_ipv4_disable(net);
+}

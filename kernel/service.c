@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Services: addresses served by every member, and who owns which of their
+ * buckets.
+ *
+ * Configuration runs under sn->lock (and RTNL where a device is touched);
+ * the packet path finds services and their ownership tables under RCU.
+ * Ownership is recomputed whenever anything it depends on changes, and
+ * published as a new table, so a packet sees either the old or the new.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/inetdevice.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <net/addrconf.h>
+#include <net/netlink.h>
+
+#include "bucket.h"
+#include "shoal.h"
+
+/* Enough for thousands of services without unbounded growth. */
+#define SHOAL_SERVICES_MAX	16384
+
+/* Buckets assigned between two chances to reschedule. */
+#define ASSIGN_CHUNK		4096
+
+/* An address as host-order words, so nodes of any byte order agree. */
+unsigned int shoal_addr_words(u8 family, const __be32 *addr, u32 *words)
+{
+	unsigned int i, n = family == AF_INET ? 1 : 4;
+
+	for (i = 0; i < n; i++)
+		words[i] = ntohl(addr[i]);
+	return n;
+}
+
+static u32 shoal_addr_hash(u8 family, const union shoal_addr *addr)
+{
+	u32 words[4];
+	unsigned int n = shoal_addr_words(family, addr->ip6.s6_addr32, words);
+
+	return shoal_hash_words(words, n, 0);
+}
+
+static bool shoal_addr_equal(u8 family, const union shoal_addr *a,
+			     const union shoal_addr *b)
+{
+	if (family == AF_INET)
+		return a->ip == b->ip;
+	return ipv6_addr_equal(&a->ip6, &b->ip6);
+}
+
+/* A locally administered multicast MAC: 03:53:48 ("SH") + 24 hash bits. */
+void shoal_service_mac(u8 family, const union shoal_addr *addr, u8 *mac)
+{
+	u32 h = shoal_addr_hash(family, addr);
+
+	mac[0] = 0x03;
+	mac[1] = 0x53;
+	mac[2] = 0x48;
+	mac[3] = h >> 16;
+	mac[4] = h >> 8;
+	mac[5] = h;
+}
+
+/* Caller holds rcu_read_lock(). */
+struct shoal_service *shoal_service_lookup(struct shoal_net *sn, u8 family,
+					   const union shoal_addr *addr)
+{
+	struct hlist_head *heads = READ_ONCE(sn->svc_hash);
+	struct shoal_service *svc;
+	u32 key;
+
+	if (!heads)
+		return NULL;
+	key = shoal_addr_hash(family, addr) >> (32 - SHOAL_SVC_HASH_BITS);
+	hlist_for_each_entry_rcu(svc, &heads[key], hnode)
+		if (svc->family == family &&
+		    shoal_addr_equal(family, &svc->addr, addr))
+			return svc;
+	return NULL;
+}
+
+/* Caller holds sn->lock. */
+struct shoal_service *shoal_service_find(struct shoal_net *sn, u8 family,
+					 const union shoal_addr *addr)
+{
+	struct shoal_service *svc;
+
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry(svc, &sn->services, list)
+		if (svc->family == family &&
+		    shoal_addr_equal(family, &svc->addr, addr))
+			return svc;
+	return NULL;
+}
+
+/* The solicited-node multicast MAC neighbour solicitations arrive on. */
+static void shoal_solicited_mac(const struct in6_addr *addr, u8 *mac)
+{
+	struct in6_addr group;
+
+	addrconf_addr_solict_mult(addr, &group);
+	ipv6_eth_mc_map(&group, mac);
+}
+
+static void shoal_service_link_dev(struct shoal_service *svc,
+				   struct net_device *dev)
+{
+	u8 mac[ETH_ALEN];
+
+	ASSERT_RTNL();
+	dev_mc_add(dev, svc->mac);
+	if (svc->family == AF_INET6) {
+		shoal_solicited_mac(&svc->addr.ip6, mac);
+		dev_mc_add(dev, mac);
+	}
+	WRITE_ONCE(svc->ifindex, dev->ifindex);
+}
+
+static void shoal_service_unlink(struct shoal_net *sn,
+				 struct shoal_service *svc)
+{
+	struct net_device *dev;
+	u8 mac[ETH_ALEN];
+
+	ASSERT_RTNL();
+	if (!svc->ifindex)
+		return;
+	dev = __dev_get_by_index(sn->net, svc->ifindex);
+	if (dev) {
+		dev_mc_del(dev, svc->mac);
+		if (svc->family == AF_INET6) {
+			shoal_solicited_mac(&svc->addr.ip6, mac);
+			dev_mc_del(dev, mac);
+		}
+	}
+	WRITE_ONCE(svc->ifindex, 0);
+}
+
+/* The device is going away: services on it stop answering neighbours. */
+void shoal_service_unlink_dev(struct shoal_net *sn, int ifindex)
+{
+	struct shoal_service *svc;
+
+	mutex_lock(&sn->lock);
+	list_for_each_entry(svc, &sn->services, list)
+		if (svc->ifindex == ifindex)
+			shoal_service_unlink(sn, svc);
+	mutex_unlock(&sn->lock);
+}
+
+static struct shoal_table *shoal_table_alloc(u32 nbuckets)
+{
+	struct shoal_table *t;
+	size_t bitmap = BITS_TO_LONGS(nbuckets) * sizeof(unsigned long);
+
+	t = kvzalloc(sizeof(*t) + bitmap + nbuckets, GFP_KERNEL);
+	if (!t)
+		return NULL;
+	t->nbuckets = nbuckets;
+	t->owner = (u8 *)t->owned + bitmap;
+	return t;
+}
+
+struct shoal_move {
+	u32 from, to, count;
+};
+
+#define SHOAL_MOVES_BATCH	16
+
+/* Announce buckets that changed owner, one event per (from, to) pair. */
+static void shoal_report_moves(struct shoal_net *sn,
+			       const struct shoal_service *svc,
+			       const struct shoal_table *old,
+			       const struct shoal_table *new)
+{
+	struct shoal_move moves[SHOAL_MOVES_BATCH];
+	unsigned int n = 0, i;
+	u32 b;
+
+	for (b = 0; b < new->nbuckets; b++) {
+		u32 from = old->owner[b], to = new->owner[b];
+
+		if (from == to)
+			continue;
+		for (i = 0; i < n; i++)
+			if (moves[i].from == from && moves[i].to == to)
+				break;
+		if (i == n) {
+			if (n == SHOAL_MOVES_BATCH) {
+				for (i = 0; i < n; i++)
+					shoal_notify_moves(sn, svc,
+							   moves[i].count,
+							   moves[i].from,
+							   moves[i].to);
+				n = 0;
+				i = 0;
+			}
+			moves[n++] = (struct shoal_move){ from, to, 0 };
+		}
+		moves[i].count++;
+	}
+	for (i = 0; i < n; i++)
+		shoal_notify_moves(sn, svc, moves[i].count, moves[i].from,
+				   moves[i].to);
+}
+
+/*
+ * The members as the assignment sees them: the service's nodes as regular
+ * members, every other spare as a stand-in, in id order.
+ */
+static unsigned int shoal_service_members(struct shoal_net *sn,
+					  const struct shoal_service *svc,
+					  struct shoal_member *m)
+{
+	struct shoal_node *node;
+	unsigned int n = 0;
+	bool member, spare;
+	u32 id;
+
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		node = shoal_node_get_locked(sn, id);
+		if (!node)
+			continue;
+		spare = node->flags & SHOAL_NODE_F_SPARE;
+		member = svc->all_nodes ? !spare : test_bit(id, svc->nodes);
+		if (!member && !spare)
+			continue;
+		m[n++] = (struct shoal_member){
+			.id = id,
+			.weight = node->weight,
+			.up = shoal_node_state(node) == SHOAL_STATE_UP,
+			.spare = !member,
+		};
+	}
+	return n;
+}
+
+/* Work out who owns what and publish it if anything changed. */
+static int shoal_service_recompute(struct shoal_net *sn,
+				   struct shoal_service *svc)
+{
+	struct shoal_table *old, *new;
+	struct shoal_candidate *cand;
+	struct shoal_member *members;
+	unsigned int nmemb, ncand;
+	struct shoal_node *pin;
+	u32 b, local = READ_ONCE(sn->local_id);
+
+	lockdep_assert_held(&sn->lock);
+
+	members = kmalloc_array(SHOAL_NODE_ID_MAX, sizeof(*members),
+				GFP_KERNEL);
+	cand = kmalloc_array(SHOAL_NODE_ID_MAX, sizeof(*cand), GFP_KERNEL);
+	new = shoal_table_alloc(svc->nbuckets);
+	if (!members || !cand || !new) {
+		kfree(members);
+		kfree(cand);
+		kvfree(new);
+		return -ENOMEM;
+	}
+
+	nmemb = shoal_service_members(sn, svc, members);
+	ncand = shoal_candidates(members, nmemb, cand);
+	for (b = 0; b < svc->nbuckets; b += ASSIGN_CHUNK) {
+		shoal_assign(cand, ncand, b,
+			     min_t(u32, ASSIGN_CHUNK, svc->nbuckets - b),
+			     new->owner + b);
+		cond_resched();
+	}
+	kfree(members);
+	kfree(cand);
+
+	for (b = 0; b < svc->nbuckets; b++) {
+		if (svc->pins[b]) {
+			pin = shoal_node_get_locked(sn, svc->pins[b]);
+			if (pin && shoal_node_state(pin) == SHOAL_STATE_UP)
+				new->owner[b] = svc->pins[b];
+		}
+		if (local && new->owner[b] == local)
+			__set_bit(b, new->owned);
+	}
+
+	old = rcu_dereference_protected(svc->table,
+					lockdep_is_held(&sn->lock));
+	if (old && !memcmp(old->owner, new->owner, svc->nbuckets) &&
+	    !memcmp(old->owned, new->owned,
+		    BITS_TO_LONGS(svc->nbuckets) * sizeof(unsigned long))) {
+		kvfree(new);
+		return 0;
+	}
+	rcu_assign_pointer(svc->table, new);
+	if (old) {
+		shoal_report_moves(sn, svc, old, new);
+		kvfree_rcu(old, rcu);
+	}
+	return 0;
+}
+
+/* Something ownership depends on changed: nodes, the local id. */
+void shoal_services_recompute(struct shoal_net *sn)
+{
+	struct shoal_service *svc;
+
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry(svc, &sn->services, list)
+		if (shoal_service_recompute(sn, svc))
+			pr_warn_ratelimited("shoal: out of memory recomputing buckets\n");
+}
+
+static void shoal_service_free(struct shoal_service *svc)
+{
+	kvfree(rcu_access_pointer(svc->table));
+	kvfree(svc->pins);
+	kvfree(svc->stats);
+	kfree(svc);
+}
+
+static void shoal_service_free_rcu(struct rcu_head *head)
+{
+	shoal_service_free(container_of(head, struct shoal_service, rcu));
+}
+
+static int shoal_service_check_dev(struct shoal_service *svc,
+				   struct net_device *dev,
+				   struct netlink_ext_ack *extack)
+{
+	if (dev->type != ARPHRD_ETHER) {
+		NL_SET_ERR_MSG(extack, "device is not an Ethernet device");
+		return -EINVAL;
+	}
+	if (svc->family == AF_INET && !__in_dev_get_rtnl(dev)) {
+		NL_SET_ERR_MSG(extack, "IPv4 is not enabled on the device");
+		return -EINVAL;
+	}
+	if (svc->family == AF_INET6 && !__in6_dev_get(dev)) {
+		NL_SET_ERR_MSG(extack, "IPv6 is not enabled on the device");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool shoal_nodes_declared(struct shoal_net *sn,
+				 const unsigned long *nodes)
+{
+	u32 id;
+
+	for_each_set_bit(id, nodes, SHOAL_NODE_ID_MAX + 1)
+		if (!shoal_node_get_locked(sn, id))
+			return false;
+	return true;
+}
+
+static int shoal_hooks_get(struct shoal_net *sn)
+{
+	struct hlist_head *heads;
+	int err;
+
+	if (sn->service_count)
+		return 0;
+	heads = kcalloc(1 << SHOAL_SVC_HASH_BITS, sizeof(*heads), GFP_KERNEL);
+	if (!heads)
+		return -ENOMEM;
+	WRITE_ONCE(sn->svc_hash, heads);
+	err = shoal_filter_start(sn->net);
+	if (err) {
+		WRITE_ONCE(sn->svc_hash, NULL);
+		kfree(heads);
+	}
+	return err;
+}
+
+static void shoal_hooks_put(struct shoal_net *sn)
+{
+	struct hlist_head *heads = sn->svc_hash;
+
+	if (sn->service_count)
+		return;
+	/* unregistering waits for packets in flight through the hooks */
+	shoal_filter_stop(sn->net);
+	WRITE_ONCE(sn->svc_hash, NULL);
+	kfree(heads);
+}
+
+/*
+ * Add a service from tmpl, which the caller filled and checked for
+ * everything that needs no lock. Takes RTNL and sn->lock.
+ */
+int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
+		      struct netlink_ext_ack *extack)
+{
+	struct shoal_service *svc;
+	struct net_device *dev;
+	u32 key;
+	int err;
+
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+
+	if (shoal_service_find(sn, tmpl->family, &tmpl->addr)) {
+		NL_SET_ERR_MSG(extack, "a service for this address exists");
+		err = -EEXIST;
+		goto out;
+	}
+	if (sn->service_count >= SHOAL_SERVICES_MAX) {
+		NL_SET_ERR_MSG(extack, "too many services in this namespace");
+		err = -ENOSPC;
+		goto out;
+	}
+	if (!tmpl->all_nodes && !shoal_nodes_declared(sn, tmpl->nodes)) {
+		NL_SET_ERR_MSG(extack, "node list names a node that is not declared");
+		err = -ENOENT;
+		goto out;
+	}
+	if (!tmpl->ifindex)
+		tmpl->ifindex = sn->ifindex;
+	if (!tmpl->ifindex) {
+		NL_SET_ERR_MSG(extack,
+			       "no device: give one or set the cluster device");
+		err = -ENODEV;
+		goto out;
+	}
+	dev = __dev_get_by_index(sn->net, tmpl->ifindex);
+	if (!dev) {
+		NL_SET_ERR_MSG(extack, "device does not exist in this namespace");
+		err = -ENODEV;
+		goto out;
+	}
+	err = shoal_service_check_dev(tmpl, dev, extack);
+	if (err)
+		goto out;
+
+	err = -ENOMEM;
+	svc = kmemdup(tmpl, sizeof(*svc), GFP_KERNEL);
+	if (!svc)
+		goto out;
+	INIT_HLIST_NODE(&svc->hnode);
+	INIT_LIST_HEAD(&svc->list);
+	RCU_INIT_POINTER(svc->table, NULL);
+	svc->ifindex = 0;
+	svc->pins = kvzalloc(svc->nbuckets, GFP_KERNEL);
+	svc->stats = kvcalloc(svc->nbuckets, sizeof(*svc->stats), GFP_KERNEL);
+	if (!svc->pins || !svc->stats)
+		goto err_free;
+	err = shoal_service_recompute(sn, svc);
+	if (err)
+		goto err_free;
+	err = shoal_hooks_get(sn);
+	if (err)
+		goto err_free;
+
+	shoal_service_link_dev(svc, dev);
+	list_add_tail(&svc->list, &sn->services);
+	key = shoal_addr_hash(svc->family, &svc->addr) >>
+	      (32 - SHOAL_SVC_HASH_BITS);
+	hlist_add_head_rcu(&svc->hnode, &sn->svc_hash[key]);
+	sn->service_count++;
+	sn->service_gen++;
+	shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_ADDED);
+	goto out;
+
+err_free:
+	shoal_service_free(svc);
+out:
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+	return err;
+}
+
+/* Caller holds sn->lock. */
+int shoal_service_set_nodes(struct shoal_net *sn, struct shoal_service *svc,
+			    bool all, const unsigned long *nodes)
+{
+	lockdep_assert_held(&sn->lock);
+
+	if (!all && !shoal_nodes_declared(sn, nodes))
+		return -ENOENT;
+	svc->all_nodes = all;
+	if (!all)
+		bitmap_copy(svc->nodes, nodes, SHOAL_NODE_ID_MAX + 1);
+	sn->service_gen++;
+	shoal_service_recompute(sn, svc);
+	shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_CHANGED);
+	return 0;
+}
+
+/* Caller holds sn->lock. */
+int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
+		      u32 bucket, u32 node)
+{
+	u8 old = svc->pins[bucket];
+	int err;
+
+	lockdep_assert_held(&sn->lock);
+	svc->pins[bucket] = node;
+	err = shoal_service_recompute(sn, svc);
+	if (err)
+		svc->pins[bucket] = old;
+	return err;
+}
+
+/* Caller holds RTNL and sn->lock. */
+void shoal_service_del(struct shoal_net *sn, struct shoal_service *svc)
+{
+	ASSERT_RTNL();
+	lockdep_assert_held(&sn->lock);
+
+	shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_DELETED);
+	hlist_del_rcu(&svc->hnode);
+	list_del(&svc->list);
+	shoal_service_unlink(sn, svc);
+	sn->service_count--;
+	sn->service_gen++;
+	shoal_hooks_put(sn);
+	call_rcu(&svc->rcu, shoal_service_free_rcu);
+}
+
+/* Drop every service; used when the namespace or the module goes away. */
+void shoal_service_flush(struct shoal_net *sn)
+{
+	struct shoal_service *svc, *tmp;
+
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	list_for_each_entry_safe(svc, tmp, &sn->services, list)
+		shoal_service_del(sn, svc);
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+}
+
+/* Sum the counters of buckets first..first + count - 1. */
+void shoal_service_stats(const struct shoal_service *svc, u32 first,
+			 u32 count, u64 *packets, u64 *bytes, u64 *dropped)
+{
+	u32 b;
+
+	*packets = 0;
+	*bytes = 0;
+	*dropped = 0;
+	for (b = first; b < first + count; b++) {
+		*packets += atomic64_read(&svc->stats[b].rx_packets);
+		*bytes += atomic64_read(&svc->stats[b].rx_bytes);
+		*dropped += atomic64_read(&svc->stats[b].dropped);
+	}
+}
