@@ -21,6 +21,7 @@
 
 bool json_output;
 bool pretty_output;
+bool stats_output;
 
 static struct nl_sock *nl_sock;
 
@@ -36,9 +37,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: shoal [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       shoal [ OPTIONS ] -b[atch] FILE\n"
-		"where  OBJECT := { cluster | node }\n"
-		"       OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME |\n"
-		"                    -b[atch] FILE | -V[ersion] | -h[elp] }\n");
+		"where  OBJECT := { cluster | node | service | bucket }\n"
+		"       OPTIONS := { -j[son] | -p[retty] | -s[tatistics] |\n"
+		"                    -n[etns] NAME | -b[atch] FILE | -V[ersion] |\n"
+		"                    -h[elp] }\n");
 }
 
 static int do_help(int argc, char **argv)
@@ -49,11 +51,13 @@ static int do_help(int argc, char **argv)
 	return 0;
 }
 
-enum { OBJ_CLUSTER, OBJ_NODE, OBJ_HELP };
+enum { OBJ_CLUSTER, OBJ_NODE, OBJ_SERVICE, OBJ_BUCKET, OBJ_HELP };
 
 static const struct keyword objects[] = {
 	{ "cluster", OBJ_CLUSTER, false },
 	{ "node", OBJ_NODE, false },
+	{ "service", OBJ_SERVICE, false },
+	{ "bucket", OBJ_BUCKET, false },
 	{ "help", OBJ_HELP, false },
 	{ NULL, 0, false },
 };
@@ -61,6 +65,8 @@ static const struct keyword objects[] = {
 static int (*const object_cmds[])(int argc, char **argv) = {
 	[OBJ_CLUSTER] = do_cluster,
 	[OBJ_NODE] = do_node,
+	[OBJ_SERVICE] = do_service,
+	[OBJ_BUCKET] = do_bucket,
 	[OBJ_HELP] = do_help,
 };
 
@@ -121,6 +127,7 @@ int main(int argc, char **argv)
 	static const struct option long_opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "statistics", no_argument, NULL, 's' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "version", no_argument, NULL, 'V' },
@@ -136,7 +143,7 @@ int main(int argc, char **argv)
 	 * getopt_long_only() gives ip's "-json" next to "--json" and "-jp";
 	 * "+" stops at the object, ":" lets us word the errors.
 	 */
-	while ((opt = getopt_long_only(argc, argv, "+:jpn:b:Vh", long_opts,
+	while ((opt = getopt_long_only(argc, argv, "+:jpsn:b:Vh", long_opts,
 				       NULL)) != -1) {
 		switch (opt) {
 		case 'j':
@@ -146,6 +153,9 @@ int main(int argc, char **argv)
 			/* pretty text would mean nothing: -p asks for JSON */
 			json_output = true;
 			pretty_output = true;
+			break;
+		case 's':
+			stats_output = true;
 			break;
 		case 'n':
 			netns = optarg;

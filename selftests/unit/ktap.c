@@ -8,6 +8,8 @@
 static const struct ktap_case *const suites[] = {
 	json_cases,
 	utils_cases,
+	parse_cases,
+	bucket_cases,
 };
 
 static bool case_failed;

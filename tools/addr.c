@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The service address on lo, over rtnetlink. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "addr.h"
+#include "utils.h"
+
+#define LO_NAME		"lo"
+/* One address request, or an ACK with its extack message. */
+#define RTNL_BUF_SIZE	8192
+
+/* rtnl_addr() result: failed, and the reason has been printed. */
+#define RTNL_REPORTED	1
+
+union rtnl_buf {
+	struct nlmsghdr nlh;	/* for alignment */
+	char data[RTNL_BUF_SIZE];
+};
+
+static int extack_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* The error code of an ACK, and its extack message in @msg. */
+static int ack_error(const struct nlmsghdr *nlh, char *msg, size_t size)
+{
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
+	const struct nlmsgerr *e;
+	size_t offset, len;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		return -EBADMSG;
+	e = mnl_nlmsg_get_payload(nlh);
+	offset = sizeof(*e);
+	/* without NETLINK_CAP_ACK the request is echoed before the TLVs */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
+	    e->msg.nlmsg_len > sizeof(struct nlmsghdr))
+		offset += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    offset < mnl_nlmsg_get_payload_len(nlh))
+		mnl_attr_parse(nlh, (unsigned int)offset, extack_cb, tb);
+	if (tb[NLMSGERR_ATTR_MSG]) {
+		snprintf(msg, size, "%s", mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
+		len = strlen(msg);
+		while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' ' ||
+			       msg[len - 1] == '.'))
+			msg[--len] = '\0';
+	}
+	return e->error > 0 ? -EPROTO : e->error;
+}
+
+/*
+ * Send an RTM_NEWADDR or RTM_DELADDR for @addr on @ifindex and wait for
+ * the ACK. Returns 0, a negative errno from the kernel with any extack
+ * message in @msg (not printed), or RTNL_REPORTED.
+ */
+static int rtnl_addr(uint16_t type, uint16_t flags, const struct shoal_addr *addr,
+		     uint32_t ifindex, char *msg, size_t size)
+{
+	static union rtnl_buf buf;
+	const void *data = addr->family == AF_INET ? (const void *)&addr->v4 :
+						     (const void *)&addr->v6;
+	struct mnl_socket *sock;
+	struct ifaddrmsg *ifa;
+	struct nlmsghdr *nlh;
+	uint32_t portid;
+	int one = 1, ret;
+
+	msg[0] = '\0';
+	/* opened here, after any -n: a socket stays in the netns it starts in */
+	sock = mnl_socket_open(NETLINK_ROUTE);
+	if (!sock) {
+		pr_err("cannot open a routing netlink socket: %s.", strerror(errno));
+		return RTNL_REPORTED;
+	}
+	mnl_socket_setsockopt(sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		pr_err("cannot bind the routing netlink socket: %s.",
+		       strerror(errno));
+		ret = RTNL_REPORTED;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(sock);
+
+	nlh = mnl_nlmsg_put_header(buf.data);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = 1;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)addr->family;
+	ifa->ifa_prefixlen = (uint8_t)addr_bits(addr);
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	if (addr->family == AF_INET6) {
+		/* nobody else may claim it: it is ours by configuration */
+		ifa->ifa_flags = IFA_F_NODAD;
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	}
+	/* local and peer alike, as ip sends a host address */
+	mnl_attr_put(nlh, IFA_LOCAL, addr_len(addr), data);
+	mnl_attr_put(nlh, IFA_ADDRESS, addr_len(addr), data);
+
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
+		pr_err("cannot send to routing netlink: %s.", strerror(errno));
+		ret = RTNL_REPORTED;
+		goto out;
+	}
+
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(sock, buf.data, sizeof(buf));
+		int len;
+
+		if (n < 0) {
+			pr_err("cannot receive from routing netlink: %s.",
+			       strerror(errno));
+			ret = RTNL_REPORTED;
+			goto out;
+		}
+		len = (int)n;
+		for (nlh = &buf.nlh; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != 1 || nlh->nlmsg_pid != portid ||
+			    nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			ret = ack_error(nlh, msg, size);
+			goto out;
+		}
+	}
+
+out:
+	mnl_socket_close(sock);
+	return ret;
+}
+
+/* Error: cannot add 192.0.2.1/32 to lo: <reason>. */
+static void print_failure(const char *verb, const char *prep,
+			  const struct shoal_addr *addr, int err, const char *msg)
+{
+	char buf[ADDR_STRLEN];
+
+	pr_err("cannot %s %s/%u %s " LO_NAME ": %s.", verb,
+	       format_addr(addr, buf), addr_bits(addr), prep,
+	       msg[0] ? msg : strerror(-err));
+}
+
+int addr_add_lo(const struct shoal_addr *addr)
+{
+	unsigned int ifindex = if_nametoindex(LO_NAME);
+	char msg[256];
+	int err;
+
+	if (!ifindex) {
+		pr_err("device \"" LO_NAME "\" does not exist.");
+		return -1;
+	}
+	err = rtnl_addr(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, addr, ifindex,
+			msg, sizeof(msg));
+	if (err == RTNL_REPORTED)
+		return -1;
+	/* already there, say from a service that was deleted by hand */
+	if (err && err != -EEXIST) {
+		print_failure("add", "to", addr, err, msg);
+		return -1;
+	}
+	return 0;
+}
+
+int addr_del_lo(const struct shoal_addr *addr)
+{
+	unsigned int ifindex = if_nametoindex(LO_NAME);
+	char msg[256];
+	int err;
+
+	if (!ifindex)
+		return 0;
+	err = rtnl_addr(RTM_DELADDR, 0, addr, ifindex, msg, sizeof(msg));
+	if (err == RTNL_REPORTED)
+		return -1;
+	if (err && err != -EADDRNOTAVAIL && err != -ENOENT && err != -ENODEV) {
+		print_failure("remove", "from", addr, err, msg);
+		return -1;
+	}
+	return 0;
+}

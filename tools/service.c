@@ -1,0 +1,791 @@
+// SPDX-License-Identifier: GPL-2.0
+/* shoal service: addresses the whole cluster serves. */
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/genetlink.h>
+#include <linux/shoal.h>
+
+#include "addr.h"
+#include "json.h"
+#include "nl.h"
+#include "parse.h"
+#include "shoal.h"
+#include "utils.h"
+
+#define HINT "shoal service help"
+
+static void usage(void)
+{
+	printf("Usage: shoal service add ADDR [ proto PROTO ] [ port PORT ] [ hash HASH ]\n"
+	       "                         [ buckets N ] [ nodes NODES ] [ mac MAC ] [ dev DEV ]\n"
+	       "       shoal service set ADDR [ nodes NODES ]\n"
+	       "       shoal service del ADDR\n"
+	       "       shoal [ -s ] service show [ ADDR ]\n"
+	       "       shoal service help\n"
+	       "where  ADDR := an IPv4 or IPv6 address\n"
+	       "       PROTO := { tcp | udp | any }\n"
+	       "       PORT := { 1..65535 | all }\n"
+	       "       HASH := { saddr | saddr-sport | saddr-sport-dport }\n"
+	       "       N := 1..%u\n"
+	       "       NODES := { ID,ID,... | all }\n"
+	       "       MAC := xx:xx:xx:xx:xx:xx\n",
+	       SHOAL_BUCKETS_MAX);
+}
+
+/* Keyword values, and how they print. */
+static const struct keyword protos[] = {
+	{ "tcp", IPPROTO_TCP, false },
+	{ "udp", IPPROTO_UDP, false },
+	{ "any", 0, false },
+	{ NULL, 0, false },
+};
+
+static const struct keyword hashes[] = {
+	{ "saddr", SHOAL_HASH_SADDR, false },
+	{ "saddr-sport", SHOAL_HASH_SADDR_SPORT, false },
+	{ "saddr-sport-dport", SHOAL_HASH_SADDR_SPORT_DPORT, false },
+	{ NULL, 0, false },
+};
+
+static const char *keyword_name(const struct keyword *table, int id)
+{
+	for (; table->name; table++)
+		if (table->id == id)
+			return table->name;
+	return NULL;
+}
+
+/* A value from @table, or: Error: "ARG" is not a valid WHAT; expected LIST. */
+static int value_get(const struct keyword *table, const char *arg,
+		     const char *what, const char *expected)
+{
+	int id = keyword_find(table, arg);
+
+	if (id == KW_AMBIGUOUS)
+		return keyword_get(table, arg, what, NULL, HINT);
+	if (id == KW_UNKNOWN) {
+		pr_err("\"%s\" is not a valid %s; expected %s.", arg, what,
+		       expected);
+		return -1;
+	}
+	return id;
+}
+
+/* Counters and addresses, shared with bucket.c. */
+
+int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
+{
+	const struct nlattr *attr;
+
+	memset(st, 0, sizeof(*st));
+	mnl_attr_for_each_nested(attr, nest) {
+		uint64_t *val;
+
+		switch (mnl_attr_get_type(attr)) {
+		case SHOAL_A_STATS_RX_PACKETS:
+			val = &st->rx_packets;
+			break;
+		case SHOAL_A_STATS_RX_BYTES:
+			val = &st->rx_bytes;
+			break;
+		case SHOAL_A_STATS_DROPPED:
+			val = &st->dropped;
+			break;
+		default:
+			/* a newer kernel may count more */
+			continue;
+		}
+		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0) {
+			pr_err("malformed reply from the kernel (counter %u).",
+			       mnl_attr_get_type(attr));
+			return -1;
+		}
+		*val = mnl_attr_get_u64(attr);
+	}
+	st->valid = true;
+	return 0;
+}
+
+void stats_print(const struct shoal_stats *st)
+{
+	printf("rx_packets %llu rx_bytes %llu dropped_packets %llu",
+	       (unsigned long long)st->rx_packets,
+	       (unsigned long long)st->rx_bytes,
+	       (unsigned long long)st->dropped);
+}
+
+void stats_json(struct json *j, const struct shoal_stats *st)
+{
+	if (!st->valid) {
+		json_kv_null(j, "stats");
+		return;
+	}
+	json_key(j, "stats");
+	json_obj_open(j);
+	json_kv_uint(j, "rx_packets", st->rx_packets);
+	json_kv_uint(j, "rx_bytes", st->rx_bytes);
+	json_kv_uint(j, "dropped_packets", st->dropped);
+	json_obj_close(j);
+}
+
+int service_addr_arg(int argc, char **argv, const char *hint,
+		     struct shoal_addr *addr)
+{
+	if (argc < 1) {
+		pr_err("missing service address; try \"%s\".", hint);
+		return -1;
+	}
+	return parse_addr(argv[0], addr);
+}
+
+void service_addr_put(struct nlmsghdr *req, const struct shoal_addr *addr)
+{
+	if (addr->family == AF_INET)
+		mnl_attr_put(req, SHOAL_A_SERVICE_ADDR4, sizeof(addr->v4),
+			     &addr->v4);
+	else
+		mnl_attr_put(req, SHOAL_A_SERVICE_ADDR6, sizeof(addr->v6),
+			     &addr->v6);
+}
+
+/* What a reply said; -1 marks an attribute it left out. */
+struct service_info {
+	struct shoal_addr addr;
+	int proto;
+	int32_t port;
+	int hash;
+	int64_t buckets;
+	int64_t flags;
+	int nnodes;
+	uint32_t nodes[SHOAL_NODE_ID_MAX];
+	bool has_mac;
+	uint8_t mac[MAC_LEN];
+	uint32_t ifindex;	/* 0: none */
+	char ifname[IF_NAMESIZE];
+	uint8_t *owned;		/* NULL: not reported */
+	size_t owned_bits;
+	struct shoal_stats stats;
+};
+
+struct service_list {
+	struct service_info *services;
+	size_t count;
+	size_t size;
+};
+
+static int parse_nodes(const struct nlattr *nest, struct service_info *s)
+{
+	const struct nlattr *attr;
+
+	s->nnodes = 0;
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_get_type(attr) != SHOAL_A_NODE_ID)
+			continue;
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0 ||
+		    s->nnodes == SHOAL_NODE_ID_MAX) {
+			pr_err("malformed reply from the kernel (node list).");
+			return -1;
+		}
+		s->nodes[s->nnodes++] = mnl_attr_get_u32(attr);
+	}
+	return 0;
+}
+
+/* The owned bitmap covers the buckets, or what was sent if fewer. */
+static int parse_owned(const struct nlattr *attr, struct service_info *s)
+{
+	size_t len = mnl_attr_get_payload_len(attr);
+	size_t bits = len * 8;
+
+	if (s->buckets >= 0 && (uint64_t)s->buckets < bits)
+		bits = (size_t)s->buckets;
+	/* one spare byte so an empty bitmap still reads as "reported" */
+	s->owned = calloc(1, len + 1);
+	if (!s->owned) {
+		pr_err("out of memory.");
+		return -1;
+	}
+	memcpy(s->owned, mnl_attr_get_payload(attr), len);
+	s->owned_bits = bits;
+	return 0;
+}
+
+static int service_cb(const struct nlmsghdr *nlh, void *data)
+{
+	static const enum mnl_attr_data_type policy[SHOAL_A_MAX + 1] = {
+		[SHOAL_A_SERVICE_ADDR4] = MNL_TYPE_BINARY,
+		[SHOAL_A_SERVICE_ADDR6] = MNL_TYPE_BINARY,
+		[SHOAL_A_SERVICE_PROTO] = MNL_TYPE_U8,
+		[SHOAL_A_SERVICE_PORT] = MNL_TYPE_U16,
+		[SHOAL_A_SERVICE_HASH] = MNL_TYPE_U8,
+		[SHOAL_A_SERVICE_BUCKETS] = MNL_TYPE_U32,
+		[SHOAL_A_SERVICE_NODES] = MNL_TYPE_NESTED,
+		[SHOAL_A_SERVICE_MAC] = MNL_TYPE_BINARY,
+		[SHOAL_A_SERVICE_IFINDEX] = MNL_TYPE_U32,
+		[SHOAL_A_SERVICE_IFNAME] = MNL_TYPE_NUL_STRING,
+		[SHOAL_A_SERVICE_FLAGS] = MNL_TYPE_U32,
+		[SHOAL_A_SERVICE_OWNED] = MNL_TYPE_BINARY,
+		[SHOAL_A_SERVICE_STATS] = MNL_TYPE_NESTED,
+	};
+	const struct nlattr *tb[SHOAL_A_MAX + 1], *a;
+	struct service_list *list = data;
+	struct service_info *s;
+
+	if (nl_parse(nlh, policy, SHOAL_A_MAX, tb))
+		return -1;
+	a = tb[SHOAL_A_SERVICE_ADDR4] ? tb[SHOAL_A_SERVICE_ADDR4] :
+					tb[SHOAL_A_SERVICE_ADDR6];
+	if (!a || (tb[SHOAL_A_SERVICE_MAC] &&
+		   mnl_attr_get_payload_len(tb[SHOAL_A_SERVICE_MAC]) != MAC_LEN)) {
+		pr_err("malformed reply from the kernel (service address or MAC).");
+		return -1;
+	}
+
+	if (list->count == list->size) {
+		size_t size = list->size ? list->size * 2 : 16;
+		struct service_info *services;
+
+		services = realloc(list->services, size * sizeof(*services));
+		if (!services) {
+			pr_err("out of memory.");
+			return -1;
+		}
+		list->services = services;
+		list->size = size;
+	}
+	s = &list->services[list->count];
+	memset(s, 0, sizeof(*s));
+	if (addr_from_bytes(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a),
+			    &s->addr) ||
+	    (tb[SHOAL_A_SERVICE_ADDR4] ? AF_INET : AF_INET6) != s->addr.family) {
+		pr_err("malformed reply from the kernel (service address).");
+		return -1;
+	}
+	/* counted now so that the list frees what follows */
+	list->count++;
+
+	s->proto = tb[SHOAL_A_SERVICE_PROTO] ?
+		   mnl_attr_get_u8(tb[SHOAL_A_SERVICE_PROTO]) : -1;
+	s->port = tb[SHOAL_A_SERVICE_PORT] ?
+		  mnl_attr_get_u16(tb[SHOAL_A_SERVICE_PORT]) : -1;
+	s->hash = tb[SHOAL_A_SERVICE_HASH] ?
+		  mnl_attr_get_u8(tb[SHOAL_A_SERVICE_HASH]) : -1;
+	s->buckets = tb[SHOAL_A_SERVICE_BUCKETS] ?
+		     (int64_t)mnl_attr_get_u32(tb[SHOAL_A_SERVICE_BUCKETS]) : -1;
+	s->flags = tb[SHOAL_A_SERVICE_FLAGS] ?
+		   (int64_t)mnl_attr_get_u32(tb[SHOAL_A_SERVICE_FLAGS]) : -1;
+	s->nnodes = -1;
+	if (tb[SHOAL_A_SERVICE_NODES] && parse_nodes(tb[SHOAL_A_SERVICE_NODES], s))
+		return -1;
+	if (tb[SHOAL_A_SERVICE_MAC]) {
+		memcpy(s->mac, mnl_attr_get_payload(tb[SHOAL_A_SERVICE_MAC]),
+		       MAC_LEN);
+		s->has_mac = true;
+	}
+	if (tb[SHOAL_A_SERVICE_IFINDEX])
+		s->ifindex = mnl_attr_get_u32(tb[SHOAL_A_SERVICE_IFINDEX]);
+	if (tb[SHOAL_A_SERVICE_IFNAME])
+		snprintf(s->ifname, sizeof(s->ifname), "%s",
+			 mnl_attr_get_str(tb[SHOAL_A_SERVICE_IFNAME]));
+	/* the name is a courtesy of the reply; fall back like ip does */
+	if (s->ifindex && !s->ifname[0] && !if_indextoname(s->ifindex, s->ifname))
+		snprintf(s->ifname, sizeof(s->ifname), "if%u", s->ifindex);
+	if (tb[SHOAL_A_SERVICE_OWNED] && parse_owned(tb[SHOAL_A_SERVICE_OWNED], s))
+		return -1;
+	if (tb[SHOAL_A_SERVICE_STATS] &&
+	    stats_parse(tb[SHOAL_A_SERVICE_STATS], &s->stats))
+		return -1;
+	return 0;
+}
+
+static void service_list_restart(void *data)
+{
+	struct service_list *list = data;
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
+		free(list->services[i].owned);
+	list->count = 0;
+}
+
+static void service_list_free(struct service_list *list)
+{
+	service_list_restart(list);
+	free(list->services);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void print_plain(const struct service_info *s)
+{
+	char buf[ADDR_STRLEN];
+	const char *name;
+	int i;
+
+	printf("service %s", format_addr(&s->addr, buf));
+	if (s->proto >= 0) {
+		name = keyword_name(protos, s->proto);
+		if (name)
+			printf(" proto %s", name);
+		else
+			printf(" proto %d", s->proto);
+	}
+	if (s->port > 0)
+		printf(" port %d", s->port);
+	else if (s->port == 0)
+		printf(" port all");
+	if (s->hash >= 0) {
+		name = keyword_name(hashes, s->hash);
+		printf(" hash %s", name ? name : "unknown");
+	}
+	if (s->buckets >= 0)
+		printf(" buckets %lld", (long long)s->buckets);
+	/* the configuration, as it would be typed; JSON has the members */
+	if (s->flags >= 0 && (s->flags & SHOAL_SERVICE_F_ALL_NODES)) {
+		printf(" nodes all");
+	} else if (s->nnodes == 0) {
+		printf(" nodes none");
+	} else if (s->nnodes > 0) {
+		printf(" nodes ");
+		for (i = 0; i < s->nnodes; i++)
+			printf("%s%u", i ? "," : "", s->nodes[i]);
+	}
+	if (s->has_mac)
+		printf(" mac %s", format_mac(s->mac, buf));
+	if (s->ifindex)
+		printf(" dev %s", s->ifname);
+	if (s->owned)
+		printf(" owned %zu", bitmap_weight(s->owned, s->owned_bits));
+	printf("\n");
+	if (stats_output && s->stats.valid) {
+		printf("    ");
+		stats_print(&s->stats);
+		printf("\n");
+	}
+}
+
+static void print_json(struct json *j, const struct service_info *s)
+{
+	char buf[ADDR_STRLEN];
+	const char *name;
+	long b;
+	int i;
+
+	json_obj_open(j);
+	json_kv_string(j, "address", format_addr(&s->addr, buf));
+	if (s->proto >= 0) {
+		name = keyword_name(protos, s->proto);
+		if (!name) {
+			snprintf(buf, sizeof(buf), "%d", s->proto);
+			name = buf;
+		}
+		json_kv_string(j, "proto", name);
+	} else {
+		json_kv_null(j, "proto");
+	}
+	if (s->port >= 0)
+		json_kv_uint(j, "port", (uint64_t)s->port);
+	else
+		json_kv_null(j, "port");
+	if (s->hash >= 0) {
+		name = keyword_name(hashes, s->hash);
+		json_kv_string(j, "hash", name ? name : "unknown");
+	} else {
+		json_kv_null(j, "hash");
+	}
+	if (s->buckets >= 0)
+		json_kv_uint(j, "buckets", (uint64_t)s->buckets);
+	else
+		json_kv_null(j, "buckets");
+	json_key(j, "nodes");
+	if (s->nnodes >= 0) {
+		json_arr_open(j);
+		for (i = 0; i < s->nnodes; i++)
+			json_uint(j, s->nodes[i]);
+		json_arr_close(j);
+	} else {
+		json_null(j);
+	}
+	if (s->flags >= 0)
+		json_kv_bool(j, "all_nodes", s->flags & SHOAL_SERVICE_F_ALL_NODES);
+	else
+		json_kv_null(j, "all_nodes");
+	json_kv_string(j, "mac", s->has_mac ? format_mac(s->mac, buf) : NULL);
+	json_kv_string(j, "dev", s->ifindex ? s->ifname : NULL);
+	if (s->ifindex)
+		json_kv_uint(j, "ifindex", s->ifindex);
+	else
+		json_kv_null(j, "ifindex");
+	json_key(j, "owned_buckets");
+	if (s->owned) {
+		json_arr_open(j);
+		bitmap_for_each(b, s->owned, s->owned_bits)
+			json_uint(j, (uint64_t)b);
+		json_arr_close(j);
+	} else {
+		json_null(j);
+	}
+	if (stats_output)
+		stats_json(j, &s->stats);
+	json_obj_close(j);
+}
+
+static void print_services(struct service_list *list)
+{
+	struct json *j;
+	size_t i;
+
+	/* the kernel keeps members in no order; show them sorted */
+	for (i = 0; i < list->count; i++)
+		if (list->services[i].nnodes > 0)
+			qsort(list->services[i].nodes,
+			      (size_t)list->services[i].nnodes,
+			      sizeof(uint32_t), cmp_u32);
+
+	if (!json_output) {
+		for (i = 0; i < list->count; i++)
+			print_plain(&list->services[i]);
+		return;
+	}
+
+	j = json_new(stdout, pretty_output);
+	json_arr_open(j);
+	for (i = 0; i < list->count; i++)
+		print_json(j, &list->services[i]);
+	json_arr_close(j);
+	json_free(j);
+}
+
+static int no_more_args(int argc, char **argv)
+{
+	if (argc > 0) {
+		pr_err("unexpected argument \"%s\"; try \"" HINT "\".", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int service_show(int argc, char **argv)
+{
+	struct service_list list = { 0 };
+	struct shoal_addr addr;
+	struct nlmsghdr *req;
+	struct nl_sock *nl;
+	int ret;
+
+	if (argc > 0 && (service_addr_arg(argc, argv, HINT, &addr) ||
+			 no_more_args(argc - 1, argv + 1)))
+		return -1;
+
+	nl = shoal_nl();
+	if (!nl)
+		return -1;
+	req = nl_msg(nl, SHOAL_CMD_SERVICE_GET, 0);
+	if (argc > 0) {
+		service_addr_put(req, &addr);
+		ret = nl_request(nl, req, service_cb, &list);
+	} else {
+		ret = nl_dump(nl, req, service_cb, service_list_restart, &list);
+	}
+	if (!ret)
+		print_services(&list);
+	service_list_free(&list);
+	return ret;
+}
+
+/* What add or set asks for; -1 leaves an attribute out of the request. */
+struct service_conf {
+	int proto;
+	int32_t port;
+	int hash;
+	int64_t buckets;
+	int nnodes;		/* 0: "all" */
+	uint32_t nodes[SHOAL_NODE_ID_MAX];
+	bool has_mac;
+	uint8_t mac[MAC_LEN];
+	uint32_t ifindex;	/* 0: not given */
+};
+
+enum { ARG_PROTO, ARG_PORT, ARG_HASH, ARG_BUCKETS, ARG_NODES, ARG_MAC, ARG_DEV };
+
+static const struct keyword add_args[] = {
+	{ "proto", ARG_PROTO, false },
+	{ "port", ARG_PORT, false },
+	{ "hash", ARG_HASH, false },
+	{ "buckets", ARG_BUCKETS, false },
+	{ "nodes", ARG_NODES, false },
+	{ "mac", ARG_MAC, false },
+	{ "dev", ARG_DEV, false },
+	{ NULL, 0, false },
+};
+
+static const struct keyword set_args[] = {
+	{ "nodes", ARG_NODES, false },
+	{ NULL, 0, false },
+};
+
+static const struct keyword all[] = {
+	{ "all", 0, false },
+	{ NULL, 0, false },
+};
+
+static int parse_port(const char *arg, int32_t *port)
+{
+	uint32_t val;
+
+	if (keyword_find(all, arg) >= 0) {
+		*port = 0;
+		return 0;
+	}
+	/* parse_u32() alone would not say what else is allowed */
+	if (!*arg || arg[strspn(arg, "0123456789")]) {
+		pr_err("\"%s\" is not a valid port; expected 1 to 65535 or \"all\".",
+		       arg);
+		return -1;
+	}
+	if (parse_u32(arg, 0, UINT16_MAX, "port", &val))
+		return -1;
+	*port = (int32_t)val;
+	return 0;
+}
+
+static int parse_nodes_arg(const char *arg, struct service_conf *c)
+{
+	int n;
+
+	if (keyword_find(all, arg) >= 0) {
+		c->nnodes = 0;
+		return 0;
+	}
+	n = parse_node_list(arg, c->nodes, SHOAL_NODE_ID_MAX);
+	if (n < 0)
+		return -1;
+	c->nnodes = n;
+	return 0;
+}
+
+static int parse_conf(int argc, char **argv, const struct keyword *args,
+		      const char *context, struct service_conf *c)
+{
+	bool seen[ARG_DEV + 1] = { false };
+
+	memset(c, 0, sizeof(*c));
+	c->proto = -1;
+	c->port = -1;
+	c->hash = -1;
+	c->buckets = -1;
+	c->nnodes = -1;
+
+	for (; argc > 0; argc -= 2, argv += 2) {
+		const char *name, *val;
+		uint32_t buckets;
+		int arg, id;
+
+		arg = keyword_get(args, argv[0], "argument", context, HINT);
+		if (arg < 0)
+			return -1;
+		name = keyword_name(args, arg);
+		if (argc < 2) {
+			pr_err("\"%s\" needs a value; try \"" HINT "\".", name);
+			return -1;
+		}
+		if (seen[arg]) {
+			pr_err("\"%s\" is given twice.", name);
+			return -1;
+		}
+		seen[arg] = true;
+		val = argv[1];
+
+		switch (arg) {
+		case ARG_PROTO:
+			id = value_get(protos, val, "protocol",
+				       "tcp, udp or any");
+			if (id < 0)
+				return -1;
+			c->proto = id;
+			break;
+		case ARG_PORT:
+			if (parse_port(val, &c->port))
+				return -1;
+			break;
+		case ARG_HASH:
+			id = value_get(hashes, val, "hash",
+				       "saddr, saddr-sport or saddr-sport-dport");
+			if (id < 0)
+				return -1;
+			c->hash = id;
+			break;
+		case ARG_BUCKETS:
+			/* the kernel says how many it takes */
+			if (parse_u32(val, 0, UINT32_MAX, "bucket count", &buckets))
+				return -1;
+			c->buckets = buckets;
+			break;
+		case ARG_NODES:
+			if (parse_nodes_arg(val, c))
+				return -1;
+			break;
+		case ARG_MAC:
+			if (parse_mac(val, c->mac))
+				return -1;
+			c->has_mac = true;
+			break;
+		case ARG_DEV:
+			if (parse_ifname(val, &c->ifindex))
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void put_nodes(struct nlmsghdr *req, const struct service_conf *c)
+{
+	struct nlattr *nest;
+	int i;
+
+	/* an empty nest means every non-spare node */
+	nest = mnl_attr_nest_start(req, SHOAL_A_SERVICE_NODES);
+	for (i = 0; i < c->nnodes; i++)
+		mnl_attr_put_u32(req, SHOAL_A_NODE_ID, c->nodes[i]);
+	mnl_attr_nest_end(req, nest);
+}
+
+static int service_del_request(struct nl_sock *nl, const struct shoal_addr *addr)
+{
+	struct nlmsghdr *req = nl_msg(nl, SHOAL_CMD_SERVICE_DEL, 0);
+
+	service_addr_put(req, addr);
+	return nl_request(nl, req, NULL, NULL);
+}
+
+static int service_add(int argc, char **argv)
+{
+	struct service_conf c;
+	struct shoal_addr addr;
+	struct nlmsghdr *req;
+	struct nl_sock *nl;
+	char buf[ADDR_STRLEN];
+
+	if (service_addr_arg(argc, argv, HINT, &addr) ||
+	    parse_conf(argc - 1, argv + 1, add_args, "service add", &c))
+		return -1;
+
+	nl = shoal_nl();
+	if (!nl)
+		return -1;
+	req = nl_msg(nl, SHOAL_CMD_SERVICE_ADD, 0);
+	service_addr_put(req, &addr);
+	if (c.proto >= 0)
+		mnl_attr_put_u8(req, SHOAL_A_SERVICE_PROTO, (uint8_t)c.proto);
+	if (c.port >= 0)
+		mnl_attr_put_u16(req, SHOAL_A_SERVICE_PORT, (uint16_t)c.port);
+	if (c.hash >= 0)
+		mnl_attr_put_u8(req, SHOAL_A_SERVICE_HASH, (uint8_t)c.hash);
+	if (c.buckets >= 0)
+		mnl_attr_put_u32(req, SHOAL_A_SERVICE_BUCKETS, (uint32_t)c.buckets);
+	/* "all" is what leaving the list out means */
+	if (c.nnodes > 0)
+		put_nodes(req, &c);
+	if (c.has_mac)
+		mnl_attr_put(req, SHOAL_A_SERVICE_MAC, MAC_LEN, c.mac);
+	if (c.ifindex)
+		mnl_attr_put_u32(req, SHOAL_A_SERVICE_IFINDEX, c.ifindex);
+	if (nl_request(nl, req, NULL, NULL))
+		return -1;
+
+	/* the module filters and answers ARP/ND; the stack must own the address */
+	if (!addr_add_lo(&addr))
+		return 0;
+	if (service_del_request(nl, &addr))
+		pr_err("the service stays without its address; remove it with \"shoal service del %s\".",
+		       format_addr(&addr, buf));
+	return -1;
+}
+
+static int service_set(int argc, char **argv)
+{
+	struct service_conf c;
+	struct shoal_addr addr;
+	struct nlmsghdr *req;
+	struct nl_sock *nl;
+
+	if (service_addr_arg(argc, argv, HINT, &addr) ||
+	    parse_conf(argc - 1, argv + 1, set_args, "service set", &c))
+		return -1;
+	if (c.nnodes < 0) {
+		pr_err("nothing to change; try \"" HINT "\".");
+		return -1;
+	}
+
+	nl = shoal_nl();
+	if (!nl)
+		return -1;
+	req = nl_msg(nl, SHOAL_CMD_SERVICE_SET, 0);
+	service_addr_put(req, &addr);
+	put_nodes(req, &c);
+	return nl_request(nl, req, NULL, NULL);
+}
+
+static int service_del(int argc, char **argv)
+{
+	struct shoal_addr addr;
+	struct nl_sock *nl;
+
+	if (service_addr_arg(argc, argv, HINT, &addr) ||
+	    no_more_args(argc - 1, argv + 1))
+		return -1;
+
+	nl = shoal_nl();
+	if (!nl)
+		return -1;
+	/* the service first: while it exists, its address must stay */
+	if (service_del_request(nl, &addr))
+		return -1;
+	return addr_del_lo(&addr);
+}
+
+enum { CMD_ADD, CMD_SET, CMD_DEL, CMD_SHOW, CMD_HELP };
+
+static const struct keyword commands[] = {
+	{ "add", CMD_ADD, false },
+	{ "set", CMD_SET, false },
+	{ "del", CMD_DEL, false },
+	{ "delete", CMD_DEL, false },
+	{ "show", CMD_SHOW, true },	/* "s" reads rather than writes */
+	{ "list", CMD_SHOW, false },
+	{ "help", CMD_HELP, false },
+	{ NULL, 0, false },
+};
+
+int do_service(int argc, char **argv)
+{
+	int cmd;
+
+	if (argc < 1)
+		return service_show(0, argv);
+
+	cmd = keyword_get(commands, argv[0], "command", "service", HINT);
+	switch (cmd) {
+	case CMD_ADD:
+		return service_add(argc - 1, argv + 1);
+	case CMD_SET:
+		return service_set(argc - 1, argv + 1);
+	case CMD_DEL:
+		return service_del(argc - 1, argv + 1);
+	case CMD_SHOW:
+		return service_show(argc - 1, argv + 1);
+	case CMD_HELP:
+		usage();
+		return 0;
+	}
+	return -1;
+}
