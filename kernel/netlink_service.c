@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The service and bucket commands of the generic netlink family.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/stringify.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+
+#include "netlink.h"
+#include "shoal.h"
+
+static int shoal_put_stats(struct sk_buff *skb, int attr, u64 packets,
+			   u64 bytes, u64 dropped)
+{
+	struct nlattr *nest = nla_nest_start(skb, attr);
+
+	if (!nest ||
+	    nla_put_u64_64bit(skb, SHOAL_A_STATS_RX_PACKETS, packets,
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_STATS_RX_BYTES, bytes, SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_STATS_DROPPED, dropped, SHOAL_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int shoal_put_service_addr(struct sk_buff *skb,
+				  const struct shoal_service *svc)
+{
+	if (svc->family == AF_INET)
+		return nla_put_in_addr(skb, SHOAL_A_SERVICE_ADDR4, svc->addr.ip);
+	return nla_put_in6_addr(skb, SHOAL_A_SERVICE_ADDR6, &svc->addr.ip6);
+}
+
+/* The members as configured: the list, or every non-spare node now. */
+static int shoal_put_service_nodes(struct sk_buff *skb, struct shoal_net *sn,
+				   const struct shoal_service *svc)
+{
+	struct shoal_node *node;
+	struct nlattr *nest;
+	u32 id;
+
+	nest = nla_nest_start(skb, SHOAL_A_SERVICE_NODES);
+	if (!nest)
+		return -EMSGSIZE;
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		node = shoal_node_get_locked(sn, id);
+		if (svc->all_nodes ? !node || node->flags & SHOAL_NODE_F_SPARE :
+				     !test_bit(id, svc->nodes))
+			continue;
+		if (nla_put_u32(skb, SHOAL_A_NODE_ID, id))
+			return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Bucket b in byte b / 8, bit b % 8, whatever the machine's word order. */
+static int shoal_put_owned(struct sk_buff *skb, const struct shoal_table *t)
+{
+	struct nlattr *nla;
+	u8 *bytes;
+	u32 b;
+
+	nla = nla_reserve(skb, SHOAL_A_SERVICE_OWNED,
+			  DIV_ROUND_UP(t->nbuckets, 8));
+	if (!nla)
+		return -EMSGSIZE;
+	bytes = nla_data(nla);
+	memset(bytes, 0, nla_len(nla));
+	for_each_set_bit(b, t->owned, t->nbuckets)
+		bytes[b / 8] |= 1 << (b % 8);
+	return 0;
+}
+
+/* Caller holds sn->lock. full adds what changes with traffic. */
+static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
+			     const struct shoal_service *svc, bool full)
+{
+	const struct shoal_table *t;
+	struct net_device *dev;
+	u64 packets, bytes, dropped;
+	int ifindex = READ_ONCE(svc->ifindex);
+
+	if (shoal_put_service_addr(skb, svc) ||
+	    nla_put_u8(skb, SHOAL_A_SERVICE_PROTO, svc->proto) ||
+	    nla_put_u16(skb, SHOAL_A_SERVICE_PORT, ntohs(svc->port)) ||
+	    nla_put_u8(skb, SHOAL_A_SERVICE_HASH, svc->hash) ||
+	    nla_put_u32(skb, SHOAL_A_SERVICE_BUCKETS, svc->nbuckets) ||
+	    nla_put_u32(skb, SHOAL_A_SERVICE_FLAGS,
+			svc->all_nodes ? SHOAL_SERVICE_F_ALL_NODES : 0) ||
+	    nla_put(skb, SHOAL_A_SERVICE_MAC, ETH_ALEN, svc->mac) ||
+	    shoal_put_service_nodes(skb, sn, svc))
+		return -EMSGSIZE;
+	if (ifindex) {
+		rcu_read_lock();
+		dev = dev_get_by_index_rcu(sn->net, ifindex);
+		if (dev && (nla_put_u32(skb, SHOAL_A_SERVICE_IFINDEX, ifindex) ||
+			    nla_put_string(skb, SHOAL_A_SERVICE_IFNAME,
+					   dev->name))) {
+			rcu_read_unlock();
+			return -EMSGSIZE;
+		}
+		rcu_read_unlock();
+	}
+	if (!full)
+		return 0;
+
+	t = rcu_dereference_protected(svc->table, lockdep_is_held(&sn->lock));
+	shoal_service_stats(svc, 0, svc->nbuckets, &packets, &bytes, &dropped);
+	if (shoal_put_owned(skb, t) ||
+	    shoal_put_stats(skb, SHOAL_A_SERVICE_STATS, packets, bytes,
+			    dropped))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Room for a service with the largest bitmap of owned buckets. */
+#define SHOAL_SERVICE_MSG_SIZE	(NLMSG_GOODSIZE + SHOAL_BUCKETS_MAX / 8)
+
+void shoal_notify_service(struct shoal_net *sn,
+			  const struct shoal_service *svc, u8 event)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = shoal_ntf_begin(sn, SHOAL_CMD_SERVICE_NTF, event, &hdr);
+	if (skb)
+		shoal_ntf_end(sn, skb, hdr,
+			      shoal_put_service(skb, sn, svc, false));
+}
+
+void shoal_notify_moves(struct shoal_net *sn, const struct shoal_service *svc,
+			u32 count, u32 from, u32 to)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = shoal_ntf_begin(sn, SHOAL_CMD_BUCKET_NTF,
+			      SHOAL_EVENT_BUCKETS_MOVED, &hdr);
+	if (!skb)
+		return;
+	shoal_ntf_end(sn, skb, hdr,
+		      shoal_put_service_addr(skb, svc) ||
+		      nla_put_u32(skb, SHOAL_A_MOVE_COUNT, count) ||
+		      nla_put_u32(skb, SHOAL_A_MOVE_FROM, from) ||
+		      nla_put_u32(skb, SHOAL_A_MOVE_TO, to));
+}
+
+/* Exactly one service address, and one a service can have. */
+static int shoal_parse_service_addr(struct nlattr **attrs,
+				    struct netlink_ext_ack *extack,
+				    u8 *family, union shoal_addr *addr)
+{
+	struct nlattr *a4 = attrs[SHOAL_A_SERVICE_ADDR4];
+	struct nlattr *a6 = attrs[SHOAL_A_SERVICE_ADDR6];
+	int type;
+
+	if (!a4 == !a6) {
+		NL_SET_ERR_MSG(extack, "give exactly one service address");
+		if (!a4)
+			NL_SET_ERR_ATTR_MISS(extack, NULL,
+					     SHOAL_A_SERVICE_ADDR4);
+		return -EINVAL;
+	}
+	if (a4) {
+		*family = AF_INET;
+		memset(addr, 0, sizeof(*addr));
+		addr->ip = nla_get_in_addr(a4);
+		if (ipv4_is_zeronet(addr->ip) || ipv4_is_loopback(addr->ip) ||
+		    ipv4_is_multicast(addr->ip) || ipv4_is_lbcast(addr->ip))
+			goto bad;
+		return 0;
+	}
+	*family = AF_INET6;
+	addr->ip6 = nla_get_in6_addr(a6);
+	type = ipv6_addr_type(&addr->ip6);
+	if (type == IPV6_ADDR_ANY ||
+	    type & (IPV6_ADDR_LOOPBACK | IPV6_ADDR_MULTICAST |
+		    IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MAPPED))
+		goto bad;
+	return 0;
+bad:
+	NL_SET_ERR_MSG_ATTR(extack, a4 ?: a6,
+			    "not a unicast address a service can use");
+	return -EINVAL;
+}
+
+/* An empty nest means every non-spare node. */
+static int shoal_parse_node_list(struct nlattr *nest,
+				 struct netlink_ext_ack *extack,
+				 bool *all, unsigned long *nodes)
+{
+	struct nlattr *nla;
+	int rem;
+	u32 id;
+
+	bitmap_zero(nodes, SHOAL_NODE_ID_MAX + 1);
+	*all = true;
+	nla_for_each_nested(nla, nest, rem) {
+		if (nla_type(nla) != SHOAL_A_NODE_ID)
+			continue;
+		id = nla_get_u32(nla);
+		if (id < 1 || id > SHOAL_NODE_ID_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "node id must be between 1 and "
+					    __stringify(SHOAL_NODE_ID_MAX));
+			return -ERANGE;
+		}
+		__set_bit(id, nodes);
+		*all = false;
+	}
+	return 0;
+}
+
+/* Look the request's service up; caller holds sn->lock. */
+static struct shoal_service *shoal_request_service(struct shoal_net *sn,
+						   struct nlattr **attrs,
+						   struct netlink_ext_ack *extack,
+						   int *err)
+{
+	struct shoal_service *svc;
+	union shoal_addr addr;
+	u8 family;
+
+	*err = shoal_parse_service_addr(attrs, extack, &family, &addr);
+	if (*err)
+		return NULL;
+	svc = shoal_service_find(sn, family, &addr);
+	if (!svc) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[SHOAL_A_SERVICE_ADDR4] ?:
+					    attrs[SHOAL_A_SERVICE_ADDR6],
+				    "no service for this address");
+		*err = -ENOENT;
+	}
+	return svc;
+}
+
+static int shoal_fill_service(struct sk_buff *skb, struct shoal_net *sn,
+			      const struct shoal_service *svc, u32 portid,
+			      u32 seq, int flags, struct netlink_callback *cb)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &shoal_genl_family, flags,
+			  SHOAL_CMD_SERVICE_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (shoal_put_service(skb, sn, svc, true)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+int shoal_nl_service_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct shoal_service *svc;
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(SHOAL_SERVICE_MSG_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	svc = shoal_request_service(sn, info->attrs, info->extack, &err);
+	if (svc)
+		err = shoal_fill_service(msg, sn, svc, info->snd_portid,
+					 info->snd_seq, 0, NULL);
+	mutex_unlock(&sn->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int shoal_nl_service_dump_start(struct netlink_callback *cb)
+{
+	cb->min_dump_alloc = SHOAL_SERVICE_MSG_SIZE;
+	return 0;
+}
+
+int shoal_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct shoal_net *sn = shoal_net(sock_net(cb->skb->sk));
+	struct shoal_service *svc;
+	/* args[0]: how many services earlier parts sent */
+	long idx = 0;
+
+	mutex_lock(&sn->lock);
+	cb->seq = sn->service_gen;
+	list_for_each_entry(svc, &sn->services, list) {
+		if (idx++ < cb->args[0])
+			continue;
+		if (shoal_fill_service(skb, sn, svc,
+				       NETLINK_CB(cb->skb).portid,
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI, cb)) {
+			idx--;
+			break;
+		}
+	}
+	mutex_unlock(&sn->lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+int shoal_nl_service_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct nlattr **attrs = info->attrs;
+	struct shoal_service *tmpl;
+	int err;
+
+	tmpl = kzalloc(sizeof(*tmpl), GFP_KERNEL);
+	if (!tmpl)
+		return -ENOMEM;
+	tmpl->hash = SHOAL_HASH_SADDR_SPORT;
+	tmpl->nbuckets = SHOAL_BUCKETS_DEFAULT;
+	tmpl->all_nodes = true;
+
+	err = shoal_parse_service_addr(attrs, info->extack, &tmpl->family,
+				       &tmpl->addr);
+	if (err)
+		goto out;
+	if (attrs[SHOAL_A_SERVICE_PROTO]) {
+		tmpl->proto = nla_get_u8(attrs[SHOAL_A_SERVICE_PROTO]);
+		if (tmpl->proto && tmpl->proto != IPPROTO_TCP &&
+		    tmpl->proto != IPPROTO_UDP) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_SERVICE_PROTO],
+					    "protocol must be tcp, udp or any");
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	if (attrs[SHOAL_A_SERVICE_PORT])
+		tmpl->port = htons(nla_get_u16(attrs[SHOAL_A_SERVICE_PORT]));
+	if (attrs[SHOAL_A_SERVICE_HASH]) {
+		tmpl->hash = nla_get_u8(attrs[SHOAL_A_SERVICE_HASH]);
+		if (tmpl->hash > SHOAL_HASH_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_SERVICE_HASH],
+					    "unknown hash");
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	if (attrs[SHOAL_A_SERVICE_BUCKETS]) {
+		tmpl->nbuckets = nla_get_u32(attrs[SHOAL_A_SERVICE_BUCKETS]);
+		if (tmpl->nbuckets < 1 || tmpl->nbuckets > SHOAL_BUCKETS_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_SERVICE_BUCKETS],
+					    "buckets must be between 1 and "
+					    __stringify(SHOAL_BUCKETS_MAX));
+			err = -ERANGE;
+			goto out;
+		}
+	}
+	if (attrs[SHOAL_A_SERVICE_NODES]) {
+		err = shoal_parse_node_list(attrs[SHOAL_A_SERVICE_NODES],
+					    info->extack, &tmpl->all_nodes,
+					    tmpl->nodes);
+		if (err)
+			goto out;
+	}
+	if (attrs[SHOAL_A_SERVICE_MAC]) {
+		memcpy(tmpl->mac, nla_data(attrs[SHOAL_A_SERVICE_MAC]),
+		       ETH_ALEN);
+		if (!is_multicast_ether_addr(tmpl->mac) ||
+		    is_broadcast_ether_addr(tmpl->mac)) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_SERVICE_MAC],
+					    "cluster MAC must be multicast (and not broadcast)");
+			err = -EINVAL;
+			goto out;
+		}
+	} else {
+		shoal_service_mac(tmpl->family, &tmpl->addr, tmpl->mac);
+	}
+	if (attrs[SHOAL_A_SERVICE_IFINDEX]) {
+		tmpl->ifindex = nla_get_u32(attrs[SHOAL_A_SERVICE_IFINDEX]);
+		if (tmpl->ifindex <= 0) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_SERVICE_IFINDEX],
+					    "invalid device index");
+			err = -EINVAL;
+			goto out;
+		}
+	}
+
+	err = shoal_service_add(sn, tmpl, info->extack);
+	if (err == -ENOENT)
+		NL_SET_BAD_ATTR(info->extack, attrs[SHOAL_A_SERVICE_NODES]);
+	else if (err == -ENODEV || err == -EINVAL)
+		NL_SET_BAD_ATTR(info->extack, attrs[SHOAL_A_SERVICE_IFINDEX]);
+	else if (err == -EEXIST)
+		NL_SET_BAD_ATTR(info->extack, attrs[SHOAL_A_SERVICE_ADDR4] ?:
+					      attrs[SHOAL_A_SERVICE_ADDR6]);
+out:
+	kfree(tmpl);
+	return err;
+}
+
+int shoal_nl_service_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct nlattr *nest = info->attrs[SHOAL_A_SERVICE_NODES];
+	DECLARE_BITMAP(nodes, SHOAL_NODE_ID_MAX + 1);
+	struct shoal_service *svc;
+	bool all;
+	int err;
+
+	if (!nest) {
+		NL_SET_ERR_MSG(info->extack, "nothing to set: give a node list");
+		return -EINVAL;
+	}
+	err = shoal_parse_node_list(nest, info->extack, &all, nodes);
+	if (err)
+		return err;
+
+	mutex_lock(&sn->lock);
+	svc = shoal_request_service(sn, info->attrs, info->extack, &err);
+	if (svc) {
+		err = shoal_service_set_nodes(sn, svc, all, nodes);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG_ATTR(info->extack, nest,
+					    "node list names a node that is not declared");
+	}
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+int shoal_nl_service_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct shoal_service *svc;
+	int err;
+
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	svc = shoal_request_service(sn, info->attrs, info->extack, &err);
+	if (svc)
+		shoal_service_del(sn, svc);
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+	return err;
+}
+
+static int shoal_fill_bucket(struct sk_buff *skb,
+			     const struct shoal_service *svc,
+			     const struct shoal_table *t, u32 b,
+			     struct netlink_callback *cb)
+{
+	u64 packets, bytes, dropped;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &shoal_genl_family, NLM_F_MULTI,
+			  SHOAL_CMD_BUCKET_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	shoal_service_stats(svc, b, 1, &packets, &bytes, &dropped);
+	if (nla_put_u32(skb, SHOAL_A_BUCKET_ID, b) ||
+	    nla_put_u32(skb, SHOAL_A_BUCKET_OWNER, t->owner[b]) ||
+	    nla_put_u32(skb, SHOAL_A_BUCKET_PIN, svc->pins[b]) ||
+	    shoal_put_stats(skb, SHOAL_A_BUCKET_STATS, packets, bytes,
+			    dropped)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* Refuse a bucket dump for a missing service before it starts. */
+int shoal_nl_bucket_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct shoal_net *sn = shoal_net(sock_net(cb->skb->sk));
+	int err;
+
+	mutex_lock(&sn->lock);
+	shoal_request_service(sn, info->attrs, cb->extack, &err);
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+int shoal_nl_bucket_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct shoal_net *sn = shoal_net(sock_net(cb->skb->sk));
+	const struct shoal_table *t;
+	struct shoal_service *svc;
+	/* args[0]: the next bucket to send */
+	u32 b = cb->args[0];
+	int err;
+
+	mutex_lock(&sn->lock);
+	cb->seq = sn->service_gen;
+	svc = shoal_request_service(sn, info->attrs, NULL, &err);
+	if (!svc) {
+		/* deleted since the dump began: the generation tells */
+		mutex_unlock(&sn->lock);
+		return skb->len;
+	}
+	t = rcu_dereference_protected(svc->table, lockdep_is_held(&sn->lock));
+	for (; b < svc->nbuckets; b++)
+		if (shoal_fill_bucket(skb, svc, t, b, cb))
+			break;
+	mutex_unlock(&sn->lock);
+	cb->args[0] = b;
+	return skb->len;
+}
+
+int shoal_nl_bucket_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct nlattr **attrs = info->attrs;
+	struct shoal_service *svc;
+	u32 bucket, pin;
+	int err;
+
+	if (!attrs[SHOAL_A_BUCKET_ID] || !attrs[SHOAL_A_BUCKET_PIN]) {
+		NL_SET_ERR_MSG(info->extack, "missing bucket or node");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL,
+				     attrs[SHOAL_A_BUCKET_ID] ?
+				     SHOAL_A_BUCKET_PIN : SHOAL_A_BUCKET_ID);
+		return -EINVAL;
+	}
+	bucket = nla_get_u32(attrs[SHOAL_A_BUCKET_ID]);
+	pin = nla_get_u32(attrs[SHOAL_A_BUCKET_PIN]);
+
+	mutex_lock(&sn->lock);
+	svc = shoal_request_service(sn, attrs, info->extack, &err);
+	if (!svc)
+		goto out;
+	if (bucket >= svc->nbuckets) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[SHOAL_A_BUCKET_ID],
+				    "bucket out of range for this service");
+		err = -ERANGE;
+		goto out;
+	}
+	if (pin && !shoal_node_get_locked(sn, pin)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[SHOAL_A_BUCKET_PIN],
+				    "node does not exist");
+		err = -ENOENT;
+		goto out;
+	}
+	err = shoal_service_pin(sn, svc, bucket, pin);
+out:
+	mutex_unlock(&sn->lock);
+	return err;
+}
