@@ -16,11 +16,19 @@
  *				SHOAL_A_CLUSTER_NODE_ID and
  *				SHOAL_A_CLUSTER_IFINDEX/_IFNAME for
  *				whatever is configured (absent if unset).
- *	SHOAL_CMD_CLUSTER_SET	CAP_NET_ADMIN. SHOAL_A_CLUSTER_NODE_ID
- *				and/or SHOAL_A_CLUSTER_IFINDEX; at least
- *				one is required. The device must exist in
+ *	SHOAL_CMD_CLUSTER_SET	CAP_NET_ADMIN. Any of SHOAL_A_CLUSTER_NODE_ID,
+ *				_IFINDEX, _KEY, _INTERVAL, _DEAD, _QUORUM;
+ *				at least one. The device must exist in
  *				the namespace. When the device goes away
  *				the cluster forgets it.
+ *
+ *	Heartbeats: with a node id, a device and a key, the module sends an
+ *	authenticated heartbeat frame (ethertype SHOAL_ETH_P_HEARTBEAT, to
+ *	the multicast SHOAL_HEARTBEAT_MAC) every SHOAL_A_CLUSTER_INTERVAL ms,
+ *	and declares a node down when nothing was heard from it for
+ *	SHOAL_A_CLUSTER_DEAD of its intervals; it is up again after
+ *	SHOAL_HEARTBEAT_RISE frames in a row. Without a key, a declared node
+ *	is up unless set down by hand. The key is never reported back.
  *
  * node: a declared member of the cluster, identified by SHOAL_A_NODE_ID
  *	(1 to SHOAL_NODE_ID_MAX).
@@ -102,6 +110,18 @@
 #define SHOAL_GENL_NAME		"shoal"
 #define SHOAL_GENL_VERSION	1
 #define SHOAL_MCGRP_EVENTS	"events"
+
+/* Heartbeats: 32-byte key, interval in ms, dead count in intervals. */
+#define SHOAL_KEY_LEN			32
+#define SHOAL_INTERVAL_MIN		10
+#define SHOAL_INTERVAL_MAX		60000
+#define SHOAL_INTERVAL_DEFAULT		100
+#define SHOAL_DEAD_MIN			2
+#define SHOAL_DEAD_MAX			255
+#define SHOAL_DEAD_DEFAULT		3
+#define SHOAL_HEARTBEAT_RISE		3
+#define SHOAL_ETH_P_HEARTBEAT		0x88B5	/* IEEE local experimental */
+#define SHOAL_HEARTBEAT_MAC		{ 0x03, 0x53, 0x48, 0x00, 0x00, 0x01 }
 
 /* Node ids run from 1 to SHOAL_NODE_ID_MAX; 0 means "no node". */
 #define SHOAL_NODE_ID_MAX	255
@@ -216,6 +236,43 @@ enum shoal_attr {
 	SHOAL_A_MOVE_FROM,
 	SHOAL_A_MOVE_TO,
 
+	/* binary, SHOAL_KEY_LEN bytes: the cluster key (requests only) */
+	SHOAL_A_CLUSTER_KEY,
+	/* u32: heartbeat interval in ms */
+	SHOAL_A_CLUSTER_INTERVAL,
+	/* u32: intervals of silence before a node is declared down */
+	SHOAL_A_CLUSTER_DEAD,
+	/* u8: 1 makes a side that sees at most half of the regular nodes
+	 * stop serving
+	 */
+	SHOAL_A_CLUSTER_QUORUM,
+	/* u8: 1 when heartbeats are running (replies only) */
+	SHOAL_A_CLUSTER_HEARTBEAT,
+	/* nest of SHOAL_A_HB_* counters (replies only) */
+	SHOAL_A_CLUSTER_STATS,
+
+	/* u32: ms since a frame was last heard from the node, absent if
+	 * never (replies only)
+	 */
+	SHOAL_A_NODE_LAST_HEARD,
+	/* nest of SHOAL_A_HB_* counters for frames from the node */
+	SHOAL_A_NODE_STATS,
+	/* u64: packets per second the node last reported accepting */
+	SHOAL_A_NODE_LOAD,
+	/* u8, enum shoal_reason: why a node's state changed (events) */
+	SHOAL_A_NODE_REASON,
+
+	/* u64 counters of heartbeat frames */
+	SHOAL_A_HB_TX,		/* sent */
+	SHOAL_A_HB_RX,		/* accepted */
+	SHOAL_A_HB_LOST,	/* missing from sequence gaps */
+	SHOAL_A_HB_REJECTED,	/* failed authentication, replayed, malformed */
+	SHOAL_A_HB_BAD_MAC,	/* of which: failed authentication */
+	SHOAL_A_HB_REPLAYED,	/* of which: old sequence or nonce */
+	SHOAL_A_HB_MALFORMED,	/* of which: truncated, oversized, bad header */
+	SHOAL_A_HB_FOREIGN,	/* another cluster's (not counted as rejected) */
+	SHOAL_A_HB_UNKNOWN,	/* from an undeclared node id */
+
 	__SHOAL_A_MAX,
 };
 
@@ -255,6 +312,14 @@ enum shoal_state {
 	SHOAL_STATE_UP,
 };
 
+enum shoal_reason {
+	SHOAL_REASON_UNSPEC,
+	SHOAL_REASON_ADMIN,	/* set by hand */
+	SHOAL_REASON_TIMEOUT,	/* nothing heard for dead intervals */
+	SHOAL_REASON_HEARD,	/* heard again steadily */
+	SHOAL_REASON_QUORUM,	/* this side lost or regained quorum */
+};
+
 enum shoal_event {
 	SHOAL_EVENT_UNSPEC,
 	SHOAL_EVENT_CLUSTER_CHANGED,
@@ -265,6 +330,14 @@ enum shoal_event {
 	SHOAL_EVENT_SERVICE_CHANGED,
 	SHOAL_EVENT_SERVICE_DELETED,
 	SHOAL_EVENT_BUCKETS_MOVED,
+	/* a node's state changed: SHOAL_A_NODE_ID, _STATE, _REASON */
+	SHOAL_EVENT_NODE_UP,
+	SHOAL_EVENT_NODE_DOWN,
+	/* heartbeat frames were rejected since the last such event (at most
+	 * one a second): SHOAL_A_CLUSTER_STATS, and SHOAL_A_NODE_ID if all
+	 * claimed one node
+	 */
+	SHOAL_EVENT_AUTH_FAILED,
 
 	__SHOAL_EVENT_MAX,
 };
