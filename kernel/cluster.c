@@ -11,9 +11,13 @@
 
 unsigned int shoal_net_id __read_mostly;
 
-int shoal_cluster_set(struct shoal_net *sn, const u32 *node_id,
-		      const int *ifindex, struct netlink_ext_ack *extack)
+int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
+		      struct netlink_ext_ack *extack)
 {
+	const u32 *node_id = cfg->node_id;
+	const int *ifindex = cfg->ifindex;
+	int err;
+
 	/*
 	 * RTNL keeps the device from going away between the check and the
 	 * store; the unregister notifier runs under it too.
@@ -25,16 +29,35 @@ int shoal_cluster_set(struct shoal_net *sn, const u32 *node_id,
 		return -ENODEV;
 	}
 	mutex_lock(&sn->lock);
+	if ((cfg->interval || cfg->dead) && !cfg->key && !sn->has_key) {
+		NL_SET_ERR_MSG(extack,
+			       "heartbeats need a key: make one with \"shoal key generate\"");
+		err = -ENOKEY;
+		goto out;
+	}
 	if (ifindex)
 		WRITE_ONCE(sn->ifindex, *ifindex);
-	if (node_id && *node_id != sn->local_id) {
-		WRITE_ONCE(sn->local_id, *node_id);
-		shoal_services_recompute(sn);
+	if (cfg->key) {
+		memcpy(sn->key, cfg->key, SHOAL_KEY_LEN);
+		sn->has_key = true;
 	}
+	if (cfg->interval)
+		sn->interval_ms = *cfg->interval;
+	if (cfg->dead)
+		sn->dead = *cfg->dead;
+	if (cfg->quorum)
+		sn->quorum = *cfg->quorum;
+	if (node_id)
+		WRITE_ONCE(sn->local_id, *node_id);
+	err = shoal_hb_update(sn);
+	if (err)
+		NL_SET_ERR_MSG(extack, "could not start heartbeats");
 	shoal_notify_cluster(sn);
+	shoal_nodes_changed(sn, SHOAL_REASON_ADMIN);
+out:
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
-	return 0;
+	return err;
 }
 
 static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
@@ -54,7 +77,9 @@ static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
 
 	mutex_lock(&sn->lock);
 	WRITE_ONCE(sn->ifindex, 0);
+	shoal_hb_update(sn);
 	shoal_notify_cluster(sn);
+	shoal_nodes_changed(sn, SHOAL_REASON_ADMIN);
 	mutex_unlock(&sn->lock);
 	return NOTIFY_DONE;
 }
@@ -72,13 +97,21 @@ static int __net_init shoal_net_init(struct net *net)
 	sn->service_gen = 1;
 	INIT_LIST_HEAD(&sn->services);
 	mutex_init(&sn->lock);
+	shoal_hb_net_init(sn);
+	sn->rx_accepted = alloc_percpu(u64);
+	if (!sn->rx_accepted)
+		return -ENOMEM;
 	return 0;
 }
 
 static void __net_exit shoal_net_exit(struct net *net)
 {
-	shoal_service_flush(shoal_net(net));
-	shoal_node_flush(shoal_net(net));
+	struct shoal_net *sn = shoal_net(net);
+
+	shoal_hb_exit(sn);
+	shoal_service_flush(sn);
+	shoal_node_flush(sn);
+	free_percpu(sn->rx_accepted);
 }
 
 static struct pernet_operations shoal_net_ops = {

@@ -188,7 +188,8 @@ static bool shoal_owns(const struct shoal_service *svc, u32 bucket)
 }
 
 /* Keep the packet if this node owns its bucket; count either way. */
-static unsigned int shoal_filter(struct shoal_service *svc,
+static unsigned int shoal_filter(struct shoal_net *sn,
+				 struct shoal_service *svc,
 				 struct sk_buff *skb, bool (*parse)
 				 (const struct shoal_service *,
 				  struct sk_buff *, struct shoal_flow *))
@@ -209,6 +210,7 @@ static unsigned int shoal_filter(struct shoal_service *svc,
 		return NF_DROP;
 	}
 	atomic64_inc(&stats->rx_packets);
+	this_cpu_inc(*sn->rx_accepted);
 	atomic64_add(skb->len, &stats->rx_bytes);
 	/* it came to the cluster MAC; deliver it as our own */
 	skb->pkt_type = PACKET_HOST;
@@ -219,12 +221,13 @@ static unsigned int shoal_nf_ipv4(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	union shoal_addr daddr = { .ip = ip_hdr(skb)->daddr };
+	struct shoal_net *sn = shoal_net(state->net);
 	struct shoal_service *svc;
 
-	svc = shoal_service_lookup(shoal_net(state->net), AF_INET, &daddr);
+	svc = shoal_service_lookup(sn, AF_INET, &daddr);
 	if (likely(!svc))
 		return NF_ACCEPT;
-	return shoal_filter(svc, skb, shoal_flow_ipv4);
+	return shoal_filter(sn, svc, skb, shoal_flow_ipv4);
 }
 
 /* Whether this node is the one to answer a neighbour asking from client. */
@@ -344,7 +347,7 @@ static unsigned int shoal_nf_ipv6(void *priv, struct sk_buff *skb,
 	svc = shoal_service_lookup(sn, AF_INET6, &daddr);
 	if (likely(!svc))
 		return NF_ACCEPT;
-	return shoal_filter(svc, skb, shoal_flow_ipv6);
+	return shoal_filter(sn, svc, skb, shoal_flow_ipv6);
 }
 
 /* The layout of an Ethernet/IPv4 ARP packet after its header. */

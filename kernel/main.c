@@ -24,6 +24,7 @@ static int __init shoal_init(void)
 	err = shoal_netdev_init();
 	if (err)
 		goto err_netdev;
+	shoal_hb_init();
 
 	pr_info("loaded\n");
 	return 0;
@@ -38,6 +39,7 @@ err_pernet:
 
 static void __exit shoal_exit(void)
 {
+	shoal_hb_uninit();
 	shoal_netdev_uninit();
 	shoal_genl_uninit();
 	shoal_pernet_uninit();

@@ -20,6 +20,10 @@ static const struct genl_multicast_group shoal_mcgrps[] = {
 static const struct nla_policy shoal_cluster_set_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_CLUSTER_NODE_ID] = { .type = NLA_U32 },
 	[SHOAL_A_CLUSTER_IFINDEX] = { .type = NLA_U32 },
+	[SHOAL_A_CLUSTER_KEY] = NLA_POLICY_EXACT_LEN(SHOAL_KEY_LEN),
+	[SHOAL_A_CLUSTER_INTERVAL] = { .type = NLA_U32 },
+	[SHOAL_A_CLUSTER_DEAD] = { .type = NLA_U32 },
+	[SHOAL_A_CLUSTER_QUORUM] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy shoal_node_id_policy[SHOAL_A_MAX + 1] = {
@@ -67,14 +71,50 @@ static const struct nla_policy shoal_bucket_set_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_BUCKET_PIN] = { .type = NLA_U32 },
 };
 
+int shoal_put_hb_stats(struct sk_buff *skb, int attr,
+		       const struct shoal_hb_stats *st)
+{
+	struct nlattr *nest = nla_nest_start(skb, attr);
+
+	if (!nest ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_TX, st->tx, SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_RX, st->rx, SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_LOST, st->lost, SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_REJECTED, st->rejected,
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_BAD_MAC, st->bad_mac,
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_REPLAYED, st->replayed,
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_MALFORMED, st->malformed,
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_FOREIGN, st->foreign,
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_UNKNOWN, st->unknown,
+			      SHOAL_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int shoal_put_cluster(struct sk_buff *skb, struct shoal_net *sn)
 {
 	u32 local_id = READ_ONCE(sn->local_id);
 	int ifindex = READ_ONCE(sn->ifindex);
+	struct shoal_hb_stats stats;
 	struct net_device *dev;
+	bool running;
 	int err = 0;
 
+	running = shoal_hb_stats(sn, &stats);
 	if (local_id && nla_put_u32(skb, SHOAL_A_CLUSTER_NODE_ID, local_id))
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, SHOAL_A_CLUSTER_INTERVAL,
+			READ_ONCE(sn->interval_ms)) ||
+	    nla_put_u32(skb, SHOAL_A_CLUSTER_DEAD, READ_ONCE(sn->dead)) ||
+	    nla_put_u8(skb, SHOAL_A_CLUSTER_QUORUM, READ_ONCE(sn->quorum)) ||
+	    nla_put_u8(skb, SHOAL_A_CLUSTER_HEARTBEAT, running) ||
+	    (running && shoal_put_hb_stats(skb, SHOAL_A_CLUSTER_STATS, &stats)))
 		return -EMSGSIZE;
 	if (!ifindex)
 		return 0;
@@ -88,13 +128,35 @@ static int shoal_put_cluster(struct sk_buff *skb, struct shoal_net *sn)
 	return err;
 }
 
-static int shoal_put_node(struct sk_buff *skb, const struct shoal_node *node)
+/* What heartbeats know of the node, if they run. */
+static int shoal_put_node_hb(struct sk_buff *skb, struct shoal_net *sn,
+			     const struct shoal_node *node)
+{
+	struct shoal_peer peer;
+	u64 since_ms;
+
+	if (!shoal_hb_peer(sn, node->id, &peer, &since_ms))
+		return 0;
+	if (peer.heard &&
+	    nla_put_u32(skb, SHOAL_A_NODE_LAST_HEARD,
+			min_t(u64, since_ms, U32_MAX)))
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, SHOAL_A_NODE_LOAD, peer.load_pps,
+			      SHOAL_A_PAD) ||
+	    shoal_put_hb_stats(skb, SHOAL_A_NODE_STATS, &peer.stats))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int shoal_put_node(struct sk_buff *skb, struct shoal_net *sn,
+			  const struct shoal_node *node)
 {
 	if (nla_put_u32(skb, SHOAL_A_NODE_ID, node->id) ||
 	    nla_put_u32(skb, SHOAL_A_NODE_WEIGHT, node->weight) ||
 	    nla_put_u32(skb, SHOAL_A_NODE_FLAGS, node->flags) ||
 	    nla_put_u8(skb, SHOAL_A_NODE_ADMIN, node->admin) ||
-	    nla_put_u8(skb, SHOAL_A_NODE_STATE, shoal_node_state(node)))
+	    nla_put_u8(skb, SHOAL_A_NODE_STATE, shoal_node_state(sn, node)) ||
+	    shoal_put_node_hb(skb, sn, node))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -153,7 +215,38 @@ void shoal_notify_node(struct shoal_net *sn, const struct shoal_node *node,
 
 	skb = shoal_ntf_begin(sn, SHOAL_CMD_NODE_NTF, event, &hdr);
 	if (skb)
-		shoal_ntf_end(sn, skb, hdr, shoal_put_node(skb, node));
+		shoal_ntf_end(sn, skb, hdr, shoal_put_node(skb, sn, node));
+}
+
+void shoal_notify_node_state(struct shoal_net *sn,
+			     const struct shoal_node *node, bool up, u8 reason)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = shoal_ntf_begin(sn, SHOAL_CMD_NODE_NTF,
+			      up ? SHOAL_EVENT_NODE_UP : SHOAL_EVENT_NODE_DOWN,
+			      &hdr);
+	if (skb)
+		shoal_ntf_end(sn, skb, hdr,
+			      shoal_put_node(skb, sn, node) ||
+			      nla_put_u8(skb, SHOAL_A_NODE_REASON, reason));
+}
+
+void shoal_notify_auth_failed(struct shoal_net *sn,
+			      const struct shoal_hb_stats *stats, u32 node_id)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = shoal_ntf_begin(sn, SHOAL_CMD_CLUSTER_NTF,
+			      SHOAL_EVENT_AUTH_FAILED, &hdr);
+	if (skb)
+		shoal_ntf_end(sn, skb, hdr,
+			      shoal_put_hb_stats(skb, SHOAL_A_CLUSTER_STATS,
+						 stats) ||
+			      (node_id &&
+			       nla_put_u32(skb, SHOAL_A_NODE_ID, node_id)));
 }
 
 static int shoal_nl_cluster_get(struct sk_buff *skb, struct genl_info *info)
@@ -194,20 +287,26 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *ifindex_attr = info->attrs[SHOAL_A_CLUSTER_IFINDEX];
 	struct shoal_net *sn = shoal_info_net(info);
-	u32 node_id;
+	struct nlattr **attrs = info->attrs;
+	struct shoal_cluster_cfg cfg = {};
+	u32 node_id, interval, dead;
+	bool quorum;
 	int ifindex;
 	int err;
 
-	if (!info->attrs[SHOAL_A_CLUSTER_NODE_ID] && !ifindex_attr) {
+	if (!attrs[SHOAL_A_CLUSTER_NODE_ID] && !ifindex_attr &&
+	    !attrs[SHOAL_A_CLUSTER_KEY] && !attrs[SHOAL_A_CLUSTER_INTERVAL] &&
+	    !attrs[SHOAL_A_CLUSTER_DEAD] && !attrs[SHOAL_A_CLUSTER_QUORUM]) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: give a node id or a device");
+			       "nothing to set: give a node id, a device or heartbeat settings");
 		return -EINVAL;
 	}
-	if (info->attrs[SHOAL_A_CLUSTER_NODE_ID]) {
+	if (attrs[SHOAL_A_CLUSTER_NODE_ID]) {
 		err = shoal_parse_node_id(info, SHOAL_A_CLUSTER_NODE_ID,
 					  &node_id);
 		if (err)
 			return err;
+		cfg.node_id = &node_id;
 	}
 	if (ifindex_attr) {
 		ifindex = nla_get_u32(ifindex_attr);
@@ -216,20 +315,49 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 					    "invalid device index");
 			return -EINVAL;
 		}
+		cfg.ifindex = &ifindex;
+	}
+	if (attrs[SHOAL_A_CLUSTER_KEY])
+		cfg.key = nla_data(attrs[SHOAL_A_CLUSTER_KEY]);
+	if (attrs[SHOAL_A_CLUSTER_INTERVAL]) {
+		interval = nla_get_u32(attrs[SHOAL_A_CLUSTER_INTERVAL]);
+		if (interval < SHOAL_INTERVAL_MIN ||
+		    interval > SHOAL_INTERVAL_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_CLUSTER_INTERVAL],
+					    "interval must be between "
+					    __stringify(SHOAL_INTERVAL_MIN) " and "
+					    __stringify(SHOAL_INTERVAL_MAX) " ms");
+			return -ERANGE;
+		}
+		cfg.interval = &interval;
+	}
+	if (attrs[SHOAL_A_CLUSTER_DEAD]) {
+		dead = nla_get_u32(attrs[SHOAL_A_CLUSTER_DEAD]);
+		if (dead < SHOAL_DEAD_MIN || dead > SHOAL_DEAD_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_CLUSTER_DEAD],
+					    "dead count must be between "
+					    __stringify(SHOAL_DEAD_MIN) " and "
+					    __stringify(SHOAL_DEAD_MAX));
+			return -ERANGE;
+		}
+		cfg.dead = &dead;
+	}
+	if (attrs[SHOAL_A_CLUSTER_QUORUM]) {
+		quorum = nla_get_u8(attrs[SHOAL_A_CLUSTER_QUORUM]);
+		cfg.quorum = &quorum;
 	}
 
-	err = shoal_cluster_set(sn,
-				info->attrs[SHOAL_A_CLUSTER_NODE_ID] ?
-					&node_id : NULL,
-				ifindex_attr ? &ifindex : NULL, info->extack);
+	err = shoal_cluster_set(sn, &cfg, info->extack);
 	if (err == -ENODEV)
 		NL_SET_BAD_ATTR(info->extack, ifindex_attr);
 	return err;
 }
 
-static int shoal_fill_node(struct sk_buff *skb, const struct shoal_node *node,
-			   u32 portid, u32 seq, int flags, u8 cmd,
-			   struct netlink_callback *cb)
+static int shoal_fill_node(struct sk_buff *skb, struct shoal_net *sn,
+			   const struct shoal_node *node, u32 portid, u32 seq,
+			   int flags, u8 cmd, struct netlink_callback *cb)
 {
 	void *hdr;
 
@@ -238,7 +366,7 @@ static int shoal_fill_node(struct sk_buff *skb, const struct shoal_node *node,
 		return -EMSGSIZE;
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
-	if (shoal_put_node(skb, node)) {
+	if (shoal_put_node(skb, sn, node)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -281,7 +409,7 @@ static int shoal_nl_node_get(struct sk_buff *skb, struct genl_info *info)
 				    "node does not exist");
 		return -ENOENT;
 	}
-	err = shoal_fill_node(msg, node, info->snd_portid, info->snd_seq, 0,
+	err = shoal_fill_node(msg, sn, node, info->snd_portid, info->snd_seq, 0,
 			      SHOAL_CMD_NODE_GET, NULL);
 	rcu_read_unlock();
 	if (err) {
@@ -304,7 +432,7 @@ static int shoal_nl_node_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		node = shoal_node_get(sn, id);
 		if (!node)
 			continue;
-		if (shoal_fill_node(skb, node, NETLINK_CB(cb->skb).portid,
+		if (shoal_fill_node(skb, sn, node, NETLINK_CB(cb->skb).portid,
 				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
 				    SHOAL_CMD_NODE_GET, cb))
 			break;
@@ -381,7 +509,7 @@ static int shoal_nl_node_add(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_BAD_ATTR(info->extack, info->attrs[SHOAL_A_NODE_ID]);
 	if (!err) {
 		shoal_notify_node(sn, &tmpl, SHOAL_EVENT_NODE_ADDED);
-		shoal_services_recompute(sn);
+		shoal_nodes_changed(sn, SHOAL_REASON_ADMIN);
 	}
 	mutex_unlock(&sn->lock);
 	return err;
@@ -423,7 +551,7 @@ static int shoal_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 	err = shoal_node_replace(sn, &tmpl);
 	if (!err) {
 		shoal_notify_node(sn, &tmpl, SHOAL_EVENT_NODE_CHANGED);
-		shoal_services_recompute(sn);
+		shoal_nodes_changed(sn, SHOAL_REASON_ADMIN);
 	}
 out:
 	mutex_unlock(&sn->lock);
@@ -453,7 +581,8 @@ static int shoal_nl_node_del(struct sk_buff *skb, struct genl_info *info)
 	gone = *node;
 	shoal_node_del(sn, node);
 	shoal_notify_node(sn, &gone, SHOAL_EVENT_NODE_DELETED);
-	shoal_services_recompute(sn);
+	clear_bit(id, sn->reported_up);
+	shoal_nodes_changed(sn, SHOAL_REASON_ADMIN);
 	mutex_unlock(&sn->lock);
 	return 0;
 }

@@ -25,6 +25,9 @@ struct sk_buff *shoal_ntf_begin(struct shoal_net *sn, u8 cmd, u8 event,
 void shoal_ntf_end(struct shoal_net *sn, struct sk_buff *skb, void *hdr,
 		   int err);
 
+int shoal_put_hb_stats(struct sk_buff *skb, int attr,
+		       const struct shoal_hb_stats *st);
+
 int shoal_nl_service_get(struct sk_buff *skb, struct genl_info *info);
 int shoal_nl_service_dump_start(struct netlink_callback *cb);
 int shoal_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb);

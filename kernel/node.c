@@ -29,10 +29,62 @@ struct shoal_node *shoal_node_get_locked(struct shoal_net *sn, u32 id)
 					 lockdep_is_held(&sn->lock));
 }
 
-/* Whether the node takes part in the cluster right now. */
-u8 shoal_node_state(const struct shoal_node *node)
+/* Whether the node takes part: wanted up, and alive if heartbeats run. */
+u8 shoal_node_state(struct shoal_net *sn, const struct shoal_node *node)
 {
-	return node->admin;
+	return node->admin == SHOAL_STATE_UP && shoal_hb_alive(sn, node->id) ?
+	       SHOAL_STATE_UP : SHOAL_STATE_DOWN;
+}
+
+/*
+ * With the quorum option, a side that sees at most half of the regular
+ * nodes (itself included) stops serving, so that of two halves of a
+ * split at most one serves.
+ */
+bool shoal_has_quorum(struct shoal_net *sn)
+{
+	unsigned int regular = 0, live = 0;
+	struct shoal_node *node;
+	u32 id;
+
+	if (!sn->quorum || !rcu_access_pointer(sn->hb))
+		return true;
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		node = shoal_node_get_locked(sn, id);
+		if (!node || node->flags & SHOAL_NODE_F_SPARE)
+			continue;
+		regular++;
+		if (shoal_node_state(sn, node) == SHOAL_STATE_UP)
+			live++;
+	}
+	return 2 * live > regular;
+}
+
+/*
+ * Node states may have changed (by hand, by heartbeats): announce each
+ * change and let bucket ownership follow. reason is what changed them,
+ * or SHOAL_REASON_UNSPEC for heartbeats to tell.
+ */
+void shoal_nodes_changed(struct shoal_net *sn, u8 reason)
+{
+	struct shoal_node *node;
+	bool up;
+	u32 id;
+
+	lockdep_assert_held(&sn->lock);
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		node = shoal_node_get_locked(sn, id);
+		if (!node)
+			continue;
+		up = shoal_node_state(sn, node) == SHOAL_STATE_UP;
+		if (up == test_bit(id, sn->reported_up))
+			continue;
+		__assign_bit(id, sn->reported_up, up);
+		shoal_notify_node_state(sn, node, up, reason ?:
+					up ? SHOAL_REASON_HEARD :
+					     SHOAL_REASON_TIMEOUT);
+	}
+	shoal_services_recompute(sn);
 }
 
 static void shoal_node_publish(struct shoal_net *sn, u32 id,
@@ -63,6 +115,8 @@ int shoal_node_add(struct shoal_net *sn, const struct shoal_node *tmpl,
 	if (!node)
 		return -ENOMEM;
 	shoal_node_publish(sn, node->id, node);
+	__assign_bit(node->id, sn->reported_up,
+		     shoal_node_state(sn, node) == SHOAL_STATE_UP);
 	atomic_inc(&shoal_nodes_alive);
 	return 0;
 }

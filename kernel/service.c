@@ -233,7 +233,7 @@ static unsigned int shoal_service_members(struct shoal_net *sn,
 		m[n++] = (struct shoal_member){
 			.id = id,
 			.weight = node->weight,
-			.up = shoal_node_state(node) == SHOAL_STATE_UP,
+			.up = shoal_node_state(sn, node) == SHOAL_STATE_UP,
 			.spare = !member,
 		};
 	}
@@ -252,6 +252,9 @@ static int shoal_service_recompute(struct shoal_net *sn,
 	u32 b, local = READ_ONCE(sn->local_id);
 
 	lockdep_assert_held(&sn->lock);
+	/* without quorum this side owns nothing */
+	if (!shoal_has_quorum(sn))
+		local = 0;
 
 	members = kmalloc_array(SHOAL_NODE_ID_MAX, sizeof(*members),
 				GFP_KERNEL);
@@ -278,7 +281,7 @@ static int shoal_service_recompute(struct shoal_net *sn,
 	for (b = 0; b < svc->nbuckets; b++) {
 		if (svc->pins[b]) {
 			pin = shoal_node_get_locked(sn, svc->pins[b]);
-			if (pin && shoal_node_state(pin) == SHOAL_STATE_UP)
+			if (pin && shoal_node_state(sn, pin) == SHOAL_STATE_UP)
 				new->owner[b] = svc->pins[b];
 		}
 		if (local && new->owner[b] == local)

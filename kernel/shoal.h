@@ -9,7 +9,11 @@
 #include <linux/if_ether.h>
 #include <linux/in6.h>
 #include <linux/list.h>
+#include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 #include <net/net_namespace.h>
@@ -68,6 +72,48 @@ struct shoal_service {
 
 #define SHOAL_SVC_HASH_BITS	10
 
+/* Heartbeat frame counters, for a node or the whole namespace. */
+struct shoal_hb_stats {
+	u64 tx, rx, lost, rejected;
+	u64 bad_mac, replayed, malformed, foreign, unknown;
+};
+
+/* What heartbeats tell of one node. */
+struct shoal_peer {
+	u64 nonce;		/* the boot we hear from */
+	u64 old_nonces[4];	/* earlier boots, never taken back */
+	u64 seq;
+	u64 last_heard;		/* ktime_get_ns() */
+	u64 load_pps;
+	u32 interval_ms;	/* as the node announces it */
+	u8 rise;		/* frames in a row toward coming up */
+	bool heard;
+	bool alive;
+	struct shoal_hb_stats stats;
+};
+
+struct shoal_net;
+
+/* A running heartbeat instance; exists while heartbeats run. */
+struct shoal_hb_state {
+	struct rcu_head rcu;
+	struct shoal_net *sn;
+	struct hrtimer timer;
+	/* everything below; taken in softirq */
+	spinlock_t lock;
+	siphash_key_t key[2];
+	u32 cluster_id;
+	u32 interval_ms;
+	u32 dead;
+	u64 nonce;
+	u64 seq;
+	u64 load_total, load_time, load_pps;
+	struct shoal_hb_stats stats;
+	u64 reported_rejected, auth_event_time;
+	u32 rejected_claim;	/* node all rejects claimed, U32_MAX: several */
+	struct shoal_peer peers[SHOAL_NODE_ID_MAX + 1];
+};
+
 /* Everything shoal knows about one network namespace. */
 struct shoal_net {
 	struct net *net;
@@ -88,6 +134,22 @@ struct shoal_net {
 	 * service, when the hooks go in
 	 */
 	struct hlist_head *svc_hash;
+
+	/* packets services kept, for the load heartbeats report */
+	u64 __percpu *rx_accepted;
+
+	/* heartbeat configuration, under lock */
+	u8 key[SHOAL_KEY_LEN];
+	bool has_key;
+	bool quorum;
+	u32 interval_ms;
+	u32 dead;
+	/* running heartbeats, or NULL */
+	struct shoal_hb_state __rcu *hb;
+	struct work_struct hb_work;
+	int hb_mc_ifindex;
+	/* node states last announced, to announce changes */
+	DECLARE_BITMAP(reported_up, SHOAL_NODE_ID_MAX + 1);
 };
 
 extern unsigned int shoal_net_id;
@@ -101,8 +163,18 @@ int shoal_pernet_init(void);
 void shoal_pernet_uninit(void);
 int shoal_netdev_init(void);
 void shoal_netdev_uninit(void);
-int shoal_cluster_set(struct shoal_net *sn, const u32 *node_id,
-		      const int *ifindex, struct netlink_ext_ack *extack);
+/* What a cluster set request changes; NULL members stay as they are. */
+struct shoal_cluster_cfg {
+	const u32 *node_id;
+	const int *ifindex;
+	const u8 *key;
+	const u32 *interval;
+	const u32 *dead;
+	const bool *quorum;
+};
+
+int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
+		      struct netlink_ext_ack *extack);
 
 struct shoal_node *shoal_node_get(struct shoal_net *sn, u32 id);
 struct shoal_node *shoal_node_get_locked(struct shoal_net *sn, u32 id);
@@ -112,7 +184,9 @@ int shoal_node_replace(struct shoal_net *sn, const struct shoal_node *tmpl);
 void shoal_node_del(struct shoal_net *sn, struct shoal_node *node);
 void shoal_node_flush(struct shoal_net *sn);
 void shoal_node_check_leaks(void);
-u8 shoal_node_state(const struct shoal_node *node);
+u8 shoal_node_state(struct shoal_net *sn, const struct shoal_node *node);
+bool shoal_has_quorum(struct shoal_net *sn);
+void shoal_nodes_changed(struct shoal_net *sn, u8 reason);
 
 struct shoal_service *shoal_service_lookup(struct shoal_net *sn, u8 family,
 					   const union shoal_addr *addr);
@@ -138,6 +212,17 @@ void shoal_filter_stop(struct net *net);
 u32 shoal_flow_bucket(const struct shoal_service *svc, const __be32 *saddr,
 		      __be16 sport, __be16 dport);
 
+void shoal_hb_init(void);
+void shoal_hb_uninit(void);
+void shoal_hb_net_init(struct shoal_net *sn);
+void shoal_hb_exit(struct shoal_net *sn);
+int shoal_hb_update(struct shoal_net *sn);
+void shoal_hb_set_key(struct shoal_hb_state *hb, const u8 *key);
+bool shoal_hb_alive(struct shoal_net *sn, u32 id);
+bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer *out,
+		   u64 *since_ms);
+bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out);
+
 int shoal_genl_init(void);
 void shoal_genl_uninit(void);
 void shoal_notify_cluster(struct shoal_net *sn);
@@ -145,6 +230,10 @@ void shoal_notify_node(struct shoal_net *sn, const struct shoal_node *node,
 		       u8 event);
 void shoal_notify_service(struct shoal_net *sn,
 			  const struct shoal_service *svc, u8 event);
+void shoal_notify_node_state(struct shoal_net *sn,
+			     const struct shoal_node *node, bool up, u8 reason);
+void shoal_notify_auth_failed(struct shoal_net *sn,
+			      const struct shoal_hb_stats *stats, u32 node_id);
 void shoal_notify_moves(struct shoal_net *sn, const struct shoal_service *svc,
 			u32 count, u32 from, u32 to);
 

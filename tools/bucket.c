@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* shoal bucket: which node serves each bucket of a service. */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,66 @@ static int bucket_show(int argc, char **argv)
 		print_buckets(&list);
 	free(list.buckets);
 	return ret;
+}
+
+/* A node in a move: "none" for 0, in JSON null. */
+static void print_move_node(struct json *j, const char *key, uint32_t id)
+{
+	if (j && id)
+		json_kv_uint(j, key, id);
+	else if (j)
+		json_kv_null(j, key);
+	else if (id)
+		printf(" %s %u", key, id);
+	else
+		printf(" %s none", key);
+}
+
+int bucket_event(const struct nlmsghdr *nlh, uint8_t event)
+{
+	static const enum mnl_attr_data_type policy[SHOAL_A_MAX + 1] = {
+		[SHOAL_A_SERVICE_ADDR4] = MNL_TYPE_BINARY,
+		[SHOAL_A_SERVICE_ADDR6] = MNL_TYPE_BINARY,
+		[SHOAL_A_MOVE_COUNT] = MNL_TYPE_U32,
+		[SHOAL_A_MOVE_FROM] = MNL_TYPE_U32,
+		[SHOAL_A_MOVE_TO] = MNL_TYPE_U32,
+	};
+	const struct nlattr *tb[SHOAL_A_MAX + 1], *a;
+	uint32_t count = 0, from = 0, to = 0;
+	char buf[ADDR_STRLEN];
+	struct shoal_addr addr;
+	struct json *j;
+
+	if (event != SHOAL_EVENT_BUCKETS_MOVED)
+		return 1;
+	if (nl_parse(nlh, policy, SHOAL_A_MAX, tb))
+		return -1;
+	a = tb[SHOAL_A_SERVICE_ADDR4] ? tb[SHOAL_A_SERVICE_ADDR4] :
+					tb[SHOAL_A_SERVICE_ADDR6];
+	if (!a || addr_from_bytes(mnl_attr_get_payload(a),
+				  mnl_attr_get_payload_len(a), &addr) ||
+	    (tb[SHOAL_A_SERVICE_ADDR4] ? AF_INET : AF_INET6) != addr.family) {
+		pr_err("malformed reply from the kernel (service address).");
+		return -1;
+	}
+	if (tb[SHOAL_A_MOVE_COUNT])
+		count = mnl_attr_get_u32(tb[SHOAL_A_MOVE_COUNT]);
+	if (tb[SHOAL_A_MOVE_FROM])
+		from = mnl_attr_get_u32(tb[SHOAL_A_MOVE_FROM]);
+	if (tb[SHOAL_A_MOVE_TO])
+		to = mnl_attr_get_u32(tb[SHOAL_A_MOVE_TO]);
+
+	j = event_begin("buckets", "moved");
+	if (j) {
+		json_kv_string(j, "service", format_addr(&addr, buf));
+		json_kv_uint(j, "count", count);
+	} else {
+		printf("buckets %s moved %u", format_addr(&addr, buf), count);
+	}
+	print_move_node(j, "from", from);
+	print_move_node(j, "to", to);
+	event_end(j);
+	return 0;
 }
 
 static const struct keyword node_kw[] = {

@@ -44,6 +44,11 @@ struct mnl_socket *nl_mnl_socket(struct nl_sock *nl)
 	return nl->sock;
 }
 
+uint16_t nl_family_id(struct nl_sock *nl)
+{
+	return nl->family;
+}
+
 static struct nlmsghdr *msg_start(struct nl_sock *nl, uint16_t type,
 				  uint8_t cmd, uint8_t version, uint16_t flags)
 {

@@ -49,6 +49,9 @@ int nl_mcast_join(struct nl_sock *nl, const char *name);
 /* The socket, for poll() and mnl_socket_recvfrom() by event readers. */
 struct mnl_socket *nl_mnl_socket(struct nl_sock *nl);
 
+/* The family's id: the nlmsg_type of its messages, events included. */
+uint16_t nl_family_id(struct nl_sock *nl);
+
 /*
  * Index the attributes after the genl header into @tb[0..@max], checking
  * each known one against @policy[type]. Unknown types are skipped so a

@@ -2,6 +2,7 @@
 /* shoal node: the declared members of the cluster. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/genetlink.h>
 #include <linux/shoal.h>
 
@@ -17,7 +18,7 @@ static void usage(void)
 	printf("Usage: shoal node add ID [ weight WEIGHT ] [ up | down ] [ spare ]\n"
 	       "       shoal node set ID [ up | down ] [ weight WEIGHT ] [ spare { on | off } ]\n"
 	       "       shoal node del ID\n"
-	       "       shoal node show [ ID ]\n"
+	       "       shoal [ -s ] node show [ ID ]\n"
 	       "       shoal node help\n"
 	       "where  ID := 1..%u\n"
 	       "       WEIGHT := %u..%u\n",
@@ -31,6 +32,11 @@ struct node_info {
 	int64_t flags;
 	int admin;
 	int state;
+	int reason;
+	int64_t last_heard;	/* ms */
+	bool has_load;
+	uint64_t load;		/* packets per second */
+	struct shoal_hb_stats stats;
 };
 
 struct node_list {
@@ -39,7 +45,7 @@ struct node_list {
 	size_t size;
 };
 
-static int node_cb(const struct nlmsghdr *nlh, void *data)
+static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 {
 	static const enum mnl_attr_data_type policy[SHOAL_A_MAX + 1] = {
 		[SHOAL_A_NODE_ID] = MNL_TYPE_U32,
@@ -47,10 +53,12 @@ static int node_cb(const struct nlmsghdr *nlh, void *data)
 		[SHOAL_A_NODE_FLAGS] = MNL_TYPE_U32,
 		[SHOAL_A_NODE_ADMIN] = MNL_TYPE_U8,
 		[SHOAL_A_NODE_STATE] = MNL_TYPE_U8,
+		[SHOAL_A_NODE_LAST_HEARD] = MNL_TYPE_U32,
+		[SHOAL_A_NODE_STATS] = MNL_TYPE_NESTED,
+		[SHOAL_A_NODE_LOAD] = MNL_TYPE_U64,
+		[SHOAL_A_NODE_REASON] = MNL_TYPE_U8,
 	};
 	const struct nlattr *tb[SHOAL_A_MAX + 1];
-	struct node_list *list = data;
-	struct node_info *n;
 
 	if (nl_parse(nlh, policy, SHOAL_A_MAX, tb))
 		return -1;
@@ -58,6 +66,35 @@ static int node_cb(const struct nlmsghdr *nlh, void *data)
 		pr_err("malformed reply from the kernel (no node id).");
 		return -1;
 	}
+
+	memset(n, 0, sizeof(*n));
+	n->id = mnl_attr_get_u32(tb[SHOAL_A_NODE_ID]);
+	n->weight = tb[SHOAL_A_NODE_WEIGHT] ?
+		    (int64_t)mnl_attr_get_u32(tb[SHOAL_A_NODE_WEIGHT]) : -1;
+	n->flags = tb[SHOAL_A_NODE_FLAGS] ?
+		   (int64_t)mnl_attr_get_u32(tb[SHOAL_A_NODE_FLAGS]) : -1;
+	n->admin = tb[SHOAL_A_NODE_ADMIN] ?
+		   mnl_attr_get_u8(tb[SHOAL_A_NODE_ADMIN]) : -1;
+	n->state = tb[SHOAL_A_NODE_STATE] ?
+		   mnl_attr_get_u8(tb[SHOAL_A_NODE_STATE]) : -1;
+	n->reason = tb[SHOAL_A_NODE_REASON] ?
+		    mnl_attr_get_u8(tb[SHOAL_A_NODE_REASON]) : -1;
+	n->last_heard = -1;
+	if (tb[SHOAL_A_NODE_LAST_HEARD])
+		n->last_heard = mnl_attr_get_u32(tb[SHOAL_A_NODE_LAST_HEARD]);
+	if (tb[SHOAL_A_NODE_LOAD]) {
+		n->has_load = true;
+		n->load = mnl_attr_get_u64(tb[SHOAL_A_NODE_LOAD]);
+	}
+	if (tb[SHOAL_A_NODE_STATS] &&
+	    hb_stats_parse(tb[SHOAL_A_NODE_STATS], &n->stats))
+		return -1;
+	return 0;
+}
+
+static int node_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct node_list *list = data;
 
 	if (list->count == list->size) {
 		size_t size = list->size ? list->size * 2 : 16;
@@ -71,16 +108,9 @@ static int node_cb(const struct nlmsghdr *nlh, void *data)
 		list->nodes = nodes;
 		list->size = size;
 	}
-	n = &list->nodes[list->count++];
-	n->id = mnl_attr_get_u32(tb[SHOAL_A_NODE_ID]);
-	n->weight = tb[SHOAL_A_NODE_WEIGHT] ?
-		    (int64_t)mnl_attr_get_u32(tb[SHOAL_A_NODE_WEIGHT]) : -1;
-	n->flags = tb[SHOAL_A_NODE_FLAGS] ?
-		   (int64_t)mnl_attr_get_u32(tb[SHOAL_A_NODE_FLAGS]) : -1;
-	n->admin = tb[SHOAL_A_NODE_ADMIN] ?
-		   mnl_attr_get_u8(tb[SHOAL_A_NODE_ADMIN]) : -1;
-	n->state = tb[SHOAL_A_NODE_STATE] ?
-		   mnl_attr_get_u8(tb[SHOAL_A_NODE_STATE]) : -1;
+	if (node_parse(nlh, &list->nodes[list->count]))
+		return -1;
+	list->count++;
 	return 0;
 }
 
@@ -102,9 +132,9 @@ static const char *state_name(int state)
 	return "unknown";
 }
 
-static void print_plain(const struct node_info *n)
+/* After the id: the configuration; with @heard, when it was last heard. */
+static void print_attrs(const struct node_info *n, bool heard)
 {
-	printf("node %u", n->id);
 	if (n->weight >= 0)
 		printf(" weight %lld", (long long)n->weight);
 	if (n->admin >= 0)
@@ -113,12 +143,34 @@ static void print_plain(const struct node_info *n)
 		printf(" state %s", state_name(n->state));
 	if (n->flags >= 0 && (n->flags & SHOAL_NODE_F_SPARE))
 		printf(" spare");
+	if (heard && n->last_heard >= 0)
+		printf(" last_heard %lldms", (long long)n->last_heard);
+}
+
+static void print_plain(const struct node_info *n)
+{
+	const char *sep = "    ";
+
+	printf("node %u", n->id);
+	print_attrs(n, true);
+	printf("\n");
+	if (!stats_output || (!n->stats.valid && !n->has_load))
+		return;
+	if (n->stats.valid) {
+		printf("%srx %llu lost %llu rejected %llu", sep,
+		       (unsigned long long)n->stats.rx,
+		       (unsigned long long)n->stats.lost,
+		       (unsigned long long)n->stats.rejected);
+		sep = " ";
+	}
+	if (n->has_load)
+		printf("%sload %llu", sep, (unsigned long long)n->load);
 	printf("\n");
 }
 
-static void print_json(struct json *j, const struct node_info *n)
+/* The configuration; show adds liveness, which events leave out. */
+static void json_fields(struct json *j, const struct node_info *n)
 {
-	json_obj_open(j);
 	json_kv_uint(j, "id", n->id);
 	if (n->weight >= 0)
 		json_kv_uint(j, "weight", (uint64_t)n->weight);
@@ -130,6 +182,24 @@ static void print_json(struct json *j, const struct node_info *n)
 		json_kv_null(j, "spare");
 	json_kv_string(j, "admin", n->admin >= 0 ? state_name(n->admin) : NULL);
 	json_kv_string(j, "state", n->state >= 0 ? state_name(n->state) : NULL);
+}
+
+static void print_json(struct json *j, const struct node_info *n)
+{
+	json_obj_open(j);
+	json_fields(j, n);
+	if (n->last_heard >= 0)
+		json_kv_uint(j, "last_heard_ms", (uint64_t)n->last_heard);
+	else
+		json_kv_null(j, "last_heard_ms");
+	/* always there, so scripts need no -s; 0 while nothing was heard */
+	json_kv_uint(j, "rx_frames", n->stats.rx);
+	json_kv_uint(j, "lost_frames", n->stats.lost);
+	json_kv_uint(j, "rejected_frames", n->stats.rejected);
+	if (n->has_load)
+		json_kv_uint(j, "load_pps", n->load);
+	else
+		json_kv_null(j, "load_pps");
 	json_obj_close(j);
 }
 
@@ -196,6 +266,73 @@ static int node_show(int argc, char **argv)
 		print_nodes(&list);
 	free(list.nodes);
 	return ret;
+}
+
+static const char *reason_name(int reason)
+{
+	switch (reason) {
+	case SHOAL_REASON_ADMIN:
+		return "admin";
+	case SHOAL_REASON_TIMEOUT:
+		return "timeout";
+	case SHOAL_REASON_HEARD:
+		return "heard";
+	case SHOAL_REASON_QUORUM:
+		return "quorum";
+	case SHOAL_REASON_UNSPEC:
+	case -1:
+		return NULL;
+	}
+	return "unknown";
+}
+
+int node_event(const struct nlmsghdr *nlh, uint8_t event)
+{
+	const char *name, *reason;
+	struct node_info n;
+	struct json *j;
+
+	switch (event) {
+	case SHOAL_EVENT_NODE_ADDED:
+		name = "added";
+		break;
+	case SHOAL_EVENT_NODE_CHANGED:
+		name = "changed";
+		break;
+	case SHOAL_EVENT_NODE_DELETED:
+		name = "deleted";
+		break;
+	case SHOAL_EVENT_NODE_UP:
+		name = "up";
+		break;
+	case SHOAL_EVENT_NODE_DOWN:
+		name = "down";
+		break;
+	default:
+		return 1;
+	}
+	if (node_parse(nlh, &n))
+		return -1;
+
+	j = event_begin("node", name);
+	if (event == SHOAL_EVENT_NODE_UP || event == SHOAL_EVENT_NODE_DOWN) {
+		reason = reason_name(n.reason);
+		if (j) {
+			json_kv_uint(j, "id", n.id);
+			json_kv_string(j, "reason", reason);
+		} else {
+			printf("node %u %s", n.id, name);
+			if (reason)
+				printf(" (%s)", reason);
+		}
+	} else if (j) {
+		json_fields(j, &n);
+	} else {
+		printf("node %s %u", name, n.id);
+		print_attrs(&n, false);
+	}
+	event_end(j);
+	return 0;
 }
 
 /* What add or set asks for; -1 leaves an attribute out of the request. */

@@ -51,7 +51,7 @@ const char *format_addr(const struct shoal_addr *addr, char *buf)
 	return buf;
 }
 
-static int hex_digit(char c)
+int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

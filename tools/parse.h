@@ -44,6 +44,9 @@ int addr_from_bytes(const void *data, size_t len, struct shoal_addr *addr);
 /* The address as text in @buf of ADDR_STRLEN bytes; returns @buf. */
 const char *format_addr(const struct shoal_addr *addr, char *buf);
 
+/* The value of the hex digit @c, either case, or -1. */
+int hex_digit(char c);
+
 /*
  * Parse a MAC address, six hex bytes separated by colons:
  *   Error: "foo" is not a valid MAC address; expected xx:xx:xx:xx:xx:xx.

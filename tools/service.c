@@ -213,6 +213,13 @@ static int parse_owned(const struct nlattr *attr, struct service_info *s)
 	return 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int service_cb(const struct nlmsghdr *nlh, void *data)
 {
 	static const enum mnl_attr_data_type policy[SHOAL_A_MAX + 1] = {
@@ -280,6 +287,9 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 	s->nnodes = -1;
 	if (tb[SHOAL_A_SERVICE_NODES] && parse_nodes(tb[SHOAL_A_SERVICE_NODES], s))
 		return -1;
+	/* the kernel keeps members in no order; show them sorted */
+	if (s->nnodes > 0)
+		qsort(s->nodes, (size_t)s->nnodes, sizeof(uint32_t), cmp_u32);
 	if (tb[SHOAL_A_SERVICE_MAC]) {
 		memcpy(s->mac, mnl_attr_get_payload(tb[SHOAL_A_SERVICE_MAC]),
 		       MAC_LEN);
@@ -317,20 +327,14 @@ static void service_list_free(struct service_list *list)
 	free(list->services);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void print_plain(const struct service_info *s)
+/* The address and what the kernel reported, as they would be typed. */
+static void print_fields(const struct service_info *s)
 {
 	char buf[ADDR_STRLEN];
 	const char *name;
 	int i;
 
-	printf("service %s", format_addr(&s->addr, buf));
+	printf("%s", format_addr(&s->addr, buf));
 	if (s->proto >= 0) {
 		name = keyword_name(protos, s->proto);
 		if (name)
@@ -364,6 +368,12 @@ static void print_plain(const struct service_info *s)
 		printf(" dev %s", s->ifname);
 	if (s->owned)
 		printf(" owned %zu", bitmap_weight(s->owned, s->owned_bits));
+}
+
+static void print_plain(const struct service_info *s)
+{
+	printf("service ");
+	print_fields(s);
 	printf("\n");
 	if (stats_output && s->stats.valid) {
 		printf("    ");
@@ -372,14 +382,13 @@ static void print_plain(const struct service_info *s)
 	}
 }
 
-static void print_json(struct json *j, const struct service_info *s)
+static void json_fields(struct json *j, const struct service_info *s)
 {
 	char buf[ADDR_STRLEN];
 	const char *name;
 	long b;
 	int i;
 
-	json_obj_open(j);
 	json_kv_string(j, "address", format_addr(&s->addr, buf));
 	if (s->proto >= 0) {
 		name = keyword_name(protos, s->proto);
@@ -433,22 +442,21 @@ static void print_json(struct json *j, const struct service_info *s)
 	} else {
 		json_null(j);
 	}
+}
+
+static void print_json(struct json *j, const struct service_info *s)
+{
+	json_obj_open(j);
+	json_fields(j, s);
 	if (stats_output)
 		stats_json(j, &s->stats);
 	json_obj_close(j);
 }
 
-static void print_services(struct service_list *list)
+static void print_services(const struct service_list *list)
 {
 	struct json *j;
 	size_t i;
-
-	/* the kernel keeps members in no order; show them sorted */
-	for (i = 0; i < list->count; i++)
-		if (list->services[i].nnodes > 0)
-			qsort(list->services[i].nodes,
-			      (size_t)list->services[i].nnodes,
-			      sizeof(uint32_t), cmp_u32);
 
 	if (!json_output) {
 		for (i = 0; i < list->count; i++)
@@ -497,6 +505,43 @@ static int service_show(int argc, char **argv)
 	}
 	if (!ret)
 		print_services(&list);
+	service_list_free(&list);
+	return ret;
+}
+
+int service_event(const struct nlmsghdr *nlh, uint8_t event)
+{
+	struct service_list list = { 0 };
+	const char *name;
+	struct json *j;
+	int ret = -1;
+
+	switch (event) {
+	case SHOAL_EVENT_SERVICE_ADDED:
+		name = "added";
+		break;
+	case SHOAL_EVENT_SERVICE_CHANGED:
+		name = "changed";
+		break;
+	case SHOAL_EVENT_SERVICE_DELETED:
+		name = "deleted";
+		break;
+	default:
+		return 1;
+	}
+	if (service_cb(nlh, &list))
+		goto out;
+
+	j = event_begin("service", name);
+	if (j) {
+		json_fields(j, &list.services[0]);
+	} else {
+		printf("service %s ", name);
+		print_fields(&list.services[0]);
+	}
+	event_end(j);
+	ret = 0;
+out:
 	service_list_free(&list);
 	return ret;
 }

@@ -37,7 +37,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: shoal [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       shoal [ OPTIONS ] -b[atch] FILE\n"
-		"where  OBJECT := { cluster | node | service | bucket }\n"
+		"where  OBJECT := { cluster | node | service | bucket | monitor | key }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -s[tatistics] |\n"
 		"                    -n[etns] NAME | -b[atch] FILE | -V[ersion] |\n"
 		"                    -h[elp] }\n");
@@ -51,13 +51,18 @@ static int do_help(int argc, char **argv)
 	return 0;
 }
 
-enum { OBJ_CLUSTER, OBJ_NODE, OBJ_SERVICE, OBJ_BUCKET, OBJ_HELP };
+enum {
+	OBJ_CLUSTER, OBJ_NODE, OBJ_SERVICE, OBJ_BUCKET, OBJ_MONITOR, OBJ_KEY,
+	OBJ_HELP,
+};
 
 static const struct keyword objects[] = {
 	{ "cluster", OBJ_CLUSTER, false },
 	{ "node", OBJ_NODE, false },
 	{ "service", OBJ_SERVICE, false },
 	{ "bucket", OBJ_BUCKET, false },
+	{ "monitor", OBJ_MONITOR, false },
+	{ "key", OBJ_KEY, false },
 	{ "help", OBJ_HELP, false },
 	{ NULL, 0, false },
 };
@@ -67,6 +72,8 @@ static int (*const object_cmds[])(int argc, char **argv) = {
 	[OBJ_NODE] = do_node,
 	[OBJ_SERVICE] = do_service,
 	[OBJ_BUCKET] = do_bucket,
+	[OBJ_MONITOR] = do_monitor,
+	[OBJ_KEY] = do_key,
 	[OBJ_HELP] = do_help,
 };
 

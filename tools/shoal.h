@@ -24,6 +24,8 @@ int do_cluster(int argc, char **argv);
 int do_node(int argc, char **argv);
 int do_service(int argc, char **argv);
 int do_bucket(int argc, char **argv);
+int do_key(int argc, char **argv);
+int do_monitor(int argc, char **argv);
 
 /* Shared by services and buckets; in service.c. */
 struct shoal_stats {
@@ -40,10 +42,47 @@ void stats_print(const struct shoal_stats *st);
 /* "stats": {...}, or null without counters. */
 void stats_json(struct json *j, const struct shoal_stats *st);
 
+/* Heartbeat frame counters, a nest of SHOAL_A_HB_*; in cluster.c. */
+struct shoal_hb_stats {
+	bool valid;		/* the message had the nest */
+	uint64_t tx;
+	uint64_t rx;
+	uint64_t lost;
+	uint64_t rejected;
+	uint64_t bad_mac;
+	uint64_t replayed;
+	uint64_t malformed;
+	uint64_t foreign;
+	uint64_t unknown;
+};
+
+/* Read a nest of SHOAL_A_HB_*. Returns 0 or -1 (printed). */
+int hb_stats_parse(const struct nlattr *nest, struct shoal_hb_stats *st);
+
 /* Parse the service address in argv[0]. Returns 0 or -1 (printed). */
 int service_addr_arg(int argc, char **argv, const char *hint,
 		     struct shoal_addr *addr);
 /* SHOAL_A_SERVICE_ADDR4 or SHOAL_A_SERVICE_ADDR6. */
 void service_addr_put(struct nlmsghdr *req, const struct shoal_addr *addr);
+
+/*
+ * Print a notification for "shoal monitor", one per object file. @event
+ * is its SHOAL_A_EVENT. Returns 0, 1 for an event the object does not
+ * know (nothing printed), or -1 (printed).
+ */
+int cluster_event(const struct nlmsghdr *nlh, uint8_t event);
+int node_event(const struct nlmsghdr *nlh, uint8_t event);
+int service_event(const struct nlmsghdr *nlh, uint8_t event);
+int bucket_event(const struct nlmsghdr *nlh, uint8_t event);
+
+/*
+ * In monitor.c, for those printers: start an event with its time of
+ * receipt. Plain text gets "[TIME] " and the printer words the rest; JSON
+ * gets an object holding "time", "object" and "event", returned for the
+ * printer's members (NULL for plain text). event_end() ends the line and
+ * flushes it.
+ */
+struct json *event_begin(const char *object, const char *event);
+void event_end(struct json *j);
 
 #endif

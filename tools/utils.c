@@ -34,6 +34,18 @@ void pr_err(const char *fmt, ...)
 	fputc('\n', f);
 }
 
+void pr_warn(const char *fmt, ...)
+{
+	FILE *f = err_stream ? err_stream : stderr;
+	va_list ap;
+
+	fputs("Warning: ", f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
 bool is_prefix(const char *arg, const char *word)
 {
 	size_t len = strlen(arg);
@@ -152,6 +164,23 @@ int parse_ifname(const char *arg, uint32_t *ifindex)
 	}
 	*ifindex = idx;
 	return 0;
+}
+
+const char *format_time(const struct timespec *ts, char *buf)
+{
+	struct tm tm;
+	size_t len = 0;
+
+	if (localtime_r(&ts->tv_sec, &tm))
+		len = strftime(buf, TIME_STRLEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* a time struct tm cannot hold is no reason to drop the event */
+	if (!len) {
+		snprintf(buf, TIME_STRLEN, "%lld.%06ld", (long long)ts->tv_sec,
+			 ts->tv_nsec / 1000);
+		return buf;
+	}
+	snprintf(buf + len, TIME_STRLEN - len, ".%06ld", ts->tv_nsec / 1000);
+	return buf;
 }
 
 int netns_switch(const char *name)

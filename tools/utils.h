@@ -5,12 +5,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Where pr_err() and friends write; stderr unless changed (tests). */
 void set_error_stream(FILE *f);
 
 /* "Error: <fmt>\n"; the caller supplies the final period. */
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "Warning: <fmt>\n" on the same stream; the caller supplies the period. */
+void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* True if @arg is a non-empty prefix of @word, as ip's matches(). */
 bool is_prefix(const char *arg, const char *word);
@@ -51,6 +55,15 @@ int parse_u32(const char *arg, uint32_t min, uint32_t max, const char *what,
 
 /* Error: device "foo" does not exist. Returns 0 or -1. */
 int parse_ifname(const char *arg, uint32_t *ifindex);
+
+/* Room for format_time(): "2026-11-22T20:41:03.123456" and a NUL. */
+#define TIME_STRLEN	32
+
+/*
+ * @ts as local time to the microsecond, ISO 8601 without a zone:
+ * "2026-11-22T20:41:03.123456". Returns @buf, of TIME_STRLEN bytes.
+ */
+const char *format_time(const struct timespec *ts, char *buf);
 
 /* Enter /run/netns/@name. Returns 0 or -1. */
 int netns_switch(const char *name);

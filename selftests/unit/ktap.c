@@ -10,6 +10,7 @@ static const struct ktap_case *const suites[] = {
 	utils_cases,
 	parse_cases,
 	bucket_cases,
+	key_cases,
 };
 
 static bool case_failed;

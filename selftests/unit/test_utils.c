@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Argument parsing: prefixes, keywords, numbers, names and batch lines. */
+/* Argument parsing: prefixes, keywords, numbers, names, batch lines; times. */
 #define _GNU_SOURCE
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ktap.h"
 #include "utils.h"
@@ -311,6 +312,55 @@ static void split_errors(void)
 	CHECK_INT(split_line(line, argv, 2, &err), 2);
 }
 
+static void warnings(void)
+{
+	struct errbuf e;
+	char *msg;
+
+	err_start(&e);
+	pr_warn("\"%s\" is world accessible.", "key");
+	msg = err_end(&e);
+	CHECK_STR(msg, "Warning: \"key\" is world accessible.\n");
+	free(msg);
+}
+
+/* format_time() in the zone @tz. */
+static void check_time(const char *tz, time_t sec, long nsec, const char *want,
+		       int line)
+{
+	struct timespec ts = { .tv_sec = sec, .tv_nsec = nsec };
+	char buf[TIME_STRLEN];
+
+	setenv("TZ", tz, 1);
+	tzset();
+	ktap_check_str(format_time(&ts, buf), want, tz, __FILE__, line);
+}
+
+static void times(void)
+{
+	char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+	check_time("UTC", 0, 0, "1970-01-01T00:00:00.000000", __LINE__);
+	check_time("UTC", 1795379463, 123456789, "2026-11-22T20:31:03.123456",
+		   __LINE__);
+	/* microseconds are cut, not rounded into the next second */
+	check_time("UTC", 1795379463, 999999999, "2026-11-22T20:31:03.999999",
+		   __LINE__);
+	check_time("UTC", 1795379463, 1000, "2026-11-22T20:31:03.000001",
+		   __LINE__);
+	/* local time, without the zone */
+	check_time("EST5", 0, 0, "1969-12-31T19:00:00.000000", __LINE__);
+	check_time("<+0530>-5:30", 1795379463, 5000000,
+		   "2026-11-23T02:01:03.005000", __LINE__);
+
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+}
+
 const struct ktap_case utils_cases[] = {
 	{ "utils: prefixes", prefixes },
 	{ "utils: keyword lookup", keyword_lookup },
@@ -326,5 +376,7 @@ const struct ktap_case utils_cases[] = {
 	{ "utils: split words and comments", split_words },
 	{ "utils: split quotes and escapes", split_quotes },
 	{ "utils: split errors", split_errors },
+	{ "utils: warnings", warnings },
+	{ "utils: event times", times },
 	{ NULL, NULL },
 };

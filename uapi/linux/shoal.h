@@ -334,8 +334,8 @@ enum shoal_event {
 	SHOAL_EVENT_NODE_UP,
 	SHOAL_EVENT_NODE_DOWN,
 	/* heartbeat frames were rejected since the last such event (at most
-	 * one a second): SHOAL_A_CLUSTER_STATS, and SHOAL_A_NODE_ID if all
-	 * claimed one node
+	 * one a second): SHOAL_A_CLUSTER_STATS with the running totals, and
+	 * SHOAL_A_NODE_ID if all rejected since claimed one node
 	 */
 	SHOAL_EVENT_AUTH_FAILED,
 

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Heartbeat frame encoding; see frame.h for the layout.
+ */
+#include "frame.h"
+
+static void put16(u8 *p, u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void put32(u8 *p, u32 v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static void put64(u8 *p, u64 v)
+{
+	put32(p, v >> 32);
+	put32(p + 4, v);
+}
+
+static u16 get16(const u8 *p)
+{
+	return (u16)p[0] << 8 | p[1];
+}
+
+static u32 get32(const u8 *p)
+{
+	return (u32)get16(p) << 16 | get16(p + 2);
+}
+
+static u64 get64(const u8 *p)
+{
+	return (u64)get32(p) << 32 | get32(p + 4);
+}
+
+void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < SHOAL_HB_LEN; i++)
+		buf[i] = 0;
+	buf[0] = 'S';
+	buf[1] = 'H';
+	buf[2] = SHOAL_HB_VERSION;
+	buf[3] = SHOAL_HB_TYPE;
+	put16(buf + 4, SHOAL_HB_LEN);
+	buf[6] = hb->node_id;
+	buf[7] = hb->flags;
+	put32(buf + 8, hb->cluster_id);
+	put16(buf + 12, hb->interval_ms);
+	put64(buf + 16, hb->nonce);
+	put64(buf + 24, hb->seq);
+	put64(buf + 32, hb->load_pps);
+}
+
+enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
+				    struct shoal_hb *hb)
+{
+	if (len < SHOAL_HB_LEN)
+		return SHOAL_HB_TRUNCATED;
+	if (len > SHOAL_HB_LEN)
+		return SHOAL_HB_OVERSIZED;
+	if (buf[0] != 'S' || buf[1] != 'H' || buf[2] != SHOAL_HB_VERSION ||
+	    buf[3] != SHOAL_HB_TYPE || get16(buf + 4) != SHOAL_HB_LEN ||
+	    buf[6] == 0)
+		return SHOAL_HB_BAD_HEADER;
+	hb->node_id = buf[6];
+	hb->flags = buf[7];
+	hb->cluster_id = get32(buf + 8);
+	hb->interval_ms = get16(buf + 12);
+	hb->nonce = get64(buf + 16);
+	hb->seq = get64(buf + 24);
+	hb->load_pps = get64(buf + 32);
+	return SHOAL_HB_OK;
+}

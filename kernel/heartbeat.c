@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Heartbeats: every member announces itself on the cluster device every
+ * interval, in a frame authenticated with the cluster key; a member not
+ * heard for dead intervals is declared down, one heard again steadily is
+ * up again, and bucket ownership follows with no userspace involved.
+ *
+ * Sending and timeouts run from a soft hrtimer, receiving from a packet
+ * handler, both in softirq context under hb->lock. What needs sn->lock
+ * (recomputing buckets, events) runs from sn->hb_work.
+ */
+#include <linux/etherdevice.h>
+#include <linux/hrtimer.h>
+#include <linux/netdevice.h>
+#include <linux/pkt_sched.h>
+#include <linux/random.h>
+#include <linux/rtnetlink.h>
+#include <linux/siphash.h>
+#include <linux/slab.h>
+#include <crypto/algapi.h>
+
+#include "frame.h"
+#include "shoal.h"
+
+static const u8 shoal_hb_mac[ETH_ALEN] = SHOAL_HEARTBEAT_MAC;
+
+/* Auth failure events go out at most this often. */
+#define SHOAL_HB_EVENT_GAP_NS	NSEC_PER_SEC
+
+/*
+ * The tag: SipHash-2-4 under each half of the 256-bit key, 128 bits in
+ * all, over everything before it.
+ */
+static void shoal_hb_tag(const struct shoal_hb_state *hb, const u8 *frame,
+			 u8 *tag)
+{
+	u64 t0 = siphash(frame, SHOAL_HB_TAG_OFF, &hb->key[0]);
+	u64 t1 = siphash(frame, SHOAL_HB_TAG_OFF, &hb->key[1]);
+
+	put_unaligned_be64(t0, tag);
+	put_unaligned_be64(t1, tag + 8);
+}
+
+/* Frames of clusters with other keys are told apart, not just refused. */
+static u32 shoal_hb_cluster_id(const siphash_key_t *key)
+{
+	static const char label[] = "shoal cluster id";
+
+	return siphash(label, sizeof(label), key);
+}
+
+void shoal_hb_set_key(struct shoal_hb_state *hb, const u8 *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		hb->key[i].key[0] = get_unaligned_le64(key + 16 * i);
+		hb->key[i].key[1] = get_unaligned_le64(key + 16 * i + 8);
+	}
+	hb->cluster_id = shoal_hb_cluster_id(&hb->key[0]);
+}
+
+static u64 shoal_hb_load(struct shoal_net *sn, struct shoal_hb_state *hb,
+			 u64 now)
+{
+	u64 total = 0, delta, pps = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		total += *per_cpu_ptr(sn->rx_accepted, cpu);
+	delta = total - hb->load_total;
+	if (hb->load_time && now > hb->load_time)
+		pps = div64_u64(delta * NSEC_PER_SEC, now - hb->load_time);
+	hb->load_total = total;
+	hb->load_time = now;
+	hb->load_pps = pps;
+	return pps;
+}
+
+static void shoal_hb_send(struct shoal_net *sn, struct shoal_hb_state *hb,
+			  u64 now)
+{
+	struct shoal_hb frame = {};
+	struct net_device *dev;
+	struct sk_buff *skb;
+	u8 *buf;
+
+	dev = dev_get_by_index_rcu(sn->net, READ_ONCE(sn->ifindex));
+	if (!dev || !netif_running(dev))
+		return;
+	skb = alloc_skb(LL_RESERVED_SPACE(dev) + SHOAL_HB_LEN +
+			dev->needed_tailroom, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_reserve(skb, LL_RESERVED_SPACE(dev));
+	skb_reset_network_header(skb);
+	buf = skb_put(skb, SHOAL_HB_LEN);
+
+	frame.node_id = READ_ONCE(sn->local_id);
+	frame.interval_ms = hb->interval_ms;
+	frame.cluster_id = hb->cluster_id;
+	frame.nonce = hb->nonce;
+	frame.seq = ++hb->seq;
+	frame.load_pps = shoal_hb_load(sn, hb, now);
+	shoal_hb_encode(&frame, buf);
+	shoal_hb_tag(hb, buf, buf + SHOAL_HB_TAG_OFF);
+
+	skb->dev = dev;
+	skb->protocol = htons(SHOAL_ETH_P_HEARTBEAT);
+	skb->priority = TC_PRIO_CONTROL;
+	if (dev_hard_header(skb, dev, SHOAL_ETH_P_HEARTBEAT, shoal_hb_mac,
+			    dev->dev_addr, skb->len) < 0) {
+		kfree_skb(skb);
+		return;
+	}
+	if (dev_queue_xmit(skb) == NET_XMIT_SUCCESS)
+		hb->stats.tx++;
+}
+
+static u64 shoal_peer_deadline(const struct shoal_hb_state *hb,
+			       const struct shoal_peer *peer)
+{
+	return (u64)hb->dead * peer->interval_ms * NSEC_PER_MSEC;
+}
+
+static enum hrtimer_restart shoal_hb_tick(struct hrtimer *timer)
+{
+	struct shoal_hb_state *hb = container_of(timer, struct shoal_hb_state,
+						 timer);
+	struct shoal_net *sn = hb->sn;
+	struct shoal_peer *peer;
+	bool changed = false;
+	u64 now = ktime_get_ns();
+	u32 id;
+
+	rcu_read_lock();
+	spin_lock(&hb->lock);
+	shoal_hb_send(sn, hb, now);
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		peer = &hb->peers[id];
+		if (peer->alive &&
+		    now - peer->last_heard > shoal_peer_deadline(hb, peer)) {
+			peer->alive = false;
+			peer->rise = 0;
+			changed = true;
+		}
+	}
+	if (hb->stats.rejected != hb->reported_rejected &&
+	    now - hb->auth_event_time >= SHOAL_HB_EVENT_GAP_NS)
+		changed = true;
+	hrtimer_forward_now(timer, ms_to_ktime(hb->interval_ms));
+	spin_unlock(&hb->lock);
+	rcu_read_unlock();
+
+	if (changed)
+		queue_work(system_highpri_wq, &sn->hb_work);
+	return HRTIMER_RESTART;
+}
+
+/* Count a rejected frame, against the node it claims if it names one. */
+static void shoal_hb_reject(struct shoal_hb_state *hb, u64 *why, u32 id)
+{
+	(*why)++;
+	hb->stats.rejected++;
+	if (id && id <= SHOAL_NODE_ID_MAX) {
+		hb->peers[id].stats.rejected++;
+		hb->rejected_claim = hb->rejected_claim == 0 ||
+				     hb->rejected_claim == id ? id : U32_MAX;
+	} else {
+		hb->rejected_claim = U32_MAX;
+	}
+}
+
+/*
+ * Whether the frame is fresh: a higher sequence number from the boot we
+ * know, or a new boot of a node that has gone silent. A node still alive
+ * does not change boots, so another nonce then is a replay or an
+ * impostor; nonces seen before are never taken back.
+ */
+static bool shoal_hb_fresh(struct shoal_hb_state *hb, struct shoal_peer *peer,
+			   const struct shoal_hb *frame)
+{
+	unsigned int i;
+
+	if (peer->heard && frame->nonce == peer->nonce) {
+		if (frame->seq <= peer->seq)
+			return false;
+		peer->stats.lost += frame->seq - peer->seq - 1;
+		hb->stats.lost += frame->seq - peer->seq - 1;
+		peer->seq = frame->seq;
+		return true;
+	}
+	if (peer->alive)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(peer->old_nonces); i++)
+		if (peer->old_nonces[i] == frame->nonce)
+			return false;
+	if (peer->heard) {
+		memmove(&peer->old_nonces[1], &peer->old_nonces[0],
+			sizeof(peer->old_nonces) - sizeof(peer->old_nonces[0]));
+		peer->old_nonces[0] = peer->nonce;
+	}
+	peer->nonce = frame->nonce;
+	peer->seq = frame->seq;
+	return true;
+}
+
+/* Caller holds hb->lock. Returns whether the peer came up. */
+static bool shoal_hb_heard(struct shoal_hb_state *hb, struct shoal_peer *peer,
+			   const struct shoal_hb *frame, u64 now)
+{
+	bool steady = peer->heard &&
+		      now - peer->last_heard <= shoal_peer_deadline(hb, peer);
+
+	peer->heard = true;
+	peer->last_heard = now;
+	peer->interval_ms = frame->interval_ms ?: hb->interval_ms;
+	peer->load_pps = frame->load_pps;
+	peer->stats.rx++;
+	hb->stats.rx++;
+	if (peer->alive)
+		return false;
+	peer->rise = steady ? peer->rise + 1 : 1;
+	if (peer->rise < SHOAL_HEARTBEAT_RISE)
+		return false;
+	peer->alive = true;
+	return true;
+}
+
+static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
+			   const u8 *buf, unsigned int len)
+{
+	struct shoal_hb frame;
+	struct shoal_peer *peer;
+	u8 tag[SHOAL_HB_TAG_LEN];
+	bool up = false;
+
+	spin_lock(&hb->lock);
+	if (shoal_hb_decode(buf, len, &frame) != SHOAL_HB_OK) {
+		shoal_hb_reject(hb, &hb->stats.malformed,
+				len > 6 ? buf[6] : 0);
+		goto out;
+	}
+	if (frame.cluster_id != hb->cluster_id) {
+		hb->stats.foreign++;
+		goto out;
+	}
+	shoal_hb_tag(hb, buf, tag);
+	if (crypto_memneq(tag, buf + SHOAL_HB_TAG_OFF, SHOAL_HB_TAG_LEN)) {
+		shoal_hb_reject(hb, &hb->stats.bad_mac, frame.node_id);
+		goto out;
+	}
+	/* authentic, but one of ours claimed by someone else is a replay */
+	if (frame.node_id == READ_ONCE(sn->local_id)) {
+		if (frame.nonce != hb->nonce)
+			shoal_hb_reject(hb, &hb->stats.replayed, frame.node_id);
+		goto out;
+	}
+	if (!shoal_node_get(sn, frame.node_id)) {
+		hb->stats.unknown++;
+		goto out;
+	}
+	peer = &hb->peers[frame.node_id];
+	if (!shoal_hb_fresh(hb, peer, &frame)) {
+		shoal_hb_reject(hb, &hb->stats.replayed, frame.node_id);
+		goto out;
+	}
+	up = shoal_hb_heard(hb, peer, &frame, ktime_get_ns());
+out:
+	spin_unlock(&hb->lock);
+	if (up)
+		queue_work(system_highpri_wq, &sn->hb_work);
+}
+
+static int shoal_hb_rcv(struct sk_buff *skb, struct net_device *dev,
+			struct packet_type *pt, struct net_device *orig_dev)
+{
+	struct shoal_net *sn = shoal_net(dev_net(dev));
+	struct shoal_hb_state *hb;
+	u8 _buf[SHOAL_HB_LEN], *buf;
+
+	if (skb->pkt_type == PACKET_OTHERHOST)
+		goto drop;
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (!hb || dev->ifindex != READ_ONCE(sn->ifindex)) {
+		rcu_read_unlock();
+		goto drop;
+	}
+	buf = skb_header_pointer(skb, 0, min_t(unsigned int, skb->len,
+					       SHOAL_HB_LEN), _buf);
+	if (buf)
+		shoal_hb_input(sn, hb, buf, skb->len);
+	rcu_read_unlock();
+drop:
+	kfree_skb(skb);
+	return NET_RX_SUCCESS;
+}
+
+static struct packet_type shoal_hb_packet_type __read_mostly = {
+	.type = cpu_to_be16(SHOAL_ETH_P_HEARTBEAT),
+	.func = shoal_hb_rcv,
+};
+
+/* Whether node id is alive as far as heartbeats tell. */
+bool shoal_hb_alive(struct shoal_net *sn, u32 id)
+{
+	struct shoal_hb_state *hb;
+	bool alive;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	alive = !hb || id == READ_ONCE(sn->local_id) ||
+		READ_ONCE(hb->peers[id].alive);
+	rcu_read_unlock();
+	return alive;
+}
+
+/* A copy of what heartbeats know of node id, for replies. */
+bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer *out,
+		   u64 *since_ms)
+{
+	struct shoal_hb_state *hb;
+	bool ok = false;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb) {
+		spin_lock_bh(&hb->lock);
+		*out = hb->peers[id];
+		if (id == READ_ONCE(sn->local_id))
+			out->load_pps = hb->load_pps;
+		spin_unlock_bh(&hb->lock);
+		*since_ms = out->heard ?
+			div_u64(ktime_get_ns() - out->last_heard,
+				NSEC_PER_MSEC) : 0;
+		ok = true;
+	}
+	rcu_read_unlock();
+	return ok;
+}
+
+bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out)
+{
+	struct shoal_hb_state *hb;
+	bool ok = false;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb) {
+		spin_lock_bh(&hb->lock);
+		*out = hb->stats;
+		spin_unlock_bh(&hb->lock);
+		ok = true;
+	}
+	rcu_read_unlock();
+	return ok;
+}
+
+/*
+ * In process context: report state changes and rejected frames, and let
+ * bucket ownership follow.
+ */
+static void shoal_hb_work(struct work_struct *work)
+{
+	struct shoal_net *sn = container_of(work, struct shoal_net, hb_work);
+	struct shoal_hb_stats stats;
+	struct shoal_hb_state *hb;
+	u32 claim = 0;
+	bool report = false;
+
+	mutex_lock(&sn->lock);
+	hb = rcu_dereference_protected(sn->hb, lockdep_is_held(&sn->lock));
+	if (!hb)
+		goto out;
+	spin_lock_bh(&hb->lock);
+	if (hb->stats.rejected != hb->reported_rejected &&
+	    ktime_get_ns() - hb->auth_event_time >= SHOAL_HB_EVENT_GAP_NS) {
+		hb->reported_rejected = hb->stats.rejected;
+		hb->auth_event_time = ktime_get_ns();
+		claim = hb->rejected_claim != U32_MAX ? hb->rejected_claim : 0;
+		hb->rejected_claim = 0;
+		stats = hb->stats;
+		report = true;
+	}
+	spin_unlock_bh(&hb->lock);
+	if (report)
+		shoal_notify_auth_failed(sn, &stats, claim);
+	shoal_nodes_changed(sn, SHOAL_REASON_UNSPEC);
+out:
+	mutex_unlock(&sn->lock);
+}
+
+/* Join or leave the heartbeat group on the cluster device. */
+static void shoal_hb_listen(struct shoal_net *sn, int ifindex)
+{
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	if (sn->hb_mc_ifindex == ifindex)
+		return;
+	if (sn->hb_mc_ifindex) {
+		dev = __dev_get_by_index(sn->net, sn->hb_mc_ifindex);
+		if (dev)
+			dev_mc_del(dev, shoal_hb_mac);
+	}
+	sn->hb_mc_ifindex = 0;
+	if (ifindex) {
+		dev = __dev_get_by_index(sn->net, ifindex);
+		if (dev && !dev_mc_add(dev, shoal_hb_mac))
+			sn->hb_mc_ifindex = ifindex;
+	}
+}
+
+static void shoal_hb_stop(struct shoal_net *sn)
+{
+	struct shoal_hb_state *hb;
+
+	hb = rcu_dereference_protected(sn->hb, lockdep_is_held(&sn->lock));
+	if (!hb)
+		return;
+	RCU_INIT_POINTER(sn->hb, NULL);
+	hrtimer_cancel(&hb->timer);
+	kfree_rcu(hb, rcu);
+}
+
+static int shoal_hb_start(struct shoal_net *sn)
+{
+	struct shoal_hb_state *hb;
+
+	hb = kzalloc(sizeof(*hb), GFP_KERNEL);
+	if (!hb)
+		return -ENOMEM;
+	hb->sn = sn;
+	spin_lock_init(&hb->lock);
+	hb->interval_ms = sn->interval_ms;
+	hb->dead = sn->dead;
+	shoal_hb_set_key(hb, sn->key);
+	/* a new boot: receivers accept a new nonce only after silence */
+	hb->nonce = get_random_u64();
+	hrtimer_init(&hb->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	hb->timer.function = shoal_hb_tick;
+	rcu_assign_pointer(sn->hb, hb);
+	hrtimer_start(&hb->timer, 0, HRTIMER_MODE_REL_SOFT);
+	return 0;
+}
+
+/*
+ * Bring heartbeats in line with the configuration: they run when the
+ * node id, the device and the key are all set. Changes to a running
+ * instance keep what it knows of the other nodes. Caller holds RTNL and
+ * sn->lock.
+ */
+int shoal_hb_update(struct shoal_net *sn)
+{
+	bool want = sn->has_key && sn->local_id && sn->ifindex;
+	struct shoal_hb_state *hb;
+	int err = 0;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&sn->lock);
+
+	hb = rcu_dereference_protected(sn->hb, lockdep_is_held(&sn->lock));
+	if (!want) {
+		shoal_hb_stop(sn);
+	} else if (!hb) {
+		err = shoal_hb_start(sn);
+	} else {
+		spin_lock_bh(&hb->lock);
+		hb->interval_ms = sn->interval_ms;
+		hb->dead = sn->dead;
+		shoal_hb_set_key(hb, sn->key);
+		spin_unlock_bh(&hb->lock);
+	}
+	shoal_hb_listen(sn, want && !err ? sn->ifindex : 0);
+	return err;
+}
+
+/* The namespace is going: stop, and wait for what is in flight. */
+void shoal_hb_exit(struct shoal_net *sn)
+{
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	shoal_hb_stop(sn);
+	shoal_hb_listen(sn, 0);
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+	cancel_work_sync(&sn->hb_work);
+}
+
+void shoal_hb_net_init(struct shoal_net *sn)
+{
+	INIT_WORK(&sn->hb_work, shoal_hb_work);
+	sn->interval_ms = SHOAL_INTERVAL_DEFAULT;
+	sn->dead = SHOAL_DEAD_DEFAULT;
+}
+
+void shoal_hb_init(void)
+{
+	dev_add_pack(&shoal_hb_packet_type);
+}
+
+void shoal_hb_uninit(void)
+{
+	dev_remove_pack(&shoal_hb_packet_type);
+}
