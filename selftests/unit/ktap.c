@@ -10,6 +10,7 @@ static const struct ktap_case *const suites[] = {
 	utils_cases,
 	parse_cases,
 	bucket_cases,
+	frame_cases,
 	key_cases,
 };
 

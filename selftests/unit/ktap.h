@@ -14,6 +14,7 @@ extern const struct ktap_case json_cases[];
 extern const struct ktap_case utils_cases[];
 extern const struct ktap_case parse_cases[];
 extern const struct ktap_case bucket_cases[];
+extern const struct ktap_case frame_cases[];
 extern const struct ktap_case key_cases[];
 
 /* Record a failed check as a "# " diagnostic; the case goes on. */
