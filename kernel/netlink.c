@@ -658,7 +658,6 @@ static const struct genl_ops shoal_genl_ops[] = {
 	},
 	{
 		.cmd = SHOAL_CMD_BUCKET_GET,
-		.start = shoal_nl_bucket_dump_start,
 		.dumpit = shoal_nl_bucket_dump,
 		.policy = shoal_service_addr_policy,
 		.maxattr = SHOAL_A_MAX,

@@ -34,7 +34,6 @@ int shoal_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int shoal_nl_service_add(struct sk_buff *skb, struct genl_info *info);
 int shoal_nl_service_set(struct sk_buff *skb, struct genl_info *info);
 int shoal_nl_service_del(struct sk_buff *skb, struct genl_info *info);
-int shoal_nl_bucket_dump_start(struct netlink_callback *cb);
 int shoal_nl_bucket_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int shoal_nl_bucket_set(struct sk_buff *skb, struct genl_info *info);
 

@@ -481,19 +481,6 @@ static int shoal_fill_bucket(struct sk_buff *skb,
 	return 0;
 }
 
-/* Refuse a bucket dump for a missing service before it starts. */
-int shoal_nl_bucket_dump_start(struct netlink_callback *cb)
-{
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct shoal_net *sn = shoal_net(sock_net(cb->skb->sk));
-	int err;
-
-	mutex_lock(&sn->lock);
-	shoal_request_service(sn, info->attrs, cb->extack, &err);
-	mutex_unlock(&sn->lock);
-	return err;
-}
-
 int shoal_nl_bucket_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
@@ -506,11 +493,11 @@ int shoal_nl_bucket_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&sn->lock);
 	cb->seq = sn->service_gen;
-	svc = shoal_request_service(sn, info->attrs, NULL, &err);
+	/* the error and its message end the dump, in NLMSG_DONE */
+	svc = shoal_request_service(sn, info->attrs, cb->extack, &err);
 	if (!svc) {
-		/* deleted since the dump began: the generation tells */
 		mutex_unlock(&sn->lock);
-		return skb->len;
+		return err;
 	}
 	t = rcu_dereference_protected(svc->table, lockdep_is_held(&sn->lock));
 	for (; b < svc->nbuckets; b++)

@@ -1,0 +1,464 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Traffic for the VM tests of shoal services (answers come from responder.py).
+
+  client.py tcp|udp ADDR PORT [--count N] --sources SRC,SRC,...
+            [--port-set K] [--parallel P] [--timeout S] [--retries R]
+      N connections (TCP) or exchanges (UDP), connection i from source
+      address SRC[i % len] and source port port(K, i): sends one line,
+      reads the answer. Prints one line per connection, in order:
+          SRC SPORT NODEID        (NODEID from "node NODEID")
+          SRC SPORT none          (timeout, refused, unreachable, ...)
+      and a summary on stderr: "# sent S answered A none F" (S counts UDP
+      datagrams, retries included; connections for TCP). Every UDP
+      datagram carries the same 64-byte payload. Exit status 0 even when
+      some got no answer (the caller judges); 2 for usage errors.
+
+      Source ports: port(K, i) = 10000 + ((K * 1000 + i) * 7919) % 50021,
+      a bijection for K * 1000 + i < 50021: i < 1000, so every port set K
+      (0..49) is disjoint from every other. A TCP 4-tuple left in
+      TIME_WAIT by an earlier run cannot be reused; give each run against
+      the same service address and port its own K.
+
+  client.py probe ADDR PORT --source SRC --sport P [--interval S]
+            [--duration S] [--timeout S]
+      One long-lived TCP connection: sends a line every --interval
+      (default 0.02 s) and prints each answer as "T_MS SEQ NODEID" (T_MS:
+      ms since the connection was made); a failed probe (no answer within
+      --timeout, default 2 s, or an error) prints "T_MS SEQ FAIL REASON"
+      and ends probing. Runs until SIGTERM/SIGINT or --duration, then
+      prints "# probes N answered A failed F maxgap_ms G retrans R
+      nodes X,Y" (G: longest time between two answers; R: the
+      connection's TCP retransmissions). Exit status 1 if a probe failed.
+
+  client.py arp DEV ADDR [--source SRC] [--wait S]
+      Sends one ARP request for ADDR from DEV (sender address SRC, default
+      DEV's first IPv4 address) and prints every reply received within
+      --wait seconds (default 1): "reply SENDER_IP SENDER_MAC ETH_SRC",
+      then "# replies N".
+
+  client.py ndisc DEV ADDR [--wait S]
+      The same for IPv6: one neighbour solicitation for ADDR to its
+      solicited-node group; prints "reply TARGET TARGET_LLADDR FROM" for
+      each advertisement for ADDR, then "# replies N".
+"""
+
+import argparse
+import errno
+import fcntl
+import ipaddress
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import time
+
+PAYLOAD_LEN = 64
+PORT_SET_SIZE = 1000
+
+
+class Stop(Exception):
+    pass
+
+
+def on_signal(signum, frame):
+    raise Stop()
+
+
+def source_port(port_set, i):
+    return 10000 + ((port_set * PORT_SET_SIZE + i) * 7919) % 50021
+
+
+def family_of(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def payload(src, sport):
+    line = ("hello %s %d" % (src, sport)).encode()
+    return line.ljust(PAYLOAD_LEN - 1)[:PAYLOAD_LEN - 1] + b"\n"
+
+
+def parse_answer(buf):
+    line = buf.split(b"\n", 1)[0].decode(errors="replace").split()
+    if len(line) == 2 and line[0] == "node" and line[1].isdigit():
+        return line[1]
+    return "none"
+
+
+# --- many connections / exchanges
+
+class Exchange:
+    """One connection or datagram exchange, driven by the selector."""
+
+    def __init__(self, idx, src, sport):
+        self.idx = idx
+        self.src = src
+        self.sport = sport
+        self.sock = None
+        self.deadline = 0.0
+        self.buf = b""
+        self.result = None
+        self.sent = False
+        self.tries = 0
+
+
+class Burst:
+    def __init__(self, args):
+        self.args = args
+        self.proto = args.mode
+        self.family = family_of(args.addr)
+        self.dest = (args.addr, args.port)
+        self.sel = selectors.DefaultSelector()
+        self.datagrams = 0
+
+    def close(self, ex):
+        if ex.sock is not None:
+            try:
+                self.sel.unregister(ex.sock)
+            except (KeyError, ValueError):
+                pass
+            ex.sock.close()
+            ex.sock = None
+
+    def finish(self, ex, result):
+        ex.result = result
+        self.close(ex)
+
+    def start(self, ex, now):
+        ex.tries += 1
+        ex.deadline = now + self.args.timeout
+        ex.buf = b""
+        ex.sent = False
+        stype = socket.SOCK_STREAM if self.proto == "tcp" else socket.SOCK_DGRAM
+        s = socket.socket(self.family, stype)
+        ex.sock = s
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((ex.src, ex.sport))
+            s.setblocking(False)
+            if self.proto == "tcp":
+                err = s.connect_ex(self.dest)
+                if err not in (0, errno.EINPROGRESS):
+                    self.finish(ex, "none")
+                    return
+                self.sel.register(s, selectors.EVENT_WRITE, ex)
+            else:
+                s.connect(self.dest)
+                s.send(payload(ex.src, ex.sport))
+                self.datagrams += 1
+                ex.sent = True
+                self.sel.register(s, selectors.EVENT_READ, ex)
+        except OSError as e:
+            print("client: %s port %d: %s" % (ex.src, ex.sport, e), file=sys.stderr)
+            self.finish(ex, "none")
+
+    def event(self, ex, mask):
+        s = ex.sock
+        try:
+            if self.proto == "tcp" and not ex.sent:
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    self.finish(ex, "none")
+                    return
+                s.send(payload(ex.src, ex.sport))
+                ex.sent = True
+                self.sel.modify(s, selectors.EVENT_READ, ex)
+                return
+            data = s.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self.finish(ex, "none")
+            return
+        if self.proto == "udp":
+            self.finish(ex, parse_answer(data))
+            return
+        if not data:
+            self.finish(ex, parse_answer(ex.buf) if b"\n" in ex.buf else "none")
+            return
+        ex.buf += data
+        if b"\n" in ex.buf:
+            self.finish(ex, parse_answer(ex.buf))
+
+    def run(self):
+        a = self.args
+        srcs = a.sources
+        todo = [Exchange(i, srcs[i % len(srcs)], source_port(a.port_set, i))
+                for i in range(a.count)]
+        pending = list(reversed(todo))
+        active = set()
+        while pending or active:
+            now = time.monotonic()
+            while pending and len(active) < a.parallel:
+                ex = pending.pop()
+                self.start(ex, now)
+                if ex.result is None:
+                    active.add(ex)
+            if not active:
+                continue
+            timeout = max(0.0, min(ex.deadline for ex in active) - now)
+            for key, mask in self.sel.select(timeout):
+                self.event(key.data, mask)
+            now = time.monotonic()
+            for ex in list(active):
+                if ex.result is None and now >= ex.deadline:
+                    self.close(ex)
+                    if self.proto == "udp" and ex.tries <= a.retries:
+                        self.start(ex, now)
+                        if ex.result is None:
+                            continue
+                    else:
+                        ex.result = "none"
+                if ex.result is not None:
+                    active.discard(ex)
+        out = sys.stdout
+        for ex in todo:
+            out.write("%s %d %s\n" % (ex.src, ex.sport, ex.result))
+        out.flush()
+        answered = sum(1 for ex in todo if ex.result != "none")
+        sent = self.datagrams if self.proto == "udp" else len(todo)
+        print("# sent %d answered %d none %d" % (sent, answered, len(todo) - answered),
+              file=sys.stderr)
+        return 0
+
+
+# --- one long-lived connection
+
+TCP_INFO_TOTAL_RETRANS = 100  # offset of tcpi_total_retrans in struct tcp_info
+
+
+def probe(args):
+    start = None
+    seq = answered = failed = 0
+    nodes = []
+    maxgap = 0.0
+    last = None
+    retrans = -1
+    s = socket.socket(family_of(args.addr), socket.SOCK_STREAM)
+    status = 0
+
+    def ms(t):
+        return int((t - start) * 1000)
+
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.bind((args.source, args.sport))
+        s.settimeout(args.timeout)
+        s.connect((args.addr, args.port))
+        start = last = time.monotonic()
+        end = start + args.duration if args.duration else None
+        buf = b""
+        next_at = start
+        while end is None or time.monotonic() < end:
+            now = time.monotonic()
+            if next_at > now:
+                time.sleep(next_at - now)
+            next_at += args.interval
+            seq += 1
+            try:
+                s.sendall(b"probe %d\n" % seq)
+                while b"\n" not in buf:
+                    data = s.recv(4096)
+                    if not data:
+                        raise OSError("connection closed by the peer")
+                    buf += data
+            except (OSError, socket.timeout) as e:
+                failed += 1
+                print("%d %d FAIL %s" % (ms(time.monotonic()), seq,
+                                         str(e).replace(" ", "_") or "timeout"), flush=True)
+                status = 1
+                break
+            line, buf = buf.split(b"\n", 1)
+            node = parse_answer(line + b"\n")
+            now = time.monotonic()
+            maxgap = max(maxgap, now - last)
+            last = now
+            answered += 1
+            if node not in nodes:
+                nodes.append(node)
+            print("%d %d %s" % (ms(now), seq, node), flush=True)
+            # Slow probes do not pile up: the next one is due an interval
+            # after the later of the schedule and now.
+            next_at = max(next_at, now)
+    except Stop:
+        pass
+    except OSError as e:
+        print("0 0 FAIL connect:_%s" % str(e).replace(" ", "_"), flush=True)
+        failed += 1
+        status = 1
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+        if len(info) >= TCP_INFO_TOTAL_RETRANS + 4:
+            retrans = struct.unpack_from("@I", info, TCP_INFO_TOTAL_RETRANS)[0]
+    except OSError:
+        pass
+    s.close()
+    print("# probes %d answered %d failed %d maxgap_ms %d retrans %d nodes %s" %
+          (seq, answered, failed, int(maxgap * 1000), retrans, ",".join(nodes) or "-"),
+          flush=True)
+    return status
+
+
+# --- neighbour discovery, one request
+
+def if_hwaddr(dev):
+    with open("/sys/class/net/%s/address" % dev) as f:
+        return bytes.fromhex(f.read().strip().replace(":", ""))
+
+
+def if_ipv4(dev):
+    SIOCGIFADDR = 0x8915
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        r = fcntl.ioctl(s.fileno(), SIOCGIFADDR, struct.pack("256s", dev.encode()))
+    finally:
+        s.close()
+    return r[20:24]
+
+
+def mac_str(b):
+    return ":".join("%02x" % x for x in b)
+
+
+def arp(args):
+    ETH_P_ARP = 0x0806
+    mac = if_hwaddr(args.dev)
+    sip = socket.inet_aton(args.source) if args.source else if_ipv4(args.dev)
+    tip = socket.inet_aton(args.addr)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+    s.bind((args.dev, ETH_P_ARP))
+    frame = (b"\xff" * 6 + mac + struct.pack("!H", ETH_P_ARP) +
+             struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + sip + b"\0" * 6 + tip)
+    s.send(frame)
+    n = 0
+    end = time.monotonic() + args.wait
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            data, addr = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        if addr[2] == socket.PACKET_OUTGOING or len(data) < 42:
+            continue
+        htype, ptype, hlen, plen, op = struct.unpack_from("!HHBBH", data, 14)
+        if op != 2 or ptype != 0x0800 or hlen != 6 or plen != 4:
+            continue
+        sha, spa, tpa = data[22:28], data[28:32], data[38:42]
+        if spa != tip or tpa != sip:
+            continue
+        n += 1
+        print("reply %s %s %s" % (socket.inet_ntoa(spa), mac_str(sha), mac_str(data[6:12])),
+              flush=True)
+    print("# replies %d" % n)
+    return 0
+
+
+def ndisc(args):
+    target = ipaddress.IPv6Address(args.addr)
+    group = ipaddress.IPv6Address("ff02::1:ff00:0").packed[:13] + target.packed[13:]
+    ifindex = socket.if_nametoindex(args.dev)
+    mac = if_hwaddr(args.dev)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, ifindex)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, args.dev.encode())
+    # type 135, code 0, checksum (the kernel fills it in), reserved,
+    # target, option 1 (source link-layer address, 8 bytes)
+    ns = struct.pack("!BBHI", 135, 0, 0, 0) + target.packed + bytes([1, 1]) + mac
+    s.sendto(ns, (str(ipaddress.IPv6Address(group)), 0, 0, ifindex))
+    n = 0
+    end = time.monotonic() + args.wait
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            data, addr = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        if len(data) < 24 or data[0] != 136 or data[8:24] != target.packed:
+            continue
+        lladdr = "-"
+        opts = data[24:]
+        while len(opts) >= 8 and opts[1]:
+            if opts[0] == 2:
+                lladdr = mac_str(opts[2:8])
+            opts = opts[opts[1] * 8:]
+        n += 1
+        print("reply %s %s %s" % (target, lladdr, addr[0].split("%")[0]), flush=True)
+    print("# replies %d" % n)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description="traffic for shoal service tests")
+    sub = ap.add_subparsers(dest="mode", required=True)
+    for proto in ("tcp", "udp"):
+        p = sub.add_parser(proto)
+        p.add_argument("addr")
+        p.add_argument("port", type=int)
+        p.add_argument("--count", type=int, default=300)
+        p.add_argument("--sources", required=True, help="comma-separated source addresses")
+        p.add_argument("--port-set", type=int, default=0, metavar="K")
+        p.add_argument("--parallel", type=int, default=32)
+        p.add_argument("--timeout", type=float, default=3.0)
+        p.add_argument("--retries", type=int, default=0, help="UDP: resend after a timeout")
+    p = sub.add_parser("probe")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--source", required=True)
+    p.add_argument("--sport", type=int, required=True)
+    p.add_argument("--interval", type=float, default=0.02)
+    p.add_argument("--duration", type=float, default=0)
+    p.add_argument("--timeout", type=float, default=2.0)
+    p = sub.add_parser("arp")
+    p.add_argument("dev")
+    p.add_argument("addr")
+    p.add_argument("--source")
+    p.add_argument("--wait", type=float, default=1.0)
+    p = sub.add_parser("ndisc")
+    p.add_argument("dev")
+    p.add_argument("addr")
+    p.add_argument("--wait", type=float, default=1.0)
+    args = ap.parse_args()
+
+    if args.mode in ("tcp", "udp"):
+        args.sources = [x for x in args.sources.split(",") if x]
+        if not args.sources:
+            ap.error("--sources is empty")
+        if not 1 <= args.count <= PORT_SET_SIZE:
+            ap.error("--count must be between 1 and %d" % PORT_SET_SIZE)
+        if not 0 <= args.port_set < 50021 // PORT_SET_SIZE:
+            ap.error("--port-set must be between 0 and %d" % (50021 // PORT_SET_SIZE - 1))
+        fam = family_of(args.addr)
+        if any(family_of(x) != fam for x in args.sources):
+            ap.error("sources and ADDR must be of one family")
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        if args.mode in ("tcp", "udp"):
+            return Burst(args).run()
+        if args.mode == "probe":
+            return probe(args)
+        if args.mode == "arp":
+            return arp(args)
+        return ndisc(args)
+    except Stop:
+        return 1
+    except OSError as e:
+        print("client: %s" % e, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
