@@ -3,6 +3,7 @@
 # make            build kernel/shoal.ko and tools/shoal
 # make check      install what is missing, build, run unit and VM tests
 # make demo       install what is missing, build, run the demo in a VM
+# make bench      failover benchmark, shoal vs keepalived, in a VM (bench/RESULTS.md)
 # make install    install the module and the tool (PREFIX, DESTDIR)
 # make lint       checkpatch and sparse on the kernel sources
 
@@ -34,6 +35,11 @@ demo:
 	$(MAKE) all
 	selftests/vm-run scripts/demo
 
+bench:
+	scripts/setup
+	$(MAKE) all
+	bench/run
+
 # Debian's build trees carry no signing key: install unsigned
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
@@ -50,4 +56,4 @@ clean:
 	$(MAKE) -C selftests/unit clean
 	rm -rf build
 
-.PHONY: all module tool unit check demo install lint clean
+.PHONY: all module tool unit check demo bench install lint clean
