@@ -77,8 +77,9 @@ static u64 shoal_hb_load(struct shoal_net *sn, struct shoal_hb_state *hb,
 	return pps;
 }
 
-static void shoal_hb_send(struct shoal_net *sn, struct shoal_hb_state *hb,
-			  u64 now)
+/* The next heartbeat, ready to send; caller holds hb->lock and RCU. */
+static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
+				      struct shoal_hb_state *hb, u64 now)
 {
 	struct shoal_hb frame = {};
 	struct net_device *dev;
@@ -87,11 +88,11 @@ static void shoal_hb_send(struct shoal_net *sn, struct shoal_hb_state *hb,
 
 	dev = dev_get_by_index_rcu(sn->net, READ_ONCE(sn->ifindex));
 	if (!dev || !netif_running(dev))
-		return;
+		return NULL;
 	skb = alloc_skb(LL_RESERVED_SPACE(dev) + SHOAL_HB_LEN +
 			dev->needed_tailroom, GFP_ATOMIC);
 	if (!skb)
-		return;
+		return NULL;
 	skb_reserve(skb, LL_RESERVED_SPACE(dev));
 	skb_reset_network_header(skb);
 	buf = skb_put(skb, SHOAL_HB_LEN);
@@ -111,10 +112,10 @@ static void shoal_hb_send(struct shoal_net *sn, struct shoal_hb_state *hb,
 	if (dev_hard_header(skb, dev, SHOAL_ETH_P_HEARTBEAT, shoal_hb_mac,
 			    dev->dev_addr, skb->len) < 0) {
 		kfree_skb(skb);
-		return;
+		return NULL;
 	}
-	if (dev_queue_xmit(skb) == NET_XMIT_SUCCESS)
-		hb->stats.tx++;
+	hb->stats.tx++;
+	return skb;
 }
 
 static u64 shoal_peer_deadline(const struct shoal_hb_state *hb,
@@ -129,13 +130,14 @@ static enum hrtimer_restart shoal_hb_tick(struct hrtimer *timer)
 						 timer);
 	struct shoal_net *sn = hb->sn;
 	struct shoal_peer *peer;
+	struct sk_buff *skb;
 	bool changed = false;
 	u64 now = ktime_get_ns();
 	u32 id;
 
 	rcu_read_lock();
 	spin_lock(&hb->lock);
-	shoal_hb_send(sn, hb, now);
+	skb = shoal_hb_build(sn, hb, now);
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
 		peer = &hb->peers[id];
 		if (peer->alive &&
@@ -150,6 +152,8 @@ static enum hrtimer_restart shoal_hb_tick(struct hrtimer *timer)
 		changed = true;
 	hrtimer_forward_now(timer, ms_to_ktime(hb->interval_ms));
 	spin_unlock(&hb->lock);
+	if (skb)
+		dev_queue_xmit(skb);
 	rcu_read_unlock();
 
 	if (changed)
@@ -485,6 +489,8 @@ void shoal_hb_exit(struct shoal_net *sn)
 	shoal_hb_listen(sn, 0);
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
+	/* a frame being received may still queue the work */
+	synchronize_net();
 	cancel_work_sync(&sn->hb_work);
 }
 
