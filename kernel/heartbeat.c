@@ -5,8 +5,9 @@
  * heard for dead intervals is declared down, one heard again steadily is
  * up again, and bucket ownership follows with no userspace involved.
  *
- * Sending and timeouts run from a soft hrtimer, receiving from a packet
- * handler, both in softirq context under hb->lock. What needs sn->lock
+ * Sending runs from a soft hrtimer, timeouts from another kept at the
+ * earliest deadline, receiving from a packet handler, all in softirq
+ * context under hb->lock. What needs sn->lock
  * (recomputing buckets, events) runs from sn->hb_work.
  */
 #include <linux/etherdevice.h>
@@ -124,29 +125,58 @@ static u64 shoal_peer_deadline(const struct shoal_hb_state *hb,
 	return (u64)hb->dead * peer->interval_ms * NSEC_PER_MSEC;
 }
 
+/*
+ * Declare down the nodes whose time is up, at the moment it is up: this
+ * timer is kept at the earliest deadline of the nodes alive (or an
+ * interval away when none is), so a node is declared down dead intervals
+ * after its last frame, not a tick later. A node coming up needs no
+ * re-arming: its deadline is never earlier than the others'.
+ */
+static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
+{
+	struct shoal_hb_state *hb = container_of(timer, struct shoal_hb_state,
+						 check_timer);
+	u64 now = ktime_get_ns(), next = U64_MAX, deadline;
+	struct shoal_peer *peer;
+	bool changed = false;
+	u32 id;
+
+	spin_lock(&hb->lock);
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		peer = &hb->peers[id];
+		if (!peer->alive)
+			continue;
+		deadline = peer->last_heard + shoal_peer_deadline(hb, peer);
+		if (now >= deadline) {
+			peer->alive = false;
+			peer->rise = 0;
+			changed = true;
+		} else if (deadline < next) {
+			next = deadline;
+		}
+	}
+	if (next == U64_MAX)
+		next = now + (u64)hb->interval_ms * NSEC_PER_MSEC;
+	hrtimer_set_expires(timer, ns_to_ktime(next));
+	spin_unlock(&hb->lock);
+
+	if (changed)
+		queue_work(system_highpri_wq, &hb->sn->hb_work);
+	return HRTIMER_RESTART;
+}
+
 static enum hrtimer_restart shoal_hb_tick(struct hrtimer *timer)
 {
 	struct shoal_hb_state *hb = container_of(timer, struct shoal_hb_state,
 						 timer);
 	struct shoal_net *sn = hb->sn;
-	struct shoal_peer *peer;
 	struct sk_buff *skb;
 	bool changed = false;
 	u64 now = ktime_get_ns();
-	u32 id;
 
 	rcu_read_lock();
 	spin_lock(&hb->lock);
 	skb = shoal_hb_build(sn, hb, now);
-	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
-		peer = &hb->peers[id];
-		if (peer->alive &&
-		    now - peer->last_heard > shoal_peer_deadline(hb, peer)) {
-			peer->alive = false;
-			peer->rise = 0;
-			changed = true;
-		}
-	}
 	if (hb->stats.rejected != hb->reported_rejected &&
 	    now - hb->auth_event_time >= SHOAL_HB_EVENT_GAP_NS)
 		changed = true;
@@ -425,6 +455,7 @@ static void shoal_hb_stop(struct shoal_net *sn)
 		return;
 	RCU_INIT_POINTER(sn->hb, NULL);
 	hrtimer_cancel(&hb->timer);
+	hrtimer_cancel(&hb->check_timer);
 	kfree_rcu(hb, rcu);
 }
 
@@ -444,8 +475,12 @@ static int shoal_hb_start(struct shoal_net *sn)
 	hb->nonce = get_random_u64();
 	hrtimer_init(&hb->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	hb->timer.function = shoal_hb_tick;
+	hrtimer_init(&hb->check_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
+	hb->check_timer.function = shoal_hb_check;
 	rcu_assign_pointer(sn->hb, hb);
 	hrtimer_start(&hb->timer, 0, HRTIMER_MODE_REL_SOFT);
+	hrtimer_start(&hb->check_timer, ms_to_ktime(hb->interval_ms),
+		      HRTIMER_MODE_REL_SOFT);
 	return 0;
 }
 

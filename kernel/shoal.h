@@ -98,7 +98,8 @@ struct shoal_net;
 struct shoal_hb_state {
 	struct rcu_head rcu;
 	struct shoal_net *sn;
-	struct hrtimer timer;
+	struct hrtimer timer;		/* sends */
+	struct hrtimer check_timer;	/* at the earliest deadline */
 	/* everything below; taken in softirq */
 	spinlock_t lock;
 	siphash_key_t key[2];
