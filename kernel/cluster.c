@@ -97,6 +97,7 @@ static int __net_init shoal_net_init(struct net *net)
 	sn->service_gen = 1;
 	INIT_LIST_HEAD(&sn->services);
 	mutex_init(&sn->lock);
+	sn->quorate = true;
 	shoal_hb_net_init(sn);
 	sn->rx_accepted = alloc_percpu(u64);
 	if (!sn->rx_accepted)

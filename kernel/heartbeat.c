@@ -137,11 +137,20 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 	struct shoal_hb_state *hb = container_of(timer, struct shoal_hb_state,
 						 check_timer);
 	u64 now = ktime_get_ns(), next = U64_MAX, deadline;
+	u64 interval = (u64)hb->interval_ms * NSEC_PER_MSEC;
 	struct shoal_peer *peer;
 	bool changed = false;
 	u32 id;
 
 	spin_lock(&hb->lock);
+	/*
+	 * Running late means this machine stalled, and frames that arrived
+	 * meanwhile may not have been read yet: judge nobody on a late run.
+	 */
+	if (now - ktime_to_ns(hrtimer_get_expires(timer)) > interval) {
+		next = now + interval;
+		goto out;
+	}
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
 		peer = &hb->peers[id];
 		if (!peer->alive)
@@ -156,7 +165,8 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 		}
 	}
 	if (next == U64_MAX)
-		next = now + (u64)hb->interval_ms * NSEC_PER_MSEC;
+		next = now + interval;
+out:
 	hrtimer_set_expires(timer, ns_to_ktime(next));
 	spin_unlock(&hb->lock);
 

@@ -84,6 +84,15 @@ void shoal_nodes_changed(struct shoal_net *sn, u8 reason)
 					up ? SHOAL_REASON_HEARD :
 					     SHOAL_REASON_TIMEOUT);
 	}
+	/* this node stops or resumes serving with quorum: say so, as itself */
+	up = shoal_has_quorum(sn);
+	if (up != sn->quorate) {
+		sn->quorate = up;
+		node = shoal_node_get_locked(sn, READ_ONCE(sn->local_id));
+		if (node)
+			shoal_notify_node_state(sn, node, up,
+						SHOAL_REASON_QUORUM);
+	}
 	shoal_services_recompute(sn);
 }
 

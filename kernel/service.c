@@ -250,11 +250,9 @@ static int shoal_service_recompute(struct shoal_net *sn,
 	unsigned int nmemb, ncand;
 	struct shoal_node *pin;
 	u32 b, local = READ_ONCE(sn->local_id);
+	bool quorum = shoal_has_quorum(sn);
 
 	lockdep_assert_held(&sn->lock);
-	/* without quorum this side owns nothing */
-	if (!shoal_has_quorum(sn))
-		local = 0;
 
 	members = kmalloc_array(SHOAL_NODE_ID_MAX, sizeof(*members),
 				GFP_KERNEL);
@@ -267,7 +265,8 @@ static int shoal_service_recompute(struct shoal_net *sn,
 		return -ENOMEM;
 	}
 
-	nmemb = shoal_service_members(sn, svc, members);
+	/* without quorum this side serves nothing, and knows of no owner */
+	nmemb = quorum ? shoal_service_members(sn, svc, members) : 0;
 	ncand = shoal_candidates(members, nmemb, cand);
 	for (b = 0; b < svc->nbuckets; b += ASSIGN_CHUNK) {
 		shoal_assign(cand, ncand, b,
@@ -279,7 +278,7 @@ static int shoal_service_recompute(struct shoal_net *sn,
 	kfree(cand);
 
 	for (b = 0; b < svc->nbuckets; b++) {
-		if (svc->pins[b]) {
+		if (svc->pins[b] && quorum) {
 			pin = shoal_node_get_locked(sn, svc->pins[b]);
 			if (pin && shoal_node_state(sn, pin) == SHOAL_STATE_UP)
 				new->owner[b] = svc->pins[b];

@@ -143,6 +143,7 @@ struct shoal_net {
 	u8 key[SHOAL_KEY_LEN];
 	bool has_key;
 	bool quorum;
+	bool quorate;		/* last announced: this side has quorum */
 	u32 interval_ms;
 	u32 dead;
 	/* running heartbeats, or NULL */
