@@ -185,9 +185,13 @@ check_eq "frames that all claimed node 2: the auth failed event names node 2" "2
 wait_for 2500 reported
 A1=$(mon_lines 1)
 forge truncated --node 2,3 --count 2 --interval 0 >/dev/null
-wait_for 2500 mon_has 1 "$A1" '"event":"auth_failed"'
-check_eq "frames claiming nodes 2 and 3: the event names no node" null \
-	"$(tail -n +"$((A1 + 1))" "$tmp/mon.1" | grep '"auth_failed"' | head -n1 | jq -r .claimed_node)"
+wait_for 2500 reported
+# one event for both names no node; if a tick fell between the two frames
+# (and a second had passed), each got an event of its own, naming it
+claims=$(tail -n +"$((A1 + 1))" "$tmp/mon.1" | grep '"auth_failed"' |
+	jq -r .claimed_node | paste -sd,)
+check "frames claiming nodes 2 and 3: no event names one node for both" \
+	test "$claims" = null -o "$claims" = 2,3
 mon_start 1 plain
 forge wrong-key --node 2 --count 1 >/dev/null
 wait_for 2500 grep -q 'auth failed.*claiming node 2$' "$tmp/plain.1"
