@@ -1,0 +1,461 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The failover benchmark, run inside the test VM by bench/run (through
+# selftests/vm-run): how long a UDP client goes unanswered when the member
+# serving it loses its link, for keepalived (VRRPv3) at several advert
+# intervals and, in the same VM run, for shoal at several heartbeat intervals.
+#
+#   ka, kb     (eth0) --+                           keepalived (first)
+#   n1, n2, n3 (eth0) --+-- br0 (switch namespace)   shoal members (then)
+#   cl         (eth0) --+                           the client, 192.0.2.200
+#
+# The client (bench/build/udpping run) sends one request every millisecond,
+# in turn on FLOWS source ports, and notes when each answer arrives
+# (CLOCK_MONOTONIC). After 200 answers it is told (SIGUSR1) that the member
+# answering it is about to be cut off, and that member's link is cut
+# (eth0 set down, as "ip link set eth0 down" does, by a process waiting
+# for the word in that member's namespace). The gap is the time from that
+# member's last answer to the first answer from another one.
+#
+# keepalived: ka (192.0.2.11) and kb (192.0.2.12) share 192.0.2.50 by VRRPv3
+# (multicast on the bridge, equal priority, nopreempt: the node that comes
+# back stays backup), each answering on UDP 7000; after a takeover nobody
+# caused (two masters for a moment), the one that stays sends gratuitous
+# ARPs again (higher_prio_send_advert, garp_lower_prio_repeat), or the
+# client keeps sending to the one that gave up. Priority 254, the highest
+# a backup may have, makes the skew time smallest: a backup takes over
+# 3 adverts + 2/256 of one after the last advert it heard (RFC 5798). The
+# cut master comes back as backup, and the pair is steady, before the next
+# trial.
+#
+# shoal: node i is 192.0.2.i, the service 192.0.2.100 (UDP port 7000) is
+# on every node, each node answers with its id (bench/build/udpping serve);
+# the client's flows are ones node 3 owns. Node 3 comes back, is up on
+# every node and owns its buckets again before the next trial. Each node
+# runs "shoal monitor" to count the down events (spurious ones included).
+#
+# Output: one line per trial,
+#   BENCH keepalived ADVERT_S TRIAL result gap_us G all_us A old O new N ...
+#   BENCH shoal INTERVAL_MS TRIAL result gap_us G ...
+# and "BENCH-INFO key value..." lines; bench/run turns them into tables.
+# A trial that could not be measured prints gap_us -1 and a "# " note.
+# Each setting starts with an unmeasured trial 0 (BENCH-WARMUP): under
+# emulation the first run of any code path is slow.
+#
+# Environment: BENCH_TRIALS (default 20), BENCH_SHOAL_INTERVALS (default
+# "100 20 10", ms; empty to skip shoal), BENCH_SHOAL_DEAD (3),
+# BENCH_KEEPALIVED_ADVERTS (default "1 0.1 0.02 0.01", s; empty to skip
+# keepalived), BENCH_KEEPALIVED_PRIORITY (254), BENCH_FLOWS (4). vm-run
+# passes no environment into the VM, so they may be given as arguments:
+#   selftests/vm-run bench/failover.sh BENCH_TRIALS=5
+
+for a in "$@"; do
+	case $a in
+	BENCH_TRIALS=* | BENCH_SHOAL_INTERVALS=* | BENCH_SHOAL_DEAD=* | \
+		BENCH_KEEPALIVED_ADVERTS=* | BENCH_KEEPALIVED_PRIORITY=* | BENCH_FLOWS=*)
+		export "${a?}" ;;
+	*) echo "failover.sh: unknown argument $a" >&2; exit 2 ;;
+	esac
+done
+
+# shellcheck source=selftests/lib.sh
+source "$(dirname "$0")/../selftests/lib.sh"
+
+TRIALS=${BENCH_TRIALS:-20}
+SHOAL_INTERVALS=${BENCH_SHOAL_INTERVALS-100 20 10}
+DEAD=${BENCH_SHOAL_DEAD:-3}
+KA_ADVERTS=${BENCH_KEEPALIVED_ADVERTS-1 0.1 0.02 0.01}
+KA_PRIO=${BENCH_KEEPALIVED_PRIORITY:-254}
+NFLOWS=${BENCH_FLOWS:-4}
+UDPPING=$(realpath "$(dirname "$0")")/build/udpping
+PORT=7000
+SVC=192.0.2.100
+VIP=192.0.2.50
+CLIENT=192.0.2.200
+
+[ -x "$UDPPING" ] || { echo "failover.sh: $UDPPING missing: run bench/run" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+add_cleanup "rm -rf $tmp"
+
+# poll_for TIMEOUT_MS CMD...: wait_for, but every 200 ms: for the waits
+# between trials, whose commands start processes (each one stalls the
+# emulated VM for a while: fewer, fewer false detections).
+exec {POLL_FD}<> <(:)
+poll_for() {
+	local end=$((${EPOCHREALTIME//[!0-9]/} + $1 * 1000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "${EPOCHREALTIME//[!0-9]/}" -lt "$end" ] || return 1
+		read -r -t 0.2 -u "$POLL_FD" _ || true
+	done
+}
+
+info() { echo "BENCH-INFO $*"; }
+note() { local l; for l in "$@"; do printf '# %s\n' "$l"; done; }
+now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((t / 1000)); }
+T0=$(now_ms)
+elapsed() { echo "$((($(now_ms) - T0) / 1000))s"; }
+
+# CPU time of the VM while trials ran (from the client's first 100
+# answers to its result): cpu_reset, then trials add to it, cpu_busy
+# prints the share that was not idle.
+cpu_reset() { CPU_BUSY=0; CPU_ALL=0; }
+cpu_sample() {
+	local a v
+	read -r -a a </proc/stat
+	CPU_T=0
+	for v in "${a[@]:1}"; do CPU_T=$((CPU_T + v)); done
+	CPU_I=$((a[4] + a[5]))
+}
+cpu_busy() { echo "$((CPU_ALL ? 100 * CPU_BUSY / CPU_ALL : 0))%"; }
+cpu_reset
+
+info kernel "$(uname -r)"
+info cpus "$(nproc)"
+info trials "$TRIALS"
+info flows "$NFLOWS"
+info shoal_dead "$DEAD"
+info keepalived_priority "$KA_PRIO"
+
+make_client cl "$CLIENT" 2001:db8::200
+CL=$(ns cl)
+
+# serve NAMESPACE ID: a responder, killed at exit
+serve() {
+	ip netns exec "$(ns "$1")" "$UDPPING" serve --id "$2" --port "$PORT" >"$tmp/serve-$1" 2>&1 &
+	add_cleanup "kill $! 2>/dev/null; wait $! 2>/dev/null"
+}
+served() { local n; for n in "$@"; do grep -qx ready "$tmp/serve-$n" || return 1; done; }
+
+# trial KIND SETTING N ADDR SPORTS CUT_NAMESPACE CUT_ID [ATTEMPT]: one
+# measurement; prints the BENCH line. If the client is answered by another
+# node than CUT_ID, returns 2 and prints no BENCH line unless ATTEMPT is
+# the last (5): the caller tries again.
+# No process is started from the client's start to its result (under
+# emulation each one stalls the VM for tens of ms): the link is cut by
+# "udpping linkdown", started before the client and told when through a
+# pipe (a coprocess), and the client's output comes through a FIFO read
+# with the read builtin.
+trial() {
+	local kind=$1 setting=$2 n=$3 addr=$4 sports=$5 victim=$6 victim_id=$7 attempt=${8:-5}
+	local fifo=$tmp/fifo
+	local pid fd line='' res='' t0 i0 cut_pid cin cout tag=BENCH
+	# trial 0 warms up (code paths, caches, the emulator's translations)
+	[ "$n" -gt 0 ] || tag=BENCH-WARMUP
+	coproc CUT { ip netns exec "$(ns "$victim")" "$UDPPING" linkdown eth0 2>&1; }
+	# bash forgets CUT once the coprocess has exited: copies
+	# shellcheck disable=SC2153 # set by coproc
+	cut_pid=$CUT_PID
+	exec {cin}<&"${CUT[0]}" {cout}>&"${CUT[1]}"
+	IFS= read -r -t 15 -u "$cin" line
+	if [ "$line" != armed ]; then
+		note "$kind $setting trial $n: udpping linkdown failed: $line"
+		echo "$tag $kind $setting $n result gap_us -1 error no-cut"
+		kill "$cut_pid" 2>/dev/null
+		wait "$cut_pid" 2>/dev/null
+		exec {cin}<&- {cout}>&-
+		return 1
+	fi
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	ip netns exec "$CL" "$UDPPING" run "$addr" "$PORT" --source "$CLIENT" --sports "$sports" \
+		--interval-us 1000 --ready 200 --timeout 30 --settle 300 >"$fifo" 2>&1 &
+	pid=$!
+	exec {fd}<"$fifo"
+	while IFS= read -r -t 15 -u "$fd" line && [ "${line% *}" != ready ]; do :; done
+	if [ "$line" != "ready $victim_id" ]; then
+		kill "$pid" "$cut_pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		wait "$cut_pid" 2>/dev/null
+		exec {fd}<&- {cin}<&- {cout}>&-
+		if [ "${line% *}" = ready ]; then
+			note "$kind $setting trial $n: answered by ${line#ready }, not by $victim_id"
+			[ "$attempt" -ge 5 ] || return 2
+			echo "$tag $kind $setting $n result gap_us -1 error wrong-node"
+			return 1
+		else
+			note "$kind $setting trial $n: the client was not answered steadily: $line"
+		fi
+		echo "$tag $kind $setting $n result gap_us -1 error no-answers"
+		return 1
+	fi
+	cpu_sample
+	t0=$CPU_T i0=$CPU_I
+	kill -USR1 "$pid"
+	echo cut >&"$cout"
+	while IFS= read -r -u "$fd" line; do
+		case $line in result\ *) res=$line ;; *) note "client: $line" ;; esac
+	done
+	wait "$pid"
+	exec {fd}<&-
+	cpu_sample
+	CPU_ALL=$((CPU_ALL + CPU_T - t0))
+	CPU_BUSY=$((CPU_BUSY + CPU_T - t0 - (CPU_I - i0)))
+	IFS= read -r -t 5 -u "$cin" line
+	[ "$line" = down ] || note "$kind $setting trial $n: the cut said: $line"
+	wait "$cut_pid"
+	exec {cin}<&- {cout}>&-
+	[ -n "$res" ] || res="result gap_us -1 error client-failed"
+	echo "$tag $kind $setting $n $res${TRIAL_EXTRA:+ $($TRIAL_EXTRA "$res")}"
+}
+
+# --- keepalived ---------------------------------------------------------------
+
+# ka_conf NAME ADVERT: keepalived's configuration for node NAME
+ka_conf() {
+	cat <<-EOF
+	global_defs {
+		router_id $1
+		vrrp_version 3
+		vrrp_garp_master_repeat 1
+		vrrp_garp_lower_prio_repeat 1
+		vrrp_higher_prio_send_advert true
+	}
+	vrrp_instance VI {
+		state BACKUP
+		interface eth0
+		virtual_router_id 51
+		priority $KA_PRIO
+		nopreempt
+		advert_int $2
+		virtual_ipaddress {
+			$VIP/24 dev eth0
+		}
+	}
+	EOF
+}
+
+# ka_vip NAME: whether NAME holds the address
+ka_vip() { ip -n "$(ns "$1")" -br addr show dev eth0 | grep -q " $VIP/"; }
+# ka_master: the node that holds the address, if exactly one does
+ka_master() {
+	local on_a=0 on_b=0
+	ka_vip ka && on_a=1
+	ka_vip kb && on_b=1
+	case $on_a$on_b in
+	10) echo ka ;;
+	01) echo kb ;;
+	*) return 1 ;;
+	esac
+}
+ka_one_master() { ka_master >/dev/null; }
+# ka_steady: one master, the same after 5 adverts
+ka_steady() {
+	local i m
+	for i in 1 2 3 4 5; do
+		poll_for 30000 ka_one_master || return 1
+		m=$(ka_master)
+		sleep "$KA_SETTLE"
+		[ "$(ka_master)" != "$m" ] || return 0
+	done
+	return 1
+}
+# ka_masters: how many times either node has become master so far
+ka_masters() { cat "$tmp/ka-ka.log" "$tmp/ka-kb.log" | grep -c "Entering MASTER STATE"; }
+ka_who() { echo "address on: $(ka_master || echo "none or both")"; }
+
+ka_start() {
+	local n
+	for n in ka kb; do
+		mkdir -p "$tmp/ka-run-$n"
+		ka_conf "$n" "$1" >"$tmp/ka-$n.conf"
+		# -n: stays in the foreground (its VRRP child is stopped with it)
+		ip netns exec "$(ns "$n")" keepalived -n -P -G -l -D -f "$tmp/ka-$n.conf" \
+			-p "$tmp/ka-run-$n/keepalived.pid" -r "$tmp/ka-run-$n/vrrp.pid" \
+			>"$tmp/ka-$n.log" 2>&1 &
+		KA_PID[$n]=$!
+	done
+}
+
+ka_stop() {
+	local n
+	for n in ka kb; do
+		[ -n "${KA_PID[$n]:-}" ] || continue
+		kill "${KA_PID[$n]}" 2>/dev/null
+		wait "${KA_PID[$n]}" 2>/dev/null
+		KA_PID[$n]=
+	done
+}
+
+declare -A KA_PID
+if [ -n "$KA_ADVERTS" ]; then
+	if ! command -v keepalived >/dev/null; then
+		note "keepalived is not installed: skipped (bench/run installs it)"
+		KA_ADVERTS=
+	else
+		info keepalived "$(keepalived --version 2>&1 | head -n1)"
+	fi
+fi
+if [ -n "$KA_ADVERTS" ]; then
+	make_client ka 192.0.2.11 2001:db8::11
+	make_client kb 192.0.2.12 2001:db8::12
+	add_cleanup ka_stop
+	serve ka 11
+	serve kb 12
+	wait_for 20000 served ka kb || note "keepalived responders: $(cat "$tmp"/serve-k*)"
+fi
+for adv in $KA_ADVERTS; do
+	note "keepalived advert_int $adv: starting ($(elapsed))"
+	KA_SETTLE=$(awk -v a="$adv" 'BEGIN { printf "%.3f", 5 * a + 0.2 }')
+	ka_start "$adv"
+	if ! ka_steady; then
+		note "keepalived did not settle: $(ka_who)" \
+			"$(tail -n 20 "$tmp/ka-ka.log")" "$(tail -n 20 "$tmp/ka-kb.log")"
+		ka_stop
+		continue
+	fi
+	for ((t = 0; t <= TRIALS; t++)); do
+		if [ "$t" = 1 ]; then
+			masters0=$(ka_masters)
+			cpu_reset
+		fi
+		# A takeover nobody caused between the check and the client's
+		# first answers: the client is answered by the wrong node; again.
+		for attempt in 1 2 3 4 5; do
+			m=$(ka_master) || m=ka
+			trial keepalived "$adv" "$t" "$VIP" "$(seq -s, 30001 $((30000 + NFLOWS)))" \
+				"$m" "$([ "$m" = ka ] && echo 11 || echo 12)" "$attempt"
+			rc=$?
+			ip -n "$(ns "$m")" link set eth0 up
+			ka_steady || note "keepalived not steady after trial $t: $(ka_who)"
+			[ "$rc" = 2 ] || break
+		done
+	done
+	info keepalived_cpu "$adv" "$(cpu_busy)"
+	# one takeover per trial expected; more are takeovers nobody caused
+	info keepalived_masters "$adv" "$(($(ka_masters) - masters0))"
+	ka_stop
+	note "keepalived advert_int $adv: done ($(elapsed))"
+done
+if [ -n "$KA_ADVERTS" ]; then
+	# Off the bridge: they would receive the service's flooded traffic.
+	printf 'link del %s\n' ka kb | ip -n "$(ns sw)" -batch -
+fi
+
+# --- shoal ---------------------------------------------------------------------
+
+[ -n "$SHOAL_INTERVALS" ] || { info elapsed "$(elapsed)"; exit 0; }
+make_cluster 3
+(umask 077 && shoal key generate >"$tmp/key")
+for i in 1 2 3; do serve "$i" "$i"; done
+wait_for 20000 served 1 2 3 || note "shoal responders: $(cat "$tmp"/serve-[123])"
+first=${SHOAL_INTERVALS%% *}
+for i in 1 2 3; do
+	printf '%s\n' "cluster set dev eth0 node $i key $tmp/key interval $first dead $DEAD" \
+		"node add 1" "node add 2" "node add 3" \
+		"service add $SVC proto udp port $PORT" | shoal -n "$(ns "$i")" -b - ||
+		{ echo "failover.sh: shoal configuration failed on node $i" >&2; exit 1; }
+done
+
+# all_up: every node sees every node up
+all_up() {
+	local i
+	for i in 1 2 3; do
+		shoal -n "$(ns "$i")" -j node show | jq -e 'length == 3 and all(.[]; .state == "up")' \
+			>/dev/null || return 1
+	done
+}
+# owned_by_3: each of the chosen flows is answered by node 3
+owned_by_3() {
+	ip netns exec "$CL" "$UDPPING" find "$SVC" "$PORT" --source "$CLIENT" \
+		--sports "$FLOW_RANGE" --wait 1000 | awk -v want="$FLOWS" '
+		BEGIN { n = split(want, w, ","); for (i = 1; i <= n; i++) f[w[i]] = 1 }
+		($1 in f) && $2 != 3 { bad = 1 }
+		END { exit bad }'
+}
+nodes_state() { local i; for i in 1 2 3; do echo "node $i's view:"; shoal -n "$(ns "$i")" node show; done; }
+
+wait_for 30000 all_up || note "not every node is up:" "$(nodes_state)"
+# NFLOWS source ports whose buckets node 3 owns, from the first 64
+ip netns exec "$CL" "$UDPPING" find "$SVC" "$PORT" --source "$CLIENT" --sports 40000-40063 \
+	>"$tmp/find"
+FLOWS=$(awk '$2 == 3 { print $1 }' "$tmp/find" | head -n "$NFLOWS" | paste -sd,)
+if [ "$(tr ',' '\n' <<<"$FLOWS" | grep -c .)" != "$NFLOWS" ]; then
+	echo "failover.sh: fewer than $NFLOWS of 64 source ports are node 3's:" \
+		"$(awk '{ print $2 }' "$tmp/find" | sort | uniq -c | tr '\n' ' ')" >&2
+	exit 1
+fi
+FLOW_RANGE=${FLOWS%%,*}-${FLOWS##*,}
+info shoal_flows "$FLOWS"
+
+# mon_mark: remembers how many events each node's monitor has logged
+mon_mark() {
+	local i l
+	for i in 1 2; do
+		mapfile -t l <"$tmp/mon-$i"
+		MON_SEEN[i]=${#l[@]}
+	done
+}
+# down_after RESULT: "down1_us D1 down2_us D2": when nodes 1 and 2
+# reported node 3 down, from the client's last answer from node 3, by
+# their monitors' clocks (CLOCK_REALTIME when the event was read, as the
+# client's); -1 if not seen.
+down_after() {
+	local i l e t last out=
+	last=$(awk '{ for (i = 1; i < NF; i++) if ($i == "last_old_rt_us") print $(i + 1) }' <<<"$1")
+	[[ $last =~ ^[0-9]+$ ]] || { echo "down1_us -1 down2_us -1"; return; }
+	for i in 1 2; do
+		mapfile -t -s "${MON_SEEN[i]}" l <"$tmp/mon-$i"
+		t=-1
+		for e in "${l[@]}"; do
+			if [[ $e == *"node 3 down (timeout)"* && $e =~ ^\[([^]]*)\] ]]; then
+				t=$(date -d "${BASH_REMATCH[1]}" +%s%6N)
+				t=$((t - last))
+				break
+			fi
+		done
+		out+=" down${i}_us $t"
+	done
+	echo "${out# }"
+}
+MON_PIDS=()
+MON_SEEN=()
+DOWNS0=()
+mon_stop() {
+	local p
+	for p in "${MON_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	MON_PIDS=()
+}
+add_cleanup mon_stop
+for ms in $SHOAL_INTERVALS; do
+	for i in 1 2 3; do
+		shoal -n "$(ns "$i")" cluster set interval "$ms" dead "$DEAD"
+	done
+	note "shoal interval $ms ms: starting ($(elapsed))"
+	wait_for 30000 all_up || note "not every node is up:" "$(nodes_state)"
+	for i in 1 2 3; do
+		shoal -n "$(ns "$i")" monitor >"$tmp/mon-$i" 2>&1 &
+		MON_PIDS+=($!)
+	done
+	for ((t = 0; t <= TRIALS; t++)); do
+		if [ "$t" = 1 ]; then
+			cpu_reset
+			for i in 1 2 3; do DOWNS0[i]=$(grep -c 'down (timeout)' "$tmp/mon-$i"); done
+		fi
+		for attempt in 1 2 3 4 5; do
+			if ! poll_for 30000 all_up || ! poll_for 10000 owned_by_3; then
+				note "shoal: the cluster did not recover before trial $t:" "$(nodes_state)"
+			fi
+			mon_mark
+			TRIAL_EXTRA=down_after trial shoal "$ms" "$t" "$SVC" "$FLOWS" 3 3 "$attempt"
+			rc=$?
+			ip -n "$(ns 3)" link set eth0 up
+			[ "$rc" = 2 ] || break
+		done
+	done
+	wait_for 30000 all_up
+	info shoal_cpu "$ms" "$(cpu_busy)"
+	sleep 0.2
+	mon_stop
+	# the events, for bench/build/failover.log
+	for i in 1 2 3; do sed "s/^/MON $ms n$i /" "$tmp/mon-$i"; done
+	# Expected per trial: node 3 down on nodes 1 and 2, nodes 1 and 2 down
+	# on node 3. More are failures nobody caused.
+	info shoal_downs "$ms" "$(for i in 1 2 3; do
+		printf 'n%s:%s ' "$i" $(($(grep -c 'down (timeout)' "$tmp/mon-$i") - DOWNS0[i])); done)"
+	note "shoal interval $ms ms: done ($(elapsed))"
+done
+info shoal_nodes "$(shoal -n "$(ns 1)" -s node show | tr -s ' \n' ' ')"
+info elapsed "$(elapsed)"
