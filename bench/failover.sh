@@ -391,7 +391,8 @@ mon_mark() {
 # down_after RESULT: "down1_us D1 down2_us D2": when nodes 1 and 2
 # reported node 3 down, from the client's last answer from node 3, by
 # their monitors' clocks (CLOCK_REALTIME when the event was read, as the
-# client's); -1 if not seen.
+# client's); -1 if not seen. Events well before the last answer are false
+# detections before the cut, skipped.
 down_after() {
 	local i l e t last out=
 	last=$(awk '{ for (i = 1; i < NF; i++) if ($i == "last_old_rt_us") print $(i + 1) }' <<<"$1")
@@ -401,9 +402,10 @@ down_after() {
 		t=-1
 		for e in "${l[@]}"; do
 			if [[ $e == *"node 3 down (timeout)"* && $e =~ ^\[([^]]*)\] ]]; then
-				t=$(date -d "${BASH_REMATCH[1]}" +%s%6N)
-				t=$((t - last))
-				break
+				t=$(($(date -d "${BASH_REMATCH[1]}" +%s%6N) - last))
+				# not a false detection before the cut
+				[ "$t" -lt -5000 ] || break
+				t=-1
 			fi
 		done
 		out+=" down${i}_us $t"
