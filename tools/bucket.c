@@ -148,15 +148,6 @@ static void print_buckets(const struct bucket_list *list)
 	json_free(j);
 }
 
-static int no_more_args(int argc, char **argv)
-{
-	if (argc > 0) {
-		pr_err("unexpected argument \"%s\"; try \"" HINT "\".", argv[0]);
-		return -1;
-	}
-	return 0;
-}
-
 static int bucket_show(int argc, char **argv)
 {
 	struct bucket_list list = { 0 };
@@ -166,7 +157,7 @@ static int bucket_show(int argc, char **argv)
 	int ret;
 
 	if (service_addr_arg(argc, argv, HINT, &addr) ||
-	    no_more_args(argc - 1, argv + 1))
+	    no_more_args(argc - 1, argv + 1, HINT))
 		return -1;
 
 	nl = shoal_nl();
@@ -293,7 +284,7 @@ static int bucket_set(int argc, char **argv)
 		pr_err("\"node\" needs a value; try \"" HINT "\".");
 		return -1;
 	}
-	if (parse_pin(argv[3], &pin) || no_more_args(argc - 4, argv + 4))
+	if (parse_pin(argv[3], &pin) || no_more_args(argc - 4, argv + 4, HINT))
 		return -1;
 
 	nl = shoal_nl();

@@ -231,15 +231,6 @@ static int parse_id(int argc, char **argv, uint32_t *id)
 	return parse_u32(argv[0], 1, SHOAL_NODE_ID_MAX, "node id", id);
 }
 
-static int no_more_args(int argc, char **argv)
-{
-	if (argc > 0) {
-		pr_err("unexpected argument \"%s\"; try \"" HINT "\".", argv[0]);
-		return -1;
-	}
-	return 0;
-}
-
 static int node_show(int argc, char **argv)
 {
 	struct node_list list = { 0 };
@@ -249,7 +240,7 @@ static int node_show(int argc, char **argv)
 	int ret;
 
 	if (argc > 0 && (parse_id(argc, argv, &id) ||
-			 no_more_args(argc - 1, argv + 1)))
+			 no_more_args(argc - 1, argv + 1, HINT)))
 		return -1;
 
 	nl = shoal_nl();
@@ -476,7 +467,7 @@ static int node_del(int argc, char **argv)
 	struct nl_sock *nl;
 	uint32_t id;
 
-	if (parse_id(argc, argv, &id) || no_more_args(argc - 1, argv + 1))
+	if (parse_id(argc, argv, &id) || no_more_args(argc - 1, argv + 1, HINT))
 		return -1;
 
 	nl = shoal_nl();

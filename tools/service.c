@@ -472,15 +472,6 @@ static void print_services(const struct service_list *list)
 	json_free(j);
 }
 
-static int no_more_args(int argc, char **argv)
-{
-	if (argc > 0) {
-		pr_err("unexpected argument \"%s\"; try \"" HINT "\".", argv[0]);
-		return -1;
-	}
-	return 0;
-}
-
 static int service_show(int argc, char **argv)
 {
 	struct service_list list = { 0 };
@@ -490,7 +481,7 @@ static int service_show(int argc, char **argv)
 	int ret;
 
 	if (argc > 0 && (service_addr_arg(argc, argv, HINT, &addr) ||
-			 no_more_args(argc - 1, argv + 1)))
+			 no_more_args(argc - 1, argv + 1, HINT)))
 		return -1;
 
 	nl = shoal_nl();
@@ -786,7 +777,7 @@ static int service_del(int argc, char **argv)
 	struct nl_sock *nl;
 
 	if (service_addr_arg(argc, argv, HINT, &addr) ||
-	    no_more_args(argc - 1, argv + 1))
+	    no_more_args(argc - 1, argv + 1, HINT))
 		return -1;
 
 	nl = shoal_nl();

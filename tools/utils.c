@@ -272,3 +272,12 @@ int split_line(char *line, char **argv, int max, const char **err)
 	}
 	return argc;
 }
+
+int no_more_args(int argc, char **argv, const char *hint)
+{
+	if (argc > 0) {
+		pr_err("unexpected argument \"%s\"; try \"%s\".", argv[0], hint);
+		return -1;
+	}
+	return 0;
+}

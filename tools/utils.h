@@ -76,4 +76,7 @@ int netns_switch(const char *name);
  */
 int split_line(char *line, char **argv, int max, const char **err);
 
+/* Fail, pointing at hint, if any argument is left over. */
+int no_more_args(int argc, char **argv, const char *hint);
+
 #endif
