@@ -6,6 +6,9 @@
  *
  *   micro lookup N           N lookups of varied IPv4 sources
  *   micro assign B M         assign B buckets among M nodes, once
+ *   micro rank B M           rank B buckets' M nodes, once
+ *   micro failover B M R     rank once, then R times assign with node 1
+ *                            down, as when a node fails
  *
  * Instruction counts come from running it under callgrind twice with
  * different N (or B, M) and taking the difference, so start-up cancels.
@@ -42,27 +45,43 @@ int main(int argc, char **argv)
 		printf("%lu\n", hits);
 		return 0;
 	}
-	if (argc == 4 && !strcmp(argv[1], "assign")) {
+	if ((argc == 4 && (!strcmp(argv[1], "assign") ||
+			   !strcmp(argv[1], "rank"))) ||
+	    (argc == 5 && !strcmp(argv[1], "failover"))) {
 		u32 nbuckets = strtoul(argv[2], NULL, 0);
 		unsigned int m = strtoul(argv[3], NULL, 0), i;
+		unsigned long reps = argc == 5 ? strtoul(argv[4], NULL, 0) : 0;
 		struct shoal_member *members = calloc(m, sizeof(*members));
 		struct shoal_candidate *cand = calloc(m, sizeof(*cand));
 		u8 *owner = malloc(nbuckets);
+		u8 *rank = malloc((size_t)nbuckets * SHOAL_RANKS);
 		unsigned int n;
 
-		if (!members || !cand || !owner || m > 255)
+		if (!members || !cand || !owner || !rank || m > 255)
 			return 1;
 		shoal_bucket_init();
 		for (i = 0; i < m; i++)
 			members[i] = (struct shoal_member){ i + 1, 1, 1, 0 };
-		n = shoal_candidates(members, m, cand);
-		shoal_assign(cand, n, 0, nbuckets, owner);
+		if (!strcmp(argv[1], "assign")) {
+			n = shoal_candidates(members, m, cand);
+			shoal_assign(cand, n, 0, nbuckets, owner);
+		} else {
+			shoal_rank(members, m, 0, nbuckets, rank);
+			owner[nbuckets - 1] = rank[0];
+			members[0].up = 0;
+			n = shoal_candidates(members, m, cand);
+			while (reps--)
+				shoal_assign_ranked(cand, n, rank, 0, nbuckets,
+						    owner);
+		}
 		printf("%u\n", owner[nbuckets - 1]);
 		free(members);
 		free(cand);
 		free(owner);
+		free(rank);
 		return 0;
 	}
-	fprintf(stderr, "usage: micro lookup N | micro assign BUCKETS NODES\n");
+	fprintf(stderr, "usage: micro lookup N | micro assign|rank BUCKETS NODES |\n"
+		"       micro failover BUCKETS NODES REPEATS\n");
 	return 2;
 }

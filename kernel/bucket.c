@@ -123,29 +123,104 @@ unsigned int shoal_candidates(const struct shoal_member *members,
 	return count;
 }
 
+/*
+ * Whether identity a (cost ca, weight wa) beats identity b: a lower
+ * cost / weight, compared exactly; ties go to the lower identity.
+ */
+static int rendezvous_beats(u64 ca, u32 wa, u32 a, u64 cb, u32 wb, u32 b)
+{
+	u64 lhs = ca * wb, rhs = cb * wa;
+
+	return lhs < rhs || (lhs == rhs && a < b);
+}
+
+static u32 assign_one(const struct shoal_candidate *cand, unsigned int n,
+		      u32 b)
+{
+	const struct shoal_candidate *best = NULL;
+	u64 best_cost = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u64 cost = rendezvous_cost(b, cand[i].as_id);
+
+		if (!best || rendezvous_beats(cost, cand[i].as_weight,
+					      cand[i].as_id, best_cost,
+					      best->as_weight, best->as_id)) {
+			best = &cand[i];
+			best_cost = cost;
+		}
+	}
+	return best ? best->owner : 0;
+}
+
 void shoal_assign(const struct shoal_candidate *cand, unsigned int n,
 		  u32 first, u32 count, u8 *owner)
 {
 	u32 b;
-	unsigned int i;
+
+	for (b = first; b < first + count; b++)
+		owner[b - first] = assign_one(cand, n, b);
+}
+
+void shoal_rank(const struct shoal_member *members, unsigned int n,
+		u32 first, u32 count, u8 *rank)
+{
+	u64 cost[SHOAL_RANKS];
+	u32 weight[SHOAL_RANKS];
+	unsigned int i, r, k;
+	u32 b;
 
 	for (b = first; b < first + count; b++) {
-		const struct shoal_candidate *best = NULL;
-		u64 best_cost = 0;
+		u8 *top = rank + (size_t)(b - first) * SHOAL_RANKS;
+		unsigned int kept = 0;
 
 		for (i = 0; i < n; i++) {
-			u64 cost = rendezvous_cost(b, cand[i].as_id);
+			const struct shoal_member *m = &members[i];
+			u64 c;
 
-			/* cost / weight < best_cost / best weight, exactly */
-			if (!best || cost * best->as_weight <
-				     best_cost * cand[i].as_weight ||
-			    (cost * best->as_weight ==
-			     best_cost * cand[i].as_weight &&
-			     cand[i].as_id < best->as_id)) {
-				best = &cand[i];
-				best_cost = cost;
+			if (m->spare)
+				continue;
+			c = rendezvous_cost(b, m->id);
+			/* insertion into the few best so far */
+			for (r = kept; r > 0; r--)
+				if (!rendezvous_beats(c, m->weight, m->id,
+						      cost[r - 1],
+						      weight[r - 1],
+						      top[r - 1]))
+					break;
+			if (r == SHOAL_RANKS)
+				continue;
+			k = kept < SHOAL_RANKS ? kept++ : SHOAL_RANKS - 1;
+			for (; k > r; k--) {
+				top[k] = top[k - 1];
+				cost[k] = cost[k - 1];
+				weight[k] = weight[k - 1];
 			}
+			top[r] = (u8)m->id;
+			cost[r] = c;
+			weight[r] = m->weight;
 		}
-		owner[b - first] = best ? best->owner : 0;
+		for (r = kept; r < SHOAL_RANKS; r++)
+			top[r] = 0;
+	}
+}
+
+void shoal_assign_ranked(const struct shoal_candidate *cand, unsigned int n,
+			 const u8 *rank, u32 first, u32 count, u8 *owner)
+{
+	u8 stand_in[256] = { 0 };	/* owner by identity, 0: none */
+	unsigned int i, r;
+	u32 b;
+
+	for (i = 0; i < n; i++)
+		stand_in[cand[i].as_id & 0xff] = (u8)cand[i].owner;
+	for (b = first; b < first + count; b++) {
+		const u8 *top = rank + (size_t)(b - first) * SHOAL_RANKS;
+		u32 found = 0;
+
+		for (r = 0; r < SHOAL_RANKS && top[r] && !found; r++)
+			found = stand_in[top[r]];
+		owner[b - first] = found ?: assign_one(cand, n, b);
 	}
 }

@@ -69,4 +69,29 @@ unsigned int shoal_candidates(const struct shoal_member *members,
 void shoal_assign(const struct shoal_candidate *cand, unsigned int n,
 		  u32 first, u32 count, u8 *owner);
 
+/*
+ * How many identities a ranking keeps per bucket: a bucket whose first
+ * SHOAL_RANKS identities all lack a candidate is assigned the slow way.
+ */
+#define SHOAL_RANKS	4
+
+/*
+ * The SHOAL_RANKS identities of the regular members (up or not; spares
+ * are skipped) that would win bucket b, best first, for buckets
+ * first..first + count - 1: rank[(b - first) * SHOAL_RANKS + r], 0 past
+ * the last member. Depends only on the members' ids and weights, so it
+ * survives nodes going down and up.
+ */
+void shoal_rank(const struct shoal_member *members, unsigned int n,
+		u32 first, u32 count, u8 *rank);
+
+/*
+ * What shoal_assign() computes, from a ranking made by shoal_rank() for
+ * the same ids and weights: each bucket goes to the first ranked identity
+ * that has a candidate, and only buckets whose ranked identities all have
+ * none cost a full comparison. Candidate ids must be below 256.
+ */
+void shoal_assign_ranked(const struct shoal_candidate *cand, unsigned int n,
+			 const u8 *rank, u32 first, u32 count, u8 *owner);
+
 #endif /* _SHOAL_BUCKET_H */

@@ -101,6 +101,9 @@ static void shoal_node_publish(struct shoal_net *sn, u32 id,
 {
 	struct shoal_node *old = shoal_node_get_locked(sn, id);
 
+	if (!old || !node || old->weight != node->weight ||
+	    old->flags != node->flags)
+		sn->members_gen++;
 	rcu_assign_pointer(sn->nodes[id], node);
 	/* 0 would read as "no generation yet" to a dump */
 	if (!++sn->node_gen)

@@ -240,6 +240,35 @@ static unsigned int shoal_service_members(struct shoal_net *sn,
 	return n;
 }
 
+/*
+ * Rank each bucket's members once per set of ids and weights, so that a
+ * node going down or up costs a walk over short lists, not a rendezvous
+ * over every member.
+ */
+static int shoal_service_rank(struct shoal_net *sn, struct shoal_service *svc,
+			      const struct shoal_member *members,
+			      unsigned int nmemb)
+{
+	u32 b, count;
+
+	if (svc->rank && svc->ranked_gen == sn->members_gen)
+		return 0;
+	if (!svc->rank) {
+		svc->rank = kvmalloc_array(svc->nbuckets, SHOAL_RANKS,
+					   GFP_KERNEL);
+		if (!svc->rank)
+			return -ENOMEM;
+	}
+	for (b = 0; b < svc->nbuckets; b += ASSIGN_CHUNK) {
+		count = min_t(u32, ASSIGN_CHUNK, svc->nbuckets - b);
+		shoal_rank(members, nmemb, b, count,
+			   svc->rank + (size_t)b * SHOAL_RANKS);
+		cond_resched();
+	}
+	svc->ranked_gen = sn->members_gen;
+	return 0;
+}
+
 /* Work out who owns what and publish it if anything changed. */
 static int shoal_service_recompute(struct shoal_net *sn,
 				   struct shoal_service *svc)
@@ -251,6 +280,7 @@ static int shoal_service_recompute(struct shoal_net *sn,
 	struct shoal_node *pin;
 	u32 b, local = READ_ONCE(sn->local_id);
 	bool quorum = shoal_has_quorum(sn);
+	int err = -ENOMEM;
 
 	lockdep_assert_held(&sn->lock);
 
@@ -258,20 +288,20 @@ static int shoal_service_recompute(struct shoal_net *sn,
 				GFP_KERNEL);
 	cand = kmalloc_array(SHOAL_NODE_ID_MAX, sizeof(*cand), GFP_KERNEL);
 	new = shoal_table_alloc(svc->nbuckets);
-	if (!members || !cand || !new) {
-		kfree(members);
-		kfree(cand);
-		kvfree(new);
-		return -ENOMEM;
-	}
+	if (!members || !cand || !new)
+		goto err;
 
+	nmemb = shoal_service_members(sn, svc, members);
+	err = shoal_service_rank(sn, svc, members, nmemb);
+	if (err)
+		goto err;
 	/* without quorum this side serves nothing, and knows of no owner */
-	nmemb = quorum ? shoal_service_members(sn, svc, members) : 0;
-	ncand = shoal_candidates(members, nmemb, cand);
+	ncand = quorum ? shoal_candidates(members, nmemb, cand) : 0;
 	for (b = 0; b < svc->nbuckets; b += ASSIGN_CHUNK) {
-		shoal_assign(cand, ncand, b,
-			     min_t(u32, ASSIGN_CHUNK, svc->nbuckets - b),
-			     new->owner + b);
+		shoal_assign_ranked(cand, ncand,
+				    svc->rank + (size_t)b * SHOAL_RANKS, b,
+				    min_t(u32, ASSIGN_CHUNK, svc->nbuckets - b),
+				    new->owner + b);
 		cond_resched();
 	}
 	kfree(members);
@@ -301,6 +331,12 @@ static int shoal_service_recompute(struct shoal_net *sn,
 		kvfree_rcu(old, rcu);
 	}
 	return 0;
+
+err:
+	kfree(members);
+	kfree(cand);
+	kvfree(new);
+	return err;
 }
 
 /* Something ownership depends on changed: nodes, the local id. */
@@ -318,6 +354,7 @@ static void shoal_service_free(struct shoal_service *svc)
 {
 	kvfree(rcu_access_pointer(svc->table));
 	kvfree(svc->pins);
+	kvfree(svc->rank);
 	kvfree(svc->stats);
 	kfree(svc);
 }
@@ -444,6 +481,7 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	INIT_LIST_HEAD(&svc->list);
 	RCU_INIT_POINTER(svc->table, NULL);
 	svc->ifindex = 0;
+	svc->rank = NULL;
 	svc->pins = kvzalloc(svc->nbuckets, GFP_KERNEL);
 	svc->stats = kvcalloc(svc->nbuckets, sizeof(*svc->stats), GFP_KERNEL);
 	if (!svc->pins || !svc->stats)
@@ -484,6 +522,8 @@ int shoal_service_set_nodes(struct shoal_net *sn, struct shoal_service *svc,
 	svc->all_nodes = all;
 	if (!all)
 		bitmap_copy(svc->nodes, nodes, SHOAL_NODE_ID_MAX + 1);
+	/* other members: rank again */
+	svc->ranked_gen = sn->members_gen - 1;
 	sn->service_gen++;
 	shoal_service_recompute(sn, svc);
 	shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_CHANGED);

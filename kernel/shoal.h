@@ -66,6 +66,9 @@ struct shoal_service {
 	u8 mac[ETH_ALEN];
 	DECLARE_BITMAP(nodes, SHOAL_NODE_ID_MAX + 1);
 	u8 *pins;			/* node id per bucket, 0: follow hash */
+	/* SHOAL_RANKS identities per bucket, best first, for members_gen */
+	u8 *rank;
+	u64 ranked_gen;
 	struct shoal_table __rcu *table;
 	struct shoal_bucket_stats *stats;
 };
@@ -122,6 +125,10 @@ struct shoal_net {
 	struct mutex lock;
 	/* bumped on every change of the node table, so dumps see changes */
 	u32 node_gen;
+	/* bumped when a node is added or removed or its weight or flags
+	 * change: what bucket rankings depend on (not up or down)
+	 */
+	u64 members_gen;
 	u32 local_id;
 	/* cluster device; written under RTNL and lock, read under either */
 	int ifindex;

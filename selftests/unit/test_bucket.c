@@ -192,6 +192,80 @@ static void chunks_equal_the_whole(void)
 	CHECK(!memcmp(before, after, 4096));
 }
 
+/* small deterministic generator: the test must not depend on libc's */
+static u32 next_random(u32 *state)
+{
+	*state = *state * 1664525u + 1013904223u;
+	return *state >> 8;
+}
+
+static u8 rank[4096 * SHOAL_RANKS];
+
+/*
+ * The fast path (rank once, then walk short lists) must give exactly the
+ * full rendezvous's answer, whatever is up, down or standing in, ties and
+ * ranks exhausted included.
+ */
+static void ranked_equals_full(void)
+{
+	struct shoal_member m[40];
+	struct shoal_candidate cand[40];
+	u32 state = 1, b, mismatches = 0, fallbacks = 0;
+	unsigned int round, i, n, nc, r;
+
+	for (round = 0; round < 200; round++) {
+		n = 1 + next_random(&state) % 40;
+		for (i = 0; i < n; i++) {
+			m[i] = (struct shoal_member){
+				.id = 1 + i * 6 + next_random(&state) % 6,
+				/* equal weights often, for ties */
+				.weight = round % 3 ? 1 + next_random(&state) % 4 : 1,
+				.spare = next_random(&state) % 5 == 0,
+			};
+		}
+		shoal_rank(m, n, 0, 4096, rank);
+		/* many up/down patterns per ranking, as at run time */
+		for (r = 0; r < 5; r++) {
+			for (i = 0; i < n; i++)
+				m[i].up = next_random(&state) % 100 >=
+					  (r * 20u);
+			nc = shoal_candidates(m, n, cand);
+			shoal_assign(cand, nc, 0, 4096, before);
+			shoal_assign_ranked(cand, nc, rank, 0, 4096, after);
+			for (b = 0; b < 4096; b++) {
+				mismatches += before[b] != after[b];
+				fallbacks += rank[b * SHOAL_RANKS] &&
+					     before[b] != 0 &&
+					     before[b] != rank[b * SHOAL_RANKS];
+			}
+		}
+	}
+	CHECK_INT(mismatches, 0);
+	/* the random patterns did reach past the first rank */
+	CHECK(fallbacks > 0);
+}
+
+static void ranks_list_members_best_first(void)
+{
+	const struct shoal_member m[] = {
+		{ 1, 1, 1, 0 }, { 2, 1, 1, 0 }, { 3, 1, 0, 1 },
+	};
+	struct shoal_candidate cand[3];
+	unsigned int n = shoal_candidates(m, 2, cand);
+	u32 b;
+
+	shoal_rank(m, 3, 0, 1024, rank);
+	shoal_assign(cand, n, 0, 1024, before);
+	for (b = 0; b < 1024; b++) {
+		const u8 *top = rank + b * SHOAL_RANKS;
+
+		/* the spare is never ranked; two members, then nothing */
+		CHECK_INT(top[0] == 1 ? top[1] : top[1] == 1, top[0] == 1 ? 2 : 1);
+		CHECK_INT(top[2], 0);
+		CHECK_INT(top[0], before[b]);
+	}
+}
+
 static void setup(void)
 {
 	shoal_bucket_init();
@@ -212,5 +286,9 @@ const struct ktap_case bucket_cases[] = {
 	{ "bucket: no member, no owner", no_members_no_owner },
 	{ "bucket: assigning in chunks equals assigning at once",
 	  chunks_equal_the_whole },
+	{ "bucket: rankings list members best first, spares never",
+	  ranks_list_members_best_first },
+	{ "bucket: ranked assignment equals the full one",
+	  ranked_equals_full },
 	{ NULL, NULL },
 };
