@@ -125,6 +125,15 @@ static u64 shoal_peer_deadline(const struct shoal_hb_state *hb,
 	return (u64)hb->dead * peer->interval_ms * NSEC_PER_MSEC;
 }
 
+/* Caller holds hb->lock: a timer due at expires runs at now. */
+static void shoal_hb_note_stall(struct shoal_hb_state *hb, ktime_t expires,
+				u64 now)
+{
+	if ((s64)(now - ktime_to_ns(expires)) >
+	    (s64)hb->interval_ms * NSEC_PER_MSEC)
+		hb->stall_end = now;
+}
+
 /*
  * Declare down the nodes whose time is up, at the moment it is up: this
  * timer is kept at the earliest deadline of the nodes alive (or an
@@ -144,11 +153,15 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 
 	spin_lock(&hb->lock);
 	/*
-	 * Running late means this machine stalled, and frames that arrived
-	 * meanwhile may not have been read yet: judge nobody on a late run.
+	 * Judge nobody while this machine is stalled or just out of a stall:
+	 * frames that arrived meanwhile may not have been read yet, and
+	 * peers need an interval to be heard again. A send tick overdue by
+	 * an interval says so as well as this timer running late does.
 	 */
-	if (now - ktime_to_ns(hrtimer_get_expires(timer)) > interval) {
-		next = now + interval;
+	shoal_hb_note_stall(hb, hrtimer_get_expires(timer), now);
+	shoal_hb_note_stall(hb, hrtimer_get_expires(&hb->timer), now);
+	if ((s64)(now - hb->stall_end) < (s64)interval) {
+		next = hb->stall_end + interval;
 		goto out;
 	}
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
@@ -186,6 +199,7 @@ static enum hrtimer_restart shoal_hb_tick(struct hrtimer *timer)
 
 	rcu_read_lock();
 	spin_lock(&hb->lock);
+	shoal_hb_note_stall(hb, hrtimer_get_expires(timer), now);
 	skb = shoal_hb_build(sn, hb, now);
 	if (hb->stats.rejected != hb->reported_rejected &&
 	    now - hb->auth_event_time >= SHOAL_HB_EVENT_GAP_NS)

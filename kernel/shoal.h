@@ -115,6 +115,7 @@ struct shoal_hb_state {
 	struct shoal_hb_stats stats;
 	u64 reported_rejected, auth_event_time;
 	u32 rejected_claim;	/* node all rejects claimed, U32_MAX: several */
+	u64 stall_end;		/* when our timers last ran an interval late */
 	struct shoal_peer peers[SHOAL_NODE_ID_MAX + 1];
 };
 
