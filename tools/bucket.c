@@ -90,8 +90,10 @@ static void bucket_list_restart(void *data)
 	list->count = 0;
 }
 
-static void print_plain(const struct bucket_info *b)
+static void print_plain(const void *item)
 {
+	const struct bucket_info *b = item;
+
 	printf("bucket %u", b->id);
 	if (b->owner > 0)
 		printf(" owner %lld", (long long)b->owner);
@@ -118,8 +120,10 @@ static void json_kv_node(struct json *j, const char *key, int64_t id)
 		json_kv_null(j, key);
 }
 
-static void print_json(struct json *j, const struct bucket_info *b)
+static void print_json(struct json *j, const void *item)
 {
+	const struct bucket_info *b = item;
+
 	json_obj_open(j);
 	json_kv_uint(j, "bucket", b->id);
 	json_kv_node(j, "owner", b->owner);
@@ -127,25 +131,6 @@ static void print_json(struct json *j, const struct bucket_info *b)
 	if (stats_output)
 		stats_json(j, &b->stats);
 	json_obj_close(j);
-}
-
-static void print_buckets(const struct bucket_list *list)
-{
-	struct json *j;
-	size_t i;
-
-	if (!json_output) {
-		for (i = 0; i < list->count; i++)
-			print_plain(&list->buckets[i]);
-		return;
-	}
-
-	j = json_new(stdout, pretty_output);
-	json_arr_open(j);
-	for (i = 0; i < list->count; i++)
-		print_json(j, &list->buckets[i]);
-	json_arr_close(j);
-	json_free(j);
 }
 
 static int bucket_show(int argc, char **argv)
@@ -167,7 +152,8 @@ static int bucket_show(int argc, char **argv)
 	service_addr_put(req, &addr);
 	ret = nl_dump(nl, req, bucket_cb, bucket_list_restart, &list);
 	if (!ret)
-		print_buckets(&list);
+		print_list(list.buckets, list.count, sizeof(*list.buckets),
+			   print_plain, print_json);
 	free(list.buckets);
 	return ret;
 }
@@ -297,32 +283,14 @@ static int bucket_set(int argc, char **argv)
 	return nl_request(nl, req, NULL, NULL);
 }
 
-enum { CMD_SET, CMD_SHOW, CMD_HELP };
-
-static const struct keyword commands[] = {
-	{ "set", CMD_SET, false },
-	{ "show", CMD_SHOW, true },	/* "s" reads rather than writes */
-	{ "list", CMD_SHOW, false },
-	{ "help", CMD_HELP, false },
-	{ NULL, 0, false },
+static const struct cmd commands[] = {
+	{ "set", bucket_set, false },
+	{ "show", bucket_show, true },	/* "s" reads rather than writes */
+	{ "list", bucket_show, false },
+	{ NULL, NULL, false },
 };
 
 int do_bucket(int argc, char **argv)
 {
-	int cmd;
-
-	if (argc < 1)
-		return bucket_show(0, argv);
-
-	cmd = keyword_get(commands, argv[0], "command", "bucket", HINT);
-	switch (cmd) {
-	case CMD_SET:
-		return bucket_set(argc - 1, argv + 1);
-	case CMD_SHOW:
-		return bucket_show(argc - 1, argv + 1);
-	case CMD_HELP:
-		usage();
-		return 0;
-	}
-	return -1;
+	return dispatch(commands, "bucket", bucket_show, usage, argc, argv);
 }

@@ -230,22 +230,20 @@ static void hb_stats_json(struct json *j, const struct shoal_hb_stats *st)
 	json_obj_close(j);
 }
 
-static void print_json(const struct cluster_info *ci)
+static void print_json(struct json *j, const void *item)
 {
-	struct json *j = json_new(stdout, pretty_output);
+	const struct cluster_info *ci = item;
 
-	json_arr_open(j);
 	json_obj_open(j);
 	json_fields(j, ci);
 	if (stats_output)
 		hb_stats_json(j, &ci->stats);
 	json_obj_close(j);
-	json_arr_close(j);
-	json_free(j);
 }
 
-static void print_plain(const struct cluster_info *ci)
+static void print_plain(const void *item)
 {
+	const struct cluster_info *ci = item;
 	const struct shoal_hb_stats *st = &ci->stats;
 
 	if (!ci->node_id && !ci->ifindex && ci->interval < 0 && ci->dead < 0 &&
@@ -274,10 +272,8 @@ static int cluster_show(int argc, char **argv)
 	struct nlmsghdr *req;
 	struct nl_sock *nl;
 
-	if (argc > 0) {
-		pr_err("unexpected argument \"%s\"; try \"" HINT "\".", argv[0]);
+	if (no_more_args(argc, argv, HINT))
 		return -1;
-	}
 	nl = shoal_nl();
 	if (!nl)
 		return -1;
@@ -287,10 +283,8 @@ static int cluster_show(int argc, char **argv)
 	if (nl_request(nl, req, cluster_cb, &ci))
 		return -1;
 
-	if (json_output)
-		print_json(&ci);
-	else
-		print_plain(&ci);
+	/* one cluster, but an array as every show prints */
+	print_list(&ci, 1, sizeof(ci), print_plain, print_json);
 	return 0;
 }
 
@@ -503,32 +497,14 @@ out:
 	return ret;
 }
 
-enum { CMD_SET, CMD_SHOW, CMD_HELP };
-
-static const struct keyword commands[] = {
-	{ "set", CMD_SET, false },
-	{ "show", CMD_SHOW, true },	/* "s" reads rather than writes */
-	{ "list", CMD_SHOW, false },
-	{ "help", CMD_HELP, false },
-	{ NULL, 0, false },
+static const struct cmd commands[] = {
+	{ "set", cluster_set, false },
+	{ "show", cluster_show, true },	/* "s" reads rather than writes */
+	{ "list", cluster_show, false },
+	{ NULL, NULL, false },
 };
 
 int do_cluster(int argc, char **argv)
 {
-	int cmd;
-
-	if (argc < 1)
-		return cluster_show(0, argv);
-
-	cmd = keyword_get(commands, argv[0], "command", "cluster", HINT);
-	switch (cmd) {
-	case CMD_SET:
-		return cluster_set(argc - 1, argv + 1);
-	case CMD_SHOW:
-		return cluster_show(argc - 1, argv + 1);
-	case CMD_HELP:
-		usage();
-		return 0;
-	}
-	return -1;
+	return dispatch(commands, "cluster", cluster_show, usage, argc, argv);
 }

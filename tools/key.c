@@ -155,10 +155,8 @@ static int key_generate_cmd(int argc, char **argv)
 	char hex[KEY_HEX_LEN + 1];
 	struct stat st;
 
-	if (argc > 0) {
-		pr_err("unexpected argument \"%s\"; try \"" HINT "\".", argv[0]);
+	if (no_more_args(argc, argv, HINT))
 		return -1;
-	}
 	/* as wg genkey does: "> FILE" under umask 022 leaves the key readable */
 	if (!fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode) &&
 	    (st.st_mode & S_IRWXO))
@@ -172,31 +170,13 @@ static int key_generate_cmd(int argc, char **argv)
 	return 0;
 }
 
-enum { CMD_GENERATE, CMD_HELP };
-
-static const struct keyword commands[] = {
-	{ "generate", CMD_GENERATE, false },
-	{ "help", CMD_HELP, false },
-	{ NULL, 0, false },
+static const struct cmd commands[] = {
+	{ "generate", key_generate_cmd, false },
+	{ NULL, NULL, false },
 };
 
 int do_key(int argc, char **argv)
 {
-	int cmd;
-
 	/* no default: a key is made on purpose, not by a bare "shoal key" */
-	if (argc < 1) {
-		pr_err("missing command; try \"" HINT "\".");
-		return -1;
-	}
-
-	cmd = keyword_get(commands, argv[0], "command", "key", HINT);
-	switch (cmd) {
-	case CMD_GENERATE:
-		return key_generate_cmd(argc - 1, argv + 1);
-	case CMD_HELP:
-		usage();
-		return 0;
-	}
-	return -1;
+	return dispatch(commands, "key", NULL, usage, argc, argv);
 }

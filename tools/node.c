@@ -147,8 +147,9 @@ static void print_attrs(const struct node_info *n, bool heard)
 		printf(" last_heard %lldms", (long long)n->last_heard);
 }
 
-static void print_plain(const struct node_info *n)
+static void print_plain(const void *item)
 {
+	const struct node_info *n = item;
 	const char *sep = "    ";
 
 	printf("node %u", n->id);
@@ -184,8 +185,10 @@ static void json_fields(struct json *j, const struct node_info *n)
 	json_kv_string(j, "state", n->state >= 0 ? state_name(n->state) : NULL);
 }
 
-static void print_json(struct json *j, const struct node_info *n)
+static void print_json(struct json *j, const void *item)
 {
+	const struct node_info *n = item;
+
 	json_obj_open(j);
 	json_fields(j, n);
 	if (n->last_heard >= 0)
@@ -201,25 +204,6 @@ static void print_json(struct json *j, const struct node_info *n)
 	else
 		json_kv_null(j, "load_pps");
 	json_obj_close(j);
-}
-
-static void print_nodes(const struct node_list *list)
-{
-	struct json *j;
-	size_t i;
-
-	if (!json_output) {
-		for (i = 0; i < list->count; i++)
-			print_plain(&list->nodes[i]);
-		return;
-	}
-
-	j = json_new(stdout, pretty_output);
-	json_arr_open(j);
-	for (i = 0; i < list->count; i++)
-		print_json(j, &list->nodes[i]);
-	json_arr_close(j);
-	json_free(j);
 }
 
 static int parse_id(int argc, char **argv, uint32_t *id)
@@ -254,7 +238,8 @@ static int node_show(int argc, char **argv)
 		ret = nl_dump(nl, req, node_cb, node_list_restart, &list);
 	}
 	if (!ret)
-		print_nodes(&list);
+		print_list(list.nodes, list.count, sizeof(*list.nodes),
+			   print_plain, print_json);
 	free(list.nodes);
 	return ret;
 }
@@ -461,6 +446,16 @@ static int node_change(int argc, char **argv, uint8_t cmd)
 	return nl_request(nl, req, NULL, NULL);
 }
 
+static int node_add(int argc, char **argv)
+{
+	return node_change(argc, argv, SHOAL_CMD_NODE_ADD);
+}
+
+static int node_set(int argc, char **argv)
+{
+	return node_change(argc, argv, SHOAL_CMD_NODE_SET);
+}
+
 static int node_del(int argc, char **argv)
 {
 	struct nlmsghdr *req;
@@ -478,39 +473,17 @@ static int node_del(int argc, char **argv)
 	return nl_request(nl, req, NULL, NULL);
 }
 
-enum { CMD_ADD, CMD_SET, CMD_DEL, CMD_SHOW, CMD_HELP };
-
-static const struct keyword commands[] = {
-	{ "add", CMD_ADD, false },
-	{ "set", CMD_SET, false },
-	{ "del", CMD_DEL, false },
-	{ "delete", CMD_DEL, false },
-	{ "show", CMD_SHOW, true },	/* "s" reads rather than writes */
-	{ "list", CMD_SHOW, false },
-	{ "help", CMD_HELP, false },
-	{ NULL, 0, false },
+static const struct cmd commands[] = {
+	{ "add", node_add, false },
+	{ "set", node_set, false },
+	{ "del", node_del, false },
+	{ "delete", node_del, false },
+	{ "show", node_show, true },	/* "s" reads rather than writes */
+	{ "list", node_show, false },
+	{ NULL, NULL, false },
 };
 
 int do_node(int argc, char **argv)
 {
-	int cmd;
-
-	if (argc < 1)
-		return node_show(0, argv);
-
-	cmd = keyword_get(commands, argv[0], "command", "node", HINT);
-	switch (cmd) {
-	case CMD_ADD:
-		return node_change(argc - 1, argv + 1, SHOAL_CMD_NODE_ADD);
-	case CMD_SET:
-		return node_change(argc - 1, argv + 1, SHOAL_CMD_NODE_SET);
-	case CMD_DEL:
-		return node_del(argc - 1, argv + 1);
-	case CMD_SHOW:
-		return node_show(argc - 1, argv + 1);
-	case CMD_HELP:
-		usage();
-		return 0;
-	}
-	return -1;
+	return dispatch(commands, "node", node_show, usage, argc, argv);
 }

@@ -370,8 +370,10 @@ static void print_fields(const struct service_info *s)
 		printf(" owned %zu", bitmap_weight(s->owned, s->owned_bits));
 }
 
-static void print_plain(const struct service_info *s)
+static void print_plain(const void *item)
 {
+	const struct service_info *s = item;
+
 	printf("service ");
 	print_fields(s);
 	printf("\n");
@@ -444,32 +446,15 @@ static void json_fields(struct json *j, const struct service_info *s)
 	}
 }
 
-static void print_json(struct json *j, const struct service_info *s)
+static void print_json(struct json *j, const void *item)
 {
+	const struct service_info *s = item;
+
 	json_obj_open(j);
 	json_fields(j, s);
 	if (stats_output)
 		stats_json(j, &s->stats);
 	json_obj_close(j);
-}
-
-static void print_services(const struct service_list *list)
-{
-	struct json *j;
-	size_t i;
-
-	if (!json_output) {
-		for (i = 0; i < list->count; i++)
-			print_plain(&list->services[i]);
-		return;
-	}
-
-	j = json_new(stdout, pretty_output);
-	json_arr_open(j);
-	for (i = 0; i < list->count; i++)
-		print_json(j, &list->services[i]);
-	json_arr_close(j);
-	json_free(j);
 }
 
 static int service_show(int argc, char **argv)
@@ -495,7 +480,8 @@ static int service_show(int argc, char **argv)
 		ret = nl_dump(nl, req, service_cb, service_list_restart, &list);
 	}
 	if (!ret)
-		print_services(&list);
+		print_list(list.services, list.count, sizeof(*list.services),
+			   print_plain, print_json);
 	service_list_free(&list);
 	return ret;
 }
@@ -789,39 +775,17 @@ static int service_del(int argc, char **argv)
 	return addr_del_lo(&addr);
 }
 
-enum { CMD_ADD, CMD_SET, CMD_DEL, CMD_SHOW, CMD_HELP };
-
-static const struct keyword commands[] = {
-	{ "add", CMD_ADD, false },
-	{ "set", CMD_SET, false },
-	{ "del", CMD_DEL, false },
-	{ "delete", CMD_DEL, false },
-	{ "show", CMD_SHOW, true },	/* "s" reads rather than writes */
-	{ "list", CMD_SHOW, false },
-	{ "help", CMD_HELP, false },
-	{ NULL, 0, false },
+static const struct cmd commands[] = {
+	{ "add", service_add, false },
+	{ "set", service_set, false },
+	{ "del", service_del, false },
+	{ "delete", service_del, false },
+	{ "show", service_show, true },	/* "s" reads rather than writes */
+	{ "list", service_show, false },
+	{ NULL, NULL, false },
 };
 
 int do_service(int argc, char **argv)
 {
-	int cmd;
-
-	if (argc < 1)
-		return service_show(0, argv);
-
-	cmd = keyword_get(commands, argv[0], "command", "service", HINT);
-	switch (cmd) {
-	case CMD_ADD:
-		return service_add(argc - 1, argv + 1);
-	case CMD_SET:
-		return service_set(argc - 1, argv + 1);
-	case CMD_DEL:
-		return service_del(argc - 1, argv + 1);
-	case CMD_SHOW:
-		return service_show(argc - 1, argv + 1);
-	case CMD_HELP:
-		usage();
-		return 0;
-	}
-	return -1;
+	return dispatch(commands, "service", service_show, usage, argc, argv);
 }

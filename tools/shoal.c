@@ -8,6 +8,7 @@
 #include <string.h>
 #include <linux/shoal.h>
 
+#include "json.h"
 #include "nl.h"
 #include "shoal.h"
 #include "utils.h"
@@ -32,6 +33,28 @@ struct nl_sock *shoal_nl(void)
 	return nl_sock;
 }
 
+void print_list(const void *items, size_t count, size_t size,
+		void (*plain)(const void *item),
+		void (*to_json)(struct json *j, const void *item))
+{
+	const char *item = items;
+	struct json *j;
+	size_t i;
+
+	if (!json_output) {
+		for (i = 0; i < count; i++)
+			plain(item + i * size);
+		return;
+	}
+
+	j = json_new(stdout, pretty_output);
+	json_arr_open(j);
+	for (i = 0; i < count; i++)
+		to_json(j, item + i * size);
+	json_arr_close(j);
+	json_free(j);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -51,39 +74,23 @@ static int do_help(int argc, char **argv)
 	return 0;
 }
 
-enum {
-	OBJ_CLUSTER, OBJ_NODE, OBJ_SERVICE, OBJ_BUCKET, OBJ_MONITOR, OBJ_KEY,
-	OBJ_HELP,
-};
-
-static const struct keyword objects[] = {
-	{ "cluster", OBJ_CLUSTER, false },
-	{ "node", OBJ_NODE, false },
-	{ "service", OBJ_SERVICE, false },
-	{ "bucket", OBJ_BUCKET, false },
-	{ "monitor", OBJ_MONITOR, false },
-	{ "key", OBJ_KEY, false },
-	{ "help", OBJ_HELP, false },
-	{ NULL, 0, false },
-};
-
-static int (*const object_cmds[])(int argc, char **argv) = {
-	[OBJ_CLUSTER] = do_cluster,
-	[OBJ_NODE] = do_node,
-	[OBJ_SERVICE] = do_service,
-	[OBJ_BUCKET] = do_bucket,
-	[OBJ_MONITOR] = do_monitor,
-	[OBJ_KEY] = do_key,
-	[OBJ_HELP] = do_help,
+static const struct cmd objects[] = {
+	{ "cluster", do_cluster, false },
+	{ "node", do_node, false },
+	{ "service", do_service, false },
+	{ "bucket", do_bucket, false },
+	{ "monitor", do_monitor, false },
+	{ "key", do_key, false },
+	{ "help", do_help, false },
+	{ NULL, NULL, false },
 };
 
 static int do_cmd(int argc, char **argv)
 {
-	int obj = keyword_get(objects, argv[0], "object", NULL, "shoal help");
+	const struct cmd *obj = cmd_get(objects, argv[0], "object", NULL,
+					"shoal help");
 
-	if (obj < 0)
-		return -1;
-	return object_cmds[obj](argc - 1, argv + 1);
+	return obj ? obj->fn(argc - 1, argv + 1) : -1;
 }
 
 static int do_batch(const char *name)

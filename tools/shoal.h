@@ -3,6 +3,7 @@
 #define SHOAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct json;
@@ -18,6 +19,14 @@ extern bool stats_output;
 
 /* The kernel connection, opened on first use. NULL (printed) on failure. */
 struct nl_sock *shoal_nl(void);
+
+/*
+ * What show prints: @count items of @size bytes from @items, each by
+ * @plain, or with -j a JSON array of what @to_json writes for each.
+ */
+void print_list(const void *items, size_t count, size_t size,
+		void (*plain)(const void *item),
+		void (*to_json)(struct json *j, const void *item));
 
 /* Objects: argv[0] is the command. Return 0, or -1 once the error is printed. */
 int do_cluster(int argc, char **argv);

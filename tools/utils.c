@@ -281,3 +281,68 @@ int no_more_args(int argc, char **argv, const char *hint)
 	}
 	return 0;
 }
+
+/* More commands than any object has, aliases included. */
+#define CMD_MAX		16
+
+/*
+ * keyword_get() over @cmds and, after them, @extra unless it is NULL. Each
+ * entry becomes a keyword whose id is the index of the first entry running
+ * the same function, so that aliases stay one command. Returns that index
+ * (the number of commands for @extra), or -1.
+ */
+static int cmd_index(const struct cmd *cmds, const char *extra,
+		     const char *arg, const char *what, const char *context,
+		     const char *hint)
+{
+	struct keyword kw[CMD_MAX + 2];
+	int n, i;
+
+	for (n = 0; cmds[n].name; n++) {
+		/* a table this long is a programming error */
+		if (n == CMD_MAX)
+			abort();
+		for (i = 0; cmds[i].fn != cmds[n].fn; i++)
+			;
+		kw[n] = (struct keyword){ cmds[n].name, i, cmds[n].preferred };
+	}
+	/* a NULL @extra ends the table here */
+	kw[n] = (struct keyword){ extra, n, false };
+	kw[n + 1] = (struct keyword){ NULL, 0, false };
+	return keyword_get(kw, arg, what, context, hint);
+}
+
+const struct cmd *cmd_get(const struct cmd *cmds, const char *arg,
+			  const char *what, const char *context,
+			  const char *hint)
+{
+	int i = cmd_index(cmds, NULL, arg, what, context, hint);
+
+	return i < 0 ? NULL : &cmds[i];
+}
+
+int dispatch(const struct cmd *cmds, const char *object,
+	     int (*dflt)(int argc, char **argv), void (*usage)(void),
+	     int argc, char **argv)
+{
+	char hint[64];
+	int i;
+
+	snprintf(hint, sizeof(hint), "shoal %s help", object);
+	if (argc < 1) {
+		if (dflt)
+			return dflt(0, argv);
+		pr_err("missing command; try \"%s\".", hint);
+		return -1;
+	}
+
+	i = cmd_index(cmds, "help", argv[0], "command", object, hint);
+	if (i < 0)
+		return -1;
+	/* past the table: "help" */
+	if (!cmds[i].name) {
+		usage();
+		return 0;
+	}
+	return cmds[i].fn(argc - 1, argv + 1);
+}

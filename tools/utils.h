@@ -79,4 +79,32 @@ int split_line(char *line, char **argv, int max, const char **err);
 /* Fail, pointing at hint, if any argument is left over. */
 int no_more_args(int argc, char **argv, const char *hint);
 
+/*
+ * A command word and what runs it on the words after it. Entries that
+ * share a function are aliases, as keywords sharing an id are.
+ */
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	bool preferred;		/* wins when a prefix is otherwise ambiguous */
+};
+
+/*
+ * keyword_get() over a table of commands ended by a NULL name. Returns
+ * the entry (the first of its aliases), or NULL once the error is printed.
+ */
+const struct cmd *cmd_get(const struct cmd *cmds, const char *arg,
+			  const char *what, const char *context,
+			  const char *hint);
+
+/*
+ * Run the command of @object that argv[0] names in @cmds, or "help", which
+ * every object has and which runs @usage. With no words, run @dflt, or
+ * without one say that a command is missing. Errors point at
+ * "shoal OBJECT help". Returns what the command returns, or -1.
+ */
+int dispatch(const struct cmd *cmds, const char *object,
+	     int (*dflt)(int argc, char **argv), void (*usage)(void),
+	     int argc, char **argv);
+
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Argument parsing: prefixes, keywords, numbers, names, batch lines; times. */
+/* Argument parsing: words, commands, numbers, names, batch lines; times. */
 #define _GNU_SOURCE
 #include <net/if.h>
 #include <stdint.h>
@@ -130,6 +130,159 @@ static void keyword_messages(void)
 	CHECK_INT(keyword_get(commands, "de", "command", "node", "h"), K_DEL);
 	msg = err_end(&e);
 	CHECK_STR(msg, "");
+	free(msg);
+}
+
+/* What the last command run by the dispatch tests was given. */
+static const char *ran;
+static int ran_argc;
+static char **ran_argv;
+
+static int note(const char *name, int argc, char **argv)
+{
+	ran = name;
+	ran_argc = argc;
+	ran_argv = argv;
+	return 7;
+}
+
+static int cmd_add(int argc, char **argv)
+{
+	return note("add", argc, argv);
+}
+
+static int cmd_set(int argc, char **argv)
+{
+	return note("set", argc, argv);
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	return note("show", argc, argv);
+}
+
+static int cmd_node(int argc, char **argv)
+{
+	return note("node", argc, argv);
+}
+
+static int cmd_nodes(int argc, char **argv)
+{
+	return note("nodes", argc, argv);
+}
+
+static void cmd_usage(void)
+{
+	ran = "usage";
+}
+
+static const struct cmd cmds[] = {
+	{ "add", cmd_add, false },
+	{ "set", cmd_set, false },
+	{ "show", cmd_show, true },
+	{ "list", cmd_show, false },
+	{ NULL, NULL, false },
+};
+
+static const struct cmd ambiguous_cmds[] = {
+	{ "node", cmd_node, false },
+	{ "nodes", cmd_nodes, false },
+	{ NULL, NULL, false },
+};
+
+/* Dispatches @argc words of @line, a NULL-ended list; checks what ran. */
+static void check_dispatch(const struct cmd *table,
+			   int (*dflt)(int argc, char **argv),
+			   const char *const *line, int want_ret,
+			   const char *want_ran, const char *want_err,
+			   int lineno)
+{
+	char *argv[8];
+	struct errbuf e;
+	int argc = 0, ret;
+	char *msg;
+
+	while (line[argc] && argc < 8) {
+		argv[argc] = (char *)line[argc];
+		argc++;
+	}
+	ran = NULL;
+	ran_argc = -1;
+	err_start(&e);
+	ret = dispatch(table, "node", dflt, cmd_usage, argc, argv);
+	msg = err_end(&e);
+	ktap_check_int(ret, want_ret, "dispatch", __FILE__, lineno);
+	ktap_check_str(ran ? ran : "(none)", want_ran, "ran", __FILE__, lineno);
+	ktap_check_str(msg, want_err, "error", __FILE__, lineno);
+	/* a command gets the words after its name */
+	if (ran && argc > 0 && strcmp(ran, "usage")) {
+		ktap_check_int(ran_argc, argc - 1, "argc", __FILE__, lineno);
+		ktap_check(ran_argv == argv + 1, "argv", __FILE__, lineno);
+	}
+	free(msg);
+}
+
+#define CHECK_DISPATCH(table, dflt, ret, ran, err, ...) \
+	check_dispatch(table, dflt, (const char *const[]){ __VA_ARGS__, NULL }, \
+		       ret, ran, err, __LINE__)
+
+static void dispatch_commands(void)
+{
+	CHECK_DISPATCH(cmds, cmd_show, 7, "add", "", "add", "1");
+	CHECK_DISPATCH(cmds, cmd_show, 7, "add", "", "a");
+	CHECK_DISPATCH(cmds, cmd_show, 7, "set", "", "se", "1", "weight", "2");
+	/* an alias, and "s" settled by the preferred entry */
+	CHECK_DISPATCH(cmds, cmd_show, 7, "show", "", "l");
+	CHECK_DISPATCH(cmds, cmd_show, 7, "show", "", "s", "1");
+	CHECK_DISPATCH(cmds, cmd_show, 0, "usage", "", "h", "extra");
+	CHECK_DISPATCH(cmds, cmd_show, 0, "usage", "", "help");
+	CHECK_DISPATCH(cmds, cmd_show, -1, "(none)",
+		       "Error: unknown command \"frob\" for \"node\"; try \"shoal node help\".\n",
+		       "frob");
+	CHECK_DISPATCH(cmds, cmd_show, -1, "(none)",
+		       "Error: unknown command \"\" for \"node\"; try \"shoal node help\".\n",
+		       "");
+	CHECK_DISPATCH(ambiguous_cmds, cmd_show, 7, "nodes", "", "nodes");
+	CHECK_DISPATCH(ambiguous_cmds, cmd_show, -1, "(none)",
+		       "Error: \"nod\" is ambiguous; it could mean \"node\" or \"nodes\".\n",
+		       "nod");
+}
+
+static void dispatch_default(void)
+{
+	char *argv[1] = { NULL };
+	struct errbuf e;
+	char *msg;
+
+	ran = NULL;
+	CHECK_INT(dispatch(cmds, "node", cmd_show, cmd_usage, 0, argv), 7);
+	CHECK_STR(ran, "show");
+	CHECK_INT(ran_argc, 0);
+
+	ran = NULL;
+	err_start(&e);
+	CHECK_INT(dispatch(cmds, "key", NULL, cmd_usage, 0, argv), -1);
+	msg = err_end(&e);
+	CHECK(!ran);
+	CHECK_STR(msg, "Error: missing command; try \"shoal key help\".\n");
+	free(msg);
+}
+
+static void cmd_lookup(void)
+{
+	const struct cmd *c;
+	struct errbuf e;
+	char *msg;
+
+	c = cmd_get(cmds, "li", "object", NULL, "shoal help");
+	CHECK(c && c->fn == cmd_show);
+	c = cmd_get(cmds, "a", "object", NULL, "shoal help");
+	CHECK(c && c->fn == cmd_add);
+	/* "help" is dispatch()'s to add, not cmd_get()'s */
+	err_start(&e);
+	CHECK(!cmd_get(cmds, "help", "object", NULL, "shoal help"));
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: unknown object \"help\"; try \"shoal help\".\n");
 	free(msg);
 }
 
@@ -368,6 +521,9 @@ const struct ktap_case utils_cases[] = {
 	{ "utils: preferred keyword settles a tie", keyword_preferred },
 	{ "utils: exact keyword wins over longer ones", keyword_exact_wins },
 	{ "utils: keyword error messages", keyword_messages },
+	{ "utils: dispatch runs commands by prefix", dispatch_commands },
+	{ "utils: dispatch without a command", dispatch_default },
+	{ "utils: command lookup", cmd_lookup },
 	{ "utils: u32 accepts in-range decimals", u32_valid },
 	{ "utils: u32 rejects non-decimals", u32_invalid },
 	{ "utils: u32 range errors", u32_range },
