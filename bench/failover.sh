@@ -61,6 +61,8 @@ done
 
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/../selftests/lib.sh"
+# shellcheck source=bench/lib-bench.sh
+source "$(dirname "$0")/lib-bench.sh"
 
 TRIALS=${BENCH_TRIALS:-20}
 SHOAL_INTERVALS=${BENCH_SHOAL_INTERVALS-100 20 10}
@@ -78,39 +80,6 @@ CLIENT=192.0.2.200
 
 tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
-
-# poll_for TIMEOUT_MS CMD...: wait_for, but every 200 ms: for the waits
-# between trials, whose commands start processes (each one stalls the
-# emulated VM for a while: fewer, fewer false detections).
-exec {POLL_FD}<> <(:)
-poll_for() {
-	local end=$((${EPOCHREALTIME//[!0-9]/} + $1 * 1000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "${EPOCHREALTIME//[!0-9]/}" -lt "$end" ] || return 1
-		read -r -t 0.2 -u "$POLL_FD" _ || true
-	done
-}
-
-info() { echo "BENCH-INFO $*"; }
-note() { local l; for l in "$@"; do printf '# %s\n' "$l"; done; }
-now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((t / 1000)); }
-T0=$(now_ms)
-elapsed() { echo "$((($(now_ms) - T0) / 1000))s"; }
-
-# CPU time of the VM while trials ran (from the client's first 100
-# answers to its result): cpu_reset, then trials add to it, cpu_busy
-# prints the share that was not idle.
-cpu_reset() { CPU_BUSY=0; CPU_ALL=0; }
-cpu_sample() {
-	local a v
-	read -r -a a </proc/stat
-	CPU_T=0
-	for v in "${a[@]:1}"; do CPU_T=$((CPU_T + v)); done
-	CPU_I=$((a[4] + a[5]))
-}
-cpu_busy() { echo "$((CPU_ALL ? 100 * CPU_BUSY / CPU_ALL : 0))%"; }
-cpu_reset
 
 info kernel "$(uname -r)"
 info cpus "$(nproc)"
@@ -203,83 +172,6 @@ trial() {
 
 # --- keepalived ---------------------------------------------------------------
 
-# ka_conf NAME ADVERT: keepalived's configuration for node NAME
-ka_conf() {
-	cat <<-EOF
-	global_defs {
-		router_id $1
-		vrrp_version 3
-		vrrp_garp_master_repeat 1
-		vrrp_garp_lower_prio_repeat 1
-		vrrp_higher_prio_send_advert true
-	}
-	vrrp_instance VI {
-		state BACKUP
-		interface eth0
-		virtual_router_id 51
-		priority $KA_PRIO
-		nopreempt
-		advert_int $2
-		virtual_ipaddress {
-			$VIP/24 dev eth0
-		}
-	}
-	EOF
-}
-
-# ka_vip NAME: whether NAME holds the address
-ka_vip() { ip -n "$(ns "$1")" -br addr show dev eth0 | grep -q " $VIP/"; }
-# ka_master: the node that holds the address, if exactly one does
-ka_master() {
-	local on_a=0 on_b=0
-	ka_vip ka && on_a=1
-	ka_vip kb && on_b=1
-	case $on_a$on_b in
-	10) echo ka ;;
-	01) echo kb ;;
-	*) return 1 ;;
-	esac
-}
-ka_one_master() { ka_master >/dev/null; }
-# ka_steady: one master, the same after 5 adverts
-ka_steady() {
-	local i m
-	for i in 1 2 3 4 5; do
-		poll_for 30000 ka_one_master || return 1
-		m=$(ka_master)
-		sleep "$KA_SETTLE"
-		[ "$(ka_master)" != "$m" ] || return 0
-	done
-	return 1
-}
-# ka_masters: how many times either node has become master so far
-ka_masters() { cat "$tmp/ka-ka.log" "$tmp/ka-kb.log" | grep -c "Entering MASTER STATE"; }
-ka_who() { echo "address on: $(ka_master || echo "none or both")"; }
-
-ka_start() {
-	local n
-	for n in ka kb; do
-		mkdir -p "$tmp/ka-run-$n"
-		ka_conf "$n" "$1" >"$tmp/ka-$n.conf"
-		# -n: stays in the foreground (its VRRP child is stopped with it)
-		ip netns exec "$(ns "$n")" keepalived -n -P -G -l -D -f "$tmp/ka-$n.conf" \
-			-p "$tmp/ka-run-$n/keepalived.pid" -r "$tmp/ka-run-$n/vrrp.pid" \
-			>"$tmp/ka-$n.log" 2>&1 &
-		KA_PID[$n]=$!
-	done
-}
-
-ka_stop() {
-	local n
-	for n in ka kb; do
-		[ -n "${KA_PID[$n]:-}" ] || continue
-		kill "${KA_PID[$n]}" 2>/dev/null
-		wait "${KA_PID[$n]}" 2>/dev/null
-		KA_PID[$n]=
-	done
-}
-
-declare -A KA_PID
 if [ -n "$KA_ADVERTS" ]; then
 	if ! command -v keepalived >/dev/null; then
 		note "keepalived is not installed: skipped (bench/run installs it)"

@@ -1,16 +1,24 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn bench/failover.sh's output into bench/RESULTS.md.
+"""Turn the benchmarks' output into bench/RESULTS.md.
 
-usage: report.py LOG OUT --command CMD --seconds S --commit C [--host-kernel K]
+usage: report.py OUT --command CMD --commit C [--host-kernel K]
+                 [--failover LOG --failover-seconds S [--failover-status N]]
+                 [--falsefail LOG --falsefail-seconds S [--falsefail-status N]]
 
-Reads the "BENCH ..." and "BENCH-INFO ..." lines of LOG (the VM console),
-writes the markdown to OUT, prints the tables, and exits 1 if the target
-check failed (or nothing was measured), else 0.
+OUT has a section per benchmark: "# Failover benchmark", from the "BENCH ..."
+and "BENCH-INFO ..." lines of bench/failover.sh's console log, and
+"# False-failover benchmark", from the "BENCH-FALSE ..." lines of
+bench/falsefail.sh's. A benchmark whose log is not given keeps its section
+of OUT as it was, word for word (it was not run this time). Writes OUT,
+prints it, and exits 1 if the failover benchmark ran and its target check
+failed (or nothing was measured), else 0: false failovers have no target.
 """
 
 import argparse
+import datetime
 import math
+import re
 import statistics
 import sys
 import time
@@ -82,18 +90,9 @@ def key_num(k):
     return -float(k[1])
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("log")
-    ap.add_argument("out")
-    ap.add_argument("--command", required=True)
-    ap.add_argument("--seconds", type=int, required=True)
-    ap.add_argument("--commit", default="?")
-    ap.add_argument("--host-kernel", default="?")
-    ap.add_argument("--vm-status", type=int, default=0)
-    args = ap.parse_args()
-
-    trials, info, per, notes = parse(args.log)
+def failover_section(args):
+    """The failover benchmark's section: (markdown lines, target check passed)."""
+    trials, info, per, notes = parse(args.failover)
     shoal = sorted(((k, v) for k, v in trials.items() if k[0] == "shoal"),
                    key=lambda kv: key_num(kv[0]))
     ka = sorted(((k, v) for k, v in trials.items() if k[0] == "keepalived"),
@@ -118,11 +117,11 @@ def main():
       % (info.get("kernel", "?"), info.get("cpus", "?"), args.host_kernel))
     if "keepalived" in info:
         w("- keepalived: %s" % info["keepalived"])
-    w("- Trials per setting: %s; client flows: %s; run time: %d min %02d s (the whole `bench/run`)"
-      % (nt, info.get("flows", "?"), args.seconds // 60, args.seconds % 60))
-    if args.vm_status:
+    w("- Trials per setting: %s; client flows: %s; run time: %d min %02d s (its VM run)"
+      % (nt, info.get("flows", "?"), args.failover_seconds // 60, args.failover_seconds % 60))
+    if args.failover_status:
         w("- **The VM run failed (exit status %d)**: see bench/build/failover.log."
-          % args.vm_status)
+          % args.failover_status)
     w("")
     w("## What is measured")
     w("")
@@ -323,9 +322,490 @@ def main():
         for n in notes:
             w("    " + n)
     w("")
+    return out, passed
+
+
+# --- false failovers ------------------------------------------------------------
+
+FAILOVER_TITLE = "# Failover benchmark"
+FALSE_TITLE = "# False-failover benchmark"
+
+
+def parse_false(path):
+    info = {}  # key -> list of values, in order
+    rows = []  # (system, setting, {key: value})
+    events = {}  # (system, setting) -> list of event lines' words
+    notes = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if line.startswith("BENCH-INFO "):
+                _, key, *rest = line.split(" ", 2)
+                info.setdefault(key, []).append(rest[0] if rest else "")
+            elif line.startswith("BENCH-FALSE "):
+                w = line.split()
+                if len(w) < 3:
+                    continue
+                kv = w[3:]
+                rows.append((w[1], w[2], {kv[i]: kv[i + 1] for i in range(0, len(kv) - 1, 2)}))
+            elif line.startswith("BENCH-FALSE-EVENT "):
+                w = line.split()
+                if len(w) >= 7:
+                    events.setdefault((w[1], w[2]), []).append(w[3:])
+            elif line.startswith("# "):
+                notes.append(line[2:])
+    return info, rows, events, notes
+
+
+def tri_tail(x, width):
+    """P(d2 - d1 > x), d1 and d2 independent and uniform on [0, width)."""
+    if width <= 0:
+        return 1.0 if x < 0 else 0.0
+    if x >= width:
+        return 0.0
+    if x <= -width:
+        return 1.0
+    if x >= 0:
+        return (width - x) ** 2 / (2.0 * width * width)
+    return 1.0 - (width + x) ** 2 / (2.0 * width * width)
+
+
+def gap_chance(p, width, interval, limit):
+    """For a frame a receiver got, the chance that the next one it gets
+    comes more than limit later: m - 1 frames lost in a row, then the m-th
+    arrives m intervals on, give or take the difference of their delays."""
+    total, m = 0.0, 1
+    while True:
+        pm = (1 - p) * p ** (m - 1)
+        if pm < 1e-15:
+            return total
+        total += pm * tri_tail(limit - m * interval, width)
+        m += 1
+
+
+def netem_params(spec):
+    """(loss, width of the uniform delay in ms) of "loss 1% delay 5ms 5ms"."""
+    loss = re.search(r"\bloss (?:random )?([0-9.]+)%", spec)
+    delay = re.search(r"\bdelay ([0-9.]+)ms(?: ([0-9.]+)ms)?", spec)
+    if not loss or not delay:
+        return None
+    jitter = float(delay.group(2) or 0)
+    # netem without a distribution table: uniform on [delay - jitter, delay + jitter)
+    return float(loss.group(1)) / 100.0, 2 * jitter
+
+
+def utc_us(stamp):
+    """Microseconds since the epoch of shoal monitor's time (printed in UTC)."""
+    t = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f")
+    return int(t.replace(tzinfo=datetime.timezone.utc).timestamp() * 1e6)
+
+
+def pct(part, whole):
+    return "%.2f%%" % (100.0 * part / whole) if whole else "-"
+
+
+def whole(n):
+    return "%d" % int(n)
+
+
+def shoal_events(evs):
+    """The window's node events of one shoal setting: (time_us, observer, event,
+    reason, node) in time order."""
+    out = []
+    for e in evs:
+        phase, obs, stamp, event, reason, node = e[:6]
+        if phase != "in":
+            continue
+        try:
+            out.append((utc_us(stamp), obs, event, reason, node))
+        except ValueError:
+            continue
+    return sorted(out)
+
+
+def incidents(downs, tolerance_us):
+    """Down events of one node by different observers within tolerance of
+    the first: one burst of that node's frames lost (netem drops a frame
+    for all its receivers)."""
+    groups = []
+    for t, obs, _, _, node in downs:
+        for g in groups:
+            if g["node"] == node and t - g["t"] <= tolerance_us and obs not in g["obs"]:
+                g["obs"].add(obs)
+                break
+        else:
+            groups.append({"node": node, "t": t, "obs": {obs}})
+    return len(groups)
+
+
+def time_down(evs):
+    """Median time from a node-down event to the same observer's next up
+    event for that node, in ms."""
+    spans, down = [], {}
+    for t, obs, event, reason, node in evs:
+        if event == "down" and reason == "timeout":
+            down[(obs, node)] = t
+        elif event == "up" and (obs, node) in down:
+            spans.append((t - down.pop((obs, node))) / 1000.0)
+    return statistics.median(spans) if spans else None
+
+
+def per_minute(times_us, start_us, window_s):
+    # a window a little over whole minutes (it is timed) has no extra bin
+    n = max(1, int(math.ceil((window_s - 1) / 60.0)))
+    bins = [0] * n
+    for t in times_us:
+        i = int((t - start_us) / 60e6)
+        bins[min(max(i, 0), n - 1)] += 1
+    return bins
+
+
+def second_master(evs):
+    """Median time from a node entering MASTER to its entering BACKUP again
+    (with equal priorities, the lower address gives way), in ms."""
+    spans, since = [], {}
+    for t, node, st in evs:
+        if st == "MASTER":
+            since[node] = t
+        elif node in since:
+            spans.append((t - since.pop(node)) / 1000.0)
+    return statistics.median(spans) if spans else None
+
+
+def ka_moves(evs, before):
+    """How often the address changed hands: a node became the only master
+    where the other one had been."""
+    state = {"ka": "BACKUP", "kb": "BACKUP"}
+    if before in state:
+        state[before] = "MASTER"
+    holder, moves = (before if before in state else None), 0
+    for _, node, st in evs:
+        state[node] = st
+        masters = [n for n, v in state.items() if v == "MASTER"]
+        if len(masters) == 1 and masters[0] != holder:
+            if holder is not None:
+                moves += 1
+            holder = masters[0]
+    return moves
+
+
+def false_section(args):
+    info, rows, events, notes = parse_false(args.falsefail)
+
+    def first(key, default="?"):
+        return info.get(key, [default])[0]
+
+    netem = first("false_netem")
+    params = netem_params(netem)
+    prio = int(first("keepalived_priority", "254"))
+    window = first("false_seconds")
+    interval_ms = float(first("false_interval", "10"))
+
+    out = []
+    w = out.append
+    w(FALSE_TITLE)
+    w("")
+    w("Generated by `bench/run`; do not edit by hand.")
+    w("")
+    w("- Command: `%s`" % args.command)
+    w("- Date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    w("- Commit: %s" % args.commit)
+    w("- Kernel (guest): %s, under QEMU TCG (software emulation, %s vCPU); host kernel %s"
+      % (first("kernel"), first("cpus"), args.host_kernel))
+    if "keepalived" in info:
+        w("- keepalived: %s" % first("keepalived"))
+    w("- Window per setting: %s s; run time: %d min %02d s (its VM run)"
+      % (window, args.falsefail_seconds // 60, args.falsefail_seconds % 60))
+    if args.falsefail_status:
+        w("- **The VM run failed (exit status %d)**: see bench/build/falsefail.log."
+          % args.falsefail_status)
+    w("")
+    w("## What is measured")
+    w("")
+    w("How often a member that is alive is declared dead. One VM run (`selftests/vm-run "
+      "bench/falsefail.sh`), network namespaces on a bridge, nothing failing on purpose; "
+      "shoal first, then keepalived, each for a window of %s s per setting:" % window)
+    w("")
+    w("- **Every link is lossy and jittery**: `tc qdisc add dev eth0 root netem %s` on every "
+      "node's `eth0` (what `selftests/heartbeat-lossy.sh` does), so every frame a node sends "
+      "towards the switch is dropped with that chance and delayed by a uniform random time; "
+      "a frame a node multicasts is lost for all its receivers alike. In place: `%s`."
+      % (netem, (info.get("false_qdisc", ["? ?"])[0].split(" ", 1) + ["?"])[1]))
+    w("- **Every node is busy**: one busy loop (`sh -c 'while :; do :; done'`, normal "
+      "priority) in each node's namespace, started %s s before the window (process starts "
+      "stall the emulated VM) and stopped after it. The VM has one vCPU: the hogs, the "
+      "members' processes and the kernel's timers share it; *vCPU busy* is the share of "
+      "the window the vCPU was not idle, *hogs* the part of it the busy loops had."
+      % first("false_settle"))
+    w("- **shoal**: 3 members, `cluster set dev eth0 node I key KEY interval %g dead D`; "
+      "every member runs `shoal -j monitor`, and every `node down` event with reason "
+      "`timeout` in the window is a false failover (the member's buckets move). Each member "
+      "watches the other two: 6 watched pairs. A burst of one member's frames lost is lost "
+      "for both others, so events come in pairs: *incidents* counts a node's down events by "
+      "different observers within 50 ms as one." % interval_ms)
+    w("- **keepalived**: 2 nodes, the failover benchmark's VRRPv3 configuration (priority %d "
+      "on both, `nopreempt`, multicast adverts); the window starts with one master, the same "
+      "for 5 adverts. Its log says when a node enters MASTER, BACKUP or FAULT state; a node "
+      "*entering MASTER* is VRRP's node-down event (a backup gave up on a master that is "
+      "alive). Only the backup watches: 1 watched pair. With equal priorities, two masters "
+      "settle on the one with the higher address (kb), so each takeover is followed by a "
+      "node going back to BACKUP: *address moved* counts how often the address changed "
+      "hands." % prio)
+    w("")
+
+    # expectations
+    exp_note = ""
+    if params and interval_ms > 0:
+        p, width = params
+        exp_note = ("What to expect from the loss and the jitter alone: a receiver declares a "
+                    "sender dead when the gap between two frames it receives exceeds the limit "
+                    "— `dead`·I for shoal, VRRP's Master_Down_Interval 3·I + (256 − priority)/256·I "
+                    "for keepalived. After m − 1 frames lost in a row (chance (1 − p)·p^(m−1), "
+                    "p = %g) the gap is m·I plus the difference of two independent delays, "
+                    "uniform over %g ms (a triangle on ±%g ms). "
+                    % (p, width, width))
+        if interval_ms == 10 and width == 10 and window != "?":
+            frames = float(window) * 1000 / interval_ms
+            exp_note += ("Here, at I = 10 ms with dead 3 (or keepalived's 3·I + %.2f ms), one "
+                         "lost frame can never make the gap, two lost make it about half the "
+                         "time, three always: ≈ p²/2 per frame, %.2f per watched pair in a %s s "
+                         "window of %d frames; with dead 2, one lost frame does it half the "
+                         "time: ≈ p/2 per frame. "
+                         % ((256 - prio) / 256.0 * interval_ms,
+                            (1 - p) * frames * gap_chance(p, width, interval_ms, 30),
+                            window, frames))
+        exp_note += ("*expected* is this sum over m, times the frames each pair receives, times "
+                     "the watched pairs (for shoal, half as many incidents). It is a floor: "
+                     "delays beyond netem's (a sender's timer run late, a receiver that runs "
+                     "late, the emulator's stalls) only add to it, and they hit a process that "
+                     "competes with the hogs for the vCPU (keepalived) harder than a kernel "
+                     "timer (shoal).")
+
+    def expected(system, setting, d):
+        if not params:
+            return None
+        p, width = params
+        secs = int(d.get("window_ms", 0)) / 1000.0
+        if system == "shoal":
+            i = float(d.get("interval_ms", interval_ms))
+            limit, pairs = int(d.get("dead", setting)) * i, 6
+        else:
+            i = float(setting) * 1000
+            limit, pairs = 3 * i + (256 - prio) / 256.0 * i, 1
+        if i <= 0:
+            return None
+        return pairs * (1 - p) * secs * 1000 / i * gap_chance(p, width, i, limit)
+
+    w("## Results")
+    w("")
+    w("| system | setting | window (s) | node-down events (false failovers) | expected | "
+      "per observer | frames received / lost (loss) | vCPU busy (hogs) |")
+    w("|---|---|---:|---:|---:|---|---|---:|")
+    details = []
+    replayed_any = False
+    minutes = []
+    compare = []
+    for system, setting, d in rows:
+        def n(key, d=d):
+            return int(d.get(key, 0))
+
+        secs = n("window_ms") / 1000.0
+        exp = expected(system, setting, d)
+        busy = "%s%% (%s%%)" % (d.get("busy_pct", "?"), d.get("hog_pct", "?"))
+        evs = events.get((system, setting), [])
+        outside = "%d / %d" % (n("pre"), n("post"))
+        stalls = "%d (max %s ms)" % (n("stalls"), d.get("stall_max_ms", "?"))
+        netem_cell = "%s / %s (%s)" % (whole(n("netem_sent")), whole(n("netem_dropped")),
+                                       pct(n("netem_dropped"), n("netem_sent") + n("netem_dropped")))
+        if system == "shoal":
+            sev = shoal_events(evs)
+            downs = [e for e in sev if e[2] == "down" and e[3] == "timeout"]
+            tol = 50000
+            inc = incidents(downs, tol)
+            obs = []
+            for o in (1, 2, 3):
+                by = n("by_%d" % o)
+                part = ", ".join("n%d %d" % (x, n("pair_%d_%d" % (o, x)))
+                                 for x in (1, 2, 3) if x != o and n("pair_%d_%d" % (o, x)))
+                obs.append("n%d: %d%s" % (o, by, " (%s)" % part if part else ""))
+            rx = sum(n("rx_%d" % o) for o in (1, 2, 3))
+            lost = sum(n("lost_%d" % o) for o in (1, 2, 3))
+            tx = sum(n("tx_%d" % o) for o in (1, 2, 3))
+            rej = sum(n("rejected_%d" % o) for o in (1, 2, 3))
+            rep = sum(n("replayed_%d" % o) for o in (1, 2, 3))
+            label = "interval %s ms, dead %s" % (d.get("interval_ms", "?"), d.get("dead", setting))
+            w("| shoal | %s | %.0f | **%d** (%d incidents) | %s | %s | %s / %s (%s) | %s |" % (
+                label, secs, n("downs"), inc,
+                "%.1f (%.1f incidents)" % (exp, exp / 2) if exp is not None else "?",
+                "; ".join(obs), whole(rx), whole(lost), pct(lost, rx + lost), busy))
+            td = time_down(sev)
+            replayed_any = replayed_any or rep > 0
+            details.append("| shoal | %s | %.1f | %s | %s / %s / %s / %s (%s replayed) | %s | "
+                           "%d / %d | %s | %s |" % (
+                               label, n("stats_ms") / 1000.0, netem_cell, whole(tx),
+                               whole(rx), whole(lost), whole(rej), whole(rep),
+                               "%.0f" % td if td is not None else "-",
+                               n("ups"), n("downs_other"), outside, stalls))
+            start = n("start_us")
+            if start:
+                minutes.append("- shoal %s: %s" % (label, ", ".join(
+                    str(x) for x in per_minute([e[0] for e in downs], start, secs))))
+            compare.append(("shoal", label, n("downs"), 6, secs))
+            if d.get("up_after") == "no":
+                notes.append("shoal %s: not every node was up after the window" % label)
+        else:
+            kev = sorted((int(e[2]), e[1], e[3]) for e in evs if e[0] == "in")
+            moves = ka_moves(kev, d.get("master_before"))
+            label = "advert_int %s s, priority %d" % (setting, prio)
+            obs = "ka %d, kb %d (entering MASTER); %d state changes; address moved %d×" % (
+                n("master_ka"), n("master_kb"), n("changes"), moves)
+            faults = n("fault_ka") + n("fault_kb")
+            if faults:
+                obs += "; %d FAULT" % faults
+            w("| keepalived | %s | %.0f | **%d** | %s | %s | %s sent / %s dropped (%s), "
+              "by netem | %s |" % (
+                  label, secs, n("takeovers"), "%.1f" % exp if exp is not None else "?", obs,
+                  whole(n("netem_sent")), whole(n("netem_dropped")),
+                  pct(n("netem_dropped"), n("netem_sent") + n("netem_dropped")), busy))
+            sm = second_master(kev)
+            details.append("| keepalived | %s | %.1f | %s | - | %s | - | %s | %s |" % (
+                label, n("stats_ms") / 1000.0, netem_cell,
+                "%.1f (as a master, then BACKUP)" % sm if sm is not None else "-",
+                outside, stalls))
+            start = n("start_us")
+            if start:
+                minutes.append("- keepalived %s: %s" % (label, ", ".join(
+                    str(x) for x in per_minute([e[0] for e in kev if e[2] == "MASTER"],
+                                               start, secs))))
+            compare.append(("keepalived", label, n("takeovers"), 1, secs))
+    w("")
+    w("*frames received / lost*: shoal's heartbeat counters (`shoal -s cluster show`, summed "
+      "over the members: frames accepted, and the gaps in sequence numbers), keepalived's "
+      "from the netem qdiscs (every packet the two nodes sent: the master's adverts, "
+      "gratuitous ARPs). *per observer*: the events each node logged, and of which node.")
+    w("")
+    if exp_note:
+        w(exp_note)
+        w("")
+    shoal_rows = [c for c in compare if c[0] == "shoal"]
+    ka_rows = [c for c in compare if c[0] == "keepalived"]
+    if shoal_rows and ka_rows:
+        w("Per watched pair and hour (informational: false failovers have no target):")
+        w("")
+        for s in shoal_rows:
+            for k in ka_rows:
+                rs = s[2] / s[3] / (s[4] / 3600.0) if s[4] else float("nan")
+                rk = k[2] / k[3] / (k[4] / 3600.0) if k[4] else float("nan")
+                w("- shoal (%s) %.1f against keepalived (%s) %.1f: shoal ≤ keepalived: %s; "
+                  "in events, %d against %d: %s" % (
+                      s[1], rs, k[1], rk, "yes" if rs <= rk else "**no**", s[2], k[2],
+                      "yes" if s[2] <= k[2] else "**no**"))
+        w("")
+    reorder_note = ""
+    if replayed_any and params and interval_ms >= params[1]:
+        # delays spread over less than the interval cannot reorder frames
+        # sent an interval apart: some were sent closer together
+        reorder_note = (" — with frames sent %g ms apart and delays spread over %g ms, "
+                        "that happens only when two frames reached the qdisc less than an "
+                        "interval apart (a send that ran late): the senders' timing jitters "
+                        "beyond netem's" % (interval_ms, params[1]))
+    w("## Details")
+    w("")
+    w("| system | setting | counters read over (s) | netem sent / dropped (loss) | "
+      "heartbeats tx / rx / lost / rejected | median time down (ms) | up events / other "
+      "down events | events before / after the window | wake-ups > 50 ms late |")
+    w("|---|---|---:|---|---|---:|---|---|---|")
+    for line in details:
+        w(line)
+    w("")
+    w("*counters read over*: the netem and heartbeat counters are read before the hogs start "
+      "and after they stop (under the hogs each process started to read them takes about a "
+      "second), so they cover the window, the settling and a few seconds more; the ratios "
+      "are what matters. *netem*: every packet the nodes sent, and those the qdiscs dropped. "
+      "*lost* also counts frames that arrived after a later one (netem's jitter reorders "
+      "frames), which are then *rejected* as *replayed*%s. *time down*: from a node-down event "
+      "to the same observer's next up event for that node, as the monitors read them (a "
+      "member is up again on the third frame in a row); for keepalived, how long a node that "
+      "entered MASTER stayed master before going back to BACKUP (both nodes masters "
+      "meanwhile). *events before / after*: from the "
+      "hogs' start to the window, and from its end until the monitors stopped (the hogs "
+      "stopped and the counters read); not counted above. *wake-ups*: a process in the VM "
+      "sleeping 10 ms at a time noted each wake-up more than 50 ms late, in the window: "
+      "stalls of the VM itself, and, with the hogs, the scheduler's delays."
+      % reorder_note)
+    w("")
+    if minutes:
+        w("Node-down events (keepalived: entries into MASTER) per minute of the window:")
+        w("")
+        for m in minutes:
+            w(m)
+        w("")
+    for v in info.get("keepalived_sched", []):
+        node, _, text = v.partition(" ")
+        policy = re.search(r"policy: (\S+)", text)
+        prio_m = re.search(r"priority: (\S+)", text)
+        notes.append("keepalived's VRRP process on %s: %s" % (
+            node, "%s, priority %s" % (policy.group(1), prio_m.group(1) if prio_m else "?")
+            if policy else text.strip()))
+    if notes:
+        w("Notes from the run:")
+        w("")
+        for x in notes:
+            w("    " + x)
+        w("")
+    return out
+
+
+def split_sections(path):
+    """The sections of an existing OUT: {title: text}."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return {}
+    sections, cur, buf = {}, None, []
+    for line in text.split("\n"):
+        if line in (FAILOVER_TITLE, FALSE_TITLE):
+            if cur:
+                sections[cur] = "\n".join(buf).rstrip("\n") + "\n"
+            cur, buf = line, []
+        if cur:
+            buf.append(line)
+    if cur:
+        sections[cur] = "\n".join(buf).rstrip("\n") + "\n"
+    return sections
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--command", required=True)
+    ap.add_argument("--commit", default="?")
+    ap.add_argument("--host-kernel", default="?")
+    ap.add_argument("--failover")
+    ap.add_argument("--failover-seconds", type=int, default=0)
+    ap.add_argument("--failover-status", type=int, default=0)
+    ap.add_argument("--falsefail")
+    ap.add_argument("--falsefail-seconds", type=int, default=0)
+    ap.add_argument("--falsefail-status", type=int, default=0)
+    args = ap.parse_args()
+
+    old = split_sections(args.out)
+    passed = True
+    parts = []
+    if args.failover:
+        lines, passed = failover_section(args)
+        parts.append("\n".join(lines).rstrip("\n") + "\n")
+    elif FAILOVER_TITLE in old:
+        parts.append(old[FAILOVER_TITLE])
+    if args.falsefail:
+        parts.append("\n".join(false_section(args)).rstrip("\n") + "\n")
+    elif FALSE_TITLE in old:
+        parts.append(old[FALSE_TITLE])
+    text = "\n".join(parts)
     with open(args.out, "w") as f:
-        f.write("\n".join(out))
-    sys.stdout.write("\n".join(out) + "\n")
+        f.write(text)
+    sys.stdout.write(text)
     return 0 if passed else 1
 
 
