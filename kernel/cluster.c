@@ -23,10 +23,21 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 	 * store; the unregister notifier runs under it too.
 	 */
 	rtnl_lock();
-	if (ifindex && !__dev_get_by_index(sn->net, *ifindex)) {
-		rtnl_unlock();
-		NL_SET_ERR_MSG(extack, "device does not exist in this namespace");
-		return -ENODEV;
+	if (ifindex) {
+		struct net_device *dev = __dev_get_by_index(sn->net, *ifindex);
+
+		if (!dev) {
+			rtnl_unlock();
+			NL_SET_ERR_MSG(extack,
+				       "device does not exist in this namespace");
+			return -ENODEV;
+		}
+		if (shoal_is_persona_dev(dev)) {
+			rtnl_unlock();
+			NL_SET_ERR_MSG(extack,
+				       "a persona's interface cannot be the cluster device");
+			return -EINVAL;
+		}
 	}
 	mutex_lock(&sn->lock);
 	if ((cfg->interval || cfg->dead) && !cfg->key && !sn->has_key) {
@@ -66,12 +77,17 @@ static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct shoal_net *sn;
 
-	/* A device moving to another namespace is unregistered here too. */
-	if (event != NETDEV_UNREGISTER)
+	/*
+	 * A device moving to another namespace is unregistered here too.
+	 * Persona interfaces are never cluster or service devices, and are
+	 * unregistered under sn->lock.
+	 */
+	if (event != NETDEV_UNREGISTER || shoal_is_persona_dev(dev))
 		return NOTIFY_DONE;
 
 	sn = shoal_net(dev_net(dev));
 	shoal_service_unlink_dev(sn, dev->ifindex);
+	shoal_persona_unlink_dev(sn, dev);
 	if (READ_ONCE(sn->ifindex) != dev->ifindex)
 		return NOTIFY_DONE;
 
@@ -99,6 +115,7 @@ static int __net_init shoal_net_init(struct net *net)
 	mutex_init(&sn->lock);
 	sn->quorate = true;
 	shoal_hb_net_init(sn);
+	shoal_persona_net_init(sn);
 	sn->rx_accepted = alloc_percpu(u64);
 	if (!sn->rx_accepted)
 		return -ENOMEM;
@@ -110,6 +127,7 @@ static void __net_exit shoal_net_exit(struct net *net)
 	struct shoal_net *sn = shoal_net(net);
 
 	shoal_hb_exit(sn);
+	shoal_persona_flush(sn);
 	shoal_service_flush(sn);
 	shoal_node_flush(sn);
 	free_percpu(sn->rx_accepted);
@@ -122,14 +140,18 @@ static struct pernet_operations shoal_net_ops = {
 	.size = sizeof(struct shoal_net),
 };
 
+/*
+ * As a device, so that a dying namespace runs shoal_net_exit() before
+ * the core unregisters the devices left: persona interfaces go first.
+ */
 int shoal_pernet_init(void)
 {
-	return register_pernet_subsys(&shoal_net_ops);
+	return register_pernet_device(&shoal_net_ops);
 }
 
 void shoal_pernet_uninit(void)
 {
-	unregister_pernet_subsys(&shoal_net_ops);
+	unregister_pernet_device(&shoal_net_ops);
 }
 
 /*

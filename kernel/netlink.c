@@ -71,6 +71,32 @@ static const struct nla_policy shoal_bucket_set_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_BUCKET_PIN] = { .type = NLA_U32 },
 };
 
+static const struct nla_policy shoal_persona_name_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_PERSONA_NAME] = { .type = NLA_NUL_STRING,
+				   .len = SHOAL_PERSONA_NAME_MAX },
+};
+
+static const struct nla_policy shoal_disk_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_DISK_NAME] = { .type = NLA_NUL_STRING,
+				.len = SHOAL_DISK_NAME_MAX },
+	[SHOAL_A_DISK_SPEC] = { .type = NLA_NUL_STRING,
+				.len = SHOAL_DISK_SPEC_MAX },
+	[SHOAL_A_DISK_STATE] = NLA_POLICY_MAX(NLA_U8, SHOAL_DISK_FAILING),
+};
+
+static const struct nla_policy shoal_disk_list_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_DISK] = NLA_POLICY_NESTED(shoal_disk_policy),
+};
+
+static const struct nla_policy shoal_persona_add_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_PERSONA_NAME] = { .type = NLA_NUL_STRING,
+				   .len = SHOAL_PERSONA_NAME_MAX },
+	[SHOAL_A_PERSONA_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
+	[SHOAL_A_PERSONA_VLAN] = NLA_POLICY_MAX(NLA_U16, SHOAL_VLAN_MAX),
+	[SHOAL_A_PERSONA_NODES] = NLA_POLICY_NESTED(shoal_node_list_policy),
+	[SHOAL_A_PERSONA_DISKS] = NLA_POLICY_NESTED(shoal_disk_list_policy),
+};
+
 int shoal_put_hb_stats(struct sk_buff *skb, int attr,
 		       const struct shoal_hb_stats *st)
 {
@@ -666,6 +692,27 @@ static const struct genl_ops shoal_genl_ops[] = {
 		.cmd = SHOAL_CMD_BUCKET_SET,
 		.doit = shoal_nl_bucket_set,
 		.policy = shoal_bucket_set_policy,
+		.maxattr = SHOAL_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SHOAL_CMD_PERSONA_GET,
+		.doit = shoal_nl_persona_get,
+		.dumpit = shoal_nl_persona_dump,
+		.policy = shoal_persona_name_policy,
+		.maxattr = SHOAL_A_MAX,
+	},
+	{
+		.cmd = SHOAL_CMD_PERSONA_ADD,
+		.doit = shoal_nl_persona_add,
+		.policy = shoal_persona_add_policy,
+		.maxattr = SHOAL_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SHOAL_CMD_PERSONA_DEL,
+		.doit = shoal_nl_persona_del,
+		.policy = shoal_persona_name_policy,
 		.maxattr = SHOAL_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},

@@ -372,6 +372,10 @@ static int shoal_service_check_dev(struct shoal_service *svc,
 		NL_SET_ERR_MSG(extack, "device is not an Ethernet device");
 		return -EINVAL;
 	}
+	if (shoal_is_persona_dev(dev)) {
+		NL_SET_ERR_MSG(extack, "a persona's interface cannot carry a service");
+		return -EINVAL;
+	}
 	if (svc->family == AF_INET && !__in_dev_get_rtnl(dev)) {
 		NL_SET_ERR_MSG(extack, "IPv4 is not enabled on the device");
 		return -EINVAL;

@@ -6,6 +6,7 @@
 #define _SHOAL_H
 
 #include <linux/bitmap.h>
+#include <linux/if.h>
 #include <linux/if_ether.h>
 #include <linux/in6.h>
 #include <linux/list.h>
@@ -74,6 +75,41 @@ struct shoal_service {
 };
 
 #define SHOAL_SVC_HASH_BITS	10
+
+struct shoal_disk {
+	char name[SHOAL_DISK_NAME_MAX + 1];
+	char spec[SHOAL_DISK_SPEC_MAX + 1];
+};
+
+/*
+ * A persona: configuration (the same on every node, fixed once added)
+ * and this node's view of who owns it. The list and the configuration
+ * change under sn->lock and are read under RCU; the view changes under
+ * sn->persona_lock, also from the packet path.
+ */
+struct shoal_persona {
+	struct list_head list;		/* in sn->personas, RCU */
+	struct rcu_head rcu;
+	char name[IFNAMSIZ];
+	u8 mac[ETH_ALEN];
+	u16 vlan;
+	u8 nnodes;			/* 0: every regular node */
+	u8 nodes[SHOAL_NODE_ID_MAX];
+	u8 ndisks;
+	struct shoal_disk disks[SHOAL_PERSONA_DISKS_MAX];
+	struct net_device *dev;		/* its interface; under RTNL */
+
+	/* the view, under sn->persona_lock */
+	u32 owner;			/* 0: none */
+	u32 epoch;
+	u8 state;			/* enum shoal_persona_state */
+	u8 reason;			/* why state last changed */
+	u8 released_by;			/* passed over for epoch + 1 */
+	u8 announce;			/* GARP rounds still to send */
+	bool disks_ready;
+	u64 changed;			/* ns of the last change of state */
+	u64 pending;			/* SHOAL_PERSONA_DO_* for the work */
+};
 
 /* Heartbeat frame counters, for a node or the whole namespace. */
 struct shoal_hb_stats {
@@ -160,6 +196,15 @@ struct shoal_net {
 	int hb_mc_ifindex;
 	/* node states last announced, to announce changes */
 	DECLARE_BITMAP(reported_up, SHOAL_NODE_ID_MAX + 1);
+
+	/* personas, in the order they were added */
+	struct list_head personas;
+	unsigned int persona_count;
+	u32 persona_gen;
+	/* each persona's view (owner, epoch, state); taken in softirq */
+	spinlock_t persona_lock;
+	/* the lower device whose receive handler is ours, under RTNL */
+	struct net_device *persona_lower;
 };
 
 extern unsigned int shoal_net_id;
@@ -233,6 +278,24 @@ bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer *out,
 		   u64 *since_ms);
 bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out);
 
+struct shoal_persona *shoal_persona_find(struct shoal_net *sn,
+					 const char *name);
+int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
+		      struct netlink_ext_ack *extack);
+void shoal_persona_del(struct shoal_net *sn, struct shoal_persona *p);
+void shoal_persona_flush(struct shoal_net *sn);
+void shoal_persona_unlink_dev(struct shoal_net *sn, struct net_device *dev);
+void shoal_persona_net_init(struct shoal_net *sn);
+
+int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
+			     struct net_device *lower,
+			     struct netlink_ext_ack *extack);
+void shoal_persona_dev_destroy(struct shoal_net *sn, struct shoal_persona *p,
+			       struct list_head *kill);
+void shoal_persona_dev_release_lower(struct shoal_net *sn);
+bool shoal_is_persona_dev(const struct net_device *dev);
+void shoal_persona_dev_set_active(struct net_device *dev, bool active);
+
 int shoal_genl_init(void);
 void shoal_genl_uninit(void);
 void shoal_notify_cluster(struct shoal_net *sn);
@@ -244,6 +307,8 @@ void shoal_notify_node_state(struct shoal_net *sn,
 			     const struct shoal_node *node, bool up, u8 reason);
 void shoal_notify_auth_failed(struct shoal_net *sn,
 			      const struct shoal_hb_stats *stats, u32 node_id);
+void shoal_notify_persona(struct shoal_net *sn,
+			  const struct shoal_persona *p, u8 event);
 void shoal_notify_moves(struct shoal_net *sn, const struct shoal_service *svc,
 			u32 count, u32 from, u32 to);
 

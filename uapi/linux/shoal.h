@@ -86,6 +86,34 @@
  *				while the node is up (when it is down the
  *				bucket follows the hash); 0 unpins it.
  *
+ * persona: an identity that lives on one node at a time (see
+ *	Documentation/personas.md): a virtual MAC, a network interface named
+ *	after the persona on the cluster device, optionally a virtual LAN,
+ *	and disk specs that the agent maps. Named by SHOAL_A_PERSONA_NAME.
+ *	Configuration is the same on every node; ownership (owner node,
+ *	epoch) is agreed through the heartbeat frames.
+ *
+ *	SHOAL_CMD_PERSONA_GET	doit by name, or dump: the configuration,
+ *				and this node's view of owner, epoch and
+ *				state.
+ *	SHOAL_CMD_PERSONA_ADD	CAP_NET_ADMIN. NAME and MAC required; VLAN,
+ *				NODES (ordered), DISKS optional. Creates the
+ *				interface, administratively down. Needs the
+ *				cluster device.
+ *	SHOAL_CMD_PERSONA_DEL	CAP_NET_ADMIN. NAME. Releases the persona
+ *				if this node owns it, removes the interface.
+ *	SHOAL_CMD_PERSONA_TAKEOVER CAP_NET_ADMIN. NAME: move it to this node
+ *				(a planned move). Needs heartbeats.
+ *	SHOAL_CMD_PERSONA_RELEASE CAP_NET_ADMIN. NAME: this node, the owner,
+ *				gives it up to the next node.
+ *
+ * disk: the agent reports what it did with a persona's disks.
+ *
+ *	SHOAL_CMD_DISK_REPORT	CAP_NET_ADMIN. SHOAL_A_PERSONA_NAME and a
+ *				SHOAL_A_PERSONA_DISKS nest with one disk
+ *				(NAME, STATE). Announced as
+ *				SHOAL_CMD_DISK_NTF; nothing is kept.
+ *
  * A rejected request changes nothing and carries an extended ACK message
  * saying why, with the offending attribute where there is one.
  *
@@ -154,6 +182,16 @@ enum shoal_cmd {
 	SHOAL_CMD_BUCKET_SET,
 	/* buckets changed owner: SHOAL_A_SERVICE_ADDR*, SHOAL_A_MOVE_* */
 	SHOAL_CMD_BUCKET_NTF,
+
+	SHOAL_CMD_PERSONA_GET,
+	SHOAL_CMD_PERSONA_ADD,
+	SHOAL_CMD_PERSONA_DEL,
+	SHOAL_CMD_PERSONA_TAKEOVER,
+	SHOAL_CMD_PERSONA_RELEASE,
+	SHOAL_CMD_PERSONA_NTF,
+
+	SHOAL_CMD_DISK_REPORT,
+	SHOAL_CMD_DISK_NTF,
 
 	__SHOAL_CMD_MAX,
 };
@@ -273,6 +311,45 @@ enum shoal_attr {
 	SHOAL_A_HB_FOREIGN,	/* another cluster's (not counted as rejected) */
 	SHOAL_A_HB_UNKNOWN,	/* from an undeclared node id */
 
+	/* string: persona name, 1..SHOAL_PERSONA_NAME_MAX characters of
+	 * [A-Za-z0-9_.-]; also the name of its interface
+	 */
+	SHOAL_A_PERSONA_NAME,
+	/* 6 bytes: the virtual MAC, unicast and not all zeroes */
+	SHOAL_A_PERSONA_MAC,
+	/* u16: virtual LAN id, 1..4094; absent or 0: none */
+	SHOAL_A_PERSONA_VLAN,
+	/* nest of SHOAL_A_NODE_ID, in order: nodes that may host it, first
+	 * choice first; absent or empty: every regular node, in id order
+	 */
+	SHOAL_A_PERSONA_NODES,
+	/* nest of SHOAL_A_DISK nests */
+	SHOAL_A_PERSONA_DISKS,
+	/* u32: owner node in this node's view, 0 if none (replies) */
+	SHOAL_A_PERSONA_OWNER,
+	/* u32: ownership epoch, grows with every change of owner (replies) */
+	SHOAL_A_PERSONA_EPOCH,
+	/* u8, enum shoal_persona_state: this node's part (replies) */
+	SHOAL_A_PERSONA_STATE,
+	/* u32, string: the persona's interface on this node (replies) */
+	SHOAL_A_PERSONA_IFINDEX,
+	SHOAL_A_PERSONA_IFNAME,
+	/* u8, enum shoal_persona_reason: why it changed (events) */
+	SHOAL_A_PERSONA_REASON,
+	/* u32: in a GARP_SENT event, which announcement (1..) */
+	SHOAL_A_PERSONA_ROUND,
+
+	/* nest: one disk, SHOAL_A_DISK_* */
+	SHOAL_A_DISK,
+	/* string: disk name, 1..SHOAL_DISK_NAME_MAX of [a-z0-9_-] */
+	SHOAL_A_DISK_NAME,
+	/* string: where it maps, PATH:OFFSET:LENGTH[,...] in 512-byte
+	 * sectors; kept and reported, not interpreted, by the module
+	 */
+	SHOAL_A_DISK_SPEC,
+	/* u8, enum shoal_disk_state (DISK_REPORT, DISK_NTF) */
+	SHOAL_A_DISK_STATE,
+
 	__SHOAL_A_MAX,
 };
 
@@ -320,6 +397,55 @@ enum shoal_reason {
 	SHOAL_REASON_QUORUM,	/* this side lost or regained quorum */
 };
 
+/* Personas: at most SHOAL_PERSONAS_MAX per namespace. */
+#define SHOAL_PERSONAS_MAX		64
+#define SHOAL_PERSONA_NAME_MAX		15	/* an interface name */
+#define SHOAL_PERSONA_DISKS_MAX		8
+#define SHOAL_DISK_NAME_MAX		15
+#define SHOAL_DISK_SPEC_MAX		255
+#define SHOAL_VLAN_MAX			4094
+/* how many times a new owner announces a persona to its neighbours */
+#define SHOAL_PERSONA_ANNOUNCE_ROUNDS	3
+
+/* This node's part in a persona. */
+enum shoal_persona_state {
+	/* another node owns it, or none does */
+	SHOAL_PERSONA_STANDBY,
+	/* a planned takeover, waiting for the owner to let go */
+	SHOAL_PERSONA_CLAIMING,
+	/* this node owns it: interface up */
+	SHOAL_PERSONA_ACTIVE,
+	/* this node owned it and lost it; it does not resume it */
+	SHOAL_PERSONA_FENCED,
+	/* this node gave it up by command */
+	SHOAL_PERSONA_RELEASED,
+
+	__SHOAL_PERSONA_STATE_MAX,
+};
+
+enum shoal_persona_reason {
+	SHOAL_PERSONA_REASON_UNSPEC,
+	/* the owner was declared down */
+	SHOAL_PERSONA_REASON_NODE_DOWN,
+	/* it had no owner (new, or released) */
+	SHOAL_PERSONA_REASON_PLACEMENT,
+	/* by command (takeover, release) */
+	SHOAL_PERSONA_REASON_COMMAND,
+	/* another node claimed it at a higher epoch */
+	SHOAL_PERSONA_REASON_SUPERSEDED,
+	/* this side lost quorum */
+	SHOAL_PERSONA_REASON_QUORUM,
+	/* the cluster device or heartbeats went away */
+	SHOAL_PERSONA_REASON_STOPPED,
+};
+
+enum shoal_disk_state {
+	SHOAL_DISK_UNMAPPED,
+	SHOAL_DISK_MAPPED,
+	/* loaded with an error table: all I/O fails */
+	SHOAL_DISK_FAILING,
+};
+
 enum shoal_event {
 	SHOAL_EVENT_UNSPEC,
 	SHOAL_EVENT_CLUSTER_CHANGED,
@@ -338,6 +464,22 @@ enum shoal_event {
 	 * SHOAL_A_NODE_ID if all rejected since claimed one node
 	 */
 	SHOAL_EVENT_AUTH_FAILED,
+	SHOAL_EVENT_PERSONA_ADDED,
+	SHOAL_EVENT_PERSONA_DELETED,
+	/* this node took a persona over: _OWNER, _EPOCH, _REASON */
+	SHOAL_EVENT_PERSONA_TAKEOVER,
+	/* this node lost a persona: _OWNER (the new one), _EPOCH, _REASON */
+	SHOAL_EVENT_PERSONA_FENCED,
+	SHOAL_EVENT_PERSONA_RELEASED,
+	/* neighbours were told (gratuitous ARP, unsolicited NA): _ROUND */
+	SHOAL_EVENT_PERSONA_GARP_SENT,
+	/* this node, the owner, may map the persona's disks */
+	SHOAL_EVENT_PERSONA_DISKS_READY,
+	/* another node's claim changed the owner in this node's view */
+	SHOAL_EVENT_PERSONA_MOVED,
+	/* from the agent (SHOAL_CMD_DISK_NTF) */
+	SHOAL_EVENT_DISK_MAPPED,
+	SHOAL_EVENT_DISK_UNMAPPED,
 
 	__SHOAL_EVENT_MAX,
 };

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The persona and disk commands of the generic netlink family.
+ */
+#include <linux/ctype.h>
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/stringify.h>
+#include <net/sock.h>
+
+#include "netlink.h"
+#include "shoal.h"
+
+/* Caller holds sn->lock. */
+static int shoal_put_persona(struct sk_buff *skb, struct shoal_net *sn,
+			     const struct shoal_persona *p)
+{
+	struct nlattr *nest, *disk;
+	u32 owner, epoch;
+	unsigned int i;
+	u8 state;
+
+	spin_lock_bh(&sn->persona_lock);
+	owner = p->owner;
+	epoch = p->epoch;
+	state = p->state;
+	spin_unlock_bh(&sn->persona_lock);
+
+	if (nla_put_string(skb, SHOAL_A_PERSONA_NAME, p->name) ||
+	    nla_put(skb, SHOAL_A_PERSONA_MAC, ETH_ALEN, p->mac) ||
+	    (p->vlan && nla_put_u16(skb, SHOAL_A_PERSONA_VLAN, p->vlan)) ||
+	    nla_put_u32(skb, SHOAL_A_PERSONA_OWNER, owner) ||
+	    nla_put_u32(skb, SHOAL_A_PERSONA_EPOCH, epoch) ||
+	    nla_put_u8(skb, SHOAL_A_PERSONA_STATE, state))
+		return -EMSGSIZE;
+	if (p->dev &&
+	    (nla_put_u32(skb, SHOAL_A_PERSONA_IFINDEX, p->dev->ifindex) ||
+	     nla_put_string(skb, SHOAL_A_PERSONA_IFNAME, p->dev->name)))
+		return -EMSGSIZE;
+
+	nest = nla_nest_start(skb, SHOAL_A_PERSONA_NODES);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < p->nnodes; i++)
+		if (nla_put_u32(skb, SHOAL_A_NODE_ID, p->nodes[i]))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, SHOAL_A_PERSONA_DISKS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < p->ndisks; i++) {
+		disk = nla_nest_start(skb, SHOAL_A_DISK);
+		if (!disk ||
+		    nla_put_string(skb, SHOAL_A_DISK_NAME, p->disks[i].name) ||
+		    nla_put_string(skb, SHOAL_A_DISK_SPEC, p->disks[i].spec))
+			return -EMSGSIZE;
+		nla_nest_end(skb, disk);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+void shoal_notify_persona(struct shoal_net *sn,
+			  const struct shoal_persona *p, u8 event)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = shoal_ntf_begin(sn, SHOAL_CMD_PERSONA_NTF, event, &hdr);
+	if (skb)
+		shoal_ntf_end(sn, skb, hdr, shoal_put_persona(skb, sn, p));
+}
+
+static int shoal_fill_persona(struct sk_buff *skb, struct shoal_net *sn,
+			      const struct shoal_persona *p, u32 portid,
+			      u32 seq, int flags, struct netlink_callback *cb)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &shoal_genl_family, flags,
+			  SHOAL_CMD_PERSONA_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (shoal_put_persona(skb, sn, p)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* The persona a request names; caller holds sn->lock. */
+static struct shoal_persona *shoal_request_persona(struct shoal_net *sn,
+						   struct genl_info *info,
+						   int *err)
+{
+	struct nlattr *attr = info->attrs[SHOAL_A_PERSONA_NAME];
+	struct shoal_persona *p;
+
+	if (!attr) {
+		NL_SET_ERR_MSG(info->extack, "a persona name is required");
+		*err = -EINVAL;
+		return NULL;
+	}
+	p = shoal_persona_find(sn, nla_data(attr));
+	if (!p) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such persona");
+		*err = -ENOENT;
+	}
+	return p;
+}
+
+int shoal_nl_persona_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct shoal_persona *p;
+	struct sk_buff *msg;
+	int err = 0;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	p = shoal_request_persona(sn, info, &err);
+	if (p)
+		err = shoal_fill_persona(msg, sn, p, info->snd_portid,
+					 info->snd_seq, 0, NULL);
+	mutex_unlock(&sn->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int shoal_nl_persona_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct shoal_net *sn = shoal_net(sock_net(cb->skb->sk));
+	struct shoal_persona *p;
+	/* args[0]: how many personas earlier parts sent */
+	long idx = 0;
+
+	mutex_lock(&sn->lock);
+	cb->seq = sn->persona_gen;
+	list_for_each_entry(p, &sn->personas, list) {
+		if (idx++ < cb->args[0])
+			continue;
+		if (shoal_fill_persona(skb, sn, p, NETLINK_CB(cb->skb).portid,
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI, cb)) {
+			idx--;
+			break;
+		}
+	}
+	mutex_unlock(&sn->lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static bool shoal_name_ok(const char *name, bool upper_and_dot)
+{
+	const char *c;
+
+	if (!*name)
+		return false;
+	for (c = name; *c; c++) {
+		if (islower(*c) || isdigit(*c) || *c == '_' || *c == '-')
+			continue;
+		if (upper_and_dot && (isupper(*c) || *c == '.'))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+static int shoal_parse_persona_nodes(struct nlattr *nest,
+				     struct shoal_persona *p,
+				     struct netlink_ext_ack *extack)
+{
+	DECLARE_BITMAP(seen, SHOAL_NODE_ID_MAX + 1);
+	struct nlattr *attr;
+	int rem;
+	u32 id;
+
+	bitmap_zero(seen, SHOAL_NODE_ID_MAX + 1);
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != SHOAL_A_NODE_ID)
+			continue;
+		id = nla_get_u32(attr);
+		if (!id || id > SHOAL_NODE_ID_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "node id out of range");
+			return -ERANGE;
+		}
+		if (test_and_set_bit(id, seen)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "a node appears twice in the list");
+			return -EINVAL;
+		}
+		p->nodes[p->nnodes++] = id;
+	}
+	return 0;
+}
+
+static int shoal_parse_persona_disks(struct nlattr *nest,
+				     struct shoal_persona *p,
+				     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[SHOAL_A_MAX + 1];
+	struct shoal_disk *disk;
+	struct nlattr *attr;
+	unsigned int i;
+	int rem, err;
+
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != SHOAL_A_DISK)
+			continue;
+		if (p->ndisks == SHOAL_PERSONA_DISKS_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "too many disks (at most "
+					    __stringify(SHOAL_PERSONA_DISKS_MAX) ")");
+			return -E2BIG;
+		}
+		/* the nest was validated by the policy */
+		err = nla_parse_nested(tb, SHOAL_A_MAX, attr, NULL, extack);
+		if (err)
+			return err;
+		if (!tb[SHOAL_A_DISK_NAME] || !tb[SHOAL_A_DISK_SPEC]) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "a disk needs a name and a spec");
+			return -EINVAL;
+		}
+		disk = &p->disks[p->ndisks];
+		nla_strscpy(disk->name, tb[SHOAL_A_DISK_NAME],
+			    sizeof(disk->name));
+		nla_strscpy(disk->spec, tb[SHOAL_A_DISK_SPEC],
+			    sizeof(disk->spec));
+		if (!shoal_name_ok(disk->name, false)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_DISK_NAME],
+					    "a disk name is 1-"
+					    __stringify(SHOAL_DISK_NAME_MAX)
+					    " of a-z, 0-9, _ and -");
+			return -EINVAL;
+		}
+		if (!disk->spec[0]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_DISK_SPEC],
+					    "a disk spec is not empty");
+			return -EINVAL;
+		}
+		for (i = 0; i < p->ndisks; i++) {
+			if (!strcmp(p->disks[i].name, disk->name)) {
+				NL_SET_ERR_MSG_ATTR(extack,
+						    tb[SHOAL_A_DISK_NAME],
+						    "two disks have this name");
+				return -EINVAL;
+			}
+		}
+		p->ndisks++;
+	}
+	return 0;
+}
+
+int shoal_nl_persona_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct nlattr **attrs = info->attrs;
+	struct netlink_ext_ack *extack = info->extack;
+	struct shoal_persona *tmpl;
+	int err = -EINVAL;
+
+	if (!attrs[SHOAL_A_PERSONA_NAME] || !attrs[SHOAL_A_PERSONA_MAC]) {
+		NL_SET_ERR_MSG(extack, "a persona needs a name and a MAC");
+		return -EINVAL;
+	}
+	tmpl = kzalloc(sizeof(*tmpl), GFP_KERNEL);
+	if (!tmpl)
+		return -ENOMEM;
+	nla_strscpy(tmpl->name, attrs[SHOAL_A_PERSONA_NAME], sizeof(tmpl->name));
+	if (!shoal_name_ok(tmpl->name, true) || !dev_valid_name(tmpl->name)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[SHOAL_A_PERSONA_NAME],
+				    "a persona name is 1-"
+				    __stringify(SHOAL_PERSONA_NAME_MAX)
+				    " of A-Z, a-z, 0-9, _, . and -");
+		goto out;
+	}
+	memcpy(tmpl->mac, nla_data(attrs[SHOAL_A_PERSONA_MAC]), ETH_ALEN);
+	if (!is_valid_ether_addr(tmpl->mac)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[SHOAL_A_PERSONA_MAC],
+				    "the MAC must be unicast and not zero");
+		goto out;
+	}
+	if (attrs[SHOAL_A_PERSONA_VLAN])
+		tmpl->vlan = nla_get_u16(attrs[SHOAL_A_PERSONA_VLAN]);
+	if (attrs[SHOAL_A_PERSONA_NODES]) {
+		err = shoal_parse_persona_nodes(attrs[SHOAL_A_PERSONA_NODES],
+						tmpl, extack);
+		if (err)
+			goto out;
+	}
+	if (attrs[SHOAL_A_PERSONA_DISKS]) {
+		err = shoal_parse_persona_disks(attrs[SHOAL_A_PERSONA_DISKS],
+						tmpl, extack);
+		if (err)
+			goto out;
+	}
+	err = shoal_persona_add(sn, tmpl, extack);
+out:
+	kfree(tmpl);
+	return err;
+}
+
+int shoal_nl_persona_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct shoal_persona *p;
+	int err = 0;
+
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	p = shoal_request_persona(sn, info, &err);
+	if (p)
+		shoal_persona_del(sn, p);
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+	return err;
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A persona's network interface: a virtual device carrying the persona's
+ * MAC on the cluster device. It is up only on the persona's owner; on
+ * every other node it is down, so its addresses are not local there.
+ *
+ * Receiving: a handler on the cluster device hands frames for an active
+ * persona's MAC to its interface, and a copy of every broadcast and
+ * multicast frame to each active persona's interface as well as to the
+ * cluster device. Sending: frames go out of the cluster device as they
+ * are, or are dropped when the persona is not (or no longer) this node's.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/inetdevice.h>
+#include <net/addrconf.h>
+#include <net/arp.h>
+#include <net/if_inet6.h>
+
+#include "shoal.h"
+
+struct shoal_persona_priv {
+	struct net_device *lower;
+	/* whether this node may speak for the persona: the owner's only */
+	bool active;
+};
+
+static netdev_tx_t shoal_persona_xmit(struct sk_buff *skb,
+				      struct net_device *dev)
+{
+	struct shoal_persona_priv *priv = netdev_priv(dev);
+	unsigned int len = skb->len;
+
+	/* a fenced node must not speak for the persona for a moment more */
+	if (!READ_ONCE(priv->active)) {
+		dev_core_stats_tx_dropped_inc(dev);
+		kfree_skb(skb);
+		return NETDEV_TX_OK;
+	}
+	skb->dev = priv->lower;
+	if (dev_queue_xmit(skb) == NET_XMIT_SUCCESS)
+		dev_sw_netstats_tx_add(dev, 1, len);
+	else
+		dev_core_stats_tx_dropped_inc(dev);
+	return NETDEV_TX_OK;
+}
+
+/* The cluster device must take frames for the persona's MAC. */
+static int shoal_persona_open(struct net_device *dev)
+{
+	struct shoal_persona_priv *priv = netdev_priv(dev);
+	int err;
+
+	err = dev_uc_add(priv->lower, dev->dev_addr);
+	if (err)
+		return err;
+	if (READ_ONCE(priv->active))
+		netif_carrier_on(dev);
+	return 0;
+}
+
+static int shoal_persona_stop(struct net_device *dev)
+{
+	struct shoal_persona_priv *priv = netdev_priv(dev);
+
+	netif_carrier_off(dev);
+	dev_mc_unsync(priv->lower, dev);
+	dev_uc_del(priv->lower, dev->dev_addr);
+	return 0;
+}
+
+/* ... and for the multicast groups the persona joins (IPv6 ND's). */
+static void shoal_persona_set_rx_mode(struct net_device *dev)
+{
+	struct shoal_persona_priv *priv = netdev_priv(dev);
+
+	dev_mc_sync(priv->lower, dev);
+}
+
+/* The persona's MAC is its identity: it does not change. */
+static int shoal_persona_set_mac(struct net_device *dev, void *addr)
+{
+	return -EOPNOTSUPP;
+}
+
+static int shoal_persona_init(struct net_device *dev)
+{
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	return dev->tstats ? 0 : -ENOMEM;
+}
+
+static void shoal_persona_uninit(struct net_device *dev)
+{
+	free_percpu(dev->tstats);
+}
+
+static const struct net_device_ops shoal_persona_ops = {
+	.ndo_init		= shoal_persona_init,
+	.ndo_uninit		= shoal_persona_uninit,
+	.ndo_open		= shoal_persona_open,
+	.ndo_stop		= shoal_persona_stop,
+	.ndo_start_xmit		= shoal_persona_xmit,
+	.ndo_set_mac_address	= shoal_persona_set_mac,
+	.ndo_set_rx_mode	= shoal_persona_set_rx_mode,
+	.ndo_get_stats64	= dev_get_tstats64,
+};
+
+bool shoal_is_persona_dev(const struct net_device *dev)
+{
+	return dev->netdev_ops == &shoal_persona_ops;
+}
+
+static void shoal_persona_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+	dev->netdev_ops = &shoal_persona_ops;
+	dev->needs_free_netdev = true;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	/* managed by shoal only: not moved to another namespace */
+	dev->features |= NETIF_F_NETNS_LOCAL | NETIF_F_LLTX;
+	dev->min_mtu = ETH_MIN_MTU;
+}
+
+static struct net_device *shoal_persona_by_mac(struct shoal_net *sn,
+					       const u8 *mac)
+{
+	struct shoal_persona *p;
+	struct net_device *dev;
+
+	list_for_each_entry_rcu(p, &sn->personas, list) {
+		dev = READ_ONCE(p->dev);
+		if (dev && ether_addr_equal(p->mac, mac))
+			return dev;
+	}
+	return NULL;
+}
+
+static void shoal_persona_rx_stats(struct net_device *dev, unsigned int len)
+{
+	dev_sw_netstats_rx_add(dev, len + ETH_HLEN);
+}
+
+/* Broadcast and multicast: a copy to every active persona, then on. */
+static void shoal_persona_rx_flood(struct shoal_net *sn, struct sk_buff *skb)
+{
+	struct shoal_persona_priv *priv;
+	struct shoal_persona *p;
+	struct net_device *dev;
+	struct sk_buff *copy;
+
+	list_for_each_entry_rcu(p, &sn->personas, list) {
+		dev = READ_ONCE(p->dev);
+		if (!dev || p->vlan)
+			continue;
+		priv = netdev_priv(dev);
+		if (!READ_ONCE(priv->active) || !(dev->flags & IFF_UP))
+			continue;
+		copy = skb_clone(skb, GFP_ATOMIC);
+		if (!copy) {
+			dev_core_stats_rx_dropped_inc(dev);
+			continue;
+		}
+		copy->dev = dev;
+		shoal_persona_rx_stats(dev, copy->len);
+		netif_rx(copy);
+	}
+}
+
+/*
+ * An ARP request for a persona's address goes to that persona's interface
+ * only: any other interface of this node (the cluster device, another
+ * persona) would answer too, with its own MAC, since the address is local.
+ */
+static struct net_device *shoal_persona_arp_target(struct sk_buff *skb)
+{
+	const struct arphdr *arp;
+	struct net_device *dev;
+	__be32 _tip, *tip;
+
+	if (skb->protocol != htons(ETH_P_ARP) ||
+	    !pskb_may_pull(skb, sizeof(*arp)))
+		return NULL;
+	arp = arp_hdr(skb);
+	if (arp->ar_op != htons(ARPOP_REQUEST) || arp->ar_hln != ETH_ALEN ||
+	    arp->ar_pln != 4 || arp->ar_pro != htons(ETH_P_IP))
+		return NULL;
+	/* after the sender's MAC and address and the target's MAC */
+	tip = skb_header_pointer(skb, sizeof(*arp) + 2 * ETH_ALEN + 4,
+				 sizeof(_tip), &_tip);
+	if (!tip)
+		return NULL;
+	dev = __ip_dev_find(dev_net(skb->dev), *tip, false);
+	return dev && shoal_is_persona_dev(dev) ? dev : NULL;
+}
+
+static rx_handler_result_t shoal_persona_rx(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct shoal_persona_priv *priv;
+	const struct ethhdr *eth;
+	struct net_device *dev;
+	struct shoal_net *sn;
+
+	if (skb->pkt_type == PACKET_LOOPBACK)
+		return RX_HANDLER_PASS;
+	/* taps may hold it too, and it may be handed on changed */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return RX_HANDLER_CONSUMED;
+	*pskb = skb;
+	sn = rcu_dereference(skb->dev->rx_handler_data);
+	eth = eth_hdr(skb);
+	if (is_multicast_ether_addr(eth->h_dest)) {
+		dev = shoal_persona_arp_target(skb);
+		if (!dev) {
+			shoal_persona_rx_flood(sn, skb);
+			return RX_HANDLER_PASS;
+		}
+	} else {
+		dev = shoal_persona_by_mac(sn, eth->h_dest);
+		if (!dev)
+			return RX_HANDLER_PASS;
+	}
+	priv = netdev_priv(dev);
+	/* ours only while this node owns it; otherwise not for us at all */
+	if (!READ_ONCE(priv->active) || !(dev->flags & IFF_UP)) {
+		dev_core_stats_rx_dropped_inc(dev);
+		kfree_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	skb->dev = dev;
+	if (!is_multicast_ether_addr(eth->h_dest))
+		skb->pkt_type = PACKET_HOST;
+	shoal_persona_rx_stats(dev, skb->len);
+	return RX_HANDLER_ANOTHER;
+}
+
+/*
+ * Create p's interface on lower, down. The first persona on a device
+ * takes its receive handler. Caller holds RTNL and sn->lock.
+ */
+int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
+			     struct net_device *lower,
+			     struct netlink_ext_ack *extack)
+{
+	struct shoal_persona_priv *priv;
+	struct inet6_dev *idev;
+	struct net_device *dev;
+	int err;
+
+	ASSERT_RTNL();
+	if (sn->persona_lower && sn->persona_lower != lower) {
+		NL_SET_ERR_MSG(extack,
+			       "personas already live on another device");
+		return -EBUSY;
+	}
+	if (__dev_get_by_name(sn->net, p->name)) {
+		NL_SET_ERR_MSG(extack, "an interface with this name exists");
+		return -EEXIST;
+	}
+	if (lower->type != ARPHRD_ETHER || lower->addr_len != ETH_ALEN) {
+		NL_SET_ERR_MSG(extack, "the cluster device is not Ethernet");
+		return -EINVAL;
+	}
+	if (!sn->persona_lower) {
+		err = netdev_rx_handler_register(lower, shoal_persona_rx, sn);
+		if (err) {
+			NL_SET_ERR_MSG(extack,
+				       "the cluster device already has a receive handler (a bridge port, macvlan or bond?)");
+			return err;
+		}
+		sn->persona_lower = lower;
+	}
+
+	err = -ENOMEM;
+	dev = alloc_netdev(sizeof(*priv), p->name, NET_NAME_USER,
+			   shoal_persona_setup);
+	if (!dev)
+		goto err_handler;
+	dev_net_set(dev, sn->net);
+	priv = netdev_priv(dev);
+	priv->lower = lower;
+	eth_hw_addr_set(dev, p->mac);
+	dev->addr_assign_type = NET_ADDR_SET;
+	dev->mtu = lower->mtu;
+	dev->max_mtu = lower->mtu;
+	netif_carrier_off(dev);
+
+	err = register_netdevice(dev);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "could not register the interface");
+		free_netdev(dev);
+		goto err_handler;
+	}
+	err = netdev_upper_dev_link(lower, dev, extack);
+	if (err) {
+		unregister_netdevice(dev);
+		goto err_handler;
+	}
+	/* addresses must survive the interface being down on non-owners */
+	idev = __in6_dev_get(dev);
+	if (idev)
+		idev->cnf.keep_addr_on_down = 1;
+	WRITE_ONCE(p->dev, dev);
+	return 0;
+
+err_handler:
+	if (list_empty(&sn->personas)) {
+		netdev_rx_handler_unregister(lower);
+		sn->persona_lower = NULL;
+	}
+	return err;
+}
+
+/*
+ * Queue p's interface for unregistering (on kill, or at once if NULL); the
+ * last one gives the receive handler back. Caller holds RTNL.
+ */
+void shoal_persona_dev_destroy(struct shoal_net *sn, struct shoal_persona *p,
+			       struct list_head *kill)
+{
+	struct net_device *dev = p->dev;
+	struct shoal_persona_priv *priv;
+
+	ASSERT_RTNL();
+	if (!dev)
+		return;
+	priv = netdev_priv(dev);
+	WRITE_ONCE(priv->active, false);
+	WRITE_ONCE(p->dev, NULL);
+	netdev_upper_dev_unlink(priv->lower, dev);
+	unregister_netdevice_queue(dev, kill);
+}
+
+/* Drop the receive handler once no persona is left. Caller holds RTNL. */
+void shoal_persona_dev_release_lower(struct shoal_net *sn)
+{
+	ASSERT_RTNL();
+	if (sn->persona_lower && list_empty(&sn->personas)) {
+		netdev_rx_handler_unregister(sn->persona_lower);
+		sn->persona_lower = NULL;
+	}
+}
+
+/*
+ * Let the interface speak for the persona, or stop it at once. Safe in
+ * any context; bringing the interface up or down is the caller's (RTNL).
+ */
+void shoal_persona_dev_set_active(struct net_device *dev, bool active)
+{
+	struct shoal_persona_priv *priv = netdev_priv(dev);
+
+	WRITE_ONCE(priv->active, active);
+	if (active && (dev->flags & IFF_UP))
+		netif_carrier_on(dev);
+	else if (!active)
+		netif_carrier_off(dev);
+}
