@@ -130,6 +130,7 @@ static void __net_exit shoal_net_exit(struct net *net)
 	shoal_persona_flush(sn);
 	shoal_service_flush(sn);
 	shoal_node_flush(sn);
+	shoal_persona_net_exit(sn);
 	free_percpu(sn->rx_accepted);
 }
 

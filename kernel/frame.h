@@ -10,6 +10,13 @@
  * 32  load: packets per second accepted (8)
  * 40  tag: keyed MAC over bytes 0..39 (16)
  *
+ * Type 2 is a heartbeat that also says what its sender holds of personas:
+ * bytes 0..39 as above (type 2, length 44 + 12 n + 16), then
+ * 40  entries n (1..SHOAL_HB_ENTRIES_MAX)  41  reserved (3)
+ * 44  n entries of 12 bytes: virtual MAC (6), kind (1), reserved (1),
+ *     epoch (4)
+ * 44 + 12 n  tag over everything before it (16)
+ *
  * Multi-byte fields are big-endian.
  */
 #ifndef _SHOAL_FRAME_H
@@ -22,6 +29,26 @@
 #define SHOAL_HB_TAG_LEN	16
 #define SHOAL_HB_VERSION	1
 #define SHOAL_HB_TYPE		1
+#define SHOAL_HB_TYPE_PERSONAS	2
+#define SHOAL_HB_ENTRY_LEN	12
+#define SHOAL_HB_ENTRIES_OFF	44
+#define SHOAL_HB_ENTRIES_MAX	64
+#define SHOAL_HB_LEN_MAX	(SHOAL_HB_ENTRIES_OFF + \
+				 SHOAL_HB_ENTRIES_MAX * SHOAL_HB_ENTRY_LEN + \
+				 SHOAL_HB_TAG_LEN)
+
+/* What a node says about a persona. */
+enum shoal_hb_entry_kind {
+	SHOAL_HB_ENTRY_ACTIVE = 1,	/* I own it at this epoch */
+	SHOAL_HB_ENTRY_CLAIM,		/* I am taking it at this epoch */
+	SHOAL_HB_ENTRY_RELEASED,	/* I gave it up at this epoch */
+};
+
+struct shoal_hb_entry {
+	u8 mac[6];
+	u8 kind;
+	u32 epoch;
+};
 
 struct shoal_hb {
 	u8 node_id;
@@ -31,6 +58,7 @@ struct shoal_hb {
 	u64 nonce;
 	u64 seq;
 	u64 load_pps;
+	u8 nentries;		/* 0: a plain heartbeat (type 1) */
 };
 
 enum shoal_hb_error {
@@ -40,11 +68,33 @@ enum shoal_hb_error {
 	SHOAL_HB_BAD_HEADER,
 };
 
-/* Write hb into buf (SHOAL_HB_LEN bytes), tag zeroed. */
-void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf);
+/* Bytes in a frame with n entries, and where its tag starts. */
+static inline unsigned int shoal_hb_len(unsigned int n)
+{
+	return n ? SHOAL_HB_ENTRIES_OFF + n * SHOAL_HB_ENTRY_LEN +
+		   SHOAL_HB_TAG_LEN : SHOAL_HB_LEN;
+}
 
-/* Read a frame of len bytes; the tag is checked by the caller. */
+static inline unsigned int shoal_hb_tag_off(unsigned int n)
+{
+	return shoal_hb_len(n) - SHOAL_HB_TAG_LEN;
+}
+
+/*
+ * Write hb into buf (shoal_hb_len(hb->nentries) bytes), entries and tag
+ * zeroed; the caller fills the entries with shoal_hb_put_entry().
+ */
+void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf);
+void shoal_hb_put_entry(u8 *buf, unsigned int i,
+			const struct shoal_hb_entry *entry);
+
+/*
+ * Read a frame of len bytes, its entries checked too; the tag is checked
+ * by the caller. Then shoal_hb_get_entry() reads entry i < hb->nentries.
+ */
 enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 				    struct shoal_hb *hb);
+void shoal_hb_get_entry(const u8 *buf, unsigned int i,
+			struct shoal_hb_entry *entry);
 
 #endif /* _SHOAL_FRAME_H */

@@ -33,10 +33,10 @@ static const u8 shoal_hb_mac[ETH_ALEN] = SHOAL_HEARTBEAT_MAC;
  * all, over everything before it.
  */
 static void shoal_hb_tag(const struct shoal_hb_state *hb, const u8 *frame,
-			 u8 *tag)
+			 unsigned int len, u8 *tag)
 {
-	u64 t0 = siphash(frame, SHOAL_HB_TAG_OFF, &hb->key[0]);
-	u64 t1 = siphash(frame, SHOAL_HB_TAG_OFF, &hb->key[1]);
+	u64 t0 = siphash(frame, len, &hb->key[0]);
+	u64 t1 = siphash(frame, len, &hb->key[1]);
 
 	put_unaligned_be64(t0, tag);
 	put_unaligned_be64(t1, tag + 8);
@@ -85,18 +85,22 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	struct shoal_hb frame = {};
 	struct net_device *dev;
 	struct sk_buff *skb;
+	unsigned int n, i;
 	u8 *buf;
 
 	dev = dev_get_by_index_rcu(sn->net, READ_ONCE(sn->ifindex));
 	if (!dev || !netif_running(dev))
 		return NULL;
-	skb = alloc_skb(LL_RESERVED_SPACE(dev) + SHOAL_HB_LEN +
+	n = shoal_persona_entries(sn, hb->entries, now,
+				  (u64)hb->dead * hb->interval_ms * NSEC_PER_MSEC);
+	skb = alloc_skb(LL_RESERVED_SPACE(dev) + shoal_hb_len(n) +
 			dev->needed_tailroom, GFP_ATOMIC);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, LL_RESERVED_SPACE(dev));
 	skb_reset_network_header(skb);
-	buf = skb_put(skb, SHOAL_HB_LEN);
+	buf = skb_put(skb, shoal_hb_len(n));
+	frame.nentries = n;
 
 	frame.node_id = READ_ONCE(sn->local_id);
 	frame.interval_ms = hb->interval_ms;
@@ -105,7 +109,9 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	frame.seq = ++hb->seq;
 	frame.load_pps = shoal_hb_load(sn, hb, now);
 	shoal_hb_encode(&frame, buf);
-	shoal_hb_tag(hb, buf, buf + SHOAL_HB_TAG_OFF);
+	for (i = 0; i < n; i++)
+		shoal_hb_put_entry(buf, i, &hb->entries[i]);
+	shoal_hb_tag(hb, buf, shoal_hb_tag_off(n), buf + shoal_hb_tag_off(n));
 
 	skb->dev = dev;
 	skb->protocol = htons(SHOAL_ETH_P_HEARTBEAT);
@@ -303,8 +309,9 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 		hb->stats.foreign++;
 		goto out;
 	}
-	shoal_hb_tag(hb, buf, tag);
-	if (crypto_memneq(tag, buf + SHOAL_HB_TAG_OFF, SHOAL_HB_TAG_LEN)) {
+	shoal_hb_tag(hb, buf, shoal_hb_tag_off(frame.nentries), tag);
+	if (crypto_memneq(tag, buf + shoal_hb_tag_off(frame.nentries),
+			  SHOAL_HB_TAG_LEN)) {
 		shoal_hb_reject(hb, &hb->stats.bad_mac, frame.node_id);
 		goto out;
 	}
@@ -324,6 +331,8 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 		goto out;
 	}
 	up = shoal_hb_heard(hb, peer, &frame, ktime_get_ns());
+	if (frame.nentries)
+		shoal_persona_input(sn, frame.node_id, buf, frame.nentries);
 out:
 	spin_unlock(&hb->lock);
 	if (up)
@@ -335,9 +344,13 @@ static int shoal_hb_rcv(struct sk_buff *skb, struct net_device *dev,
 {
 	struct shoal_net *sn = shoal_net(dev_net(dev));
 	struct shoal_hb_state *hb;
-	u8 _buf[SHOAL_HB_LEN], *buf;
 
 	if (skb->pkt_type == PACKET_OTHERHOST)
+		goto drop;
+	/* a frame too long for any type is not read, only counted */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb || !pskb_may_pull(skb, min_t(unsigned int, skb->len,
+					      SHOAL_HB_LEN_MAX)))
 		goto drop;
 	rcu_read_lock();
 	hb = rcu_dereference(sn->hb);
@@ -345,10 +358,7 @@ static int shoal_hb_rcv(struct sk_buff *skb, struct net_device *dev,
 		rcu_read_unlock();
 		goto drop;
 	}
-	buf = skb_header_pointer(skb, 0, min_t(unsigned int, skb->len,
-					       SHOAL_HB_LEN), _buf);
-	if (buf)
-		shoal_hb_input(sn, hb, buf, skb->len);
+	shoal_hb_input(sn, hb, skb->data, skb->len);
 	rcu_read_unlock();
 drop:
 	kfree_skb(skb);
@@ -396,6 +406,55 @@ bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer *out,
 	}
 	rcu_read_unlock();
 	return ok;
+}
+
+/* Whether heartbeats run, and since when. */
+bool shoal_hb_since(struct shoal_net *sn, u64 *started)
+{
+	struct shoal_hb_state *hb;
+	bool ok = false;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb) {
+		*started = hb->started;
+		ok = true;
+	}
+	rcu_read_unlock();
+	return ok;
+}
+
+/* The load node id last reported (this node's own, as last sent). */
+u64 shoal_hb_load_of(struct shoal_net *sn, u32 id)
+{
+	struct shoal_hb_state *hb;
+	u64 load = 0;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb)
+		load = id == READ_ONCE(sn->local_id) ? READ_ONCE(hb->load_pps) :
+		       READ_ONCE(hb->peers[id].load_pps);
+	rcu_read_unlock();
+	return load;
+}
+
+/* Send a heartbeat now, between ticks: ownership changed. */
+void shoal_hb_send_now(struct shoal_net *sn)
+{
+	struct shoal_hb_state *hb;
+	struct sk_buff *skb = NULL;
+
+	rcu_read_lock_bh();
+	hb = rcu_dereference_bh(sn->hb);
+	if (hb) {
+		spin_lock(&hb->lock);
+		skb = shoal_hb_build(sn, hb, ktime_get_ns());
+		spin_unlock(&hb->lock);
+	}
+	if (skb)
+		dev_queue_xmit(skb);
+	rcu_read_unlock_bh();
 }
 
 bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out)
@@ -497,6 +556,7 @@ static int shoal_hb_start(struct shoal_net *sn)
 	shoal_hb_set_key(hb, sn->key);
 	/* a new boot: receivers accept a new nonce only after silence */
 	hb->nonce = get_random_u64();
+	hb->started = ktime_get_ns();
 	hrtimer_init(&hb->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	hb->timer.function = shoal_hb_tick;
 	hrtimer_init(&hb->check_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);

@@ -716,6 +716,20 @@ static const struct genl_ops shoal_genl_ops[] = {
 		.maxattr = SHOAL_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd = SHOAL_CMD_PERSONA_TAKEOVER,
+		.doit = shoal_nl_persona_takeover,
+		.policy = shoal_persona_name_policy,
+		.maxattr = SHOAL_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SHOAL_CMD_PERSONA_RELEASE,
+		.doit = shoal_nl_persona_release,
+		.policy = shoal_persona_name_policy,
+		.maxattr = SHOAL_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
 
 struct genl_family shoal_genl_family __ro_after_init = {

@@ -73,6 +73,23 @@ void shoal_notify_persona(struct shoal_net *sn,
 		shoal_ntf_end(sn, skb, hdr, shoal_put_persona(skb, sn, p));
 }
 
+void shoal_notify_persona_change(struct shoal_net *sn,
+				 const struct shoal_persona *p, u8 event,
+				 u8 reason, u32 round)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = shoal_ntf_begin(sn, SHOAL_CMD_PERSONA_NTF, event, &hdr);
+	if (skb)
+		shoal_ntf_end(sn, skb, hdr,
+			      shoal_put_persona(skb, sn, p) ||
+			      (reason && nla_put_u8(skb, SHOAL_A_PERSONA_REASON,
+						    reason)) ||
+			      (round && nla_put_u32(skb, SHOAL_A_PERSONA_ROUND,
+						    round)));
+}
+
 static int shoal_fill_persona(struct sk_buff *skb, struct shoal_net *sn,
 			      const struct shoal_persona *p, u32 portid,
 			      u32 seq, int flags, struct netlink_callback *cb)
@@ -325,4 +342,31 @@ int shoal_nl_persona_del(struct sk_buff *skb, struct genl_info *info)
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
 	return err;
+}
+
+static int shoal_nl_persona_move(struct genl_info *info, bool take)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct shoal_persona *p;
+	int err = 0;
+
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	p = shoal_request_persona(sn, info, &err);
+	if (p)
+		err = take ? shoal_persona_takeover(sn, p, info->extack) :
+			     shoal_persona_release(sn, p, info->extack);
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+	return err;
+}
+
+int shoal_nl_persona_takeover(struct sk_buff *skb, struct genl_info *info)
+{
+	return shoal_nl_persona_move(info, true);
+}
+
+int shoal_nl_persona_release(struct sk_buff *skb, struct genl_info *info)
+{
+	return shoal_nl_persona_move(info, false);
 }

@@ -94,6 +94,7 @@ void shoal_nodes_changed(struct shoal_net *sn, u8 reason)
 						SHOAL_REASON_QUORUM);
 	}
 	shoal_services_recompute(sn);
+	shoal_persona_kick(sn);
 }
 
 static void shoal_node_publish(struct shoal_net *sn, u32 id,

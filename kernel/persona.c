@@ -14,8 +14,11 @@
 
 #include "shoal.h"
 
+static void shoal_persona_work(struct work_struct *work);
+
 void shoal_persona_net_init(struct shoal_net *sn)
 {
+	INIT_DELAYED_WORK(&sn->persona_work, shoal_persona_work);
 	INIT_LIST_HEAD(&sn->personas);
 	spin_lock_init(&sn->persona_lock);
 	sn->persona_gen = 1;
@@ -118,6 +121,7 @@ int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
 	sn->persona_count++;
 	sn->persona_gen++;
 	shoal_notify_persona(sn, p, SHOAL_EVENT_PERSONA_ADDED);
+	shoal_persona_kick(sn);
 out:
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
@@ -183,4 +187,444 @@ void shoal_persona_flush(struct shoal_net *sn)
 	mutex_unlock(&sn->lock);
 	unregister_netdevice_many(&kill);
 	rtnl_unlock();
+}
+
+/*
+ * Ownership
+ * ---------
+ *
+ * Every node keeps its view of each persona's owner and epoch, learns
+ * other nodes' claims from their heartbeats (shoal_persona_input(), in
+ * softirq) and says its own in its heartbeats (shoal_persona_entries()).
+ * Decisions that bring an interface up or down run from persona_work,
+ * under RTNL and sn->lock; fencing itself happens at once, wherever it is
+ * learnt. See Documentation/personas.md.
+ */
+
+#define SHOAL_PERSONA_EV(e)	BIT(SHOAL_EVENT_PERSONA_##e - SHOAL_EVENT_PERSONA_ADDED)
+
+void shoal_persona_kick(struct shoal_net *sn)
+{
+	mod_delayed_work(system_highpri_wq, &sn->persona_work, 0);
+}
+
+/* Whether claim (epoch, node) beats the one known, (known, owner). */
+static bool shoal_claim_beats(u32 epoch, u32 node, u32 known, u32 owner)
+{
+	return epoch > known || (epoch == known && owner && node < owner);
+}
+
+/* Caller holds persona_lock. Stops speaking for p at once. */
+static void shoal_persona_fence(struct shoal_persona *p, u8 reason, u64 now)
+{
+	if (p->state != SHOAL_PERSONA_ACTIVE &&
+	    p->state != SHOAL_PERSONA_CLAIMING)
+		return;
+	if (p->dev)
+		shoal_persona_dev_set_active(p->dev, false);
+	p->held_epoch = p->epoch;
+	p->state = reason == SHOAL_PERSONA_REASON_COMMAND ?
+		   SHOAL_PERSONA_RELEASED : SHOAL_PERSONA_FENCED;
+	p->reason = reason;
+	p->changed = now;
+	p->disks_ready = false;
+	p->events |= p->state == SHOAL_PERSONA_RELEASED ?
+		     SHOAL_PERSONA_EV(RELEASED) : SHOAL_PERSONA_EV(FENCED);
+}
+
+/* Caller holds persona_lock: this node owns p from now on. */
+static void shoal_persona_activate(struct shoal_persona *p, u8 reason,
+				   u64 now, u64 ready_at)
+{
+	p->state = SHOAL_PERSONA_ACTIVE;
+	p->reason = reason;
+	p->changed = now;
+	p->announced = 0;
+	p->next_announce = now;
+	p->disks_ready = false;
+	p->ready_at = ready_at;
+	p->events |= SHOAL_PERSONA_EV(TAKEOVER);
+	if (p->dev)
+		shoal_persona_dev_set_active(p->dev, true);
+}
+
+unsigned int shoal_persona_entries(struct shoal_net *sn,
+				   struct shoal_hb_entry *out, u64 now,
+				   u64 window)
+{
+	struct shoal_persona *p;
+	unsigned int n = 0;
+
+	list_for_each_entry_rcu(p, &sn->personas, list) {
+		struct shoal_hb_entry *e = &out[n];
+
+		spin_lock(&sn->persona_lock);
+		switch (p->state) {
+		case SHOAL_PERSONA_ACTIVE:
+		case SHOAL_PERSONA_CLAIMING:
+			e->kind = p->state == SHOAL_PERSONA_ACTIVE ?
+				  SHOAL_HB_ENTRY_ACTIVE : SHOAL_HB_ENTRY_CLAIM;
+			e->epoch = p->epoch;
+			break;
+		case SHOAL_PERSONA_FENCED:
+		case SHOAL_PERSONA_RELEASED:
+			/* for a while: long enough for everyone to hear */
+			e->kind = now - p->changed < window ?
+				  SHOAL_HB_ENTRY_RELEASED : 0;
+			e->epoch = p->held_epoch;
+			break;
+		default:
+			e->kind = 0;
+		}
+		spin_unlock(&sn->persona_lock);
+		if (!e->kind)
+			continue;
+		ether_addr_copy(e->mac, p->mac);
+		if (++n == SHOAL_HB_ENTRIES_MAX)
+			break;
+	}
+	return n;
+}
+
+static struct shoal_persona *shoal_persona_by_mac_rcu(struct shoal_net *sn,
+						      const u8 *mac)
+{
+	struct shoal_persona *p;
+
+	list_for_each_entry_rcu(p, &sn->personas, list)
+		if (ether_addr_equal(p->mac, mac))
+			return p;
+	return NULL;
+}
+
+/* What node from says in an authentic, fresh frame; in softirq. */
+void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
+			 unsigned int n)
+{
+	struct shoal_hb_entry e;
+	struct shoal_persona *p;
+	u64 now = ktime_get_ns();
+	bool kick = false;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		shoal_hb_get_entry(frame, i, &e);
+		p = shoal_persona_by_mac_rcu(sn, e.mac);
+		if (!p)
+			continue;
+		spin_lock(&sn->persona_lock);
+		if (e.kind == SHOAL_HB_ENTRY_RELEASED) {
+			if (e.epoch > p->epoch ||
+			    (e.epoch == p->epoch && from == p->owner)) {
+				p->epoch = e.epoch;
+				p->owner = 0;
+				p->released_by = from;
+				p->events |= SHOAL_PERSONA_EV(MOVED);
+				kick = true;
+			} else if (p->state == SHOAL_PERSONA_CLAIMING &&
+				   e.epoch + 1 == p->epoch &&
+				   from == p->prev_owner && !p->prev_released) {
+				p->prev_released = true;
+				kick = true;
+			}
+		} else if (shoal_claim_beats(e.epoch, from, p->epoch,
+					     p->owner)) {
+			shoal_persona_fence(p, SHOAL_PERSONA_REASON_SUPERSEDED,
+					    now);
+			p->prev_owner = p->owner;
+			p->epoch = e.epoch;
+			p->owner = from;
+			p->released_by = 0;
+			p->events |= SHOAL_PERSONA_EV(MOVED);
+			kick = true;
+		}
+		spin_unlock(&sn->persona_lock);
+	}
+	if (kick)
+		shoal_persona_kick(sn);
+}
+
+static bool shoal_persona_node_up(struct shoal_net *sn, u32 id)
+{
+	struct shoal_node *node = id ? shoal_node_get_locked(sn, id) : NULL;
+
+	return node && shoal_node_state(sn, node) == SHOAL_STATE_UP;
+}
+
+/*
+ * Who should own p now, the same on every node that sees the same: the
+ * first node of its list that is up, else the least loaded spare that is
+ * up. A node that let p go is passed over.
+ */
+static u32 shoal_persona_choose(struct shoal_net *sn,
+				const struct shoal_persona *p, u32 skip)
+{
+	struct shoal_node *node;
+	u64 load, best_load = U64_MAX;
+	u32 id, best = 0;
+	unsigned int i;
+
+	if (p->nnodes) {
+		for (i = 0; i < p->nnodes; i++)
+			if (p->nodes[i] != skip &&
+			    shoal_persona_node_up(sn, p->nodes[i]))
+				return p->nodes[i];
+	} else {
+		for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+			node = shoal_node_get_locked(sn, id);
+			if (node && id != skip &&
+			    !(node->flags & SHOAL_NODE_F_SPARE) &&
+			    shoal_persona_node_up(sn, id))
+				return id;
+		}
+	}
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		node = shoal_node_get_locked(sn, id);
+		if (!node || id == skip || !(node->flags & SHOAL_NODE_F_SPARE) ||
+		    !shoal_persona_node_up(sn, id))
+			continue;
+		load = shoal_hb_load_of(sn, id);
+		if (load < best_load) {
+			best_load = load;
+			best = id;
+		}
+	}
+	return best;
+}
+
+/*
+ * Decide, for every persona, whether this node takes it now. Returns
+ * when to look again (0: only on the next change). Caller holds sn->lock.
+ */
+static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
+{
+	u64 window = (u64)sn->dead * sn->interval_ms * NSEC_PER_MSEC;
+	u32 local = READ_ONCE(sn->local_id);
+	struct shoal_persona *p;
+	u64 started, next = 0;
+	bool running, quorate;
+	u8 reason;
+
+	running = shoal_hb_since(sn, &started) && local;
+	quorate = shoal_has_quorum(sn);
+	/* a node that has just started first hears who owns what */
+	if (running && now < started + window)
+		return started + window;
+
+	list_for_each_entry(p, &sn->personas, list) {
+		spin_lock_bh(&sn->persona_lock);
+		if (!running || !quorate) {
+			shoal_persona_fence(p, running ?
+					    SHOAL_PERSONA_REASON_QUORUM :
+					    SHOAL_PERSONA_REASON_STOPPED, now);
+			goto next;
+		}
+		if (p->state == SHOAL_PERSONA_CLAIMING) {
+			if (p->prev_released ||
+			    !shoal_persona_node_up(sn, p->prev_owner) ||
+			    now >= p->deadline)
+				shoal_persona_activate(p,
+						       SHOAL_PERSONA_REASON_COMMAND,
+						       now, p->prev_released ?
+						       now : now + window);
+			else if (!next || p->deadline < next)
+				next = p->deadline;
+			goto next;
+		}
+		if (p->state == SHOAL_PERSONA_ACTIVE ||
+		    (p->owner && shoal_persona_node_up(sn, p->owner)))
+			goto next;
+		if (shoal_persona_choose(sn, p, p->owner ? 0 : p->released_by) !=
+		    local)
+			goto next;
+		reason = p->owner ? SHOAL_PERSONA_REASON_NODE_DOWN :
+				    SHOAL_PERSONA_REASON_PLACEMENT;
+		/* disks at once only after an owner said it let go */
+		shoal_persona_activate(p, reason, now,
+				       !p->owner && p->released_by ?
+				       now : now + window);
+		p->prev_owner = p->owner;
+		p->epoch++;
+		p->owner = local;
+		p->released_by = 0;
+		*claimed = true;
+next:
+		spin_unlock_bh(&sn->persona_lock);
+	}
+	return next;
+}
+
+static u64 shoal_next(u64 next, u64 when)
+{
+	return !next || when < next ? when : next;
+}
+
+/*
+ * Make the interface follow the state, announce a new owner to
+ * neighbours, and report. Caller holds RTNL and sn->lock.
+ */
+static u64 shoal_persona_follow(struct shoal_net *sn, struct shoal_persona *p,
+				u64 now)
+{
+	u64 interval = (u64)sn->interval_ms * NSEC_PER_MSEC, next = 0;
+	struct net_device *dev = p->dev;
+	bool active, announce = false, ready = false;
+	u32 events, round = 0;
+	u8 reason;
+
+	spin_lock_bh(&sn->persona_lock);
+	active = p->state == SHOAL_PERSONA_ACTIVE;
+	events = p->events;
+	p->events = 0;
+	reason = p->reason;
+	if (active && p->announced < SHOAL_PERSONA_ANNOUNCE_ROUNDS) {
+		if (now >= p->next_announce) {
+			announce = true;
+			round = ++p->announced;
+			p->next_announce = now + interval;
+		}
+		if (p->announced < SHOAL_PERSONA_ANNOUNCE_ROUNDS)
+			next = shoal_next(next, p->next_announce);
+	}
+	if (active && !p->disks_ready) {
+		if (now >= p->ready_at) {
+			p->disks_ready = true;
+			ready = true;
+		} else {
+			next = shoal_next(next, p->ready_at);
+		}
+	}
+	spin_unlock_bh(&sn->persona_lock);
+
+	if (dev && active && !(dev->flags & IFF_UP)) {
+		if (dev_open(dev, NULL))
+			netdev_warn(dev, "could not bring the persona up\n");
+		shoal_persona_dev_set_active(dev, true);
+	} else if (dev && !active && (dev->flags & IFF_UP)) {
+		dev_close(dev);
+	}
+
+	if (events & SHOAL_PERSONA_EV(FENCED))
+		shoal_notify_persona_change(sn, p, SHOAL_EVENT_PERSONA_FENCED,
+					    reason, 0);
+	if (events & SHOAL_PERSONA_EV(RELEASED))
+		shoal_notify_persona_change(sn, p,
+					    SHOAL_EVENT_PERSONA_RELEASED,
+					    reason, 0);
+	if (events & SHOAL_PERSONA_EV(MOVED) && !active)
+		shoal_notify_persona_change(sn, p, SHOAL_EVENT_PERSONA_MOVED,
+					    0, 0);
+	if (events & SHOAL_PERSONA_EV(TAKEOVER))
+		shoal_notify_persona_change(sn, p,
+					    SHOAL_EVENT_PERSONA_TAKEOVER,
+					    reason, 0);
+	if (announce && dev && (dev->flags & IFF_UP)) {
+		__netdev_notify_peers(dev);
+		shoal_notify_persona_change(sn, p,
+					    SHOAL_EVENT_PERSONA_GARP_SENT,
+					    0, round);
+	}
+	if (ready)
+		shoal_notify_persona_change(sn, p,
+					    SHOAL_EVENT_PERSONA_DISKS_READY,
+					    0, 0);
+	return next;
+}
+
+static void shoal_persona_work(struct work_struct *work)
+{
+	struct shoal_net *sn = container_of(to_delayed_work(work),
+					    struct shoal_net, persona_work);
+	struct shoal_persona *p;
+	bool claimed = false;
+	u64 now, next;
+
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	now = ktime_get_ns();
+	next = shoal_personas_place(sn, now, &claimed);
+	list_for_each_entry(p, &sn->personas, list)
+		next = shoal_next(next, shoal_persona_follow(sn, p, now) ?: next);
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+
+	/* tell the others at once, not at the next tick */
+	if (claimed)
+		shoal_hb_send_now(sn);
+	if (next)
+		mod_delayed_work(system_highpri_wq, &sn->persona_work,
+				 nsecs_to_jiffies(next > now ? next - now : 0));
+}
+
+/* A planned move to this node. Caller holds RTNL and sn->lock. */
+int shoal_persona_takeover(struct shoal_net *sn, struct shoal_persona *p,
+			   struct netlink_ext_ack *extack)
+{
+	u64 window = (u64)sn->dead * sn->interval_ms * NSEC_PER_MSEC;
+	u32 local = READ_ONCE(sn->local_id);
+	u64 started, now = ktime_get_ns();
+	int err = 0;
+
+	if (!shoal_hb_since(sn, &started) || !local) {
+		NL_SET_ERR_MSG(extack,
+			       "moving a persona needs heartbeats: a node id, a device and a key");
+		return -ENOTCONN;
+	}
+	if (!shoal_has_quorum(sn)) {
+		NL_SET_ERR_MSG(extack, "this node has no quorum");
+		return -ENOTCONN;
+	}
+	spin_lock_bh(&sn->persona_lock);
+	if (p->state == SHOAL_PERSONA_ACTIVE ||
+	    p->state == SHOAL_PERSONA_CLAIMING) {
+		NL_SET_ERR_MSG(extack, "this node owns the persona already");
+		err = -EALREADY;
+	} else {
+		p->prev_owner = p->owner;
+		p->prev_released = !p->owner;
+		p->epoch++;
+		p->owner = local;
+		p->released_by = 0;
+		p->state = SHOAL_PERSONA_CLAIMING;
+		p->reason = SHOAL_PERSONA_REASON_COMMAND;
+		p->changed = now;
+		p->deadline = now + window;
+	}
+	spin_unlock_bh(&sn->persona_lock);
+	if (!err) {
+		shoal_hb_send_now(sn);
+		shoal_persona_kick(sn);
+	}
+	return err;
+}
+
+/* This node, the owner, gives p up. Caller holds RTNL and sn->lock. */
+int shoal_persona_release(struct shoal_net *sn, struct shoal_persona *p,
+			  struct netlink_ext_ack *extack)
+{
+	u32 local = READ_ONCE(sn->local_id);
+	int err = 0;
+
+	spin_lock_bh(&sn->persona_lock);
+	if (p->state != SHOAL_PERSONA_ACTIVE &&
+	    p->state != SHOAL_PERSONA_CLAIMING) {
+		NL_SET_ERR_MSG(extack, "this node does not own the persona");
+		err = -EPERM;
+	} else {
+		shoal_persona_fence(p, SHOAL_PERSONA_REASON_COMMAND,
+				    ktime_get_ns());
+		p->owner = 0;
+		p->released_by = local;
+	}
+	spin_unlock_bh(&sn->persona_lock);
+	if (!err) {
+		shoal_hb_send_now(sn);
+		shoal_persona_kick(sn);
+	}
+	return err;
+}
+
+void shoal_persona_net_exit(struct shoal_net *sn)
+{
+	cancel_delayed_work_sync(&sn->persona_work);
 }

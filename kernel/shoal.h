@@ -20,6 +20,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include "../uapi/linux/shoal.h"
+#include "frame.h"
 
 struct netlink_ext_ack;
 
@@ -105,10 +106,16 @@ struct shoal_persona {
 	u8 state;			/* enum shoal_persona_state */
 	u8 reason;			/* why state last changed */
 	u8 released_by;			/* passed over for epoch + 1 */
-	u8 announce;			/* GARP rounds still to send */
+	u8 prev_owner;			/* while claiming: who had it */
+	bool prev_released;		/* ... and said it let go */
+	u8 announced;			/* GARP rounds sent */
 	bool disks_ready;
+	u32 held_epoch;			/* what we held, said as released */
 	u64 changed;			/* ns of the last change of state */
-	u64 pending;			/* SHOAL_PERSONA_DO_* for the work */
+	u64 deadline;			/* claiming: activate anyway then */
+	u64 ready_at;			/* active: disks ready then */
+	u64 next_announce;
+	u32 events;			/* BIT(SHOAL_EVENT_*) to report */
 };
 
 /* Heartbeat frame counters, for a node or the whole namespace. */
@@ -152,6 +159,9 @@ struct shoal_hb_state {
 	u64 reported_rejected, auth_event_time;
 	u32 rejected_claim;	/* node all rejects claimed, U32_MAX: several */
 	u64 stall_end;		/* when our timers last ran an interval late */
+	u64 started;		/* when this instance started */
+	/* persona entries for the frame being built */
+	struct shoal_hb_entry entries[SHOAL_HB_ENTRIES_MAX];
 	struct shoal_peer peers[SHOAL_NODE_ID_MAX + 1];
 };
 
@@ -205,6 +215,8 @@ struct shoal_net {
 	spinlock_t persona_lock;
 	/* the lower device whose receive handler is ours, under RTNL */
 	struct net_device *persona_lower;
+	/* ownership decisions and what follows them, in process context */
+	struct delayed_work persona_work;
 };
 
 extern unsigned int shoal_net_id;
@@ -287,6 +299,18 @@ void shoal_persona_flush(struct shoal_net *sn);
 void shoal_persona_unlink_dev(struct shoal_net *sn, struct net_device *dev);
 void shoal_persona_net_init(struct shoal_net *sn);
 
+unsigned int shoal_persona_entries(struct shoal_net *sn,
+				   struct shoal_hb_entry *out, u64 now,
+				   u64 window);
+void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
+			 unsigned int n);
+void shoal_persona_kick(struct shoal_net *sn);
+void shoal_persona_net_exit(struct shoal_net *sn);
+int shoal_persona_takeover(struct shoal_net *sn, struct shoal_persona *p,
+			   struct netlink_ext_ack *extack);
+int shoal_persona_release(struct shoal_net *sn, struct shoal_persona *p,
+			  struct netlink_ext_ack *extack);
+
 int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 			     struct net_device *lower,
 			     struct netlink_ext_ack *extack);
@@ -309,6 +333,12 @@ void shoal_notify_auth_failed(struct shoal_net *sn,
 			      const struct shoal_hb_stats *stats, u32 node_id);
 void shoal_notify_persona(struct shoal_net *sn,
 			  const struct shoal_persona *p, u8 event);
+void shoal_notify_persona_change(struct shoal_net *sn,
+				 const struct shoal_persona *p, u8 event,
+				 u8 reason, u32 round);
+bool shoal_hb_since(struct shoal_net *sn, u64 *started);
+u64 shoal_hb_load_of(struct shoal_net *sn, u32 id);
+void shoal_hb_send_now(struct shoal_net *sn);
 void shoal_notify_moves(struct shoal_net *sn, const struct shoal_service *svc,
 			u32 count, u32 from, u32 to);
 
