@@ -88,6 +88,12 @@ static const struct nla_policy shoal_disk_list_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_DISK] = NLA_POLICY_NESTED(shoal_disk_policy),
 };
 
+static const struct nla_policy shoal_disk_report_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_PERSONA_NAME] = { .type = NLA_NUL_STRING,
+				   .len = SHOAL_PERSONA_NAME_MAX },
+	[SHOAL_A_PERSONA_DISKS] = NLA_POLICY_NESTED(shoal_disk_list_policy),
+};
+
 static const struct nla_policy shoal_persona_add_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_PERSONA_NAME] = { .type = NLA_NUL_STRING,
 				   .len = SHOAL_PERSONA_NAME_MAX },
@@ -727,6 +733,13 @@ static const struct genl_ops shoal_genl_ops[] = {
 		.cmd = SHOAL_CMD_PERSONA_RELEASE,
 		.doit = shoal_nl_persona_release,
 		.policy = shoal_persona_name_policy,
+		.maxattr = SHOAL_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SHOAL_CMD_DISK_REPORT,
+		.doit = shoal_nl_disk_report,
+		.policy = shoal_disk_report_policy,
 		.maxattr = SHOAL_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},

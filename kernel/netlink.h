@@ -43,5 +43,6 @@ int shoal_nl_persona_add(struct sk_buff *skb, struct genl_info *info);
 int shoal_nl_persona_del(struct sk_buff *skb, struct genl_info *info);
 int shoal_nl_persona_takeover(struct sk_buff *skb, struct genl_info *info);
 int shoal_nl_persona_release(struct sk_buff *skb, struct genl_info *info);
+int shoal_nl_disk_report(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _SHOAL_NETLINK_H */

@@ -19,12 +19,14 @@ static int shoal_put_persona(struct sk_buff *skb, struct shoal_net *sn,
 	struct nlattr *nest, *disk;
 	u32 owner, epoch;
 	unsigned int i;
+	bool ready;
 	u8 state;
 
 	spin_lock_bh(&sn->persona_lock);
 	owner = p->owner;
 	epoch = p->epoch;
 	state = p->state;
+	ready = state == SHOAL_PERSONA_ACTIVE && p->disks_ready;
 	spin_unlock_bh(&sn->persona_lock);
 
 	if (nla_put_string(skb, SHOAL_A_PERSONA_NAME, p->name) ||
@@ -32,7 +34,8 @@ static int shoal_put_persona(struct sk_buff *skb, struct shoal_net *sn,
 	    (p->vlan && nla_put_u16(skb, SHOAL_A_PERSONA_VLAN, p->vlan)) ||
 	    nla_put_u32(skb, SHOAL_A_PERSONA_OWNER, owner) ||
 	    nla_put_u32(skb, SHOAL_A_PERSONA_EPOCH, epoch) ||
-	    nla_put_u8(skb, SHOAL_A_PERSONA_STATE, state))
+	    nla_put_u8(skb, SHOAL_A_PERSONA_STATE, state) ||
+	    nla_put_u8(skb, SHOAL_A_PERSONA_DISKS_READY, ready))
 		return -EMSGSIZE;
 	if (p->dev &&
 	    (nla_put_u32(skb, SHOAL_A_PERSONA_IFINDEX, p->dev->ifindex) ||
@@ -369,4 +372,85 @@ int shoal_nl_persona_takeover(struct sk_buff *skb, struct genl_info *info)
 int shoal_nl_persona_release(struct sk_buff *skb, struct genl_info *info)
 {
 	return shoal_nl_persona_move(info, false);
+}
+
+/*
+ * The agent says what it did with one of a persona's disks; announced to
+ * every listener, so that "shoal monitor" shows it with the rest.
+ */
+int shoal_nl_disk_report(struct sk_buff *skb, struct genl_info *info)
+{
+	struct shoal_net *sn = shoal_info_net(info);
+	struct nlattr *tb[SHOAL_A_MAX + 1], *nest, *disk = NULL, *attr;
+	struct shoal_persona *p;
+	struct sk_buff *msg;
+	unsigned int i;
+	int rem, err = 0;
+	void *hdr;
+	u8 state;
+
+	nest = info->attrs[SHOAL_A_PERSONA_DISKS];
+	if (nest) {
+		nla_for_each_nested(attr, nest, rem) {
+			if (nla_type(attr) != SHOAL_A_DISK)
+				continue;
+			if (disk) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "report one disk at a time");
+				return -EINVAL;
+			}
+			disk = attr;
+		}
+	}
+	if (!disk) {
+		NL_SET_ERR_MSG(info->extack, "a disk report needs one disk");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, SHOAL_A_MAX, disk, NULL, info->extack);
+	if (err)
+		return err;
+	if (!tb[SHOAL_A_DISK_NAME] || !tb[SHOAL_A_DISK_STATE]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, disk,
+				    "a disk report needs the disk's name and state");
+		return -EINVAL;
+	}
+	state = nla_get_u8(tb[SHOAL_A_DISK_STATE]);
+
+	mutex_lock(&sn->lock);
+	p = shoal_request_persona(sn, info, &err);
+	if (!p)
+		goto out;
+	for (i = 0; i < p->ndisks; i++)
+		if (!nla_strcmp(tb[SHOAL_A_DISK_NAME], p->disks[i].name))
+			break;
+	if (i == p->ndisks) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SHOAL_A_DISK_NAME],
+				    "the persona has no such disk");
+		err = -ENOENT;
+		goto out;
+	}
+	msg = shoal_ntf_begin(sn, SHOAL_CMD_DISK_NTF,
+			      state == SHOAL_DISK_MAPPED ?
+			      SHOAL_EVENT_DISK_MAPPED :
+			      SHOAL_EVENT_DISK_UNMAPPED, &hdr);
+	if (msg) {
+		nest = NULL;
+		err = nla_put_string(msg, SHOAL_A_PERSONA_NAME, p->name);
+		if (!err) {
+			nest = nla_nest_start(msg, SHOAL_A_DISK);
+			err = !nest ||
+			      nla_put_string(msg, SHOAL_A_DISK_NAME,
+					     p->disks[i].name) ||
+			      nla_put_string(msg, SHOAL_A_DISK_SPEC,
+					     p->disks[i].spec) ||
+			      nla_put_u8(msg, SHOAL_A_DISK_STATE, state);
+			if (!err)
+				nla_nest_end(msg, nest);
+		}
+		shoal_ntf_end(sn, msg, hdr, err);
+		err = 0;
+	}
+out:
+	mutex_unlock(&sn->lock);
+	return err;
 }

@@ -338,6 +338,8 @@ enum shoal_attr {
 	SHOAL_A_PERSONA_REASON,
 	/* u32: in a GARP_SENT event, which announcement (1..) */
 	SHOAL_A_PERSONA_ROUND,
+	/* u8: 1 when this node, the owner, may map the disks (replies) */
+	SHOAL_A_PERSONA_DISKS_READY,
 
 	/* nest: one disk, SHOAL_A_DISK_* */
 	SHOAL_A_DISK,
