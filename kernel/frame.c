@@ -133,3 +133,32 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 	hb->load_pps = get64(buf + 32);
 	return SHOAL_HB_OK;
 }
+
+void shoal_vlan_encode(const struct shoal_vlan_hdr *h, u8 *buf)
+{
+	unsigned int i;
+
+	buf[0] = 'S';
+	buf[1] = 'H';
+	buf[2] = SHOAL_HB_VERSION;
+	buf[3] = SHOAL_VLAN_TYPE;
+	for (i = SHOAL_VLAN_TAG_OFF; i < SHOAL_VLAN_TAGGED_OFF; i++)
+		buf[i] = 0;
+	buf[12] = h->node_id;
+	buf[13] = 0;
+	put16(buf + 14, h->vlan);
+	put32(buf + 16, h->epoch);
+}
+
+int shoal_vlan_decode(const u8 *buf, unsigned int len,
+		      struct shoal_vlan_hdr *h)
+{
+	if (len < SHOAL_VLAN_OVERHEAD || buf[0] != 'S' || buf[1] != 'H' ||
+	    buf[2] != SHOAL_HB_VERSION || buf[3] != SHOAL_VLAN_TYPE ||
+	    !buf[12] || buf[13])
+		return -1;
+	h->node_id = buf[12];
+	h->vlan = get16(buf + 14);
+	h->epoch = get32(buf + 16);
+	return h->vlan && h->vlan <= 4094 ? 0 : -1;
+}

@@ -19,6 +19,15 @@
  *
  * Multi-byte fields are big-endian.
  */
+/*
+ * A virtual LAN frame: an Ethernet frame from a persona's MAC, ethertype
+ * SHOAL_ETH_P_HEARTBEAT, then
+ *  0  magic "SH"        2  version 1        3  type 3 (virtual LAN)
+ *  4  tag: SipHash-2-4 of bytes 12 to the end (8)
+ * 12  sending node id  13  flags (0)       14  VLAN id (2)
+ * 16  the sender's epoch for the persona (4)
+ * 20  the inner frame's ethertype (2), then its payload
+ */
 #ifndef _SHOAL_FRAME_H
 #define _SHOAL_FRAME_H
 
@@ -36,6 +45,24 @@
 #define SHOAL_HB_LEN_MAX	(SHOAL_HB_ENTRIES_OFF + \
 				 SHOAL_HB_ENTRIES_MAX * SHOAL_HB_ENTRY_LEN + \
 				 SHOAL_HB_TAG_LEN)
+
+#define SHOAL_VLAN_TYPE		3
+#define SHOAL_VLAN_HLEN		20
+#define SHOAL_VLAN_TAG_OFF	4
+#define SHOAL_VLAN_TAGGED_OFF	12
+/* what the encapsulation adds to a frame: header and inner ethertype */
+#define SHOAL_VLAN_OVERHEAD	(SHOAL_VLAN_HLEN + 2)
+
+struct shoal_vlan_hdr {
+	u8 node_id;
+	u16 vlan;
+	u32 epoch;
+};
+
+/* Write the header (tag zeroed) at buf; read one, 0 or -1 if malformed. */
+void shoal_vlan_encode(const struct shoal_vlan_hdr *h, u8 *buf);
+int shoal_vlan_decode(const u8 *buf, unsigned int len,
+		      struct shoal_vlan_hdr *h);
 
 /* What a node says about a persona. */
 enum shoal_hb_entry_kind {

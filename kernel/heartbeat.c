@@ -59,6 +59,8 @@ void shoal_hb_set_key(struct shoal_hb_state *hb, const u8 *key)
 		hb->key[i].key[1] = get_unaligned_le64(key + 16 * i + 8);
 	}
 	hb->cluster_id = shoal_hb_cluster_id(&hb->key[0]);
+	hb->vlan_key.key[0] = siphash_1u64(1, &hb->key[0]);
+	hb->vlan_key.key[1] = siphash_1u64(2, &hb->key[1]);
 }
 
 static u64 shoal_hb_load(struct shoal_net *sn, struct shoal_hb_state *hb,
@@ -351,6 +353,9 @@ static int shoal_hb_rcv(struct sk_buff *skb, struct net_device *dev,
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb || !pskb_may_pull(skb, min_t(unsigned int, skb->len,
 					      SHOAL_HB_LEN_MAX)))
+		goto drop;
+	/* personas' virtual LAN frames, for a node that hosts none of them */
+	if (skb->len >= 4 && skb->data[3] == SHOAL_VLAN_TYPE)
 		goto drop;
 	rcu_read_lock();
 	hb = rcu_dereference(sn->hb);

@@ -221,7 +221,7 @@ static void shoal_persona_fence(struct shoal_persona *p, u8 reason, u64 now)
 	    p->state != SHOAL_PERSONA_CLAIMING)
 		return;
 	if (p->dev)
-		shoal_persona_dev_set_active(p->dev, false);
+		shoal_persona_dev_set_active(p->dev, false, p->epoch);
 	p->held_epoch = p->epoch;
 	p->state = reason == SHOAL_PERSONA_REASON_COMMAND ?
 		   SHOAL_PERSONA_RELEASED : SHOAL_PERSONA_FENCED;
@@ -245,7 +245,7 @@ static void shoal_persona_activate(struct shoal_persona *p, u8 reason,
 	p->ready_at = ready_at;
 	p->events |= SHOAL_PERSONA_EV(TAKEOVER);
 	if (p->dev)
-		shoal_persona_dev_set_active(p->dev, true);
+		shoal_persona_dev_set_active(p->dev, true, p->epoch);
 }
 
 unsigned int shoal_persona_entries(struct shoal_net *sn,
@@ -401,7 +401,7 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 	u64 window = (u64)sn->dead * sn->interval_ms * NSEC_PER_MSEC;
 	u32 local = READ_ONCE(sn->local_id);
 	struct shoal_persona *p;
-	u64 started, next = 0;
+	u64 started, ready, next = 0;
 	bool running, quorate;
 	u8 reason;
 
@@ -440,13 +440,12 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 		reason = p->owner ? SHOAL_PERSONA_REASON_NODE_DOWN :
 				    SHOAL_PERSONA_REASON_PLACEMENT;
 		/* disks at once only after an owner said it let go */
-		shoal_persona_activate(p, reason, now,
-				       !p->owner && p->released_by ?
-				       now : now + window);
+		ready = !p->owner && p->released_by ? now : now + window;
 		p->prev_owner = p->owner;
 		p->epoch++;
 		p->owner = local;
 		p->released_by = 0;
+		shoal_persona_activate(p, reason, now, ready);
 		*claimed = true;
 next:
 		spin_unlock_bh(&sn->persona_lock);
@@ -499,7 +498,7 @@ static u64 shoal_persona_follow(struct shoal_net *sn, struct shoal_persona *p,
 	if (dev && active && !(dev->flags & IFF_UP)) {
 		if (dev_open(dev, NULL))
 			netdev_warn(dev, "could not bring the persona up\n");
-		shoal_persona_dev_set_active(dev, true);
+		shoal_persona_dev_set_active(dev, true, p->epoch);
 	} else if (dev && !active && (dev->flags & IFF_UP)) {
 		dev_close(dev);
 	}

@@ -21,12 +21,6 @@
 
 #include "shoal.h"
 
-struct shoal_persona_priv {
-	struct net_device *lower;
-	/* whether this node may speak for the persona: the owner's only */
-	bool active;
-};
-
 static netdev_tx_t shoal_persona_xmit(struct sk_buff *skb,
 				      struct net_device *dev)
 {
@@ -37,6 +31,10 @@ static netdev_tx_t shoal_persona_xmit(struct sk_buff *skb,
 	if (!READ_ONCE(priv->active)) {
 		dev_core_stats_tx_dropped_inc(dev);
 		kfree_skb(skb);
+		return NETDEV_TX_OK;
+	}
+	if (priv->vlan) {
+		shoal_persona_vlan_xmit(skb, dev);
 		return NETDEV_TX_OK;
 	}
 	skb->dev = priv->lower;
@@ -124,15 +122,16 @@ static void shoal_persona_setup(struct net_device *dev)
 	dev->min_mtu = ETH_MIN_MTU;
 }
 
-static struct net_device *shoal_persona_by_mac(struct shoal_net *sn,
-					       const u8 *mac)
+/* The interface of the persona with this MAC in this VLAN (0: none). */
+struct net_device *shoal_persona_dev_by_mac(struct shoal_net *sn,
+					    const u8 *mac, u16 vlan)
 {
 	struct shoal_persona *p;
 	struct net_device *dev;
 
 	list_for_each_entry_rcu(p, &sn->personas, list) {
 		dev = READ_ONCE(p->dev);
-		if (dev && ether_addr_equal(p->mac, mac))
+		if (dev && p->vlan == vlan && ether_addr_equal(p->mac, mac))
 			return dev;
 	}
 	return NULL;
@@ -212,6 +211,9 @@ static rx_handler_result_t shoal_persona_rx(struct sk_buff **pskb)
 		return RX_HANDLER_CONSUMED;
 	*pskb = skb;
 	sn = rcu_dereference(skb->dev->rx_handler_data);
+	if (skb->protocol == htons(SHOAL_ETH_P_HEARTBEAT) &&
+	    pskb_may_pull(skb, 4) && skb->data[3] == SHOAL_VLAN_TYPE)
+		return shoal_persona_vlan_rcv(sn, skb);
 	eth = eth_hdr(skb);
 	if (is_multicast_ether_addr(eth->h_dest)) {
 		dev = shoal_persona_arp_target(skb);
@@ -220,13 +222,16 @@ static rx_handler_result_t shoal_persona_rx(struct sk_buff **pskb)
 			return RX_HANDLER_PASS;
 		}
 	} else {
-		dev = shoal_persona_by_mac(sn, eth->h_dest);
+		dev = shoal_persona_dev_by_mac(sn, eth->h_dest, 0);
 		if (!dev)
 			return RX_HANDLER_PASS;
 	}
 	priv = netdev_priv(dev);
-	/* ours only while this node owns it; otherwise not for us at all */
-	if (!READ_ONCE(priv->active) || !(dev->flags & IFF_UP)) {
+	/*
+	 * Ours only while this node owns it; otherwise not for us at all. A
+	 * persona in a virtual LAN takes nothing from outside it.
+	 */
+	if (!READ_ONCE(priv->active) || !(dev->flags & IFF_UP) || priv->vlan) {
 		dev_core_stats_rx_dropped_inc(dev);
 		kfree_skb(skb);
 		return RX_HANDLER_CONSUMED;
@@ -247,6 +252,7 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 			     struct netlink_ext_ack *extack)
 {
 	struct shoal_persona_priv *priv;
+	struct in_device *in_dev;
 	struct inet6_dev *idev;
 	struct net_device *dev;
 	int err;
@@ -282,11 +288,15 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 		goto err_handler;
 	dev_net_set(dev, sn->net);
 	priv = netdev_priv(dev);
+	priv->sn = sn;
 	priv->lower = lower;
+	priv->vlan = p->vlan;
 	eth_hw_addr_set(dev, p->mac);
 	dev->addr_assign_type = NET_ADDR_SET;
-	dev->mtu = lower->mtu;
-	dev->max_mtu = lower->mtu;
+	dev->max_mtu = lower->mtu - (p->vlan ? SHOAL_VLAN_OVERHEAD : 0);
+	dev->mtu = dev->max_mtu;
+	dev->needed_headroom = lower->needed_headroom +
+			       (p->vlan ? SHOAL_VLAN_OVERHEAD : 0);
 	netif_carrier_off(dev);
 
 	err = register_netdevice(dev);
@@ -304,6 +314,13 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 	idev = __in6_dev_get(dev);
 	if (idev)
 		idev->cnf.keep_addr_on_down = 1;
+	/*
+	 * ... so every node has every persona's addresses, and would take a
+	 * packet from another persona for a martian: accept it here.
+	 */
+	in_dev = __in_dev_get_rtnl(dev);
+	if (in_dev)
+		IN_DEV_CONF_SET(in_dev, ACCEPT_LOCAL, 1);
 	WRITE_ONCE(p->dev, dev);
 	return 0;
 
@@ -349,10 +366,12 @@ void shoal_persona_dev_release_lower(struct shoal_net *sn)
  * Let the interface speak for the persona, or stop it at once. Safe in
  * any context; bringing the interface up or down is the caller's (RTNL).
  */
-void shoal_persona_dev_set_active(struct net_device *dev, bool active)
+void shoal_persona_dev_set_active(struct net_device *dev, bool active,
+				  u32 epoch)
 {
 	struct shoal_persona_priv *priv = netdev_priv(dev);
 
+	WRITE_ONCE(priv->epoch, epoch);
 	WRITE_ONCE(priv->active, active);
 	if (active && (dev->flags & IFF_UP))
 		netif_carrier_on(dev);

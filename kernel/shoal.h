@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/netdevice.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -118,6 +119,16 @@ struct shoal_persona {
 	u32 events;			/* BIT(SHOAL_EVENT_*) to report */
 };
 
+/* A persona's interface. */
+struct shoal_persona_priv {
+	struct shoal_net *sn;
+	struct net_device *lower;
+	u16 vlan;
+	/* whether this node may speak for the persona: the owner's only */
+	bool active;
+	u32 epoch;		/* at which it does */
+};
+
 /* Heartbeat frame counters, for a node or the whole namespace. */
 struct shoal_hb_stats {
 	u64 tx, rx, lost, rejected;
@@ -150,6 +161,8 @@ struct shoal_hb_state {
 	spinlock_t lock;
 	siphash_key_t key[2];
 	u32 cluster_id;
+	/* tags virtual LAN frames; read without the lock on the data path */
+	siphash_key_t vlan_key;
 	u32 interval_ms;
 	u32 dead;
 	u64 nonce;
@@ -317,8 +330,16 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 void shoal_persona_dev_destroy(struct shoal_net *sn, struct shoal_persona *p,
 			       struct list_head *kill);
 void shoal_persona_dev_release_lower(struct shoal_net *sn);
+struct net_device *shoal_persona_dev_by_mac(struct shoal_net *sn,
+					    const u8 *mac, u16 vlan);
+void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev);
+rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
+					   struct sk_buff *skb);
+void shoal_persona_vlan_flood(struct shoal_net *sn, struct sk_buff *skb,
+			      u16 vlan, const struct net_device *except);
 bool shoal_is_persona_dev(const struct net_device *dev);
-void shoal_persona_dev_set_active(struct net_device *dev, bool active);
+void shoal_persona_dev_set_active(struct net_device *dev, bool active,
+				  u32 epoch);
 
 int shoal_genl_init(void);
 void shoal_genl_uninit(void);

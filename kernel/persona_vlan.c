@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual LANs between personas. A frame between members carries the
+ * sending node, the VLAN and the sender's epoch for the persona, tagged
+ * under a key derived from the cluster key (layout in frame.h). A
+ * receiver hands it to its own members of the VLAN only if the tag holds
+ * and the sending node owns the source MAC, at that epoch, in the
+ * receiver's view: a node that is not the owner, the old owner included,
+ * cannot speak for a member, and a host without the key cannot speak.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/siphash.h>
+#include <asm/unaligned.h>
+
+#include "shoal.h"
+
+static u64 shoal_vlan_tag(const struct shoal_hb_state *hb, const u8 *hdr,
+			  unsigned int len)
+{
+	return siphash(hdr + SHOAL_VLAN_TAGGED_OFF,
+		       len - SHOAL_VLAN_TAGGED_OFF, &hb->vlan_key);
+}
+
+/*
+ * A copy to every active member of vlan on this node but except. From
+ * the transmit path the copy is a whole frame (forwarded as if received);
+ * from the receive path it is already past its Ethernet header.
+ */
+void shoal_persona_vlan_flood(struct shoal_net *sn, struct sk_buff *skb,
+			      u16 vlan, const struct net_device *except)
+{
+	struct shoal_persona_priv *priv;
+	struct shoal_persona *p;
+	struct net_device *dev;
+	struct sk_buff *copy;
+
+	list_for_each_entry_rcu(p, &sn->personas, list) {
+		dev = READ_ONCE(p->dev);
+		if (!dev || dev == except || p->vlan != vlan)
+			continue;
+		priv = netdev_priv(dev);
+		if (!READ_ONCE(priv->active) || !(dev->flags & IFF_UP))
+			continue;
+		copy = skb_clone(skb, GFP_ATOMIC);
+		if (!copy) {
+			dev_core_stats_rx_dropped_inc(dev);
+			continue;
+		}
+		if (except) {
+			dev_forward_skb(dev, copy);
+			continue;
+		}
+		copy->dev = dev;
+		dev_sw_netstats_rx_add(dev, copy->len + ETH_HLEN);
+		netif_rx(copy);
+	}
+}
+
+/* Send a frame from a member of a VLAN: to members here, then on the wire. */
+void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct shoal_persona_priv *priv = netdev_priv(dev);
+	struct shoal_net *sn = priv->sn;
+	struct shoal_vlan_hdr h = {
+		.node_id = READ_ONCE(sn->local_id),
+		.vlan = priv->vlan,
+		.epoch = READ_ONCE(priv->epoch),
+	};
+	struct shoal_hb_state *hb;
+	struct net_device *peer;
+	struct ethhdr *eth;
+	unsigned int len;
+	__be16 type;
+	u8 *hdr;
+
+	if (skb->len < ETH_HLEN)
+		goto drop;
+	eth = (struct ethhdr *)skb->data;
+	if (is_multicast_ether_addr(eth->h_dest)) {
+		shoal_persona_vlan_flood(sn, skb, priv->vlan, dev);
+	} else {
+		peer = shoal_persona_dev_by_mac(sn, eth->h_dest, priv->vlan);
+		/* a member here: only if this node is its owner */
+		if (peer && peer != dev && (peer->flags & IFF_UP) &&
+		    READ_ONCE(((struct shoal_persona_priv *)netdev_priv(peer))->active)) {
+			len = skb->len;
+			if (dev_forward_skb(peer, skb) == NET_RX_SUCCESS)
+				dev_sw_netstats_tx_add(dev, 1, len);
+			return;
+		}
+	}
+
+	hb = rcu_dereference_bh(sn->hb);
+	if (!hb || !h.node_id)
+		goto drop;
+	if (skb_linearize(skb) || skb_cow_head(skb, SHOAL_VLAN_OVERHEAD))
+		goto drop;
+	type = ((struct ethhdr *)skb->data)->h_proto;
+	skb_push(skb, SHOAL_VLAN_OVERHEAD);
+	memmove(skb->data, skb->data + SHOAL_VLAN_OVERHEAD, 2 * ETH_ALEN);
+	eth = (struct ethhdr *)skb->data;
+	eth->h_proto = htons(SHOAL_ETH_P_HEARTBEAT);
+	hdr = skb->data + ETH_HLEN;
+	shoal_vlan_encode(&h, hdr);
+	memcpy(hdr + SHOAL_VLAN_HLEN, &type, sizeof(type));
+	put_unaligned_le64(shoal_vlan_tag(hb, hdr, skb->len - ETH_HLEN),
+			   hdr + SHOAL_VLAN_TAG_OFF);
+
+	skb_reset_mac_header(skb);
+	skb->protocol = eth->h_proto;
+	skb->dev = priv->lower;
+	len = skb->len;
+	if (dev_queue_xmit(skb) == NET_XMIT_SUCCESS)
+		dev_sw_netstats_tx_add(dev, 1, len);
+	else
+		dev_core_stats_tx_dropped_inc(dev);
+	return;
+
+drop:
+	dev_core_stats_tx_dropped_inc(dev);
+	kfree_skb(skb);
+}
+
+/* Whether node, at epoch, owns the persona with this MAC in vlan. */
+static bool shoal_vlan_sender_ok(struct shoal_net *sn, const u8 *mac,
+				 const struct shoal_vlan_hdr *h)
+{
+	struct shoal_persona *p;
+	bool ok = false;
+
+	if (h->node_id == READ_ONCE(sn->local_id))
+		return false;
+	list_for_each_entry_rcu(p, &sn->personas, list) {
+		if (p->vlan != h->vlan || !ether_addr_equal(p->mac, mac))
+			continue;
+		spin_lock(&sn->persona_lock);
+		ok = p->owner == h->node_id && p->epoch == h->epoch;
+		spin_unlock(&sn->persona_lock);
+		break;
+	}
+	return ok && shoal_hb_alive(sn, h->node_id);
+}
+
+/* A virtual LAN frame on the cluster device; in the receive handler. */
+rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
+					   struct sk_buff *skb)
+{
+	struct shoal_persona_priv *priv;
+	struct shoal_vlan_hdr h;
+	struct shoal_hb_state *hb;
+	struct net_device *dev;
+	struct ethhdr *eth;
+	u8 *hdr;
+
+	if (skb_linearize(skb) || skb_unclone(skb, GFP_ATOMIC))
+		goto drop;
+	hdr = skb->data;
+	if (shoal_vlan_decode(hdr, skb->len, &h))
+		goto drop;
+	hb = rcu_dereference(sn->hb);
+	if (!hb || get_unaligned_le64(hdr + SHOAL_VLAN_TAG_OFF) !=
+		   shoal_vlan_tag(hb, hdr, skb->len))
+		goto drop;
+	eth = eth_hdr(skb);
+	if (!shoal_vlan_sender_ok(sn, eth->h_source, &h))
+		goto drop;
+
+	/* the inner ethertype is already where the new header ends */
+	__skb_pull(skb, SHOAL_VLAN_OVERHEAD);
+	memmove(skb->data - ETH_HLEN, eth, 2 * ETH_ALEN);
+	skb_set_mac_header(skb, -ETH_HLEN);
+	skb_reset_network_header(skb);
+	eth = eth_hdr(skb);
+	skb->protocol = eth->h_proto;
+
+	if (is_multicast_ether_addr(eth->h_dest)) {
+		shoal_persona_vlan_flood(sn, skb, h.vlan, NULL);
+		consume_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	dev = shoal_persona_dev_by_mac(sn, eth->h_dest, h.vlan);
+	if (!dev)
+		goto drop;
+	priv = netdev_priv(dev);
+	if (!READ_ONCE(priv->active) || !(dev->flags & IFF_UP))
+		goto drop;
+	skb->dev = dev;
+	skb->pkt_type = PACKET_HOST;
+	dev_sw_netstats_rx_add(dev, skb->len + ETH_HLEN);
+	return RX_HANDLER_ANOTHER;
+
+drop:
+	kfree_skb(skb);
+	return RX_HANDLER_CONSUMED;
+}
