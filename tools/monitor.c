@@ -73,6 +73,9 @@ static const char *object_name(uint8_t cmd)
 		return "service";
 	case SHOAL_CMD_BUCKET_NTF:
 		return "buckets";
+	case SHOAL_CMD_PERSONA_NTF:
+	case SHOAL_CMD_DISK_NTF:
+		return "persona";
 	}
 	return "unknown";
 }
@@ -120,6 +123,12 @@ static void print_event(const struct nlmsghdr *nlh)
 		break;
 	case SHOAL_CMD_BUCKET_NTF:
 		ret = bucket_event(nlh, event);
+		break;
+	case SHOAL_CMD_PERSONA_NTF:
+		ret = persona_event(nlh, event);
+		break;
+	case SHOAL_CMD_DISK_NTF:
+		ret = disk_event(nlh, event);
 		break;
 	default:
 		ret = 1;

@@ -15,6 +15,11 @@
 #define NL_MAX_GROUPS	8
 /* Large enough for any dump part (MNL_SOCKET_DUMP_SIZE of newer libmnl). */
 #define NL_RX_SIZE	32768
+/*
+ * Room for any request: a persona with every node and the longest disks
+ * takes about 4.5 KiB, more than MNL_SOCKET_BUFFER_SIZE on 4 KiB pages.
+ */
+#define NL_TX_SIZE	16384
 
 /* nl_recv() result: failed, and the reason has been printed. */
 #define NL_REPORTED	1
@@ -382,7 +387,7 @@ struct nl_sock *nl_open(const char *family, uint8_t version)
 	}
 	nl->family_name = family;
 	nl->version = version;
-	nl->tx_size = MNL_SOCKET_BUFFER_SIZE;
+	nl->tx_size = NL_TX_SIZE;
 	nl->tx = malloc(nl->tx_size);
 	nl->rx = malloc(NL_RX_SIZE);
 	if (!nl->tx || !nl->rx) {

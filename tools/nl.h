@@ -23,7 +23,7 @@ void nl_close(struct nl_sock *nl);
 /*
  * Start a request for @cmd in the socket's buffer. NLM_F_REQUEST is
  * implied; add NLM_F_DUMP or NLM_F_ACK in @flags. Append attributes with
- * mnl_attr_put_*(): the buffer is MNL_SOCKET_BUFFER_SIZE long.
+ * mnl_attr_put_*(): the buffer is 16 KiB long.
  */
 struct nlmsghdr *nl_msg(struct nl_sock *nl, uint8_t cmd, uint16_t flags);
 

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Addresses, MACs, node lists and bucket bitmaps; no netlink here. */
+/*
+ * Addresses, MACs, node lists, persona arguments and bucket bitmaps; no
+ * netlink here.
+ */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/shoal.h>
 
 #include "parse.h"
 #include "utils.h"
@@ -139,6 +143,122 @@ int parse_node_list(const char *arg, uint32_t *ids, size_t max)
 			return (int)n;
 		p += len + 1;
 	}
+}
+
+int parse_prefix(const char *arg, struct shoal_addr *addr, unsigned int *plen)
+{
+	const char *slash = strchr(arg, '/');
+	char buf[ADDR_STRLEN + 1];
+	struct shoal_addr a;
+	uint32_t len;
+	size_t n;
+
+	if (!slash) {
+		/* a host address would be a guess: say what is wanted */
+		if (parse_addr(arg, &a))
+			return -1;
+		pr_err("\"%s\" needs a prefix length, as in %s/%u.", arg, arg,
+		       a.family == AF_INET ? 24 : 64);
+		return -1;
+	}
+	n = (size_t)(slash - arg);
+	if (n >= sizeof(buf)) {
+		pr_err("\"%.*s\" is not a valid IPv4 or IPv6 address.", (int)n, arg);
+		return -1;
+	}
+	memcpy(buf, arg, n);
+	buf[n] = '\0';
+	if (parse_addr(buf, &a))
+		return -1;
+	if (!slash[1]) {
+		pr_err("\"%s\" needs a prefix length after the \"/\".", arg);
+		return -1;
+	}
+	if (parse_u32(slash + 1, 1, addr_bits(&a), "prefix length", &len))
+		return -1;
+	*addr = a;
+	*plen = len;
+	return 0;
+}
+
+static bool persona_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+int check_persona_name(const char *arg)
+{
+	size_t len = strlen(arg), i;
+
+	for (i = 0; i < len && persona_char_ok(arg[i]); i++)
+		;
+	if (!len || len > SHOAL_PERSONA_NAME_MAX || i < len) {
+		pr_err("\"%s\" is not a valid persona name; expected 1 to %u of A-Z, a-z, 0-9, _, . and -.",
+		       arg, SHOAL_PERSONA_NAME_MAX);
+		return -1;
+	}
+	/* the name is its interface's, and no interface may be called these */
+	if (!strcmp(arg, ".") || !strcmp(arg, "..")) {
+		pr_err("\"%s\" is not a valid persona name: it names an interface.",
+		       arg);
+		return -1;
+	}
+	return 0;
+}
+
+int check_persona_mac(const uint8_t *mac, const char *arg)
+{
+	static const uint8_t zero[MAC_LEN];
+	const char *what;
+
+	if (mac[0] & 1)
+		what = "a multicast MAC address";
+	else if (!memcmp(mac, zero, sizeof(zero)))
+		what = "all zeroes";
+	else
+		return 0;
+	pr_err("\"%s\" is %s; a persona's MAC must be unicast (the first byte even) and not zero, as in 02:00:00:00:00:01.",
+	       arg, what);
+	return -1;
+}
+
+int parse_vlan(const char *arg, uint16_t *vid)
+{
+	uint32_t v;
+
+	if (parse_u32(arg, 1, SHOAL_VLAN_MAX, "VLAN id", &v))
+		return -1;
+	*vid = (uint16_t)v;
+	return 0;
+}
+
+int parse_persona_nodes(const char *arg, uint32_t *ids, size_t max)
+{
+	uint32_t tmp[SHOAL_NODE_ID_MAX];
+	int n, i, k;
+
+	if (max > SHOAL_NODE_ID_MAX)
+		max = SHOAL_NODE_ID_MAX;
+	n = parse_node_list(arg, tmp, max);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!tmp[i] || tmp[i] > SHOAL_NODE_ID_MAX) {
+			pr_err("node id must be between 1 and %u.",
+			       SHOAL_NODE_ID_MAX);
+			return -1;
+		}
+		for (k = 0; k < i; k++) {
+			if (tmp[k] == tmp[i]) {
+				pr_err("node %u appears twice in \"%s\"; each node is listed once, first choice first.",
+				       tmp[i], arg);
+				return -1;
+			}
+		}
+	}
+	memcpy(ids, tmp, (size_t)n * sizeof(*ids));
+	return n;
 }
 
 long bitmap_next(const uint8_t *map, size_t nbits, size_t from)

@@ -65,6 +65,39 @@ const char *format_mac(const uint8_t *mac, char *buf);
 int parse_node_list(const char *arg, uint32_t *ids, size_t max);
 
 /*
+ * An address with a prefix length, "ADDR/PLEN", the length required:
+ *   Error: "192.0.2.1" needs a prefix length, as in 192.0.2.1/24.
+ *   Error: prefix length must be between 1 and 32.
+ * Returns 0 or -1.
+ */
+int parse_prefix(const char *arg, struct shoal_addr *addr, unsigned int *plen);
+
+/* Personas: the tool checks what the kernel would refuse, and says why. */
+
+/*
+ * A persona name, also its interface's: 1 to SHOAL_PERSONA_NAME_MAX of
+ * A-Z, a-z, 0-9, _, . and -, and neither "." nor "..". Returns 0 or -1
+ * (printed).
+ */
+int check_persona_name(const char *arg);
+
+/*
+ * A persona's MAC: unicast and not all zeroes. @arg is how it was typed.
+ * Returns 0 or -1 (printed).
+ */
+int check_persona_mac(const uint8_t *mac, const char *arg);
+
+/* A virtual LAN id, 1 to SHOAL_VLAN_MAX. Returns 0 or -1 (printed). */
+int parse_vlan(const char *arg, uint16_t *vid);
+
+/*
+ * A persona's node list: parse_node_list() whose ids are 1 to
+ * SHOAL_NODE_ID_MAX, each once, kept in the order given (first choice
+ * first). Returns the number of ids or -1 (printed).
+ */
+int parse_persona_nodes(const char *arg, uint32_t *ids, size_t max);
+
+/*
  * A bucket bitmap as the kernel sends it: bucket b is bit b % 8 of byte
  * b / 8. @nbits counts the buckets, and @map holds (@nbits + 7) / 8 bytes.
  */

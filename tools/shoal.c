@@ -60,7 +60,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: shoal [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       shoal [ OPTIONS ] -b[atch] FILE\n"
-		"where  OBJECT := { cluster | node | service | bucket | monitor | key }\n"
+		"where  OBJECT := { cluster | node | service | bucket | persona |\n"
+		"                   monitor | key }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -s[tatistics] |\n"
 		"                    -n[etns] NAME | -b[atch] FILE | -V[ersion] |\n"
 		"                    -h[elp] }\n");
@@ -79,6 +80,7 @@ static const struct cmd objects[] = {
 	{ "node", do_node, false },
 	{ "service", do_service, false },
 	{ "bucket", do_bucket, false },
+	{ "persona", do_persona, false },
 	{ "monitor", do_monitor, false },
 	{ "key", do_key, false },
 	{ "help", do_help, false },

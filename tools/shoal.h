@@ -33,6 +33,7 @@ int do_cluster(int argc, char **argv);
 int do_node(int argc, char **argv);
 int do_service(int argc, char **argv);
 int do_bucket(int argc, char **argv);
+int do_persona(int argc, char **argv);
 int do_key(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 
@@ -83,6 +84,9 @@ int cluster_event(const struct nlmsghdr *nlh, uint8_t event);
 int node_event(const struct nlmsghdr *nlh, uint8_t event);
 int service_event(const struct nlmsghdr *nlh, uint8_t event);
 int bucket_event(const struct nlmsghdr *nlh, uint8_t event);
+/* In persona.c: SHOAL_CMD_PERSONA_NTF, and the agent's SHOAL_CMD_DISK_NTF. */
+int persona_event(const struct nlmsghdr *nlh, uint8_t event);
+int disk_event(const struct nlmsghdr *nlh, uint8_t event);
 
 /*
  * In monitor.c, for those printers: start an event with its time of

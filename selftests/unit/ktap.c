@@ -12,6 +12,7 @@ static const struct ktap_case *const suites[] = {
 	bucket_cases,
 	frame_cases,
 	key_cases,
+	diskspec_cases,
 };
 
 static bool case_failed;

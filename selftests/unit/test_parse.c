@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Service arguments: addresses, MACs, node lists; owned-bucket bitmaps. */
+/*
+ * Service and persona arguments: addresses, prefixes, MACs, node lists,
+ * names, VLAN ids; owned-bucket bitmaps.
+ */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -7,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include <linux/shoal.h>
 
 #include "ktap.h"
 #include "parse.h"
@@ -232,6 +237,255 @@ static void nodes_invalid(void)
 			  __LINE__);
 }
 
+/* Expects @ret to be -1 and pr_err() to have printed @want since @e began. */
+static void check_error(int ret, struct errbuf *e, const char *arg,
+			const char *want, int line)
+{
+	char *msg = err_end(e);
+
+	ktap_check_int(ret, -1, arg, __FILE__, line);
+	ktap_check_str(msg, want, arg, __FILE__, line);
+	free(msg);
+}
+
+static void check_prefix(const char *arg, int family, const char *addr,
+			 unsigned int plen, int line)
+{
+	struct shoal_addr a;
+	char buf[ADDR_STRLEN];
+	unsigned int p = 0;
+
+	ktap_check_int(parse_prefix(arg, &a, &p), 0, arg, __FILE__, line);
+	ktap_check_int(a.family, family, arg, __FILE__, line);
+	ktap_check_str(format_addr(&a, buf), addr, arg, __FILE__, line);
+	ktap_check_int(p, plen, arg, __FILE__, line);
+}
+
+static void prefix_valid(void)
+{
+	check_prefix("198.51.100.10/24", AF_INET, "198.51.100.10", 24, __LINE__);
+	check_prefix("198.51.100.10/32", AF_INET, "198.51.100.10", 32, __LINE__);
+	check_prefix("10.0.0.1/1", AF_INET, "10.0.0.1", 1, __LINE__);
+	check_prefix("fd00::10/64", AF_INET6, "fd00::10", 64, __LINE__);
+	check_prefix("2001:DB8::1/128", AF_INET6, "2001:db8::1", 128, __LINE__);
+}
+
+static void check_prefix_error(const char *arg, const char *want, int line)
+{
+	struct shoal_addr a = { .family = 12345 };
+	unsigned int plen = 77;
+	struct errbuf e;
+
+	err_start(&e);
+	check_error(parse_prefix(arg, &a, &plen), &e, arg, want, line);
+	/* a failed parse leaves both alone */
+	ktap_check_int(a.family, 12345, arg, __FILE__, line);
+	ktap_check_int(plen, 77, arg, __FILE__, line);
+}
+
+static void prefix_invalid(void)
+{
+	check_prefix_error("198.51.100.10",
+			   "Error: \"198.51.100.10\" needs a prefix length, as in 198.51.100.10/24.\n",
+			   __LINE__);
+	check_prefix_error("fd00::10",
+			   "Error: \"fd00::10\" needs a prefix length, as in fd00::10/64.\n",
+			   __LINE__);
+	check_prefix_error("fd00::10/",
+			   "Error: \"fd00::10/\" needs a prefix length after the \"/\".\n",
+			   __LINE__);
+	check_prefix_error("10.0.0.1/0",
+			   "Error: prefix length must be between 1 and 32.\n", __LINE__);
+	check_prefix_error("10.0.0.1/33",
+			   "Error: prefix length must be between 1 and 32.\n", __LINE__);
+	check_prefix_error("fd00::1/129",
+			   "Error: prefix length must be between 1 and 128.\n", __LINE__);
+	check_prefix_error("10.0.0.1/2x",
+			   "Error: \"2x\" is not a valid prefix length.\n", __LINE__);
+	check_prefix_error("10.0.0.1/-1",
+			   "Error: \"-1\" is not a valid prefix length.\n", __LINE__);
+	check_prefix_error("10.0.0.1/24/24",
+			   "Error: \"24/24\" is not a valid prefix length.\n", __LINE__);
+	check_prefix_error("foo/24",
+			   "Error: \"foo\" is not a valid IPv4 or IPv6 address.\n",
+			   __LINE__);
+	check_prefix_error("/24",
+			   "Error: \"\" is not a valid IPv4 or IPv6 address.\n", __LINE__);
+	check_prefix_error("foo",
+			   "Error: \"foo\" is not a valid IPv4 or IPv6 address.\n",
+			   __LINE__);
+	check_prefix_error("1111:2222:3333:4444:5555:6666:7777:8888:9999/64",
+			   "Error: \"1111:2222:3333:4444:5555:6666:7777:8888:9999\" is not a valid IPv4 or IPv6 address.\n",
+			   __LINE__);
+	check_prefix_error("1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa/64",
+			   "Error: \"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa\" is not a valid IPv4 or IPv6 address.\n",
+			   __LINE__);
+}
+
+static void persona_names(void)
+{
+	static const char *const good[] = {
+		"web", "a", "Web-1.prod_2", "0", "...", ".a", "abcdefghijklmno",
+	};
+	static const char *const bad[] = {
+		"", "a b", "a/b", "a:b", "abcdefghijklmnop", "web\n", "é",
+	};
+	char want[160];
+	struct errbuf e;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		err_start(&e);
+		ktap_check_int(check_persona_name(good[i]), 0, good[i], __FILE__,
+			       __LINE__);
+		free(err_end(&e));
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want),
+			 "Error: \"%s\" is not a valid persona name; expected 1 to 15 of A-Z, a-z, 0-9, _, . and -.\n",
+			 bad[i]);
+		err_start(&e);
+		check_error(check_persona_name(bad[i]), &e, bad[i], want, __LINE__);
+	}
+	/* what no interface may be called */
+	err_start(&e);
+	check_error(check_persona_name("."), &e, ".",
+		    "Error: \".\" is not a valid persona name: it names an interface.\n",
+		    __LINE__);
+	err_start(&e);
+	check_error(check_persona_name(".."), &e, "..",
+		    "Error: \"..\" is not a valid persona name: it names an interface.\n",
+		    __LINE__);
+}
+
+#define PERSONA_MAC_HINT \
+	"; a persona's MAC must be unicast (the first byte even) and not zero, as in 02:00:00:00:00:01.\n"
+
+static void persona_macs(void)
+{
+	static const uint8_t local[MAC_LEN] = { 0x02, 0, 0, 0xaa, 0, 1 };
+	static const uint8_t global[MAC_LEN] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+	static const uint8_t mcast[MAC_LEN] = { 0x03, 0, 0, 0, 0, 1 };
+	static const uint8_t bcast[MAC_LEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t zero[MAC_LEN];
+	struct errbuf e;
+
+	CHECK_INT(check_persona_mac(local, "02:00:00:aa:00:01"), 0);
+	CHECK_INT(check_persona_mac(global, "52:54:00:12:34:56"), 0);
+	err_start(&e);
+	check_error(check_persona_mac(mcast, "3:0:0:0:0:1"), &e, "multicast",
+		    "Error: \"3:0:0:0:0:1\" is a multicast MAC address" PERSONA_MAC_HINT,
+		    __LINE__);
+	err_start(&e);
+	check_error(check_persona_mac(bcast, "ff:ff:ff:ff:ff:ff"), &e, "broadcast",
+		    "Error: \"ff:ff:ff:ff:ff:ff\" is a multicast MAC address" PERSONA_MAC_HINT,
+		    __LINE__);
+	err_start(&e);
+	check_error(check_persona_mac(zero, "00:00:00:00:00:00"), &e, "zero",
+		    "Error: \"00:00:00:00:00:00\" is all zeroes" PERSONA_MAC_HINT, __LINE__);
+}
+
+static void vlans(void)
+{
+	static const char *const range[] = { "0", "4095", "65536", "4294967296" };
+	static const char *const junk[] = { "", "x", "-1", "+1", "1 ", "0x10" };
+	uint16_t vid = 0;
+	char want[96];
+	struct errbuf e;
+	size_t i;
+
+	CHECK_INT(parse_vlan("1", &vid), 0);
+	CHECK_INT(vid, 1);
+	CHECK_INT(parse_vlan("4094", &vid), 0);
+	CHECK_INT(vid, SHOAL_VLAN_MAX);
+	CHECK_INT(parse_vlan("010", &vid), 0);
+	CHECK_INT(vid, 10);
+
+	for (i = 0; i < sizeof(range) / sizeof(range[0]); i++) {
+		err_start(&e);
+		check_error(parse_vlan(range[i], &vid), &e, range[i],
+			    "Error: VLAN id must be between 1 and 4094.\n", __LINE__);
+	}
+	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		snprintf(want, sizeof(want),
+			 "Error: \"%s\" is not a valid VLAN id.\n", junk[i]);
+		err_start(&e);
+		check_error(parse_vlan(junk[i], &vid), &e, junk[i], want, __LINE__);
+	}
+	/* a failed parse leaves the id alone */
+	CHECK_INT(vid, 10);
+}
+
+static void persona_nodes_valid(void)
+{
+	uint32_t ids[SHOAL_NODE_ID_MAX] = { 0 };
+	char all[4 * SHOAL_NODE_ID_MAX + 1];
+	size_t len = 0;
+	int i;
+
+	/* kept in the order given: first choice first */
+	CHECK_INT(parse_persona_nodes("3,1,2", ids, 8), 3);
+	CHECK_INT(ids[0], 3);
+	CHECK_INT(ids[1], 1);
+	CHECK_INT(ids[2], 2);
+	CHECK_INT(parse_persona_nodes("255", ids, 8), 1);
+	CHECK_INT(ids[0], 255);
+	CHECK_INT(parse_persona_nodes("007,1", ids, 8), 2);
+	CHECK_INT(ids[0], 7);
+	CHECK_INT(ids[1], 1);
+
+	/* every node, backwards */
+	for (i = SHOAL_NODE_ID_MAX; i >= 1; i--)
+		len += (size_t)snprintf(all + len, sizeof(all) - len, "%s%d",
+					i == SHOAL_NODE_ID_MAX ? "" : ",", i);
+	CHECK_INT(parse_persona_nodes(all, ids, SHOAL_NODE_ID_MAX),
+		  SHOAL_NODE_ID_MAX);
+	CHECK_INT(ids[0], SHOAL_NODE_ID_MAX);
+	CHECK_INT(ids[SHOAL_NODE_ID_MAX - 1], 1);
+}
+
+static void check_persona_nodes_error(const char *arg, const char *want,
+				      int line)
+{
+	uint32_t ids[4] = { 11, 12, 13, 14 };
+	struct errbuf e;
+
+	err_start(&e);
+	check_error(parse_persona_nodes(arg, ids, 4), &e, arg, want, line);
+	/* a failed parse leaves the list alone */
+	ktap_check_int(ids[0], 11, arg, __FILE__, line);
+	ktap_check_int(ids[1], 12, arg, __FILE__, line);
+}
+
+static void persona_nodes_invalid(void)
+{
+	check_persona_nodes_error("1,2,1",
+				  "Error: node 1 appears twice in \"1,2,1\"; each node is listed once, first choice first.\n",
+				  __LINE__);
+	check_persona_nodes_error("2,2",
+				  "Error: node 2 appears twice in \"2,2\"; each node is listed once, first choice first.\n",
+				  __LINE__);
+	/* the same node however it is written */
+	check_persona_nodes_error("1,2,01",
+				  "Error: node 1 appears twice in \"1,2,01\"; each node is listed once, first choice first.\n",
+				  __LINE__);
+	check_persona_nodes_error("0",
+				  "Error: node id must be between 1 and 255.\n", __LINE__);
+	check_persona_nodes_error("1,256",
+				  "Error: node id must be between 1 and 255.\n", __LINE__);
+	check_persona_nodes_error("4294967295",
+				  "Error: node id must be between 1 and 255.\n", __LINE__);
+	check_persona_nodes_error("1,,2",
+				  "Error: \"1,,2\" is not a valid node list" LIST_HINT,
+				  __LINE__);
+	check_persona_nodes_error("all",
+				  "Error: \"all\" is not a valid node id" LIST_HINT,
+				  __LINE__);
+	check_persona_nodes_error("1,2,3,4,5",
+				  "Error: too many node ids in \"1,2,3,4,5\"; at most 4 fit.\n",
+				  __LINE__);
+}
+
 /* Decodes @nbits of @map and compares with @want, ended by -1. */
 static void check_bits(const uint8_t *map, size_t nbits, const long *want,
 		       int line)
@@ -305,6 +559,13 @@ const struct ktap_case parse_cases[] = {
 	{ "parse: MAC errors", mac_invalid },
 	{ "parse: node lists", nodes_valid },
 	{ "parse: node list errors", nodes_invalid },
+	{ "parse: prefixes", prefix_valid },
+	{ "parse: prefix errors", prefix_invalid },
+	{ "parse: persona names", persona_names },
+	{ "parse: persona MACs are unicast and not zero", persona_macs },
+	{ "parse: VLAN ids", vlans },
+	{ "parse: persona node lists keep their order", persona_nodes_valid },
+	{ "parse: persona node list errors", persona_nodes_invalid },
 	{ "parse: owned-bucket bitmap to list", bitmap_decode },
 	{ "parse: bitmap search and count", bitmap_search },
 	{ NULL, NULL },
