@@ -88,6 +88,16 @@ static const struct nla_policy shoal_disk_list_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_DISK] = NLA_POLICY_NESTED(shoal_disk_policy),
 };
 
+static const struct nla_policy shoal_addr_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_ADDR_IN] = { .type = NLA_BE32 },
+	[SHOAL_A_ADDR_IN6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[SHOAL_A_ADDR_PREFIXLEN] = NLA_POLICY_RANGE(NLA_U8, 1, 128),
+};
+
+static const struct nla_policy shoal_addr_list_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_ADDR] = NLA_POLICY_NESTED(shoal_addr_policy),
+};
+
 static const struct nla_policy shoal_disk_report_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_PERSONA_NAME] = { .type = NLA_NUL_STRING,
 				   .len = SHOAL_PERSONA_NAME_MAX },
@@ -101,6 +111,7 @@ static const struct nla_policy shoal_persona_add_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_PERSONA_VLAN] = NLA_POLICY_MAX(NLA_U16, SHOAL_VLAN_MAX),
 	[SHOAL_A_PERSONA_NODES] = NLA_POLICY_NESTED(shoal_node_list_policy),
 	[SHOAL_A_PERSONA_DISKS] = NLA_POLICY_NESTED(shoal_disk_list_policy),
+	[SHOAL_A_PERSONA_ADDRS] = NLA_POLICY_NESTED(shoal_addr_list_policy),
 };
 
 int shoal_put_hb_stats(struct sk_buff *skb, int attr,

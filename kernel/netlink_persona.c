@@ -7,6 +7,7 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/stringify.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 
 #include "netlink.h"
@@ -48,6 +49,23 @@ static int shoal_put_persona(struct sk_buff *skb, struct shoal_net *sn,
 	for (i = 0; i < p->nnodes; i++)
 		if (nla_put_u32(skb, SHOAL_A_NODE_ID, p->nodes[i]))
 			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, SHOAL_A_PERSONA_ADDRS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < p->naddrs; i++) {
+		const struct shoal_prefix *a = &p->addrs[i];
+
+		disk = nla_nest_start(skb, SHOAL_A_ADDR);
+		if (!disk ||
+		    (a->family == AF_INET ?
+		     nla_put_in_addr(skb, SHOAL_A_ADDR_IN, a->addr.ip) :
+		     nla_put_in6_addr(skb, SHOAL_A_ADDR_IN6, &a->addr.ip6)) ||
+		    nla_put_u8(skb, SHOAL_A_ADDR_PREFIXLEN, a->len))
+			return -EMSGSIZE;
+		nla_nest_end(skb, disk);
+	}
 	nla_nest_end(skb, nest);
 
 	nest = nla_nest_start(skb, SHOAL_A_PERSONA_DISKS);
@@ -224,6 +242,67 @@ static int shoal_parse_persona_nodes(struct nlattr *nest,
 	return 0;
 }
 
+static int shoal_parse_persona_addrs(struct nlattr *nest,
+				     struct shoal_persona *p,
+				     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[SHOAL_A_MAX + 1];
+	struct shoal_prefix *a;
+	struct nlattr *attr;
+	unsigned int i;
+	int rem, err;
+
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != SHOAL_A_ADDR)
+			continue;
+		if (p->naddrs == SHOAL_PERSONA_ADDRS_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "too many addresses (at most "
+					    __stringify(SHOAL_PERSONA_ADDRS_MAX) ")");
+			return -E2BIG;
+		}
+		err = nla_parse_nested(tb, SHOAL_A_MAX, attr, NULL, extack);
+		if (err)
+			return err;
+		if (!tb[SHOAL_A_ADDR_IN] == !tb[SHOAL_A_ADDR_IN6] ||
+		    !tb[SHOAL_A_ADDR_PREFIXLEN]) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "an address is one IPv4 or IPv6 address and a prefix length");
+			return -EINVAL;
+		}
+		a = &p->addrs[p->naddrs];
+		a->len = nla_get_u8(tb[SHOAL_A_ADDR_PREFIXLEN]);
+		if (tb[SHOAL_A_ADDR_IN]) {
+			a->family = AF_INET;
+			a->addr.ip = nla_get_in_addr(tb[SHOAL_A_ADDR_IN]);
+		} else {
+			a->family = AF_INET6;
+			a->addr.ip6 = nla_get_in6_addr(tb[SHOAL_A_ADDR_IN6]);
+		}
+		if (a->family == AF_INET ? a->len > 32 ||
+		    ipv4_is_multicast(a->addr.ip) || !a->addr.ip ||
+		    ipv4_is_lbcast(a->addr.ip) || ipv4_is_loopback(a->addr.ip) :
+		    ipv6_addr_type(&a->addr.ip6) &
+		    (IPV6_ADDR_MULTICAST | IPV6_ADDR_ANY | IPV6_ADDR_LOOPBACK |
+		     IPV6_ADDR_LINKLOCAL)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "not an address a persona can have");
+			return -EINVAL;
+		}
+		for (i = 0; i < p->naddrs; i++) {
+			if (p->addrs[i].family == a->family &&
+			    !memcmp(&p->addrs[i].addr, &a->addr,
+				    sizeof(a->addr))) {
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "an address appears twice");
+				return -EINVAL;
+			}
+		}
+		p->naddrs++;
+	}
+	return 0;
+}
+
 static int shoal_parse_persona_disks(struct nlattr *nest,
 				     struct shoal_persona *p,
 				     struct netlink_ext_ack *extack)
@@ -315,6 +394,12 @@ int shoal_nl_persona_add(struct sk_buff *skb, struct genl_info *info)
 		tmpl->vlan = nla_get_u16(attrs[SHOAL_A_PERSONA_VLAN]);
 	if (attrs[SHOAL_A_PERSONA_NODES]) {
 		err = shoal_parse_persona_nodes(attrs[SHOAL_A_PERSONA_NODES],
+						tmpl, extack);
+		if (err)
+			goto out;
+	}
+	if (attrs[SHOAL_A_PERSONA_ADDRS]) {
+		err = shoal_parse_persona_addrs(attrs[SHOAL_A_PERSONA_ADDRS],
 						tmpl, extack);
 		if (err)
 			goto out;

@@ -103,12 +103,18 @@ int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
 		goto out;
 	}
 
+	err = shoal_rtnl_open(sn);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "could not open rtnetlink for the addresses");
+		goto out;
+	}
 	err = -ENOMEM;
 	p = kmemdup(tmpl, sizeof(*p), GFP_KERNEL);
 	if (!p)
 		goto out;
 	INIT_LIST_HEAD(&p->list);
 	p->dev = NULL;
+	p->addrs_on = false;
 	p->owner = 0;
 	p->epoch = 0;
 	p->state = SHOAL_PERSONA_STANDBY;
@@ -327,6 +333,8 @@ void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
 				p->prev_released = true;
 				kick = true;
 			}
+		} else if (e.epoch == p->epoch && from == p->owner) {
+			p->owner_heard = now;
 		} else if (shoal_claim_beats(e.epoch, from, p->epoch,
 					     p->owner)) {
 			shoal_persona_fence(p, SHOAL_PERSONA_REASON_SUPERSEDED,
@@ -334,6 +342,7 @@ void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
 			p->prev_owner = p->owner;
 			p->epoch = e.epoch;
 			p->owner = from;
+			p->owner_heard = now;
 			p->released_by = 0;
 			p->events |= SHOAL_PERSONA_EV(MOVED);
 			kick = true;
@@ -431,9 +440,18 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 				next = p->deadline;
 			goto next;
 		}
+		/*
+		 * An owner that still says so is alive, even while it is
+		 * not up again in this node's view (three frames in a row).
+		 */
 		if (p->state == SHOAL_PERSONA_ACTIVE ||
 		    (p->owner && shoal_persona_node_up(sn, p->owner)))
 			goto next;
+		if (p->owner && now - p->owner_heard < window) {
+			if (!next || p->owner_heard + window < next)
+				next = p->owner_heard + window;
+			goto next;
+		}
 		if (shoal_persona_choose(sn, p, p->owner ? 0 : p->released_by) !=
 		    local)
 			goto next;
@@ -453,22 +471,29 @@ next:
 	return next;
 }
 
-static u64 shoal_next(u64 next, u64 when)
-{
-	return !next || when < next ? when : next;
-}
+/*
+ * What persona_work does for one persona outside its locks: rtnetlink
+ * takes RTNL itself, so addresses change between two locked phases.
+ */
+struct shoal_persona_job {
+	char name[IFNAMSIZ];
+	int ifindex;
+	bool add, del;
+	u8 naddrs;
+	struct shoal_prefix addrs[SHOAL_PERSONA_ADDRS_MAX];
+};
 
 /*
- * Make the interface follow the state, announce a new owner to
- * neighbours, and report. Caller holds RTNL and sn->lock.
+ * Phase one, under RTNL and sn->lock: bring the interface up for an
+ * owner, report, and say which addresses must come or go.
  */
 static u64 shoal_persona_follow(struct shoal_net *sn, struct shoal_persona *p,
-				u64 now)
+				u64 now, struct shoal_persona_job *job)
 {
-	u64 interval = (u64)sn->interval_ms * NSEC_PER_MSEC, next = 0;
 	struct net_device *dev = p->dev;
-	bool active, announce = false, ready = false;
-	u32 events, round = 0;
+	bool active, ready = false;
+	u64 next = 0;
+	u32 events;
 	u8 reason;
 
 	spin_lock_bh(&sn->persona_lock);
@@ -476,21 +501,12 @@ static u64 shoal_persona_follow(struct shoal_net *sn, struct shoal_persona *p,
 	events = p->events;
 	p->events = 0;
 	reason = p->reason;
-	if (active && p->announced < SHOAL_PERSONA_ANNOUNCE_ROUNDS) {
-		if (now >= p->next_announce) {
-			announce = true;
-			round = ++p->announced;
-			p->next_announce = now + interval;
-		}
-		if (p->announced < SHOAL_PERSONA_ANNOUNCE_ROUNDS)
-			next = shoal_next(next, p->next_announce);
-	}
 	if (active && !p->disks_ready) {
 		if (now >= p->ready_at) {
 			p->disks_ready = true;
 			ready = true;
 		} else {
-			next = shoal_next(next, p->ready_at);
+			next = p->ready_at;
 		}
 	}
 	spin_unlock_bh(&sn->persona_lock);
@@ -498,9 +514,16 @@ static u64 shoal_persona_follow(struct shoal_net *sn, struct shoal_persona *p,
 	if (dev && active && !(dev->flags & IFF_UP)) {
 		if (dev_open(dev, NULL))
 			netdev_warn(dev, "could not bring the persona up\n");
-		shoal_persona_dev_set_active(dev, true, p->epoch);
-	} else if (dev && !active && (dev->flags & IFF_UP)) {
-		dev_close(dev);
+		shoal_persona_dev_set_active(dev, true, READ_ONCE(p->epoch));
+	}
+	memset(job, 0, sizeof(*job));
+	if (dev) {
+		job->add = active && !p->addrs_on;
+		job->del = !active && p->addrs_on;
+		strscpy(job->name, p->name, sizeof(job->name));
+		job->ifindex = dev->ifindex;
+		job->naddrs = p->naddrs;
+		memcpy(job->addrs, p->addrs, sizeof(job->addrs));
 	}
 
 	if (events & SHOAL_PERSONA_EV(FENCED))
@@ -517,12 +540,6 @@ static u64 shoal_persona_follow(struct shoal_net *sn, struct shoal_persona *p,
 		shoal_notify_persona_change(sn, p,
 					    SHOAL_EVENT_PERSONA_TAKEOVER,
 					    reason, 0);
-	if (announce && dev && (dev->flags & IFF_UP)) {
-		__netdev_notify_peers(dev);
-		shoal_notify_persona_change(sn, p,
-					    SHOAL_EVENT_PERSONA_GARP_SENT,
-					    0, round);
-	}
 	if (ready)
 		shoal_notify_persona_change(sn, p,
 					    SHOAL_EVENT_PERSONA_DISKS_READY,
@@ -530,26 +547,127 @@ static u64 shoal_persona_follow(struct shoal_net *sn, struct shoal_persona *p,
 	return next;
 }
 
+/* Phase two, no lock held: the addresses themselves. */
+static void shoal_persona_addrs(struct shoal_net *sn,
+				const struct shoal_persona_job *job)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < job->naddrs; i++) {
+		err = shoal_rtnl_addr(sn, job->ifindex, &job->addrs[i],
+				      job->add);
+		/* gone already, or there already: what was wanted */
+		if (err && err != -EEXIST && err != -EADDRNOTAVAIL &&
+		    err != -ENODEV)
+			pr_warn_ratelimited("shoal: %s: could not %s address %u: %d\n",
+					    job->name,
+					    job->add ? "add" : "remove", i,
+					    err);
+	}
+}
+
+/*
+ * Phase three, under RTNL and sn->lock again: a persona given up goes
+ * down once its addresses are gone; a new owner announces itself once
+ * they are there, SHOAL_PERSONA_ANNOUNCE_ROUNDS times an interval apart.
+ */
+static u64 shoal_persona_finish(struct shoal_net *sn,
+				const struct shoal_persona_job *job, u64 now)
+{
+	u64 interval = (u64)sn->interval_ms * NSEC_PER_MSEC, next = 0;
+	struct shoal_persona *p = shoal_persona_find(sn, job->name);
+	bool active, announce = false;
+	struct net_device *dev;
+	u32 round = 0;
+
+	if (!p || !p->dev || p->dev->ifindex != job->ifindex)
+		return 0;
+	dev = p->dev;
+	if (job->add)
+		p->addrs_on = true;
+	if (job->del)
+		p->addrs_on = false;
+
+	spin_lock_bh(&sn->persona_lock);
+	active = p->state == SHOAL_PERSONA_ACTIVE;
+	if (active && p->addrs_on &&
+	    p->announced < SHOAL_PERSONA_ANNOUNCE_ROUNDS) {
+		if (now >= p->next_announce) {
+			announce = true;
+			round = ++p->announced;
+			p->next_announce = now + interval;
+		}
+		if (p->announced < SHOAL_PERSONA_ANNOUNCE_ROUNDS)
+			next = p->next_announce;
+	}
+	spin_unlock_bh(&sn->persona_lock);
+
+	if (!active && !p->addrs_on && (dev->flags & IFF_UP))
+		dev_close(dev);
+	/* it changed hands meanwhile: its addresses must follow */
+	if (active != p->addrs_on)
+		next = now;
+	if (announce && (dev->flags & IFF_UP)) {
+		__netdev_notify_peers(dev);
+		shoal_notify_persona_change(sn, p,
+					    SHOAL_EVENT_PERSONA_GARP_SENT,
+					    0, round);
+	}
+	return next;
+}
+
+static u64 shoal_next(u64 next, u64 when)
+{
+	return !when ? next : !next || when < next ? when : next;
+}
+
 static void shoal_persona_work(struct work_struct *work)
 {
 	struct shoal_net *sn = container_of(to_delayed_work(work),
 					    struct shoal_net, persona_work);
+	struct shoal_persona_job *jobs;
 	struct shoal_persona *p;
+	unsigned int n = 0, i;
 	bool claimed = false;
 	u64 now, next;
 
+	jobs = kcalloc(SHOAL_PERSONAS_MAX, sizeof(*jobs), GFP_KERNEL);
+	if (!jobs) {
+		/* try again in a moment */
+		mod_delayed_work(system_highpri_wq, &sn->persona_work, HZ / 10);
+		return;
+	}
 	rtnl_lock();
 	mutex_lock(&sn->lock);
 	now = ktime_get_ns();
 	next = shoal_personas_place(sn, now, &claimed);
-	list_for_each_entry(p, &sn->personas, list)
-		next = shoal_next(next, shoal_persona_follow(sn, p, now) ?: next);
+	list_for_each_entry(p, &sn->personas, list) {
+		if (n == SHOAL_PERSONAS_MAX)
+			break;
+		next = shoal_next(next, shoal_persona_follow(sn, p, now,
+							     &jobs[n]));
+		n++;
+	}
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
 
 	/* tell the others at once, not at the next tick */
 	if (claimed)
 		shoal_hb_send_now(sn);
+	for (i = 0; i < n; i++)
+		if (jobs[i].add || jobs[i].del)
+			shoal_persona_addrs(sn, &jobs[i]);
+
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	now = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		next = shoal_next(next, shoal_persona_finish(sn, &jobs[i], now));
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+	kfree(jobs);
+
 	if (next)
 		mod_delayed_work(system_highpri_wq, &sn->persona_work,
 				 nsecs_to_jiffies(next > now ? next - now : 0));
@@ -626,4 +744,5 @@ int shoal_persona_release(struct shoal_net *sn, struct shoal_persona *p,
 void shoal_persona_net_exit(struct shoal_net *sn)
 {
 	cancel_delayed_work_sync(&sn->persona_work);
+	shoal_rtnl_close(sn);
 }

@@ -252,8 +252,6 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 			     struct netlink_ext_ack *extack)
 {
 	struct shoal_persona_priv *priv;
-	struct in_device *in_dev;
-	struct inet6_dev *idev;
 	struct net_device *dev;
 	int err;
 
@@ -310,17 +308,6 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 		unregister_netdevice(dev);
 		goto err_handler;
 	}
-	/* addresses must survive the interface being down on non-owners */
-	idev = __in6_dev_get(dev);
-	if (idev)
-		idev->cnf.keep_addr_on_down = 1;
-	/*
-	 * ... so every node has every persona's addresses, and would take a
-	 * packet from another persona for a martian: accept it here.
-	 */
-	in_dev = __in_dev_get_rtnl(dev);
-	if (in_dev)
-		IN_DEV_CONF_SET(in_dev, ACCEPT_LOCAL, 1);
 	WRITE_ONCE(p->dev, dev);
 	return 0;
 

@@ -78,6 +78,12 @@ struct shoal_service {
 
 #define SHOAL_SVC_HASH_BITS	10
 
+struct shoal_prefix {
+	u8 family;
+	u8 len;
+	union shoal_addr addr;
+};
+
 struct shoal_disk {
 	char name[SHOAL_DISK_NAME_MAX + 1];
 	char spec[SHOAL_DISK_SPEC_MAX + 1];
@@ -99,7 +105,10 @@ struct shoal_persona {
 	u8 nodes[SHOAL_NODE_ID_MAX];
 	u8 ndisks;
 	struct shoal_disk disks[SHOAL_PERSONA_DISKS_MAX];
+	u8 naddrs;
+	struct shoal_prefix addrs[SHOAL_PERSONA_ADDRS_MAX];
 	struct net_device *dev;		/* its interface; under RTNL */
+	bool addrs_on;			/* on it; under sn->lock */
 
 	/* the view, under sn->persona_lock */
 	u32 owner;			/* 0: none */
@@ -113,6 +122,7 @@ struct shoal_persona {
 	bool disks_ready;
 	u32 held_epoch;			/* what we held, said as released */
 	u64 changed;			/* ns of the last change of state */
+	u64 owner_heard;		/* when the owner last said it was */
 	u64 deadline;			/* claiming: activate anyway then */
 	u64 ready_at;			/* active: disks ready then */
 	u64 next_announce;
@@ -230,6 +240,8 @@ struct shoal_net {
 	struct net_device *persona_lower;
 	/* ownership decisions and what follows them, in process context */
 	struct delayed_work persona_work;
+	/* rtnetlink, for personas' addresses; used from persona_work only */
+	struct socket *rtnl_sock;
 };
 
 extern unsigned int shoal_net_id;
@@ -330,6 +342,10 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 void shoal_persona_dev_destroy(struct shoal_net *sn, struct shoal_persona *p,
 			       struct list_head *kill);
 void shoal_persona_dev_release_lower(struct shoal_net *sn);
+int shoal_rtnl_open(struct shoal_net *sn);
+void shoal_rtnl_close(struct shoal_net *sn);
+int shoal_rtnl_addr(struct shoal_net *sn, int ifindex,
+		    const struct shoal_prefix *prefix, bool add);
 struct net_device *shoal_persona_dev_by_mac(struct shoal_net *sn,
 					    const u8 *mac, u16 vlan);
 void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev);

@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/genetlink.h>
-#include <linux/if_addr.h>
 #include <linux/shoal.h>
 
-#include "addr.h"
 #include "diskspec.h"
 #include "json.h"
 #include "nl.h"
@@ -103,6 +101,11 @@ struct persona_disk {
 	char spec[SHOAL_DISK_SPEC_MAX + 1];
 };
 
+struct persona_addr {
+	struct shoal_addr addr;
+	unsigned int plen;
+};
+
 /* What a reply said; -1 marks an attribute it left out. */
 struct persona_info {
 	char name[SHOAL_PERSONA_NAME_MAX + 1];
@@ -120,8 +123,8 @@ struct persona_info {
 	uint32_t nodes[SHOAL_NODE_ID_MAX];
 	int ndisks;
 	struct persona_disk disks[SHOAL_PERSONA_DISKS_MAX];
-	/* the interface's addresses, from rtnetlink; NULL: not read */
-	struct dev_addr *addrs;
+	/* the persona's addresses, as configured; NULL: none reported */
+	struct persona_addr *addrs;
 	size_t naddrs;
 };
 
@@ -209,7 +212,65 @@ static int parse_disks(const struct nlattr *nest, struct persona_info *p)
 	return 0;
 }
 
+static int addr_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	switch (type) {
+	case SHOAL_A_ADDR_IN:
+	case SHOAL_A_ADDR_IN6:
+		tb[type] = attr;
+		break;
+	case SHOAL_A_ADDR_PREFIXLEN:
+		if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
+			return MNL_CB_ERROR;
+		tb[type] = attr;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int parse_addrs(const struct nlattr *nest, struct persona_info *p)
+{
+	const struct nlattr *tb[SHOAL_A_MAX + 1];
+	const struct nlattr *attr;
+	struct persona_addr *a;
+
+	/* one spare so that a persona without addresses reads as reported */
+	p->addrs = calloc(SHOAL_PERSONA_ADDRS_MAX + 1, sizeof(*p->addrs));
+	if (!p->addrs) {
+		pr_err("out of memory.");
+		return -1;
+	}
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_get_type(attr) != SHOAL_A_ADDR)
+			continue;
+		memset(tb, 0, sizeof(tb));
+		if (p->naddrs == SHOAL_PERSONA_ADDRS_MAX ||
+		    mnl_attr_parse_nested(attr, addr_attr_cb, tb) < 0 ||
+		    !tb[SHOAL_A_ADDR_PREFIXLEN] ||
+		    !tb[SHOAL_A_ADDR_IN] == !tb[SHOAL_A_ADDR_IN6] ||
+		    (tb[SHOAL_A_ADDR_IN] &&
+		     mnl_attr_get_payload_len(tb[SHOAL_A_ADDR_IN]) != 4) ||
+		    (tb[SHOAL_A_ADDR_IN6] &&
+		     mnl_attr_get_payload_len(tb[SHOAL_A_ADDR_IN6]) != 16)) {
+			pr_err("malformed reply from the kernel (persona address).");
+			return -1;
+		}
+		a = &p->addrs[p->naddrs++];
+		a->plen = mnl_attr_get_u8(tb[SHOAL_A_ADDR_PREFIXLEN]);
+		a->addr.family = tb[SHOAL_A_ADDR_IN] ? AF_INET : AF_INET6;
+		if (tb[SHOAL_A_ADDR_IN])
+			memcpy(&a->addr.v4, mnl_attr_get_payload(tb[SHOAL_A_ADDR_IN]), 4);
+		else
+			memcpy(&a->addr.v6, mnl_attr_get_payload(tb[SHOAL_A_ADDR_IN6]), 16);
+	}
+	return 0;
+}
+
 static const enum mnl_attr_data_type persona_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_PERSONA_ADDRS] = MNL_TYPE_NESTED,
 	[SHOAL_A_PERSONA_NAME] = MNL_TYPE_NUL_STRING,
 	[SHOAL_A_PERSONA_MAC] = MNL_TYPE_BINARY,
 	[SHOAL_A_PERSONA_VLAN] = MNL_TYPE_U16,
@@ -274,6 +335,8 @@ static int persona_parse(const struct nlmsghdr *nlh, struct persona_info *p)
 	p->ndisks = -1;
 	if (tb[SHOAL_A_PERSONA_DISKS] && parse_disks(tb[SHOAL_A_PERSONA_DISKS], p))
 		return -1;
+	if (tb[SHOAL_A_PERSONA_ADDRS] && parse_addrs(tb[SHOAL_A_PERSONA_ADDRS], p))
+		return -1;
 	return 0;
 }
 
@@ -313,48 +376,6 @@ static void persona_list_free(struct persona_list *list)
 {
 	persona_list_restart(list);
 	free(list->items);
-}
-
-/* IPv6 link-local addresses come with the interface, not from the user. */
-static bool is_link_local(const struct shoal_addr *a)
-{
-	return a->family == AF_INET6 && a->v6.s6_addr[0] == 0xfe &&
-	       (a->v6.s6_addr[1] & 0xc0) == 0x80;
-}
-
-/* Give each persona the addresses of its interface. Returns 0 or -1. */
-static int read_addrs(struct persona_list *list)
-{
-	uint32_t filter = list->count == 1 ? list->items[0].ifindex : 0;
-	struct dev_addr *all;
-	size_t count, i, k;
-
-	for (i = 0; i < list->count && !list->items[i].ifindex; i++)
-		;
-	if (i == list->count)
-		return 0;
-	if (addr_dump(filter, &all, &count))
-		return -1;
-
-	for (i = 0; i < list->count; i++) {
-		struct persona_info *p = &list->items[i];
-
-		if (!p->ifindex)
-			continue;
-		/* one spare so that an interface without addresses reads as read */
-		p->addrs = calloc(count + 1, sizeof(*p->addrs));
-		if (!p->addrs) {
-			pr_err("out of memory.");
-			free(all);
-			return -1;
-		}
-		for (k = 0; k < count; k++)
-			if (all[k].ifindex == p->ifindex &&
-			    !is_link_local(&all[k].addr))
-				p->addrs[p->naddrs++] = all[k];
-	}
-	free(all);
-	return 0;
 }
 
 /* The configuration and this node's view, as "persona add" would take it. */
@@ -508,8 +529,6 @@ static int persona_show(int argc, char **argv)
 	} else {
 		ret = nl_dump(nl, req, persona_cb, persona_list_restart, &list);
 	}
-	if (!ret)
-		ret = read_addrs(&list);
 	if (!ret)
 		print_list(list.items, list.count, sizeof(*list.items),
 			   print_plain, print_json);
@@ -835,6 +854,21 @@ static void put_conf(struct nlmsghdr *req, const struct persona_conf *c)
 			mnl_attr_put_u32(req, SHOAL_A_NODE_ID, c->nodes[i]);
 		mnl_attr_nest_end(req, nest);
 	}
+	if (c->naddrs > 0) {
+		/* the owner puts them on the interface; IPv6 ones without DAD */
+		nest = mnl_attr_nest_start(req, SHOAL_A_PERSONA_ADDRS);
+		for (i = 0; i < c->naddrs; i++) {
+			disk = mnl_attr_nest_start(req, SHOAL_A_ADDR);
+			if (c->addrs[i].family == AF_INET)
+				mnl_attr_put(req, SHOAL_A_ADDR_IN, 4, &c->addrs[i].v4);
+			else
+				mnl_attr_put(req, SHOAL_A_ADDR_IN6, 16, &c->addrs[i].v6);
+			mnl_attr_put_u8(req, SHOAL_A_ADDR_PREFIXLEN,
+					(uint8_t)c->plens[i]);
+			mnl_attr_nest_end(req, disk);
+		}
+		mnl_attr_nest_end(req, nest);
+	}
 	if (c->ndisks > 0) {
 		nest = mnl_attr_nest_start(req, SHOAL_A_PERSONA_DISKS);
 		for (i = 0; i < c->ndisks; i++) {
@@ -852,7 +886,6 @@ static int persona_add(int argc, char **argv)
 	struct persona_conf conf, *c = &conf;
 	struct nlmsghdr *req;
 	struct nl_sock *nl;
-	int i;
 
 	if (parse_conf(argc, argv, c))
 		return -1;
@@ -862,26 +895,7 @@ static int persona_add(int argc, char **argv)
 		return -1;
 	req = nl_msg(nl, SHOAL_CMD_PERSONA_ADD, 0);
 	put_conf(req, c);
-	if (nl_request(nl, req, NULL, NULL))
-		return -1;
-
-	/*
-	 * The kernel made the interface, down unless this node owns the
-	 * persona; its addresses stay while it is down. IPv6 ones skip
-	 * duplicate address detection: they must work the moment it comes up.
-	 */
-	for (i = 0; i < c->naddrs; i++) {
-		if (addr_add_dev(c->name, &c->addrs[i], c->plens[i],
-				 c->addrs[i].family == AF_INET6 ? IFA_F_NODAD : 0))
-			break;
-	}
-	if (i == c->naddrs)
-		return 0;
-	/* nothing half-made: the interface and its addresses go with it */
-	if (persona_name_request(nl, SHOAL_CMD_PERSONA_DEL, c->name))
-		pr_err("the persona stays without all its addresses; remove it with \"shoal persona del %s\".",
-		       c->name);
-	return -1;
+	return nl_request(nl, req, NULL, NULL);
 }
 
 /* del, takeover and release: a name and nothing else. */

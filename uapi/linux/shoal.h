@@ -96,10 +96,11 @@
  *	SHOAL_CMD_PERSONA_GET	doit by name, or dump: the configuration,
  *				and this node's view of owner, epoch and
  *				state.
- *	SHOAL_CMD_PERSONA_ADD	CAP_NET_ADMIN. NAME and MAC required; VLAN,
- *				NODES (ordered), DISKS optional. Creates the
- *				interface, administratively down. Needs the
- *				cluster device.
+ *	SHOAL_CMD_PERSONA_ADD	CAP_NET_ADMIN. NAME and MAC required; ADDRS,
+ *				VLAN, NODES (ordered), DISKS optional.
+ *				Creates the interface, administratively
+ *				down; the owner brings it up with the
+ *				addresses. Needs the cluster device.
  *	SHOAL_CMD_PERSONA_DEL	CAP_NET_ADMIN. NAME. Releases the persona
  *				if this node owns it, removes the interface.
  *	SHOAL_CMD_PERSONA_TAKEOVER CAP_NET_ADMIN. NAME: move it to this node
@@ -340,6 +341,18 @@ enum shoal_attr {
 	SHOAL_A_PERSONA_ROUND,
 	/* u8: 1 when this node, the owner, may map the disks (replies) */
 	SHOAL_A_PERSONA_DISKS_READY,
+	/* nest of SHOAL_A_ADDR: the persona's addresses, which the module
+	 * puts on its interface on the owner only
+	 */
+	SHOAL_A_PERSONA_ADDRS,
+
+	/* nest: one address with its prefix length, SHOAL_A_ADDR_* */
+	SHOAL_A_ADDR,
+	/* struct in_addr or struct in6_addr: exactly one of them */
+	SHOAL_A_ADDR_IN,
+	SHOAL_A_ADDR_IN6,
+	/* u8: prefix length, 1..32 or 1..128 */
+	SHOAL_A_ADDR_PREFIXLEN,
 
 	/* nest: one disk, SHOAL_A_DISK_* */
 	SHOAL_A_DISK,
@@ -403,6 +416,7 @@ enum shoal_reason {
 #define SHOAL_PERSONAS_MAX		64
 #define SHOAL_PERSONA_NAME_MAX		15	/* an interface name */
 #define SHOAL_PERSONA_DISKS_MAX		8
+#define SHOAL_PERSONA_ADDRS_MAX		16
 #define SHOAL_DISK_NAME_MAX		15
 #define SHOAL_DISK_SPEC_MAX		255
 #define SHOAL_VLAN_MAX			4094

@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Personas: one node at a time answers at the persona's virtual MAC and
+# addresses. When it dies the next node in the persona's list takes over
+# within the failover bound, at the same MAC; the old owner coming back
+# stays silent; planned takeover and release move it by hand; bad input
+# is refused and leaves nothing behind. Documentation/personas.md.
+#
+#   n1 (eth0) --+
+#   n2 (eth0) --+-- br0 (switch namespace)
+#   n3 (eth0) --+
+#   cl (eth0) --+   client: 192.0.2.200, 198.51.100.200/24, 2001:db8:1::200/64
+#
+# Persona "web": MAC 02:00:00:aa:00:01, 198.51.100.10/24 and
+# 2001:db8:1::10/64, nodes 2,1,3 (node 2 first). Every node runs
+# selftests/responder.py on TCP 80, which answers "node N": whoever
+# answers at the persona's address says who owns it. Heartbeats at the
+# defaults (interval 100 ms, dead 3).
+#
+# Time limit: a node whose link dies is declared down within interval *
+# (dead + 1) of the cut (see heartbeat.sh), and the next node takes the
+# persona over at that moment: its "takeover" event must come within
+# that, plus SLACK_MS for the emulated VM.
+
+# shellcheck source=selftests/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+ktap_plan 48
+
+SLACK_MS=200
+VMAC=02:00:00:aa:00:01
+P4=198.51.100.10
+P6=2001:db8:1::10
+
+make_cluster 3
+make_client cl 192.0.2.200/24 2001:db8::200/64
+CL=$(ns cl)
+ip -n "$CL" addr add 198.51.100.200/24 dev eth0
+ip -n "$CL" addr add 2001:db8:1::200/64 dev eth0 nodad
+tmp=$(mktemp -d)
+add_cleanup "rm -rf $tmp"
+(umask 077 && shoal key generate >"$tmp/key")
+
+sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
+client() { ip netns exec "$CL" selftests/client.py "$@"; }
+# pview N: "owner epoch state" of web as node N sees it
+pview() { sn "$1" -j persona show web | jq -r '.[0] | "\(.owner) \(.epoch) \(.state)"'; }
+# owners: "owner/epoch" as nodes 1, 2, 3 see it
+owners() { local i; for i in 1 2 3; do sn "$i" -j persona show web; done |
+	jq -r -s 'map(.[0] | "\(.owner)/\(.epoch)") | join(" ")'; }
+# link_up N: web is up on node N
+link_up() { ip -n "$(ns "$1")" link show web | grep -q '<[^>]*,UP[,>]'; }
+# up_on: the nodes where web is up, e.g. "2"
+up_on() { local i s=; for i in 1 2 3; do link_up "$i" && s+="$i"; done; echo "${s:--}"; }
+# who: the node answering TCP at the persona's IPv4 address
+who() { client tcp "$P4" 80 --count 1 --sources 198.51.100.200 --port-set "$1" --timeout 1 2>/dev/null |
+	awk '{ print $3 }'; }
+who6() { client tcp "$P6" 80 --count 1 --sources 2001:db8:1::200 --port-set "$1" --timeout 1 2>/dev/null |
+	awk '{ print $3 }'; }
+# arp_replies: "count mac,mac" of the answers to one ARP request for P4
+arp_replies() { client arp eth0 "$P4" --source 198.51.100.200 --wait 0.5 |
+	awk '$1 == "reply" { n++; m = m (m ? "," : "") $3 } END { print n + 0, (m ? m : "-") }'; }
+neigh_mac() { ip -n "$CL" neigh show "$P4" | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
+
+# --- setup ----------------------------------------------------------------
+for i in 1 2 3; do
+	printf '%s\n' "cluster set dev eth0 node $i" "node add 1" "node add 2" "node add 3" |
+		sn "$i" -b -
+	ip netns exec "$(ns "$i")" selftests/responder.py --id "$i" --tcp 80 >"$tmp/resp.$i" 2>&1 &
+	add_cleanup "kill $! 2>/dev/null"
+done
+for i in 1 2; do
+	TZ=UTC0 ip netns exec "$(ns "$i")" shoal -j monitor >"$tmp/mon.$i" 2>&1 &
+	add_cleanup "kill $! 2>/dev/null"
+done
+# garps N: how many "garp sent" events node N's monitor printed for web
+garps() { grep -c '"object":"persona".*"event":"garp-sent"' "$tmp/mon.$1"; }
+
+# --- a. bad input, refused with a reason and nothing left behind -----------
+add() { sn 1 persona add "$@"; }
+check_err "a MAC that is not unicast" "unicast" add bad1 mac 03:00:00:aa:00:09
+check_err "an all-zero MAC" "unicast" add bad1 mac 00:00:00:00:00:00
+check_err "a name too long for an interface" "name" add abcdefghijklmnop mac 02:00:00:aa:00:09
+check_err "a node that is not declared" "not declared" add bad1 mac 02:00:00:aa:00:09 nodes 1,9
+check_err "a VLAN out of range" "VLAN|vlan|4094" add bad1 mac 02:00:00:aa:00:09 vlan 4095
+check_err "a bad disk spec" "spec|absolute|PATH" add bad1 mac 02:00:00:aa:00:09 disk d=relative:0:10
+check_eq "... and none of them made an interface" "0" \
+	"$(ip -n "$(ns 1)" -o link show | grep -c 'bad1\|abcdefghij')"
+
+for i in 1 2 3; do
+	sn "$i" persona add web mac "$VMAC" addr "$P4/24" addr "$P6/64" nodes 2,1,3 ||
+		diag "persona add on node $i failed"
+done
+check_err "the same name again" "exists" add web mac 02:00:00:aa:00:09
+check_err "the same MAC again" "MAC" add web2 mac "$VMAC"
+check_eq "... and no web2 interface" "" "$(ip -n "$(ns 1)" -o link show web2 2>/dev/null)"
+check_err "takeover needs heartbeats" "heartbeats" sn 1 persona takeover web
+
+check_eq "the interface is on every node, down, with the VMAC" "$VMAC $VMAC $VMAC" \
+	"$(for i in 1 2 3; do ip -n "$(ns "$i")" -j link show web; done | jq -r -s 'map(.[0].address) | join(" ")')"
+# naddrs: how many global addresses web has on nodes 1, 2, 3
+naddrs() { for i in 1 2 3; do ip -n "$(ns "$i")" -j addr show web; done |
+	jq -r -s 'map([.[0].addr_info[] | select(.scope == "global")] | length) | map(tostring) | join(" ")'; }
+check_eq "... and no addresses on it anywhere while nobody owns it" "0 0 0" "$(naddrs)"
+check_eq "the persona knows its addresses" "198.51.100.10/24 2001:db8:1::10/64" \
+	"$(sn 3 -j persona show web | jq -r '.[0].addrs | join(" ")')"
+check_eq "without heartbeats nobody owns it" "-" "$(up_on)"
+
+# --- b. heartbeats: the first node of the list takes it ------------------
+for i in 1 2 3; do sn "$i" cluster set key "$tmp/key"; done
+all_own() { [ "$(owners)" = "$1 $1 $1" ]; }
+check "every node agrees: node 2, epoch 1" wait_for 5000 all_own 2/1
+last_ok || diag "owners: $(owners)"
+check_eq "node 2 sees itself active" "2 1 active" "$(pview 2)"
+check_eq "node 1 is standby" "2 1 standby" "$(pview 1)"
+check "the interface is up on node 2 only" wait_for 2000 eval '[ "$(up_on)" = 2 ]'
+check "... with the addresses on node 2 only" wait_for 2000 eval '[ "$(naddrs)" = "0 2 0" ]'
+check_eq "node 2 answers at the IPv4 address" "2" "$(who 1)"
+check_eq "... and at the IPv6 address" "2" "$(who6 1)"
+check_eq "one ARP answer, with the VMAC" "1 $VMAC" "$(arp_replies)"
+check_eq "the client's neighbour entry is the VMAC" "$VMAC" "$(neigh_mac)"
+check "node 2 announced it to its neighbours 3 times" wait_for 3000 eval '[ "$(garps 2)" = 3 ]'
+last_ok || diag "garp events on node 2: $(garps 2)"
+
+# --- c. node 2 dies: node 1 takes over at the same MAC -------------------
+m1=$(wc -l <"$tmp/mon.1")
+t0=$EPOCHREALTIME
+ip -n "$(ns 2)" link set eth0 down
+check "node 1 takes it over (epoch 2), on nodes 1 and 3" \
+	wait_for 3000 eval '[ "$(pview 1)" = "1 2 active" ] && [ "$(pview 3 | cut -d" " -f1-2)" = "1 2" ]'
+took=$(tail -n +"$((m1 + 1))" "$tmp/mon.1" |
+	jq -r --argjson t0 "$t0" 'select(.object == "persona" and .event == "takeover") |
+		(.time | split(".")) as [$s, $f] |
+		((($s + "Z") | fromdateiso8601) + ("0." + $f | tonumber) - $t0) * 1000 | floor' | head -1)
+diag "takeover event on node 1 ${took:-?} ms after the cut"
+check "... within interval * (dead + 1) + ${SLACK_MS} ms" [ -n "$took" ] && [ "$took" -le $((400 + SLACK_MS)) ]
+check_eq "a new TCP connection to the same address reaches node 1" "1" "$(who 2)"
+check_eq "the client's neighbour entry is still the VMAC" "$VMAC" "$(neigh_mac)"
+check_eq "one ARP answer, still the VMAC" "1 $VMAC" "$(arp_replies)"
+check_eq "the event says why" "node-down" \
+	"$(tail -n +"$((m1 + 1))" "$tmp/mon.1" | jq -r 'select(.event == "takeover") | .reason' | head -1)"
+
+# --- d. node 2 comes back: it does not answer for the persona -----------
+ip -n "$(ns 2)" link set eth0 up
+check "node 2 learns it lost it: fenced, owner 1, epoch 2" wait_for 3000 eval '[ "$(pview 2)" = "1 2 fenced" ]'
+check "... and its interface is down, without the addresses" \
+	wait_for 2000 eval '! link_up 2 && [ "$(naddrs)" = "2 0 0" ]'
+check_eq "the interface is up on node 1 only" "1" "$(up_on)"
+check_eq "node 1 still answers" "1" "$(who 3)"
+check_eq "one ARP answer" "1 $VMAC" "$(arp_replies)"
+
+# --- e. planned takeover and release --------------------------------------
+check "takeover on node 3" sn 3 persona takeover web
+check "every node agrees: node 3, epoch 3" wait_for 3000 all_own 3/3
+last_ok || diag "owners: $(owners)"
+check "node 1 let it go" wait_for 2000 eval '[ "$(pview 1)" = "3 3 fenced" ] && ! link_up 1'
+check_eq "node 3 answers" "3" "$(who 4)"
+check_err "takeover where it already is" "already" sn 3 persona takeover web
+check_err "release where it is not" "does not own" sn 1 persona release web
+check "release on node 3" sn 3 persona release web
+check "it goes to the first other node of the list, node 2 (epoch 4)" wait_for 3000 all_own 2/4
+last_ok || diag "owners: $(owners)"
+check_eq "node 3 says released" "2 4 released" "$(pview 3)"
+check_eq "node 2 answers" "2" "$(who 5)"
+
+# --- f. delete ---------------------------------------------------------------
+for i in 1 2 3; do sn "$i" persona del web; done
+check_eq "deleted: no interface, no persona" "0 0" \
+	"$(ip -n "$(ns 2)" -o link show | grep -c ' web:') $(sn 2 -j persona show | jq length)"
+check_err "deleting it again" "no such persona" sn 1 persona del web
+
+ktap_finish
