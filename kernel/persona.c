@@ -114,6 +114,7 @@ int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
 		goto out;
 	INIT_LIST_HEAD(&p->list);
 	p->dev = NULL;
+	p->added = ktime_get_ns();
 	p->addrs_on = false;
 	p->owner = 0;
 	p->epoch = 0;
@@ -426,6 +427,12 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 			shoal_persona_fence(p, running ?
 					    SHOAL_PERSONA_REASON_QUORUM :
 					    SHOAL_PERSONA_REASON_STOPPED, now);
+			goto next;
+		}
+		/* new here: first hear whether another node owns it */
+		if (now < p->added + window) {
+			if (!next || p->added + window < next)
+				next = p->added + window;
 			goto next;
 		}
 		if (p->state == SHOAL_PERSONA_CLAIMING) {

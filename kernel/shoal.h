@@ -123,6 +123,7 @@ struct shoal_persona {
 	u32 held_epoch;			/* what we held, said as released */
 	u64 changed;			/* ns of the last change of state */
 	u64 owner_heard;		/* when the owner last said it was */
+	u64 added;			/* when this node learnt of it */
 	u64 deadline;			/* claiming: activate anyway then */
 	u64 ready_at;			/* active: disks ready then */
 	u64 next_announce;

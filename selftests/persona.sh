@@ -25,6 +25,8 @@
 
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
+# conditions are written in single quotes, to be evaluated when polled
+# shellcheck disable=SC2016
 
 ktap_plan 48
 
