@@ -19,10 +19,10 @@
 # All three are in one subnet on purpose: only the virtual LAN keeps pc
 # and the plain host from pa and pb. Heartbeats every 50 ms.
 
+# Conditions are written in single quotes, to be evaluated when polled.
+# shellcheck disable=SC2016
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
-# conditions are written in single quotes, to be evaluated when polled
-# shellcheck disable=SC2016
 
 ktap_plan 18
 

@@ -23,10 +23,10 @@
 # persona over at that moment: its "takeover" event must come within
 # that, plus SLACK_MS for the emulated VM.
 
+# Conditions are written in single quotes, to be evaluated when polled.
+# shellcheck disable=SC2016
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
-# conditions are written in single quotes, to be evaluated when polled
-# shellcheck disable=SC2016
 
 ktap_plan 48
 
