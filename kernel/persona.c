@@ -323,6 +323,11 @@ void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
 		if (e.kind == SHOAL_HB_ENTRY_RELEASED) {
 			if (e.epoch > p->epoch ||
 			    (e.epoch == p->epoch && from == p->owner)) {
+				/* someone held it after us: we are stale */
+				if (e.epoch > p->epoch)
+					shoal_persona_fence(p,
+							    SHOAL_PERSONA_REASON_SUPERSEDED,
+							    now);
 				p->epoch = e.epoch;
 				p->owner = 0;
 				p->released_by = from;
