@@ -5,7 +5,8 @@
 # make demo       install what is missing, build, run the demo in a VM
 # make bench      failover and false-failover benchmarks, shoal vs keepalived, in VMs
 #                 (bench/RESULTS.md)
-# make install    install the module and the tool (PREFIX, DESTDIR)
+# make install    install the module, the tool and the agent's systemd unit
+#                 and example configuration (PREFIX, DESTDIR)
 # make lint       checkpatch and sparse on the kernel sources
 
 # The running kernel's build tree if it has one, else the newest installed.

@@ -28,7 +28,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 48
+ktap_plan 50
 
 SLACK_MS=200
 VMAC=02:00:00:aa:00:01
@@ -67,7 +67,7 @@ neigh_mac() { ip -n "$CL" neigh show "$P4" | awk '{ for (i = 1; i < NF; i++) if 
 
 # --- setup ----------------------------------------------------------------
 for i in 1 2 3; do
-	printf '%s\n' "cluster set dev eth0 node $i" "node add 1" "node add 2" "node add 3" |
+	printf '%s\n' "cluster set dev eth0 node $i" "node add 1" "node add 2" "node add 3 spare" |
 		sn "$i" -b -
 	ip netns exec "$(ns "$i")" selftests/responder.py --id "$i" --tcp 80 >"$tmp/resp.$i" 2>&1 &
 	add_cleanup "kill $! 2>/dev/null"
@@ -77,7 +77,8 @@ for i in 1 2; do
 	add_cleanup "kill $! 2>/dev/null"
 done
 # garps N: how many "garp sent" events node N's monitor printed for web
-garps() { grep -c '"object":"persona".*"event":"garp-sent"' "$tmp/mon.$1"; }
+garps() { jq -c 'select(.object == "persona" and .event == "garp-sent" and .name == "web")' \
+	"$tmp/mon.$1" 2>/dev/null | grep -c .; }
 
 # --- a. bad input, refused with a reason and nothing left behind -----------
 add() { sn 1 persona add "$@"; }
@@ -93,7 +94,12 @@ check_eq "... and none of them made an interface" "0" \
 for i in 1 2 3; do
 	sn "$i" persona add web mac "$VMAC" addr "$P4/24" addr "$P6/64" nodes 2,1,3 ||
 		diag "persona add on node $i failed"
+	# only node 2 in its list: when node 2 dies, a spare takes it
+	sn "$i" persona add db mac 02:00:00:aa:00:02 addr 198.51.100.20/24 nodes 2 ||
+		diag "persona add db on node $i failed"
 done
+# dbview N: "owner state" of db as node N sees it
+dbview() { sn "$1" -j persona show db | jq -r '.[0] | "\(.owner) \(.state)"'; }
 check_err "the same name again" "exists" add web mac 02:00:00:aa:00:09
 check_err "the same MAC again" "MAC" add web2 mac "$VMAC"
 check_eq "... and no web2 interface" "" "$(ip -n "$(ns 1)" -o link show web2 2>/dev/null)"
@@ -116,6 +122,7 @@ check "every node agrees: node 2, epoch 1" wait_for 5000 all_own 2/1
 last_ok || diag "owners: $(owners)"
 check_eq "node 2 sees itself active" "2 1 active" "$(pview 2)"
 check_eq "node 1 is standby" "2 1 standby" "$(pview 1)"
+check "db, listing node 2 alone, is on node 2" wait_for 2000 eval '[ "$(dbview 2)" = "2 active" ]' 
 check "the interface is up on node 2 only" wait_for 2000 eval '[ "$(up_on)" = 2 ]'
 check "... with the addresses on node 2 only" wait_for 2000 eval '[ "$(naddrs)" = "0 2 0" ]'
 check_eq "node 2 answers at the IPv4 address" "2" "$(who 1)"
@@ -140,6 +147,8 @@ check "... within interval * (dead + 1) + ${SLACK_MS} ms" [ -n "$took" ] && [ "$
 check_eq "a new TCP connection to the same address reaches node 1" "1" "$(who 2)"
 check_eq "the client's neighbour entry is still the VMAC" "$VMAC" "$(neigh_mac)"
 check_eq "one ARP answer, still the VMAC" "1 $VMAC" "$(arp_replies)"
+check "db goes to the spare, node 3, not to node 1" \
+	wait_for 3000 eval '[ "$(dbview 3)" = "3 active" ] && [ "$(dbview 1)" = "3 standby" ]'
 check_eq "the event says why" "node-down" \
 	"$(tail -n +"$((m1 + 1))" "$tmp/mon.1" | jq -r 'select(.event == "takeover") | .reason' | head -1)"
 
@@ -167,7 +176,7 @@ check_eq "node 3 says released" "2 4 released" "$(pview 3)"
 check_eq "node 2 answers" "2" "$(who 5)"
 
 # --- f. delete ---------------------------------------------------------------
-for i in 1 2 3; do sn "$i" persona del web; done
+for i in 1 2 3; do sn "$i" persona del web; sn "$i" persona del db; done
 check_eq "deleted: no interface, no persona" "0 0" \
 	"$(ip -n "$(ns 2)" -o link show | grep -c ' web:') $(sn 2 -j persona show | jq length)"
 check_err "deleting it again" "no such persona" sn 1 persona del web

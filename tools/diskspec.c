@@ -206,3 +206,36 @@ int parse_disk_arg(const char *arg, char *name, char *spec)
 	snprintf(spec, SHOAL_DISK_SPEC_MAX + 1, "%s", eq + 1);
 	return 0;
 }
+
+#define MAP_PREFIX	"shoal-"
+
+int disk_map_name(const char *persona, const char *disk, char *buf,
+		  size_t size)
+{
+	int n = snprintf(buf, size, MAP_PREFIX "%s-%s", persona, disk);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int disk_map_split(const char *map, const char *const *personas,
+		   size_t count, const char **disk)
+{
+	size_t plen = strlen(MAP_PREFIX), best_len = 0, i, len;
+	const char *rest;
+	int best = -1;
+
+	if (strncmp(map, MAP_PREFIX, plen))
+		return -1;
+	rest = map + plen;
+	for (i = 0; i < count; i++) {
+		len = strlen(personas[i]);
+		if (!len || strncmp(rest, personas[i], len) || rest[len] != '-' ||
+		    !disk_name_valid(rest + len + 1) || len <= best_len)
+			continue;
+		best = (int)i;
+		best_len = len;
+	}
+	if (best >= 0)
+		*disk = rest + best_len + 1;
+	return best;
+}

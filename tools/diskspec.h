@@ -53,4 +53,21 @@ int diskspec_parse(const char *spec, struct diskspec *ds, char *err,
  */
 int parse_disk_arg(const char *arg, char *name, char *spec);
 
+/*
+ * A persona disk's device-mapper map is "shoal-PERSONA-DISK". Writes it
+ * into @buf (@size bytes). Returns 0, or -1 if it does not fit.
+ */
+int disk_map_name(const char *persona, const char *disk, char *buf,
+		  size_t size);
+
+/*
+ * Split map name @map back into a persona among @personas (@count of
+ * them) and a disk name. Persona names may hold "-", so "shoal-a-b-c"
+ * could be persona "a-b" disk "c" or persona "a" disk "b-c": the longest
+ * known persona whose remainder is a valid disk name wins. Returns its
+ * index, with the disk name's start in *@disk, or -1 if none fits.
+ */
+int disk_map_split(const char *map, const char *const *personas,
+		   size_t count, const char **disk);
+
 #endif

@@ -652,9 +652,13 @@ int disk_event(const struct nlmsghdr *nlh, uint8_t event)
 	}
 	if (nl_parse(nlh, persona_policy, SHOAL_A_MAX, tb))
 		return -1;
-	/* the report's shape: the name, and a disks nest with one disk */
+	/*
+	 * The kernel announces the disk itself next to the name; a disks
+	 * nest with one disk, the report's own shape, is read too.
+	 */
+	disk = tb[SHOAL_A_DISK];
 	nest = tb[SHOAL_A_PERSONA_DISKS];
-	if (nest) {
+	if (!disk && nest) {
 		mnl_attr_for_each_nested(attr, nest) {
 			if (mnl_attr_get_type(attr) == SHOAL_A_DISK) {
 				disk = attr;

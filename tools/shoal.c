@@ -61,7 +61,7 @@ static void usage(FILE *f)
 		"Usage: shoal [ OPTIONS ] OBJECT { COMMAND | help }\n"
 		"       shoal [ OPTIONS ] -b[atch] FILE\n"
 		"where  OBJECT := { cluster | node | service | bucket | persona |\n"
-		"                   monitor | key }\n"
+		"                   disk | agent | monitor | key }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -s[tatistics] |\n"
 		"                    -n[etns] NAME | -b[atch] FILE | -V[ersion] |\n"
 		"                    -h[elp] }\n");
@@ -81,6 +81,8 @@ static const struct cmd objects[] = {
 	{ "service", do_service, false },
 	{ "bucket", do_bucket, false },
 	{ "persona", do_persona, false },
+	{ "disk", do_disk, false },
+	{ "agent", do_agent, false },
 	{ "monitor", do_monitor, false },
 	{ "key", do_key, false },
 	{ "help", do_help, false },

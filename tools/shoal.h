@@ -36,6 +36,8 @@ int do_bucket(int argc, char **argv);
 int do_persona(int argc, char **argv);
 int do_key(int argc, char **argv);
 int do_monitor(int argc, char **argv);
+int do_disk(int argc, char **argv);
+int do_agent(int argc, char **argv);
 
 /* Shared by services and buckets; in service.c. */
 struct shoal_stats {

@@ -13,6 +13,7 @@ static const struct ktap_case *const suites[] = {
 	frame_cases,
 	key_cases,
 	diskspec_cases,
+	agentconf_cases,
 };
 
 static bool case_failed;

@@ -17,6 +17,7 @@ extern const struct ktap_case bucket_cases[];
 extern const struct ktap_case frame_cases[];
 extern const struct ktap_case key_cases[];
 extern const struct ktap_case diskspec_cases[];
+extern const struct ktap_case agentconf_cases[];
 
 /* Record a failed check as a "# " diagnostic; the case goes on. */
 void ktap_check(bool ok, const char *what, const char *file, int line);

@@ -113,7 +113,10 @@
  *	SHOAL_CMD_DISK_REPORT	CAP_NET_ADMIN. SHOAL_A_PERSONA_NAME and a
  *				SHOAL_A_PERSONA_DISKS nest with one disk
  *				(NAME, STATE). Announced as
- *				SHOAL_CMD_DISK_NTF; nothing is kept.
+ *				SHOAL_CMD_DISK_NTF, which carries
+ *				SHOAL_A_PERSONA_NAME and the disk as a
+ *				top-level SHOAL_A_DISK nest (NAME, SPEC,
+ *				STATE); nothing is kept.
  *
  * A rejected request changes nothing and carries an extended ACK message
  * saying why, with the offending attribute where there is one.

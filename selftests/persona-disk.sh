@@ -1,0 +1,194 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Persona disks and "shoal agent": the owner's agent maps the persona's
+# disks through device-mapper once they are ready; when the owner is cut
+# off it fails its maps at once and removes them, and the new owner's
+# agent maps the same storage, data intact. Bad agent configuration is
+# refused, naming the line. Documentation/personas.md ("Disks").
+#
+#   n1 (eth0) --+                        shoal agent in n1, n2, n3
+#   n2 (eth0) --+-- br0 (switch namespace)
+#   n3 (eth0) --+
+#
+#   "shared storage": /dev/loopN on a sparse file in $tmp. Block devices,
+#   and device-mapper maps, belong to the VM, not to a namespace: every
+#   node sees the same loop device and the same maps, so one map set
+#   exists at a time, made by the owner's agent. A new owner's agent waits
+#   for the old owner's map to go before it can take the name.
+#
+# Persona "web", nodes 1,2,3:
+#   disk data = loopN:0:2048                       (one segment, 1 MiB)
+#   disk log  = loopN:4096:1024,loopN:8192:1024    (two segments)
+# Heartbeats: key, interval 100 ms, dead 5, quorum on: a new owner's agent
+# waits up to 2 * 5 * 100 ms for a map name to come free.
+
+# Conditions are written in single quotes, to be evaluated when polled.
+# shellcheck disable=SC2016
+# shellcheck source=selftests/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+ktap_plan 39
+
+VMAC=02:00:00:aa:00:01
+
+tmp=$(mktemp -d)
+add_cleanup "rm -rf $tmp"
+sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
+
+# --- a. configuration errors, before anything runs --------------------------
+printf '# agent\nallow_split_disks = no\nquorum = on\n' >"$tmp/bad1.conf"
+check_err "an unknown key is refused with its line" 'bad1.conf:3: unknown key "quorum"' \
+	shoal agent -c "$tmp/bad1.conf"
+printf 'log = journal\n' >"$tmp/bad2.conf"
+check_err "a bad value is refused with its line" 'bad2.conf:1: log is "stderr" or "syslog"' \
+	shoal agent -c "$tmp/bad2.conf"
+printf 'allow_split_disks\n' >"$tmp/bad3.conf"
+check_err "a line without \"=\" is refused" 'bad3.conf:1: expected "key = value"' \
+	shoal agent -c "$tmp/bad3.conf"
+check_err "a missing -c file is an error" 'cannot open .*none.conf' \
+	shoal agent -c "$tmp/none.conf"
+
+# --- shared storage ---------------------------------------------------------
+modprobe -q loop 2>/dev/null || true
+modprobe -q dm_mod 2>/dev/null || true
+truncate -s 8M "$tmp/shared.img"
+LOOP=$(losetup -f --show "$tmp/shared.img") || LOOP=
+if [ -z "$LOOP" ] || [ ! -e /dev/mapper/control ]; then
+	fail "loop and device-mapper are available" "loop: ${LOOP:--}" \
+		"$(ls -l /dev/mapper 2>&1)"
+	ktap_finish
+	exit
+fi
+add_cleanup "losetup -d $LOOP"
+# whatever the test leaves behind
+add_cleanup 'for m in $(dmsetup ls 2>/dev/null | awk "/^shoal-/ { print \$1 }"); do dmsetup remove --force "$m"; done'
+DEV=$(cat "/sys/block/${LOOP#/dev/}/dev")
+
+make_cluster 3
+(umask 077 && shoal key generate >"$tmp/key")
+printf 'log = stderr\n' >"$tmp/agent.conf"
+for i in 1 2 3; do
+	printf '%s\n' "cluster set dev eth0 node $i" "node add 1" "node add 2" "node add 3" \
+		"persona add web mac $VMAC nodes 1,2,3 disk data=$LOOP:0:2048 disk log=$LOOP:4096:1024,$LOOP:8192:1024" |
+		sn "$i" -b -
+done
+
+# Agents first: on a shared device-mapper, an agent starting later would
+# take the owner's maps for strays.
+declare -A agent_pid
+start_agent() {
+	ip netns exec "$(ns "$1")" shoal agent -c "$tmp/agent.conf" >>"$tmp/agent.$1" 2>&1 &
+	agent_pid[$1]=$!
+	add_cleanup "kill ${agent_pid[$1]} 2>/dev/null"
+}
+for i in 1 2 3; do
+	start_agent "$i"
+	ip netns exec "$(ns "$i")" shoal monitor >"$tmp/mon.$i" 2>&1 &
+	add_cleanup "kill $! 2>/dev/null"
+done
+logged() { grep -q -- "$2" "$tmp/agent.$1"; }
+check "the agents start" wait_for 5000 eval 'logged 1 started && logged 2 started && logged 3 started'
+
+# --- b. node 1 takes web over and maps its disks -----------------------------
+for i in 1 2 3; do
+	sn "$i" cluster set key "$tmp/key" interval 100 dead 5 quorum on
+done
+pview() { sn "$1" -j persona show web | jq -r '.[0] | "\(.owner) \(.state)"'; }
+check "node 1 owns web" wait_for 10000 eval '[ "$(pview 1)" = "1 active" ]'
+check "node 1's agent maps shoal-web-data once the disks are ready" \
+	wait_for 10000 logged 1 'mapped shoal-web-data (2048 sectors)'
+last_ok || diag "$(cat "$tmp/agent.1")"
+check "... and shoal-web-log (2048 sectors)" wait_for 5000 logged 1 'mapped shoal-web-log (2048 sectors)'
+check "/dev/mapper/shoal-web-data is a block device" test -b /dev/mapper/shoal-web-data
+check_eq "its table is the spec's segment" "0 2048 linear $DEV 0" \
+	"$(dmsetup table shoal-web-data 2>&1)"
+check_eq "the log map is two segments end to end" \
+	"0 1024 linear $DEV 4096|1024 1024 linear $DEV 8192" \
+	"$(dmsetup table shoal-web-log 2>&1 | paste -sd '|')"
+check_eq "one map set exists in the VM (device-mapper is not per namespace)" \
+	"shoal-web-data shoal-web-log" \
+	"$(dmsetup ls | awk '/^shoal-/ { print $1 }' | sort | paste -sd ' ')"
+check "node 1's monitor shows \"disk mapped\"" \
+	wait_for 3000 grep -q 'persona web disk data mapped state mapped' "$tmp/mon.1"
+last_ok || diag "$(cat "$tmp/mon.1")"
+check_eq "disk show on node 1" \
+	"shoal-web-data persona web disk data state mapped sectors 2048" \
+	"$(sn 1 disk show | grep '^shoal-web-data ')"
+# any namespace sees the VM's maps
+check_eq "disk show -j on node 3 sees the same maps" \
+	'{"name":"shoal-web-log","persona":"web","disk":"log","state":"mapped","sectors":2048}' \
+	"$(sn 3 -j disk show | jq -c '.[] | select(.name == "shoal-web-log")')"
+check_eq "nodes 2 and 3 mapped nothing" "0 0" \
+	"$(grep -c '^mapped' "$tmp/agent.2") $(grep -c '^mapped' "$tmp/agent.3")"
+
+head -c 1048576 /dev/urandom >"$tmp/pattern"
+check "a pattern is written through node 1's map" \
+	dd if="$tmp/pattern" of=/dev/mapper/shoal-web-data bs=64k oflag=direct status=none
+
+# --- c. node 1 is cut off: it fails and removes its maps; node 2 maps -------
+# Something still has node 1's data map open (an application that has not
+# noticed yet), so its removal is deferred to the last close, and node 2's
+# agent must wait for the name.
+sleep 1000 3</dev/mapper/shoal-web-data &
+holder=$!
+add_cleanup "kill $holder 2>/dev/null"
+# shellcheck disable=SC2034 # read in a polled condition
+m2=$(wc -l <"$tmp/mon.2")
+ip -n "$(ns 1)" link set eth0 down
+check "node 2 takes web over" wait_for 10000 eval '[ "$(pview 2)" = "2 active" ]'
+check "node 1's agent loads the error table" wait_for 10000 logged 1 'failing shoal-web-data'
+check "... and I/O through the open map fails at once" \
+	eval '! dd if=/dev/mapper/shoal-web-data of=/dev/null bs=4k count=1 iflag=direct status=none'
+check "... then, the map being open, defers its removal" \
+	wait_for 10000 logged 1 'removing shoal-web-data when it is closed (deferred)'
+last_ok || diag "$(cat "$tmp/agent.1")"
+check "... and removes the log map at once" wait_for 10000 logged 1 'removed shoal-web-log'
+check_eq "... error table first" "failing removing" \
+	"$(grep -o '^failing shoal-web-data\|^removing shoal-web-data' "$tmp/agent.1" | awk '{ print $1 }' | paste -sd ' ')"
+check "node 2's agent waits for the name" wait_for 10000 logged 2 'shoal-web-data exists; waiting up to 1000 ms'
+last_ok || diag "$(cat "$tmp/agent.2")"
+kill "$holder"
+wait "$holder" 2>/dev/null
+check "node 1's monitor shows the disk failing, then unmapped" \
+	wait_for 3000 eval 'grep -q "disk data unmapped state failing" "$tmp/mon.1" &&
+		grep -q "disk data unmapped state unmapped" "$tmp/mon.1"'
+last_ok || diag "$(cat "$tmp/mon.1")"
+check "... and maps it once the old map is closed and gone" wait_for 10000 logged 2 'mapped shoal-web-data (2048 sectors)'
+last_ok || diag "$(cat "$tmp/agent.2")"
+check_eq "the same table on node 2" "0 2048 linear $DEV 0" "$(dmsetup table shoal-web-data 2>&1)"
+dd if=/dev/mapper/shoal-web-data of="$tmp/readback" bs=64k count=16 iflag=direct status=none
+check "the data written through node 1's map reads back through node 2's" \
+	cmp "$tmp/readback" "$tmp/pattern"
+check "node 2's monitor shows \"disk mapped\"" \
+	wait_for 3000 eval 'tail -n +"$((m2 + 1))" "$tmp/mon.2" | grep -q "persona web disk data mapped state mapped"'
+last_ok || diag "$(cat "$tmp/mon.2")"
+check_eq "disk show on node 2" \
+	"shoal-web-data persona web disk data state mapped sectors 2048|shoal-web-log persona web disk log state mapped sectors 2048" \
+	"$(sn 2 disk show | sort | paste -sd '|')"
+
+# --- d. restart: maps stay on SIGTERM; strays go at start --------------------
+kill -TERM "${agent_pid[2]}"
+rc=0
+wait "${agent_pid[2]}" || rc=$?
+check_eq "node 2's agent exits 0 on SIGTERM" "0" "$rc"
+check "... and the maps stay" dmsetup info shoal-web-data
+dmsetup create shoal-gone-x --table "0 8 error" 2>/dev/null
+check_eq "disk show: a map of no persona, failing" \
+	'{"name":"shoal-gone-x","persona":null,"disk":null,"state":"failing","sectors":8}' \
+	"$(sn 2 -j disk show | jq -c '.[] | select(.name == "shoal-gone-x")')"
+start_agent 2
+check "the restarted agent removes the stray map" wait_for 5000 logged 2 'removed shoal-gone-x'
+check_eq "... and keeps node 2's own" "0 2048 linear $DEV 0" "$(dmsetup table shoal-web-data 2>&1)"
+
+# --- e. quorum off: a new owner maps nothing --------------------------------
+sn 3 cluster set quorum off
+check "node 2 releases web" sn 2 persona release web
+check "node 2's agent removes its maps" \
+	wait_for 10000 eval '! dmsetup info shoal-web-data && ! dmsetup info shoal-web-log'
+check "node 3 takes web over" wait_for 10000 eval '[ "$(pview 3)" = "3 active" ]'
+check "... and its agent refuses to map without quorum" \
+	wait_for 10000 logged 3 'not mapping the disks of web: quorum is off'
+last_ok || diag "$(cat "$tmp/agent.3")"
+
+ktap_finish

@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shoal agent: map a persona's disks on the node that owns it, and take
+ * them away, error table first, when it does not any more.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <linux/genetlink.h>
+#include <linux/shoal.h>
+
+#include "agentconf.h"
+#include "diskspec.h"
+#include "dm.h"
+#include "nl.h"
+#include "shoal.h"
+#include "utils.h"
+
+#define HINT "shoal agent help"
+
+#define AGENT_RCVBUF	(1 << 20)
+#define AGENT_RX_SIZE	65536
+/* How often a taken map name is looked at again. */
+#define AGENT_RETRY_MS	50
+
+static volatile sig_atomic_t stop;
+
+struct agent_disk {
+	char name[SHOAL_DISK_NAME_MAX + 1];
+	char spec[SHOAL_DISK_SPEC_MAX + 1];
+};
+
+/* What the agent needs of a persona message. */
+struct agent_persona {
+	char name[SHOAL_PERSONA_NAME_MAX + 1];
+	int state;		/* -1: not said */
+	bool ready;
+	unsigned int ndisks;
+	struct agent_disk disks[SHOAL_PERSONA_DISKS_MAX];
+};
+
+struct persona_set {
+	struct agent_persona *items;
+	size_t count;
+	size_t size;
+};
+
+/* A map this agent made or found for a persona it owns. */
+struct held_map {
+	char name[DM_MAP_NAME_LEN];
+};
+
+#define HELD_MAX	(SHOAL_PERSONAS_MAX * SHOAL_PERSONA_DISKS_MAX)
+
+struct agent {
+	struct agent_conf conf;
+	struct nl_sock *ev;	/* events only */
+	struct nl_sock *req;	/* requests and their replies */
+	sigset_t wait_mask;	/* what ppoll() lets in */
+	struct held_map held[HELD_MAX];
+	unsigned int nheld;
+};
+
+static void usage(void)
+{
+	printf("Usage: shoal agent [ -c CONFIG ]\n"
+	       "       shoal agent help\n"
+	       "where  CONFIG := the configuration file, default %s\n",
+	       AGENT_CONF_DEFAULT);
+}
+
+static enum agent_log log_to = AGENT_LOG_STDERR;
+
+__attribute__((format(printf, 1, 2)))
+static void agent_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (log_to == AGENT_LOG_SYSLOG) {
+		vsyslog(LOG_INFO, fmt, ap);
+	} else {
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		fflush(stderr);
+	}
+	va_end(ap);
+}
+
+static void log_dm(const char *msg)
+{
+	agent_log("device-mapper: %s", msg);
+}
+
+/* --- the kernel's side */
+
+static int disk_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if ((type == SHOAL_A_DISK_NAME || type == SHOAL_A_DISK_SPEC) &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int persona_parse(const struct nlmsghdr *nlh, struct agent_persona *p)
+{
+	static const enum mnl_attr_data_type policy[SHOAL_A_MAX + 1] = {
+		[SHOAL_A_PERSONA_NAME] = MNL_TYPE_NUL_STRING,
+		[SHOAL_A_PERSONA_STATE] = MNL_TYPE_U8,
+		[SHOAL_A_PERSONA_DISKS_READY] = MNL_TYPE_U8,
+		[SHOAL_A_PERSONA_DISKS] = MNL_TYPE_NESTED,
+	};
+	const struct nlattr *tb[SHOAL_A_MAX + 1], *attr;
+
+	if (nl_parse(nlh, policy, SHOAL_A_MAX, tb))
+		return -1;
+	if (!tb[SHOAL_A_PERSONA_NAME]) {
+		pr_err("malformed message from the kernel (no persona name).");
+		return -1;
+	}
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s",
+		 mnl_attr_get_str(tb[SHOAL_A_PERSONA_NAME]));
+	p->state = tb[SHOAL_A_PERSONA_STATE] ?
+		   mnl_attr_get_u8(tb[SHOAL_A_PERSONA_STATE]) : -1;
+	p->ready = tb[SHOAL_A_PERSONA_DISKS_READY] &&
+		   mnl_attr_get_u8(tb[SHOAL_A_PERSONA_DISKS_READY]);
+	if (!tb[SHOAL_A_PERSONA_DISKS])
+		return 0;
+	mnl_attr_for_each_nested(attr, tb[SHOAL_A_PERSONA_DISKS]) {
+		const struct nlattr *dtb[SHOAL_A_MAX + 1] = { NULL };
+		struct agent_disk *d;
+
+		if (mnl_attr_get_type(attr) != SHOAL_A_DISK)
+			continue;
+		if (p->ndisks == SHOAL_PERSONA_DISKS_MAX ||
+		    mnl_attr_parse_nested(attr, disk_cb, dtb) < 0 ||
+		    !dtb[SHOAL_A_DISK_NAME] || !dtb[SHOAL_A_DISK_SPEC]) {
+			pr_err("malformed message from the kernel (disk).");
+			return -1;
+		}
+		d = &p->disks[p->ndisks++];
+		snprintf(d->name, sizeof(d->name), "%s",
+			 mnl_attr_get_str(dtb[SHOAL_A_DISK_NAME]));
+		snprintf(d->spec, sizeof(d->spec), "%s",
+			 mnl_attr_get_str(dtb[SHOAL_A_DISK_SPEC]));
+	}
+	return 0;
+}
+
+static int persona_set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct persona_set *set = data;
+
+	if (set->count == set->size) {
+		size_t size = set->size ? set->size * 2 : 8;
+		struct agent_persona *items;
+
+		items = realloc(set->items, size * sizeof(*items));
+		if (!items) {
+			pr_err("out of memory.");
+			return -1;
+		}
+		set->items = items;
+		set->size = size;
+	}
+	if (persona_parse(nlh, &set->items[set->count]))
+		return -1;
+	set->count++;
+	return 0;
+}
+
+static void persona_set_restart(void *data)
+{
+	((struct persona_set *)data)->count = 0;
+}
+
+static int personas_dump(struct agent *a, struct persona_set *set)
+{
+	struct nlmsghdr *req = nl_msg(a->req, SHOAL_CMD_PERSONA_GET, 0);
+
+	memset(set, 0, sizeof(*set));
+	return nl_dump(a->req, req, persona_set_cb, persona_set_restart, set);
+}
+
+struct cluster_view {
+	bool quorum;
+	uint32_t interval;
+	uint32_t dead;
+};
+
+static int cluster_cb(const struct nlmsghdr *nlh, void *data)
+{
+	static const enum mnl_attr_data_type policy[SHOAL_A_MAX + 1] = {
+		[SHOAL_A_CLUSTER_QUORUM] = MNL_TYPE_U8,
+		[SHOAL_A_CLUSTER_INTERVAL] = MNL_TYPE_U32,
+		[SHOAL_A_CLUSTER_DEAD] = MNL_TYPE_U32,
+	};
+	const struct nlattr *tb[SHOAL_A_MAX + 1];
+	struct cluster_view *cv = data;
+
+	if (nl_parse(nlh, policy, SHOAL_A_MAX, tb))
+		return -1;
+	if (tb[SHOAL_A_CLUSTER_QUORUM])
+		cv->quorum = mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_QUORUM]);
+	if (tb[SHOAL_A_CLUSTER_INTERVAL])
+		cv->interval = mnl_attr_get_u32(tb[SHOAL_A_CLUSTER_INTERVAL]);
+	if (tb[SHOAL_A_CLUSTER_DEAD])
+		cv->dead = mnl_attr_get_u32(tb[SHOAL_A_CLUSTER_DEAD]);
+	return 0;
+}
+
+static int cluster_get(struct agent *a, struct cluster_view *cv)
+{
+	cv->quorum = false;
+	cv->interval = SHOAL_INTERVAL_DEFAULT;
+	cv->dead = SHOAL_DEAD_DEFAULT;
+	return nl_request(a->req, nl_msg(a->req, SHOAL_CMD_CLUSTER_GET, 0),
+			  cluster_cb, cv);
+}
+
+/* Tell the kernel, which tells "shoal monitor". */
+static void report(struct agent *a, const char *persona, const char *disk,
+		   uint8_t state)
+{
+	struct nlmsghdr *req = nl_msg(a->req, SHOAL_CMD_DISK_REPORT, 0);
+	struct nlattr *nest, *d;
+
+	mnl_attr_put_strz(req, SHOAL_A_PERSONA_NAME, persona);
+	nest = mnl_attr_nest_start(req, SHOAL_A_PERSONA_DISKS);
+	d = mnl_attr_nest_start(req, SHOAL_A_DISK);
+	mnl_attr_put_strz(req, SHOAL_A_DISK_NAME, disk);
+	mnl_attr_put_u8(req, SHOAL_A_DISK_STATE, state);
+	mnl_attr_nest_end(req, d);
+	mnl_attr_nest_end(req, nest);
+	if (nl_request(a->req, req, NULL, NULL))
+		agent_log("could not report disk %s of %s to the kernel",
+			  disk, persona);
+}
+
+/* --- maps */
+
+static int held_find(struct agent *a, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->nheld; i++)
+		if (!strcmp(a->held[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static void held_add(struct agent *a, const char *name)
+{
+	if (held_find(a, name) >= 0 || a->nheld == HELD_MAX)
+		return;
+	snprintf(a->held[a->nheld++].name, DM_MAP_NAME_LEN, "%s", name);
+}
+
+static void held_del(struct agent *a, const char *name)
+{
+	int i = held_find(a, name);
+
+	if (i >= 0)
+		a->held[i] = a->held[--a->nheld];
+}
+
+/* Sleep @ms, or less if a signal asks us to stop. */
+static void nap(struct agent *a, unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	ppoll(NULL, 0, &ts, &a->wait_mask);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Map one disk. The name can still be taken by the old owner's map while
+ * it goes (device-mapper names are per host, and namespaces on one host
+ * share them), so wait for it within @wait_ms.
+ */
+static void map_disk(struct agent *a, const char *persona,
+		     const struct agent_disk *d, unsigned int wait_ms)
+{
+	char name[DM_MAP_NAME_LEN], uuid[DM_MAP_NAME_LEN], err[DISKSPEC_ERR_LEN];
+	static struct diskspec ds;
+	uint64_t until = now_ms() + wait_ms;
+	bool said = false;
+	int ret;
+
+	if (disk_map_name(persona, d->name, name, sizeof(name)))
+		return;
+	if (held_find(a, name) >= 0 && dm_map_exists(name) == 1)
+		return;
+	if (diskspec_parse(d->spec, &ds, err, sizeof(err))) {
+		agent_log("not mapping %s: %s", name, err);
+		return;
+	}
+	snprintf(uuid, sizeof(uuid), "SHOAL-%s-%s", persona, d->name);
+	for (;;) {
+		ret = dm_map_exists(name);
+		if (ret == 0) {
+			dm_quiet(true);
+			ret = dm_map_create(name, uuid, &ds);
+			dm_quiet(false);
+			if (!ret)
+				break;
+			/* lost a race for the name: wait like for a taken one */
+			if (ret != -EBUSY && ret != -EEXIST) {
+				agent_log("could not map %s: %s", name,
+					  strerror(-ret));
+				return;
+			}
+		} else if (ret < 0) {
+			agent_log("could not look for %s: %s", name,
+				  strerror(-ret));
+			return;
+		}
+		if (stop || now_ms() >= until) {
+			agent_log("could not map %s: the name is still taken after %u ms",
+				  name, wait_ms);
+			return;
+		}
+		if (!said) {
+			agent_log("%s exists; waiting up to %u ms for it to go",
+				  name, wait_ms);
+			said = true;
+		}
+		nap(a, AGENT_RETRY_MS);
+	}
+	held_add(a, name);
+	agent_log("mapped %s (%llu sectors)", name,
+		  (unsigned long long)ds.sectors);
+	report(a, persona, d->name, SHOAL_DISK_MAPPED);
+}
+
+static void map_persona(struct agent *a, const struct agent_persona *p)
+{
+	struct cluster_view cv;
+	unsigned int i, wait_ms;
+
+	if (!p->ndisks)
+		return;
+	if (cluster_get(a, &cv)) {
+		agent_log("not mapping the disks of %s: cannot read the cluster",
+			  p->name);
+		return;
+	}
+	if (!cv.quorum && !a->conf.allow_split_disks) {
+		agent_log("not mapping the disks of %s: quorum is off, so a split could map them on two nodes (allow_split_disks = yes permits it)",
+			  p->name);
+		return;
+	}
+	/* an old owner fences itself within dead intervals */
+	wait_ms = 2 * cv.dead * cv.interval;
+	for (i = 0; i < p->ndisks && !stop; i++)
+		map_disk(a, p->name, &p->disks[i], wait_ms);
+}
+
+/*
+ * Fail map @name at once, then remove it. @persona and @disk, when not
+ * NULL, are what to report it as.
+ */
+static void unmap(struct agent *a, const char *name, const char *persona,
+		  const char *disk)
+{
+	bool deferred;
+	struct dm_map m;
+	int ret;
+
+	ret = dm_map_get(name, &m);
+	if (ret == -ENOENT) {
+		held_del(a, name);
+		return;
+	}
+	if (ret) {
+		agent_log("could not read %s: %s", name, strerror(-ret));
+		return;
+	}
+	if (m.state != DM_MAP_FAILING) {
+		ret = dm_map_fail(name, m.sectors ? m.sectors : 1);
+		if (ret) {
+			agent_log("could not load an error table into %s: %s",
+				  name, strerror(-ret));
+		} else {
+			agent_log("failing %s (error table, %llu sectors)", name,
+				  (unsigned long long)m.sectors);
+			if (persona)
+				report(a, persona, disk, SHOAL_DISK_FAILING);
+		}
+	}
+	ret = dm_map_remove(name, &deferred);
+	if (ret) {
+		agent_log("could not remove %s: %s", name, strerror(-ret));
+		return;
+	}
+	held_del(a, name);
+	agent_log(deferred ? "removing %s when it is closed (deferred)" :
+			     "removed %s", name);
+	if (persona)
+		report(a, persona, disk, SHOAL_DISK_UNMAPPED);
+}
+
+/* The persona's maps that exist here; @report: the persona still exists. */
+static void unmap_persona(struct agent *a, const struct agent_persona *p,
+			  bool held_only, bool report_it)
+{
+	char name[DM_MAP_NAME_LEN];
+	unsigned int i;
+
+	for (i = 0; i < p->ndisks; i++) {
+		if (disk_map_name(p->name, p->disks[i].name, name, sizeof(name)))
+			continue;
+		if (held_only && held_find(a, name) < 0)
+			continue;
+		if (dm_map_exists(name) != 1) {
+			held_del(a, name);
+			continue;
+		}
+		unmap(a, name, report_it ? p->name : NULL,
+		      report_it ? p->disks[i].name : NULL);
+	}
+}
+
+static bool owns_disks(const struct agent_persona *p)
+{
+	return p->state == SHOAL_PERSONA_ACTIVE && p->ready;
+}
+
+/*
+ * Make the maps agree with the kernel: map what this node owns, and
+ * fail and remove maps of personas it does not own or that are gone.
+ */
+static int reconcile(struct agent *a)
+{
+	const char **names = NULL;
+	struct persona_set set;
+	struct dm_map *maps;
+	unsigned int count, i, k;
+	int ret;
+
+	if (personas_dump(a, &set))
+		return -1;
+	ret = dm_map_list(&maps, &count);
+	if (ret) {
+		agent_log("cannot list device-mapper maps: %s", strerror(-ret));
+		free(set.items);
+		return -1;
+	}
+	names = calloc(set.count + 1, sizeof(*names));
+	if (!names) {
+		free(maps);
+		free(set.items);
+		return -1;
+	}
+	for (i = 0; i < set.count; i++)
+		names[i] = set.items[i].name;
+
+	for (k = 0; k < count && !stop; k++) {
+		const struct agent_persona *p = NULL;
+		const char *disk = NULL;
+		int idx;
+
+		idx = disk_map_split(maps[k].name, names, set.count, &disk);
+		if (idx >= 0) {
+			p = &set.items[idx];
+			for (i = 0; i < p->ndisks; i++)
+				if (!strcmp(p->disks[i].name, disk))
+					break;
+			if (i == p->ndisks)
+				p = NULL;
+		}
+		if (p && p->state == SHOAL_PERSONA_ACTIVE) {
+			held_add(a, maps[k].name);
+			agent_log("found %s, of %s, which this node owns",
+				  maps[k].name, p->name);
+			continue;
+		}
+		agent_log("%s is not this node's (%s)", maps[k].name,
+			  p ? "another node owns the persona" :
+			      "no such persona or disk");
+		unmap(a, maps[k].name, p ? p->name : NULL, p ? disk : NULL);
+	}
+	for (i = 0; i < set.count && !stop; i++)
+		if (owns_disks(&set.items[i]))
+			map_persona(a, &set.items[i]);
+
+	free(names);
+	free(maps);
+	free(set.items);
+	return 0;
+}
+
+static void handle_event(struct agent *a, const struct nlmsghdr *nlh)
+{
+	static const enum mnl_attr_data_type policy[SHOAL_A_MAX + 1] = {
+		[SHOAL_A_EVENT] = MNL_TYPE_U8,
+	};
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[SHOAL_A_MAX + 1];
+	static struct agent_persona p;
+	uint8_t event;
+
+	if (genl->cmd != SHOAL_CMD_PERSONA_NTF ||
+	    nl_parse(nlh, policy, SHOAL_A_MAX, tb) || !tb[SHOAL_A_EVENT])
+		return;
+	event = mnl_attr_get_u8(tb[SHOAL_A_EVENT]);
+	switch (event) {
+	case SHOAL_EVENT_PERSONA_DISKS_READY:
+	case SHOAL_EVENT_PERSONA_FENCED:
+	case SHOAL_EVENT_PERSONA_RELEASED:
+	case SHOAL_EVENT_PERSONA_DELETED:
+		break;
+	default:
+		return;
+	}
+	if (persona_parse(nlh, &p))
+		return;
+
+	switch (event) {
+	case SHOAL_EVENT_PERSONA_DISKS_READY:
+		if (!owns_disks(&p))
+			return;
+		agent_log("disks of %s are ready", p.name);
+		map_persona(a, &p);
+		break;
+	case SHOAL_EVENT_PERSONA_FENCED:
+	case SHOAL_EVENT_PERSONA_RELEASED:
+		/* the node lost it: whatever of it is mapped goes */
+		agent_log("%s was %s", p.name,
+			  event == SHOAL_EVENT_PERSONA_FENCED ? "fenced" :
+								 "released");
+		unmap_persona(a, &p, false, true);
+		break;
+	case SHOAL_EVENT_PERSONA_DELETED:
+		/* nothing left to report to; only what this node held */
+		unmap_persona(a, &p, p.state == SHOAL_PERSONA_STANDBY, false);
+		break;
+	}
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int agent_loop(struct agent *a)
+{
+	int fd = mnl_socket_get_fd(nl_mnl_socket(a->ev));
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint16_t family = nl_family_id(a->ev);
+	char *buf = malloc(AGENT_RX_SIZE);
+
+	if (!buf) {
+		pr_err("out of memory.");
+		return -1;
+	}
+	while (!stop) {
+		const struct nlmsghdr *nlh;
+		ssize_t len;
+		int n;
+
+		if (ppoll(&pfd, 1, NULL, &a->wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			agent_log("cannot wait for events: %s", strerror(errno));
+			break;
+		}
+		len = recv(fd, buf, AGENT_RX_SIZE, MSG_DONTWAIT);
+		if (len < 0) {
+			/* events were lost: ask the kernel how things are */
+			if (errno == ENOBUFS) {
+				agent_log("events were lost; reconciling");
+				reconcile(a);
+				continue;
+			}
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			agent_log("cannot receive events: %s", strerror(errno));
+			break;
+		}
+		n = (int)len;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, n);
+		     nlh = mnl_nlmsg_next(nlh, &n))
+			if (nlh->nlmsg_type == family)
+				handle_event(a, nlh);
+	}
+	free(buf);
+	return stop ? 0 : -1;
+}
+
+static int agent_run(const char *config)
+{
+	static struct agent agent;
+	struct agent *a = &agent;
+	int size = AGENT_RCVBUF, fd, ret = -1;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[AGENT_CONF_ERR_LEN];
+	sigset_t block;
+
+	agentconf_init(&a->conf);
+	if (agentconf_load(config ? config : AGENT_CONF_DEFAULT, config,
+			   &a->conf, err, sizeof(err))) {
+		pr_err("%s.", err);
+		return -1;
+	}
+	log_to = a->conf.log;
+	if (log_to == AGENT_LOG_SYSLOG)
+		openlog("shoal-agent", LOG_PID, LOG_DAEMON);
+	dm_set_logger(log_dm);
+
+	/* listen first, so nothing between the dump and the loop is missed */
+	a->ev = nl_open(SHOAL_GENL_NAME, SHOAL_GENL_VERSION);
+	if (!a->ev || nl_mcast_join(a->ev, SHOAL_MCGRP_EVENTS))
+		goto out;
+	fd = mnl_socket_get_fd(nl_mnl_socket(a->ev));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	a->req = nl_open(SHOAL_GENL_NAME, SHOAL_GENL_VERSION);
+	if (!a->req)
+		goto out;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &a->wait_mask);
+	sigdelset(&a->wait_mask, SIGINT);
+	sigdelset(&a->wait_mask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	agent_log("started%s", a->conf.allow_split_disks ?
+		  " (allow_split_disks: disks are mapped without quorum)" : "");
+	if (reconcile(a))
+		agent_log("could not reconcile at start; going on with events");
+	ret = agent_loop(a);
+	/* the maps stay: the persona is still this node's */
+	agent_log("stopped");
+out:
+	nl_close(a->req);
+	nl_close(a->ev);
+	if (log_to == AGENT_LOG_SYSLOG)
+		closelog();
+	return ret;
+}
+
+int do_agent(int argc, char **argv)
+{
+	const char *config = NULL;
+
+	while (argc > 0) {
+		if (!strcmp(argv[0], "-c") || is_prefix(argv[0], "config")) {
+			if (argc < 2) {
+				pr_err("\"%s\" needs a file; try \"" HINT "\".",
+				       argv[0]);
+				return -1;
+			}
+			if (config) {
+				pr_err("the configuration file is given twice.");
+				return -1;
+			}
+			config = argv[1];
+			argc -= 2;
+			argv += 2;
+		} else if (is_prefix(argv[0], "help")) {
+			usage();
+			return 0;
+		} else {
+			pr_err("unknown argument \"%s\" for \"agent\"; try \"" HINT "\".",
+			       argv[0]);
+			return -1;
+		}
+	}
+	return agent_run(config);
+}

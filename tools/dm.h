@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SHOAL_DM_H
+#define SHOAL_DM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct diskspec;
+
+/*
+ * Device-mapper maps through libdevmapper, for the agent and "disk show".
+ * Works with or without udev: libdevmapper makes the /dev/mapper node
+ * itself when no udev daemon runs, and these make sure of it.
+ */
+
+/* Map names are "shoal-" PERSONA "-" DISK; DM_NAME_LEN is far more. */
+#define DM_MAP_PREFIX	"shoal-"
+#define DM_MAP_NAME_LEN	128
+
+enum dm_map_state {
+	DM_MAP_MAPPED,		/* a linear table */
+	DM_MAP_FAILING,		/* an error table */
+	DM_MAP_OTHER,		/* anything else, or no table */
+};
+
+struct dm_map {
+	char name[DM_MAP_NAME_LEN];
+	enum dm_map_state state;
+	bool suspended;
+	uint64_t sectors;
+};
+
+/* Route libdevmapper's own messages to @log (NULL: drop them). */
+void dm_set_logger(void (*log)(const char *msg));
+
+/* While set, libdevmapper's messages are dropped (expected failures). */
+void dm_quiet(bool quiet);
+
+/*
+ * Whether map @name exists. Returns 1, 0, or -1 with errno set.
+ */
+int dm_map_exists(const char *name);
+
+/*
+ * Create map @name (uuid @uuid, may be NULL) with the linear segments of
+ * @ds laid end to end, active at once, and its /dev/mapper node. Returns
+ * 0, or a negative errno: -EBUSY when the name is taken.
+ */
+int dm_map_create(const char *name, const char *uuid,
+		  const struct diskspec *ds);
+
+/*
+ * Swap map @name's table for an error table of @sectors sectors and
+ * resume it: I/O in flight and to come fails at once. Returns 0 or a
+ * negative errno.
+ */
+int dm_map_fail(const char *name, uint64_t sectors);
+
+/*
+ * Remove map @name; if it is busy (open), ask for a deferred removal,
+ * done by the kernel at the last close, and set *@deferred. Returns 0 or
+ * a negative errno.
+ */
+int dm_map_remove(const char *name, bool *deferred);
+
+/* Read map @name's state into @m. Returns 0 or a negative errno. */
+int dm_map_get(const char *name, struct dm_map *m);
+
+/*
+ * The maps whose names start with DM_MAP_PREFIX, in the kernel's order:
+ * a malloc()ed array of *@count (free() it). Returns 0 or a negative
+ * errno; *@maps is NULL when there are none.
+ */
+int dm_map_list(struct dm_map **maps, unsigned int *count);
+
+#endif
