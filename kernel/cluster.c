@@ -64,7 +64,8 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 	if (err)
 		NL_SET_ERR_MSG(extack, "could not start heartbeats");
 	shoal_notify_cluster(sn);
-	shoal_nodes_changed(sn, SHOAL_REASON_ADMIN);
+	/* members not heard yet when heartbeats start are down by timeout */
+	shoal_nodes_changed(sn, SHOAL_REASON_UNSPEC);
 out:
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
