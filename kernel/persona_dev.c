@@ -276,6 +276,12 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 				       "the cluster device already has a receive handler (a bridge port, macvlan or bond?)");
 			return err;
 		}
+		err = shoal_persona_arp_start(sn->net);
+		if (err) {
+			netdev_rx_handler_unregister(lower);
+			NL_SET_ERR_MSG(extack, "could not hook ARP");
+			return err;
+		}
 		sn->persona_lower = lower;
 	}
 
@@ -312,10 +318,7 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 	return 0;
 
 err_handler:
-	if (list_empty(&sn->personas)) {
-		netdev_rx_handler_unregister(lower);
-		sn->persona_lower = NULL;
-	}
+	shoal_persona_dev_release_lower(sn);
 	return err;
 }
 
@@ -344,6 +347,7 @@ void shoal_persona_dev_release_lower(struct shoal_net *sn)
 {
 	ASSERT_RTNL();
 	if (sn->persona_lower && list_empty(&sn->personas)) {
+		shoal_persona_arp_stop(sn->net);
 		netdev_rx_handler_unregister(sn->persona_lower);
 		sn->persona_lower = NULL;
 	}

@@ -343,6 +343,8 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 void shoal_persona_dev_destroy(struct shoal_net *sn, struct shoal_persona *p,
 			       struct list_head *kill);
 void shoal_persona_dev_release_lower(struct shoal_net *sn);
+int shoal_persona_arp_start(struct net *net);
+void shoal_persona_arp_stop(struct net *net);
 int shoal_rtnl_open(struct shoal_net *sn);
 void shoal_rtnl_close(struct shoal_net *sn);
 int shoal_rtnl_addr(struct shoal_net *sn, int ifindex,
