@@ -3,13 +3,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Helpers shared by the benchmarks that run inside the test VM
-# (bench/failover.sh, bench/falsefail.sh), sourced after selftests/lib.sh:
-# output lines for bench/report.py, clocks, the VM's CPU load, and a
-# keepalived (VRRPv3) pair, namespaces ka and kb, sharing one address.
+# (bench/failover.sh, bench/falsefail.sh, bench/takeover.sh), sourced after
+# selftests/lib.sh: output lines for bench/report.py, clocks, the VM's CPU
+# load, one cut-the-link trial, and a keepalived (VRRPv3) pair, namespaces
+# ka and kb, sharing one address.
 #
 # The caller sets tmp (a scratch directory), and before using the
 # keepalived helpers VIP (the shared address), KA_PRIO (the priority of
-# both) and KA_SETTLE (seconds: a little more than 5 adverts).
+# both) and KA_SETTLE (seconds: a little more than 5 adverts); KA_VMAC=1
+# puts the address on a VRRP virtual MAC interface (use_vmac, named
+# vrrp.51) instead of eth0.
 
 # poll_for TIMEOUT_MS CMD...: wait_for, but every 200 ms: for waits whose
 # commands start processes (each one stalls the emulated VM for a while:
@@ -50,6 +53,83 @@ cpu_sample() {
 cpu_busy() { echo "$((CPU_ALL ? 100 * CPU_BUSY / CPU_ALL : 0))%"; }
 cpu_reset
 
+# trial KIND SETTING N ADDR SPORTS CUT_NAMESPACE CUT_ID [ATTEMPT]: one
+# measurement; prints the BENCH line. If the client is answered by another
+# node than CUT_ID, returns 2 and prints no BENCH line unless ATTEMPT is
+# the last (5): the caller tries again.
+# No process is started from the client's start to its result (under
+# emulation each one stalls the VM for tens of ms): the link is cut by
+# "udpping linkdown", started before the client and told when through a
+# pipe (a coprocess), and the client's output comes through a FIFO read
+# with the read builtin. TRIAL_CUT_US is the time the cut was asked for
+# (CLOCK_REALTIME, microseconds since the epoch), for TRIAL_EXTRA: a
+# function given the client's result line, whose output ends the BENCH line.
+# The caller sets UDPPING, CL (the client's namespace), CLIENT (its
+# address) and PORT.
+trial() {
+	local kind=$1 setting=$2 n=$3 addr=$4 sports=$5 victim=$6 victim_id=$7 attempt=${8:-5}
+	local fifo=$tmp/fifo
+	local pid fd line='' res='' t0 i0 cut_pid cin cout tag=BENCH
+	# trial 0 warms up (code paths, caches, the emulator's translations)
+	[ "$n" -gt 0 ] || tag=BENCH-WARMUP
+	coproc CUT { ip netns exec "$(ns "$victim")" "$UDPPING" linkdown eth0 2>&1; }
+	# bash forgets CUT once the coprocess has exited: copies
+	# shellcheck disable=SC2153 # set by coproc
+	cut_pid=$CUT_PID
+	exec {cin}<&"${CUT[0]}" {cout}>&"${CUT[1]}"
+	IFS= read -r -t 15 -u "$cin" line
+	if [ "$line" != armed ]; then
+		note "$kind $setting trial $n: udpping linkdown failed: $line"
+		echo "$tag $kind $setting $n result gap_us -1 error no-cut"
+		kill "$cut_pid" 2>/dev/null
+		wait "$cut_pid" 2>/dev/null
+		exec {cin}<&- {cout}>&-
+		return 1
+	fi
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	ip netns exec "$CL" "$UDPPING" run "$addr" "$PORT" --source "$CLIENT" --sports "$sports" \
+		--interval-us 1000 --ready 200 --timeout 30 --settle 300 >"$fifo" 2>&1 &
+	pid=$!
+	exec {fd}<"$fifo"
+	while IFS= read -r -t 15 -u "$fd" line && [ "${line% *}" != ready ]; do :; done
+	if [ "$line" != "ready $victim_id" ]; then
+		kill "$pid" "$cut_pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		wait "$cut_pid" 2>/dev/null
+		exec {fd}<&- {cin}<&- {cout}>&-
+		if [ "${line% *}" = ready ]; then
+			note "$kind $setting trial $n: answered by ${line#ready }, not by $victim_id"
+			[ "$attempt" -ge 5 ] || return 2
+			echo "$tag $kind $setting $n result gap_us -1 error wrong-node"
+			return 1
+		else
+			note "$kind $setting trial $n: the client was not answered steadily: $line"
+		fi
+		echo "$tag $kind $setting $n result gap_us -1 error no-answers"
+		return 1
+	fi
+	cpu_sample
+	t0=$CPU_T i0=$CPU_I
+	kill -USR1 "$pid"
+	TRIAL_CUT_US=${EPOCHREALTIME//[!0-9]/}
+	echo cut >&"$cout"
+	while IFS= read -r -u "$fd" line; do
+		case $line in result\ *) res=$line ;; *) note "client: $line" ;; esac
+	done
+	wait "$pid"
+	exec {fd}<&-
+	cpu_sample
+	CPU_ALL=$((CPU_ALL + CPU_T - t0))
+	CPU_BUSY=$((CPU_BUSY + CPU_T - t0 - (CPU_I - i0)))
+	IFS= read -r -t 5 -u "$cin" line
+	[ "$line" = down ] || note "$kind $setting trial $n: the cut said: $line"
+	wait "$cut_pid"
+	exec {cin}<&- {cout}>&-
+	[ -n "$res" ] || res="result gap_us -1 error client-failed"
+	echo "$tag $kind $setting $n $res${TRIAL_EXTRA:+ $($TRIAL_EXTRA "$res")}"
+}
+
 # --- keepalived ---------------------------------------------------------------
 
 # ka_conf NAME ADVERT: keepalived's configuration for node NAME
@@ -69,15 +149,23 @@ ka_conf() {
 		priority $KA_PRIO
 		nopreempt
 		advert_int $2
-		virtual_ipaddress {
-			$VIP/24 dev eth0
-		}
-	}
 	EOF
+	if [ "${KA_VMAC:-0}" = 1 ]; then
+		# the address goes on the virtual MAC interface
+		printf '%s\n' "use_vmac $KA_VMAC_DEV" "virtual_ipaddress {" "$VIP/24" "}"
+	else
+		printf '%s\n' "virtual_ipaddress {" "$VIP/24 dev eth0" "}"
+	fi
+	echo "}"
 }
 
+KA_VMAC_DEV=vrrp.51
 # ka_vip NAME: whether NAME holds the address
-ka_vip() { ip -n "$(ns "$1")" -br addr show dev eth0 | grep -q " $VIP/"; }
+ka_vip() {
+	local dev=eth0
+	[ "${KA_VMAC:-0}" != 1 ] || dev=$KA_VMAC_DEV
+	ip -n "$(ns "$1")" -br addr show dev "$dev" 2>/dev/null | grep -q " $VIP/"
+}
 # ka_master: the node that holds the address, if exactly one does
 ka_master() {
 	local on_a=0 on_b=0
