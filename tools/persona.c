@@ -40,61 +40,45 @@ static void usage(void)
 	       SHOAL_NODE_ID_MAX, SHOAL_DISK_NAME_MAX, SHOAL_PERSONA_DISKS_MAX);
 }
 
-static const char *state_name(int state)
+static const char *const state_names[] = {
+	[SHOAL_PERSONA_STANDBY] = "standby",
+	[SHOAL_PERSONA_CLAIMING] = "claiming",
+	[SHOAL_PERSONA_ACTIVE] = "active",
+	[SHOAL_PERSONA_FENCED] = "fenced",
+	[SHOAL_PERSONA_RELEASED] = "released",
+};
+
+/* UNSPEC has no name: the event says no reason */
+static const char *const reason_names[] = {
+	[SHOAL_PERSONA_REASON_NODE_DOWN] = "node-down",
+	[SHOAL_PERSONA_REASON_PLACEMENT] = "placement",
+	[SHOAL_PERSONA_REASON_COMMAND] = "command",
+	[SHOAL_PERSONA_REASON_SUPERSEDED] = "superseded",
+	[SHOAL_PERSONA_REASON_QUORUM] = "quorum",
+	[SHOAL_PERSONA_REASON_STOPPED] = "stopped",
+};
+
+static const char *const disk_state_names[] = {
+	[SHOAL_DISK_UNMAPPED] = "unmapped",
+	[SHOAL_DISK_MAPPED] = "mapped",
+	[SHOAL_DISK_FAILING] = "failing",
+};
+
+/* A value's name; NULL for -1 (not said) or a value without one. */
+static const char *value_name(const char *const *names, size_t n, int v)
 {
-	switch (state) {
-	case SHOAL_PERSONA_STANDBY:
-		return "standby";
-	case SHOAL_PERSONA_CLAIMING:
-		return "claiming";
-	case SHOAL_PERSONA_ACTIVE:
-		return "active";
-	case SHOAL_PERSONA_FENCED:
-		return "fenced";
-	case SHOAL_PERSONA_RELEASED:
-		return "released";
-	case -1:
+	if (v < 0)
 		return NULL;
-	}
-	return "unknown";
+	if ((size_t)v >= n)
+		return "unknown";
+	return names[v];
 }
 
-static const char *reason_name(int reason)
-{
-	switch (reason) {
-	case SHOAL_PERSONA_REASON_NODE_DOWN:
-		return "node-down";
-	case SHOAL_PERSONA_REASON_PLACEMENT:
-		return "placement";
-	case SHOAL_PERSONA_REASON_COMMAND:
-		return "command";
-	case SHOAL_PERSONA_REASON_SUPERSEDED:
-		return "superseded";
-	case SHOAL_PERSONA_REASON_QUORUM:
-		return "quorum";
-	case SHOAL_PERSONA_REASON_STOPPED:
-		return "stopped";
-	case SHOAL_PERSONA_REASON_UNSPEC:
-	case -1:
-		return NULL;
-	}
-	return "unknown";
-}
+#define NAMES(names)	names, sizeof(names) / sizeof(names[0])
 
-static const char *disk_state_name(int state)
-{
-	switch (state) {
-	case SHOAL_DISK_UNMAPPED:
-		return "unmapped";
-	case SHOAL_DISK_MAPPED:
-		return "mapped";
-	case SHOAL_DISK_FAILING:
-		return "failing";
-	case -1:
-		return NULL;
-	}
-	return "unknown";
-}
+static const char *state_name(int v) { return value_name(NAMES(state_names), v); }
+static const char *reason_name(int v) { return value_name(NAMES(reason_names), v); }
+static const char *disk_state_name(int v) { return value_name(NAMES(disk_state_names), v); }
 
 struct persona_disk {
 	char name[SHOAL_DISK_NAME_MAX + 1];
