@@ -17,9 +17,18 @@ DESTDIR ?=
 
 all: module tool
 
-module:
+# The XDP kfunc needs the module's BTF, which Kbuild writes only when the
+# build tree has a vmlinux, and Debian's has none: scripts/module-btf adds
+# it after every link (Kbuild relinks the .ko every time).
+module: build/btf-ids
 	@test -n "$(KDIR)" || { echo "no kernel build tree found: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	scripts/module-btf $(KDIR) kernel/shoal.ko build
+
+build/btf-ids: scripts/btf-ids.c
+	@mkdir -p build
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $< \
+		$$(pkg-config --cflags --libs libbpf libelf)
 
 tool:
 	$(MAKE) -C tools

@@ -25,6 +25,8 @@ static int __init shoal_init(void)
 	if (err)
 		goto err_netdev;
 	shoal_hb_init();
+	/* last: its programs may run as soon as it is registered */
+	shoal_xdp_init();
 
 	pr_info("loaded\n");
 	return 0;

@@ -58,11 +58,13 @@ static const struct nla_policy shoal_service_add_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_SERVICE_NODES] = NLA_POLICY_NESTED(shoal_node_list_policy),
 	[SHOAL_A_SERVICE_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
 	[SHOAL_A_SERVICE_IFINDEX] = { .type = NLA_U32 },
+	[SHOAL_A_SERVICE_XDP] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy shoal_service_set_policy[SHOAL_A_MAX + 1] = {
 	SHOAL_SERVICE_ADDR_POLICY,
 	[SHOAL_A_SERVICE_NODES] = NLA_POLICY_NESTED(shoal_node_list_policy),
+	[SHOAL_A_SERVICE_XDP] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy shoal_bucket_set_policy[SHOAL_A_MAX + 1] = {

@@ -12,16 +12,20 @@
 #include "netlink.h"
 #include "shoal.h"
 
-static int shoal_put_stats(struct sk_buff *skb, int attr, u64 packets,
-			   u64 bytes, u64 dropped)
+static int shoal_put_stats(struct sk_buff *skb, int attr,
+			   const struct shoal_stats_sum *sum)
 {
 	struct nlattr *nest = nla_nest_start(skb, attr);
 
 	if (!nest ||
-	    nla_put_u64_64bit(skb, SHOAL_A_STATS_RX_PACKETS, packets,
+	    nla_put_u64_64bit(skb, SHOAL_A_STATS_RX_PACKETS, sum->packets,
 			      SHOAL_A_PAD) ||
-	    nla_put_u64_64bit(skb, SHOAL_A_STATS_RX_BYTES, bytes, SHOAL_A_PAD) ||
-	    nla_put_u64_64bit(skb, SHOAL_A_STATS_DROPPED, dropped, SHOAL_A_PAD))
+	    nla_put_u64_64bit(skb, SHOAL_A_STATS_RX_BYTES, sum->bytes,
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_STATS_DROPPED, sum->dropped,
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_STATS_XDP_DROPPED, sum->xdp_dropped,
+			      SHOAL_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -82,7 +86,7 @@ static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
 {
 	const struct shoal_table *t;
 	struct net_device *dev;
-	u64 packets, bytes, dropped;
+	struct shoal_stats_sum sum;
 	int ifindex = READ_ONCE(svc->ifindex);
 
 	if (shoal_put_service_addr(skb, svc) ||
@@ -92,6 +96,7 @@ static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
 	    nla_put_u32(skb, SHOAL_A_SERVICE_BUCKETS, svc->nbuckets) ||
 	    nla_put_u32(skb, SHOAL_A_SERVICE_FLAGS,
 			svc->all_nodes ? SHOAL_SERVICE_F_ALL_NODES : 0) ||
+	    nla_put_u8(skb, SHOAL_A_SERVICE_XDP, READ_ONCE(svc->xdp)) ||
 	    nla_put(skb, SHOAL_A_SERVICE_MAC, ETH_ALEN, svc->mac) ||
 	    shoal_put_service_nodes(skb, sn, svc))
 		return -EMSGSIZE;
@@ -110,10 +115,9 @@ static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
 		return 0;
 
 	t = rcu_dereference_protected(svc->table, lockdep_is_held(&sn->lock));
-	shoal_service_stats(svc, 0, svc->nbuckets, &packets, &bytes, &dropped);
+	shoal_service_stats(svc, 0, svc->nbuckets, &sum);
 	if (shoal_put_owned(skb, t) ||
-	    shoal_put_stats(skb, SHOAL_A_SERVICE_STATS, packets, bytes,
-			    dropped))
+	    shoal_put_stats(skb, SHOAL_A_SERVICE_STATS, &sum))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -396,6 +400,9 @@ int shoal_nl_service_add(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 
+	if (attrs[SHOAL_A_SERVICE_XDP])
+		tmpl->xdp = nla_get_u8(attrs[SHOAL_A_SERVICE_XDP]);
+
 	err = shoal_service_add(sn, tmpl, info->extack);
 	if (err == -ENOENT)
 		NL_SET_BAD_ATTR(info->extack, attrs[SHOAL_A_SERVICE_NODES]);
@@ -413,26 +420,35 @@ int shoal_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct shoal_net *sn = shoal_info_net(info);
 	struct nlattr *nest = info->attrs[SHOAL_A_SERVICE_NODES];
+	struct nlattr *xdp = info->attrs[SHOAL_A_SERVICE_XDP];
 	DECLARE_BITMAP(nodes, SHOAL_NODE_ID_MAX + 1);
 	struct shoal_service *svc;
 	bool all;
 	int err;
 
-	if (!nest) {
-		NL_SET_ERR_MSG(info->extack, "nothing to set: give a node list");
+	if (!nest && !xdp) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: give a node list or XDP");
 		return -EINVAL;
 	}
-	err = shoal_parse_node_list(nest, info->extack, &all, nodes);
-	if (err)
-		return err;
+	if (nest) {
+		err = shoal_parse_node_list(nest, info->extack, &all, nodes);
+		if (err)
+			return err;
+	}
 
 	mutex_lock(&sn->lock);
 	svc = shoal_request_service(sn, info->attrs, info->extack, &err);
-	if (svc) {
+	if (svc && nest) {
 		err = shoal_service_set_nodes(sn, svc, all, nodes);
 		if (err == -ENOENT)
 			NL_SET_ERR_MSG_ATTR(info->extack, nest,
 					    "node list names a node that is not declared");
+	}
+	if (svc && !err && xdp && READ_ONCE(svc->xdp) != nla_get_u8(xdp)) {
+		WRITE_ONCE(svc->xdp, nla_get_u8(xdp));
+		sn->service_gen++;
+		shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_CHANGED);
 	}
 	mutex_unlock(&sn->lock);
 	return err;
@@ -459,7 +475,7 @@ static int shoal_fill_bucket(struct sk_buff *skb,
 			     const struct shoal_table *t, u32 b,
 			     struct netlink_callback *cb)
 {
-	u64 packets, bytes, dropped;
+	struct shoal_stats_sum sum;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
@@ -468,12 +484,11 @@ static int shoal_fill_bucket(struct sk_buff *skb,
 	if (!hdr)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(cb, hdr);
-	shoal_service_stats(svc, b, 1, &packets, &bytes, &dropped);
+	shoal_service_stats(svc, b, 1, &sum);
 	if (nla_put_u32(skb, SHOAL_A_BUCKET_ID, b) ||
 	    nla_put_u32(skb, SHOAL_A_BUCKET_OWNER, t->owner[b]) ||
 	    nla_put_u32(skb, SHOAL_A_BUCKET_PIN, svc->pins[b]) ||
-	    shoal_put_stats(skb, SHOAL_A_BUCKET_STATS, packets, bytes,
-			    dropped)) {
+	    shoal_put_stats(skb, SHOAL_A_BUCKET_STATS, &sum)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

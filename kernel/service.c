@@ -580,16 +580,16 @@ void shoal_service_flush(struct shoal_net *sn)
 
 /* Sum the counters of buckets first..first + count - 1. */
 void shoal_service_stats(const struct shoal_service *svc, u32 first,
-			 u32 count, u64 *packets, u64 *bytes, u64 *dropped)
+			 u32 count, struct shoal_stats_sum *sum)
 {
 	u32 b;
 
-	*packets = 0;
-	*bytes = 0;
-	*dropped = 0;
+	memset(sum, 0, sizeof(*sum));
 	for (b = first; b < first + count; b++) {
-		*packets += atomic64_read(&svc->stats[b].rx_packets);
-		*bytes += atomic64_read(&svc->stats[b].rx_bytes);
-		*dropped += atomic64_read(&svc->stats[b].dropped);
+		sum->packets += atomic64_read(&svc->stats[b].rx_packets);
+		sum->bytes += atomic64_read(&svc->stats[b].rx_bytes);
+		sum->dropped += atomic64_read(&svc->stats[b].dropped);
+		sum->xdp_dropped += atomic64_read(&svc->stats[b].xdp_dropped);
 	}
+	sum->dropped += sum->xdp_dropped;
 }

@@ -46,6 +46,7 @@ struct shoal_bucket_stats {
 	atomic64_t rx_packets;
 	atomic64_t rx_bytes;
 	atomic64_t dropped;
+	atomic64_t xdp_dropped;		/* dropped by the XDP program */
 };
 
 union shoal_addr {
@@ -64,6 +65,7 @@ struct shoal_service {
 	__be16 port;
 	u8 hash;
 	bool all_nodes;
+	bool xdp;			/* XDP programs drop for it too */
 	u32 nbuckets;
 	int ifindex;			/* 0 once the device is gone */
 	u8 mac[ETH_ALEN];
@@ -297,13 +299,19 @@ int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
 void shoal_services_recompute(struct shoal_net *sn);
 unsigned int shoal_addr_words(u8 family, const __be32 *addr, u32 *words);
 void shoal_service_mac(u8 family, const union shoal_addr *addr, u8 *mac);
+/* Counters of some buckets, added up; dropped includes xdp_dropped. */
+struct shoal_stats_sum {
+	u64 packets, bytes, dropped, xdp_dropped;
+};
+
 void shoal_service_stats(const struct shoal_service *svc, u32 first,
-			 u32 count, u64 *packets, u64 *bytes, u64 *dropped);
+			 u32 count, struct shoal_stats_sum *sum);
 
 int shoal_filter_start(struct net *net);
 void shoal_filter_stop(struct net *net);
 u32 shoal_flow_bucket(const struct shoal_service *svc, const __be32 *saddr,
 		      __be16 sport, __be16 dport);
+int shoal_xdp_init(void);
 
 void shoal_hb_init(void);
 void shoal_hb_uninit(void);

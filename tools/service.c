@@ -14,6 +14,7 @@
 #include "parse.h"
 #include "shoal.h"
 #include "utils.h"
+#include "xdp.h"
 
 #define HINT "shoal service help"
 
@@ -21,7 +22,8 @@ static void usage(void)
 {
 	printf("Usage: shoal service add ADDR [ proto PROTO ] [ port PORT ] [ hash HASH ]\n"
 	       "                         [ buckets N ] [ nodes NODES ] [ mac MAC ] [ dev DEV ]\n"
-	       "       shoal service set ADDR [ nodes NODES ]\n"
+	       "                         [ xdp { on | off } ]\n"
+	       "       shoal service set ADDR [ nodes NODES ] [ xdp { on | off } ]\n"
 	       "       shoal service del ADDR\n"
 	       "       shoal [ -s ] service show [ ADDR ]\n"
 	       "       shoal service help\n"
@@ -94,6 +96,9 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 		case SHOAL_A_STATS_DROPPED:
 			val = &st->dropped;
 			break;
+		case SHOAL_A_STATS_XDP_DROPPED:
+			val = &st->xdp_dropped;
+			break;
 		default:
 			/* a newer kernel may count more */
 			continue;
@@ -111,10 +116,11 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 
 void stats_print(const struct shoal_stats *st)
 {
-	printf("rx_packets %llu rx_bytes %llu dropped_packets %llu",
+	printf("rx_packets %llu rx_bytes %llu dropped_packets %llu xdp_dropped_packets %llu",
 	       (unsigned long long)st->rx_packets,
 	       (unsigned long long)st->rx_bytes,
-	       (unsigned long long)st->dropped);
+	       (unsigned long long)st->dropped,
+	       (unsigned long long)st->xdp_dropped);
 }
 
 void stats_json(struct json *j, const struct shoal_stats *st)
@@ -128,6 +134,7 @@ void stats_json(struct json *j, const struct shoal_stats *st)
 	json_kv_uint(j, "rx_packets", st->rx_packets);
 	json_kv_uint(j, "rx_bytes", st->rx_bytes);
 	json_kv_uint(j, "dropped_packets", st->dropped);
+	json_kv_uint(j, "xdp_dropped_packets", st->xdp_dropped);
 	json_obj_close(j);
 }
 
@@ -165,6 +172,7 @@ struct service_info {
 	uint8_t mac[MAC_LEN];
 	uint32_t ifindex;	/* 0: none */
 	char ifname[IF_NAMESIZE];
+	int xdp;		/* -1: not reported */
 	uint8_t *owned;		/* NULL: not reported */
 	size_t owned_bits;
 	struct shoal_stats stats;
@@ -236,6 +244,7 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 		[SHOAL_A_SERVICE_FLAGS] = MNL_TYPE_U32,
 		[SHOAL_A_SERVICE_OWNED] = MNL_TYPE_BINARY,
 		[SHOAL_A_SERVICE_STATS] = MNL_TYPE_NESTED,
+		[SHOAL_A_SERVICE_XDP] = MNL_TYPE_U8,
 	};
 	const struct nlattr *tb[SHOAL_A_MAX + 1], *a;
 	struct service_list *list = data;
@@ -284,6 +293,8 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 		     (int64_t)mnl_attr_get_u32(tb[SHOAL_A_SERVICE_BUCKETS]) : -1;
 	s->flags = tb[SHOAL_A_SERVICE_FLAGS] ?
 		   (int64_t)mnl_attr_get_u32(tb[SHOAL_A_SERVICE_FLAGS]) : -1;
+	s->xdp = tb[SHOAL_A_SERVICE_XDP] ?
+		 mnl_attr_get_u8(tb[SHOAL_A_SERVICE_XDP]) : -1;
 	s->nnodes = -1;
 	if (tb[SHOAL_A_SERVICE_NODES] && parse_nodes(tb[SHOAL_A_SERVICE_NODES], s))
 		return -1;
@@ -366,6 +377,8 @@ static void print_fields(const struct service_info *s)
 		printf(" mac %s", format_mac(s->mac, buf));
 	if (s->ifindex)
 		printf(" dev %s", s->ifname);
+	if (s->xdp >= 0)
+		printf(" xdp %s", s->xdp ? "on" : "off");
 	if (s->owned)
 		printf(" owned %zu", bitmap_weight(s->owned, s->owned_bits));
 }
@@ -435,6 +448,10 @@ static void json_fields(struct json *j, const struct service_info *s)
 		json_kv_uint(j, "ifindex", s->ifindex);
 	else
 		json_kv_null(j, "ifindex");
+	if (s->xdp >= 0)
+		json_kv_bool(j, "xdp", s->xdp);
+	else
+		json_kv_null(j, "xdp");
 	json_key(j, "owned_buckets");
 	if (s->owned) {
 		json_arr_open(j);
@@ -534,9 +551,13 @@ struct service_conf {
 	bool has_mac;
 	uint8_t mac[MAC_LEN];
 	uint32_t ifindex;	/* 0: not given */
+	int xdp;
 };
 
-enum { ARG_PROTO, ARG_PORT, ARG_HASH, ARG_BUCKETS, ARG_NODES, ARG_MAC, ARG_DEV };
+enum {
+	ARG_PROTO, ARG_PORT, ARG_HASH, ARG_BUCKETS, ARG_NODES, ARG_MAC, ARG_DEV,
+	ARG_XDP
+};
 
 static const struct keyword add_args[] = {
 	{ "proto", ARG_PROTO, false },
@@ -546,11 +567,19 @@ static const struct keyword add_args[] = {
 	{ "nodes", ARG_NODES, false },
 	{ "mac", ARG_MAC, false },
 	{ "dev", ARG_DEV, false },
+	{ "xdp", ARG_XDP, false },
 	{ NULL, 0, false },
 };
 
 static const struct keyword set_args[] = {
 	{ "nodes", ARG_NODES, false },
+	{ "xdp", ARG_XDP, false },
+	{ NULL, 0, false },
+};
+
+static const struct keyword on_off[] = {
+	{ "on", 1, false },
+	{ "off", 0, false },
 	{ NULL, 0, false },
 };
 
@@ -597,7 +626,7 @@ static int parse_nodes_arg(const char *arg, struct service_conf *c)
 static int parse_conf(int argc, char **argv, const struct keyword *args,
 		      const char *context, struct service_conf *c)
 {
-	bool seen[ARG_DEV + 1] = { false };
+	bool seen[ARG_XDP + 1] = { false };
 
 	memset(c, 0, sizeof(*c));
 	c->proto = -1;
@@ -605,6 +634,7 @@ static int parse_conf(int argc, char **argv, const struct keyword *args,
 	c->hash = -1;
 	c->buckets = -1;
 	c->nnodes = -1;
+	c->xdp = -1;
 
 	for (; argc > 0; argc -= 2, argv += 2) {
 		const char *name, *val;
@@ -664,6 +694,12 @@ static int parse_conf(int argc, char **argv, const struct keyword *args,
 			if (parse_ifname(val, &c->ifindex))
 				return -1;
 			break;
+		case ARG_XDP:
+			id = value_get(on_off, val, "xdp setting", "on or off");
+			if (id < 0)
+				return -1;
+			c->xdp = id;
+			break;
 		}
 	}
 	return 0;
@@ -687,6 +723,89 @@ static int service_del_request(struct nl_sock *nl, const struct shoal_addr *addr
 
 	service_addr_put(req, addr);
 	return nl_request(nl, req, NULL, NULL);
+}
+
+/* The service at addr as the kernel reports it, into list. */
+static int service_get(struct nl_sock *nl, const struct shoal_addr *addr,
+		       struct service_list *list)
+{
+	struct nlmsghdr *req = nl_msg(nl, SHOAL_CMD_SERVICE_GET, 0);
+
+	service_addr_put(req, addr);
+	if (nl_request(nl, req, service_cb, list))
+		return -1;
+	if (list->count != 1) {
+		pr_err("malformed reply from the kernel (no service).");
+		return -1;
+	}
+	return 0;
+}
+
+static bool addr_equal(const struct shoal_addr *a, const struct shoal_addr *b)
+{
+	return a->family == b->family && !memcmp(&a->v6, &b->v6, addr_len(a));
+}
+
+static int service_dump(struct nl_sock *nl, struct service_list *list)
+{
+	struct nlmsghdr *req = nl_msg(nl, SHOAL_CMD_SERVICE_GET, 0);
+
+	return nl_dump(nl, req, service_cb, service_list_restart, list);
+}
+
+/* Detach the XDP program from a device no service wants it on any more. */
+static int xdp_release(struct nl_sock *nl, uint32_t ifindex)
+{
+	struct service_list list = { 0 };
+	bool wanted = false;
+	size_t i;
+	int ret;
+
+	ret = service_dump(nl, &list);
+	for (i = 0; !ret && i < list.count; i++)
+		if (list.services[i].xdp == 1 && list.services[i].ifindex == ifindex)
+			wanted = true;
+	service_list_free(&list);
+	if (ret)
+		return -1;
+	return wanted ? 0 : xdp_detach(ifindex);
+}
+
+/*
+ * XDP on: the program goes on the service's device first, then the
+ * module is told to drop for the service there. Off: the other way round,
+ * and the program comes off when no service on the device wants it.
+ */
+static int service_set_xdp(struct nl_sock *nl, const struct shoal_addr *addr,
+			   bool on)
+{
+	struct service_list list = { 0 };
+	struct nlmsghdr *req;
+	char buf[ADDR_STRLEN];
+	uint32_t ifindex;
+	int ret = -1;
+
+	if (service_get(nl, addr, &list))
+		goto out;
+	ifindex = list.services[0].ifindex;
+	if (!ifindex) {
+		pr_err("service %s has no device to run XDP on.",
+		       format_addr(addr, buf));
+		goto out;
+	}
+	if (on && xdp_attach(ifindex))
+		goto out;
+	req = nl_msg(nl, SHOAL_CMD_SERVICE_SET, 0);
+	service_addr_put(req, addr);
+	mnl_attr_put_u8(req, SHOAL_A_SERVICE_XDP, on);
+	ret = nl_request(nl, req, NULL, NULL);
+	if (ret && on)
+		xdp_release(nl, ifindex);
+	else if (!ret && !on)
+		ret = xdp_release(nl, ifindex);
+out:
+	service_list_free(&list);
+	return ret;
 }
 
 static int service_add(int argc, char **argv)
@@ -725,8 +844,12 @@ static int service_add(int argc, char **argv)
 		return -1;
 
 	/* the module filters and answers ARP/ND; the stack must own the address */
-	if (!addr_add_lo(&addr))
-		return 0;
+	if (!addr_add_lo(&addr)) {
+		if (c.xdp != 1 || !service_set_xdp(nl, &addr, true))
+			return 0;
+		/* all or nothing */
+		addr_del_lo(&addr);
+	}
 	if (service_del_request(nl, &addr))
 		pr_err("the service stays without its address; remove it with \"shoal service del %s\".",
 		       format_addr(&addr, buf));
@@ -743,7 +866,7 @@ static int service_set(int argc, char **argv)
 	if (service_addr_arg(argc, argv, HINT, &addr) ||
 	    parse_conf(argc - 1, argv + 1, set_args, "service set", &c))
 		return -1;
-	if (c.nnodes < 0) {
+	if (c.nnodes < 0 && c.xdp < 0) {
 		pr_err("nothing to change; try \"" HINT "\".");
 		return -1;
 	}
@@ -751,16 +874,24 @@ static int service_set(int argc, char **argv)
 	nl = shoal_nl();
 	if (!nl)
 		return -1;
-	req = nl_msg(nl, SHOAL_CMD_SERVICE_SET, 0);
-	service_addr_put(req, &addr);
-	put_nodes(req, &c);
-	return nl_request(nl, req, NULL, NULL);
+	if (c.nnodes >= 0) {
+		req = nl_msg(nl, SHOAL_CMD_SERVICE_SET, 0);
+		service_addr_put(req, &addr);
+		put_nodes(req, &c);
+		if (nl_request(nl, req, NULL, NULL))
+			return -1;
+	}
+	return c.xdp < 0 ? 0 : service_set_xdp(nl, &addr, c.xdp);
 }
 
 static int service_del(int argc, char **argv)
 {
+	struct service_list list = { 0 };
 	struct shoal_addr addr;
 	struct nl_sock *nl;
+	uint32_t xdp_dev = 0;
+	size_t i;
+	int ret;
 
 	if (service_addr_arg(argc, argv, HINT, &addr) ||
 	    no_more_args(argc - 1, argv + 1, HINT))
@@ -769,10 +900,23 @@ static int service_del(int argc, char **argv)
 	nl = shoal_nl();
 	if (!nl)
 		return -1;
+	/* where its XDP program runs; the delete says why if it is not there */
+	if (service_dump(nl, &list)) {
+		service_list_free(&list);
+		return -1;
+	}
+	for (i = 0; i < list.count; i++)
+		if (addr_equal(&list.services[i].addr, &addr) &&
+		    list.services[i].xdp == 1)
+			xdp_dev = list.services[i].ifindex;
+	service_list_free(&list);
 	/* the service first: while it exists, its address must stay */
 	if (service_del_request(nl, &addr))
 		return -1;
-	return addr_del_lo(&addr);
+	ret = addr_del_lo(&addr);
+	if (xdp_dev && xdp_release(nl, xdp_dev))
+		ret = -1;
+	return ret;
 }
 
 static const struct cmd commands[] = {

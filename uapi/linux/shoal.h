@@ -73,7 +73,8 @@
  *				the local address itself is installed by
  *				userspace (the shoal tool puts it on lo).
  *	SHOAL_CMD_SERVICE_SET	CAP_NET_ADMIN. The address and NODES (an
- *				empty nest means "every non-spare node").
+ *				empty nest means "every non-spare node"),
+ *				XDP, or both.
  *	SHOAL_CMD_SERVICE_DEL	CAP_NET_ADMIN. The address.
  *
  * bucket: one bucket of a service.
@@ -367,6 +368,13 @@ enum shoal_attr {
 	SHOAL_A_DISK_SPEC,
 	/* u8, enum shoal_disk_state (DISK_REPORT, DISK_NTF) */
 	SHOAL_A_DISK_STATE,
+
+	/* u8: 1 if an XDP program on the service's device drops packets of
+	 * buckets other nodes own (the shoal tool attaches the program)
+	 */
+	SHOAL_A_SERVICE_XDP,
+	/* u64: of SHOAL_A_STATS_DROPPED, those dropped by XDP programs */
+	SHOAL_A_STATS_XDP_DROPPED,
 
 	__SHOAL_A_MAX,
 };
