@@ -328,3 +328,26 @@ _lib_exit() {
 trap _lib_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# --- running again with XDP
+
+# With SHOAL_TEST_XDP=1 (selftests/run's second pass of the shared-address
+# and heartbeat tests) "shoal" is selftests/xdp/shoal: every service added
+# has "xdp on". XDP_TEST says which pass this is.
+XDP_TEST=${SHOAL_TEST_XDP:-0}
+if [ "$XDP_TEST" = 1 ] && [ -n "${SHOAL_REPO:-}" ]; then
+	PATH=$SHOAL_REPO/selftests/xdp:$PATH
+fi
+
+# xdp_off_everywhere: "xdp off" for every service in every namespace, which
+# takes the programs off the devices. Attached, they keep the module in
+# use: it cannot be unloaded under them.
+xdp_off_everywhere() {
+	local n a
+	for n in $(ip netns list | cut -d' ' -f1); do
+		for a in $(shoal -n "$n" -j service show 2>/dev/null |
+			jq -r '.[] | select(.xdp) | .address'); do
+			shoal -n "$n" service set "$a" xdp off || return 1
+		done
+	done
+}

@@ -17,7 +17,8 @@
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 86
+# four more with XDP: the module is in use while its programs are attached
+ktap_plan $((86 + 4 * XDP_TEST))
 
 make_cluster 3
 make_client cl 192.0.2.200 2001:db8::200
@@ -216,6 +217,10 @@ rx() { sn "$1" -s -j service show "$U4" | jq '.[0].stats.rx_packets + .[0].stats
 # shellcheck disable=SC2016 # expanded by eval, each time
 wait_for 20000 eval '[ "$(rx 1)" -gt 100 ]'
 check "traffic is flowing ($(rx 1) datagrams seen by node 1)" test "$(rx 1)" -gt 100
+if [ "$XDP_TEST" = 1 ]; then
+	check_err "rmmod refused while XDP programs call into the module" "in use" rmmod shoal
+	check "xdp off everywhere takes the programs off the devices" xdp_off_everywhere
+fi
 check "rmmod shoal with services and traffic in three namespaces" rmmod shoal
 check "the module is gone" eval '! grep -q "^shoal " /proc/modules'
 touch "$tmp/stop"
@@ -260,6 +265,10 @@ check "service show still answers" shoal -n "$G" -j service show
 check "delete the namespace with its services" ip netns del "$G"
 check_eq "the other namespaces are untouched" "$A4" \
 	"$(sn 1 -j service show | jq -r 'map(.address) | join(" ")')"
+if [ "$XDP_TEST" = 1 ]; then
+	check_err "rmmod refused while XDP programs call into the module" "in use" rmmod shoal
+	check "xdp off everywhere takes the programs off the devices" xdp_off_everywhere
+fi
 check "unload after that (services remain in nodes 1-3)" wait_for 10000 rmmod shoal
 check "load once more, for the rest of the run" load_module
 
