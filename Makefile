@@ -58,8 +58,9 @@ install: all
 	$(if $(DESTDIR),,depmod -a $$(cat $(KDIR)/include/config/kernel.release))
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
+# sparse relinks the module without BTF: give it back
 lint:
-	scripts/lint $(KDIR)
+	scripts/lint $(KDIR); status=$$?; $(MAKE) module && exit $$status
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
