@@ -423,9 +423,13 @@ static void shoal_hooks_put(struct shoal_net *sn)
 
 	if (sn->service_count)
 		return;
-	/* unregistering waits for packets in flight through the hooks */
-	shoal_filter_stop(sn->net);
+	/*
+	 * Packets find no table from now on; those in flight, through the
+	 * hooks or an XDP program, are waited for before it goes.
+	 */
 	WRITE_ONCE(sn->svc_hash, NULL);
+	shoal_filter_stop(sn->net);
+	synchronize_net();
 	kfree(heads);
 }
 
