@@ -15,21 +15,6 @@ static u64 log_table[LOG_TABLE_SIZE + 1];
 /* Seeds the bucket/node hash apart from the flow hash. */
 #define RENDEZVOUS_SEED	0x5ea1b0a7u
 
-u32 shoal_hash_words(const u32 *words, unsigned int n, u32 seed)
-{
-	u64 h = ((u64)seed << 32 | n) * 0x9e3779b97f4a7c15ull;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		h = (h ^ words[i]) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	h ^= h >> 29;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 32;
-	return (u32)h;
-}
-
 /*
  * log2 of y / 2^31 for y in [2^31, 2^32), as a 0.32 fraction, one bit per
  * squaring: squaring doubles the logarithm, and whether it crosses 2 gives

@@ -41,8 +41,40 @@ struct shoal_candidate {
 /* Fill the tables the computation needs; call once before anything else. */
 void shoal_bucket_init(void);
 
+/*
+ * The flow hash, a word at a time: begin with the number of words, add
+ * each, end. Inline: the packet path hashes every packet's source with
+ * it, straight from the headers.
+ */
+static inline u64 shoal_hash_begin(unsigned int n, u32 seed)
+{
+	return ((u64)seed << 32 | n) * 0x9e3779b97f4a7c15ull;
+}
+
+static inline u64 shoal_hash_add(u64 h, u32 word)
+{
+	h = (h ^ word) * 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
+}
+
+static inline u32 shoal_hash_end(u64 h)
+{
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	return (u32)h;
+}
+
 /* Hash n 32-bit words; the same words give the same hash everywhere. */
-u32 shoal_hash_words(const u32 *words, unsigned int n, u32 seed);
+static inline u32 shoal_hash_words(const u32 *words, unsigned int n, u32 seed)
+{
+	u64 h = shoal_hash_begin(n, seed);
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		h = shoal_hash_add(h, words[i]);
+	return shoal_hash_end(h);
+}
 
 /* Map a 32-bit hash onto 0..nbuckets - 1 without a division. */
 static inline u32 shoal_bucket_of(u32 hash, u32 nbuckets)

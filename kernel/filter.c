@@ -25,8 +25,7 @@
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
-#include "bucket.h"
-#include "shoal.h"
+#include "lookup.h"
 
 /* What picks a packet's bucket, and what the service filter matches. */
 struct shoal_flow {
@@ -36,19 +35,6 @@ struct shoal_flow {
 	u8 proto;
 	bool has_ports;
 };
-
-u32 shoal_flow_bucket(const struct shoal_service *svc, const __be32 *saddr,
-		      __be16 sport, __be16 dport)
-{
-	u32 words[5];
-	unsigned int n = shoal_addr_words(svc->family, saddr, words);
-
-	if (svc->hash == SHOAL_HASH_SADDR_SPORT)
-		words[n++] = ntohs(sport);
-	else if (svc->hash == SHOAL_HASH_SADDR_SPORT_DPORT)
-		words[n++] = (u32)ntohs(sport) << 16 | ntohs(dport);
-	return shoal_bucket_of(shoal_hash_words(words, n, 0), svc->nbuckets);
-}
 
 static bool shoal_read_ports(struct sk_buff *skb, unsigned int off,
 			     __be16 *src, __be16 *dst)
@@ -178,13 +164,6 @@ static bool shoal_service_matches(const struct shoal_service *svc,
 	if (svc->port && (!flow->has_ports || svc->port != flow->service_port))
 		return false;
 	return true;
-}
-
-static bool shoal_owns(const struct shoal_service *svc, u32 bucket)
-{
-	const struct shoal_table *t = rcu_dereference(svc->table);
-
-	return test_bit(bucket, t->owned);
 }
 
 /* Keep the packet if this node owns its bucket; count either way. */

@@ -19,6 +19,7 @@
 #include <net/netlink.h>
 
 #include "bucket.h"
+#include "lookup.h"
 #include "shoal.h"
 
 /* Enough for thousands of services without unbounded growth. */
@@ -27,30 +28,12 @@
 /* Buckets assigned between two chances to reschedule. */
 #define ASSIGN_CHUNK		4096
 
-/* An address as host-order words, so nodes of any byte order agree. */
-unsigned int shoal_addr_words(u8 family, const __be32 *addr, u32 *words)
-{
-	unsigned int i, n = family == AF_INET ? 1 : 4;
-
-	for (i = 0; i < n; i++)
-		words[i] = ntohl(addr[i]);
-	return n;
-}
-
 static u32 shoal_addr_hash(u8 family, const union shoal_addr *addr)
 {
 	u32 words[4];
 	unsigned int n = shoal_addr_words(family, addr->ip6.s6_addr32, words);
 
 	return shoal_hash_words(words, n, 0);
-}
-
-static bool shoal_addr_equal(u8 family, const union shoal_addr *a,
-			     const union shoal_addr *b)
-{
-	if (family == AF_INET)
-		return a->ip == b->ip;
-	return ipv6_addr_equal(&a->ip6, &b->ip6);
 }
 
 /* A locally administered multicast MAC: 03:53:48 ("SH") + 24 hash bits. */
@@ -64,24 +47,6 @@ void shoal_service_mac(u8 family, const union shoal_addr *addr, u8 *mac)
 	mac[3] = h >> 16;
 	mac[4] = h >> 8;
 	mac[5] = h;
-}
-
-/* Caller holds rcu_read_lock(). */
-struct shoal_service *shoal_service_lookup(struct shoal_net *sn, u8 family,
-					   const union shoal_addr *addr)
-{
-	struct hlist_head *heads = READ_ONCE(sn->svc_hash);
-	struct shoal_service *svc;
-	u32 key;
-
-	if (!heads)
-		return NULL;
-	key = shoal_addr_hash(family, addr) >> (32 - SHOAL_SVC_HASH_BITS);
-	hlist_for_each_entry_rcu(svc, &heads[key], hnode)
-		if (svc->family == family &&
-		    shoal_addr_equal(family, &svc->addr, addr))
-			return svc;
-	return NULL;
 }
 
 /* Caller holds sn->lock. */
@@ -442,7 +407,6 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 {
 	struct shoal_service *svc;
 	struct net_device *dev;
-	u32 key;
 	int err;
 
 	rtnl_lock();
@@ -503,9 +467,8 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 
 	shoal_service_link_dev(svc, dev);
 	list_add_tail(&svc->list, &sn->services);
-	key = shoal_addr_hash(svc->family, &svc->addr) >>
-	      (32 - SHOAL_SVC_HASH_BITS);
-	hlist_add_head_rcu(&svc->hnode, &sn->svc_hash[key]);
+	hlist_add_head_rcu(&svc->hnode,
+			   &sn->svc_hash[shoal_svc_slot(svc->family, &svc->addr)]);
 	sn->service_count++;
 	sn->service_gen++;
 	shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_ADDED);

@@ -283,8 +283,6 @@ u8 shoal_node_state(struct shoal_net *sn, const struct shoal_node *node);
 bool shoal_has_quorum(struct shoal_net *sn);
 void shoal_nodes_changed(struct shoal_net *sn, u8 reason);
 
-struct shoal_service *shoal_service_lookup(struct shoal_net *sn, u8 family,
-					   const union shoal_addr *addr);
 struct shoal_service *shoal_service_find(struct shoal_net *sn, u8 family,
 					 const union shoal_addr *addr);
 int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
@@ -297,7 +295,6 @@ void shoal_service_unlink_dev(struct shoal_net *sn, int ifindex);
 int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
 		      u32 bucket, u32 node);
 void shoal_services_recompute(struct shoal_net *sn);
-unsigned int shoal_addr_words(u8 family, const __be32 *addr, u32 *words);
 void shoal_service_mac(u8 family, const union shoal_addr *addr, u8 *mac);
 /* Counters of some buckets, added up; dropped includes xdp_dropped. */
 struct shoal_stats_sum {
@@ -309,8 +306,6 @@ void shoal_service_stats(const struct shoal_service *svc, u32 first,
 
 int shoal_filter_start(struct net *net);
 void shoal_filter_stop(struct net *net);
-u32 shoal_flow_bucket(const struct shoal_service *svc, const __be32 *saddr,
-		      __be16 sport, __be16 dport);
 int shoal_xdp_init(void);
 
 void shoal_hb_init(void);

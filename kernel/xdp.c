@@ -7,10 +7,9 @@
  * It reads the same RCU-published bucket tables the netfilter hooks read:
  * the two paths cannot disagree, and there is no second copy of the
  * ownership to keep in step. It only ever drops what it can judge from
- * the first fragment-free headers (TCP, UDP and other port-less protocols
- * of a service with XDP on); everything else, ICMP errors, fragments and
- * IPv6 extension headers included, passes to the netfilter hooks, which
- * judge every packet anyway.
+ * unfragmented TCP and UDP of a service with XDP on; everything else (ICMP
+ * and its errors, fragments, IPv6 extension headers, other protocols)
+ * passes to the netfilter hooks, which judge every packet anyway.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,78 +23,67 @@
 #include <net/ip.h>
 #include <net/xdp.h>
 
-#include "bucket.h"
-#include "shoal.h"
+#include "lookup.h"
 
-/* The service's verdict on a packet from client of protocol proto. */
-static int shoal_xdp_judge(struct shoal_service *svc, const __be32 *client,
-			   u8 proto, const void *l4, const void *end)
+/*
+ * The verdict on a TCP or UDP packet from client, its ports at ports,
+ * sent to the service.
+ */
+static __always_inline int shoal_xdp_judge(struct shoal_service *svc,
+					   const __be32 *client, u8 proto,
+					   const __be16 *ports,
+					   const void *end)
 {
-	const struct shoal_table *t;
-	__be16 sport = 0, dport = 0;
 	u32 bucket;
 
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
-		const __be16 *ports = l4;
-
-		if ((const void *)(ports + 2) > end)
-			return XDP_PASS;
-		sport = ports[0];
-		dport = ports[1];
-	} else if (svc->port) {
+	if (likely(!svc) || !READ_ONCE(svc->xdp) ||
+	    (const void *)(ports + 2) > end)
 		return XDP_PASS;
-	}
 	/* what the service does not serve is the hooks' to drop */
 	if ((svc->proto && svc->proto != proto) ||
-	    (svc->port && svc->port != dport))
+	    (svc->port && svc->port != ports[1]))
 		return XDP_PASS;
 
-	bucket = shoal_flow_bucket(svc, client, sport, dport);
-	t = rcu_dereference(svc->table);
-	if (test_bit(bucket, t->owned))
+	bucket = shoal_flow_bucket(svc, client, ports[0], ports[1]);
+	if (shoal_owns(svc, bucket))
 		return XDP_PASS;
 	atomic64_inc(&svc->stats[bucket].xdp_dropped);
 	return XDP_DROP;
 }
 
-static int shoal_xdp_ipv4(struct shoal_net *sn, const void *nh,
-			  const void *end)
+static __always_inline bool shoal_xdp_proto(u8 proto)
 {
-	const struct iphdr *iph = nh;
-	struct shoal_service *svc;
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+static __always_inline int shoal_xdp_ipv4(struct shoal_net *sn,
+					  const struct iphdr *iph,
+					  const void *end)
+{
 	union shoal_addr daddr;
 
 	if ((const void *)(iph + 1) > end || iph->ihl < 5 ||
-	    nh + iph->ihl * 4 > end || ip_is_fragment(iph))
+	    ip_is_fragment(iph) || !shoal_xdp_proto(iph->protocol))
 		return XDP_PASS;
 	daddr.ip = iph->daddr;
-	svc = shoal_service_lookup(sn, AF_INET, &daddr);
-	if (likely(!svc) || !READ_ONCE(svc->xdp) || iph->protocol == IPPROTO_ICMP)
-		return XDP_PASS;
-	return shoal_xdp_judge(svc, &iph->saddr, iph->protocol,
-			       nh + iph->ihl * 4, end);
+	return shoal_xdp_judge(shoal_service_lookup(sn, AF_INET, &daddr),
+			       &iph->saddr, iph->protocol,
+			       (const void *)iph + iph->ihl * 4, end);
 }
 
-static int shoal_xdp_ipv6(struct shoal_net *sn, const void *nh,
-			  const void *end)
+static __always_inline int shoal_xdp_ipv6(struct shoal_net *sn,
+					  const struct ipv6hdr *ip6h,
+					  const void *end)
 {
-	const struct ipv6hdr *ip6h = nh;
-	struct shoal_service *svc;
 	union shoal_addr daddr;
-	u8 next;
 
-	if ((const void *)(ip6h + 1) > end)
-		return XDP_PASS;
-	next = ip6h->nexthdr;
-	/* extension headers, ICMPv6 (neighbour discovery too): the hooks' */
-	if (ipv6_ext_hdr(next) || next == IPPROTO_ICMPV6 || next == IPPROTO_AH ||
-	    next == IPPROTO_ESP)
+	/* extension headers too are the hooks' */
+	if ((const void *)(ip6h + 1) > end || !shoal_xdp_proto(ip6h->nexthdr))
 		return XDP_PASS;
 	daddr.ip6 = ip6h->daddr;
-	svc = shoal_service_lookup(sn, AF_INET6, &daddr);
-	if (likely(!svc) || !READ_ONCE(svc->xdp))
-		return XDP_PASS;
-	return shoal_xdp_judge(svc, ip6h->saddr.s6_addr32, next, ip6h + 1, end);
+	return shoal_xdp_judge(shoal_service_lookup(sn, AF_INET6, &daddr),
+			       ip6h->saddr.s6_addr32, ip6h->nexthdr,
+			       (const void *)(ip6h + 1), end);
 }
 
 __diag_push();
@@ -118,12 +106,15 @@ noinline int shoal_xdp_verdict(struct xdp_md *ctx)
 
 	if ((const void *)(eth + 1) > end)
 		return XDP_PASS;
-	/* BPF programs run under RCU: the tables cannot go away */
-	sn = shoal_net(dev_net(xdp->rxq->dev));
+	/*
+	 * net_generic() without a read-side section of its own: BPF programs
+	 * run in one, which also keeps the tables from going away.
+	 */
+	sn = rcu_dereference(dev_net(xdp->rxq->dev)->gen)->ptr[shoal_net_id];
 	if (eth->h_proto == htons(ETH_P_IP))
-		return shoal_xdp_ipv4(sn, eth + 1, end);
+		return shoal_xdp_ipv4(sn, (const void *)(eth + 1), end);
 	if (eth->h_proto == htons(ETH_P_IPV6))
-		return shoal_xdp_ipv6(sn, eth + 1, end);
+		return shoal_xdp_ipv6(sn, (const void *)(eth + 1), end);
 	return XDP_PASS;
 }
 
