@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shoal-test: alone (judges time: shares no CPU with another VM test)
 #
 # A lossy, jittery link does not make members flap: with the default
 # timing (a heartbeat every 100 ms, down after 3 silent intervals) and

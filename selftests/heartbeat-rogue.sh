@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shoal-test: alone (judges time: shares no CPU with another VM test)
 #
 # Heartbeats under attack: a rogue on the cluster's wire sends forged,
 # altered, truncated, oversized, replayed, foreign and impostor frames

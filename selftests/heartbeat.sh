@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shoal-test: alone (judges time: shares no CPU with another VM test)
 #
 # Heartbeats: members find each other, a member that goes silent is
 # declared down by the others in time and only its buckets move, it
