@@ -307,6 +307,8 @@ void shoal_service_stats(const struct shoal_service *svc, u32 first,
 int shoal_filter_start(struct net *net);
 void shoal_filter_stop(struct net *net);
 int shoal_xdp_init(void);
+struct xdp_md;
+int shoal_xdp_verdict(struct xdp_md *ctx);	/* a kfunc, for BPF programs */
 
 void shoal_hb_init(void);
 void shoal_hb_uninit(void);

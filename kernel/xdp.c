@@ -132,13 +132,14 @@ static const struct btf_kfunc_id_set shoal_xdp_kfuncs = {
 /*
  * Module sets are dropped when the module goes; there is no unregister.
  * A module without BTF registers nothing and is told so only in the log,
- * so check that the set's id was filled in at build time.
+ * so check that the set was filled in at build time (its count is written
+ * with the ids).
  */
 int shoal_xdp_init(void)
 {
 	int err;
 
-	if (!shoal_xdp_kfunc_ids.cnt || !shoal_xdp_kfunc_ids.pairs[0].id) {
+	if (!shoal_xdp_kfunc_ids.cnt) {
 		pr_warn("built without BTF ids: XDP is not available\n");
 		return 0;
 	}
