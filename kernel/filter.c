@@ -329,14 +329,6 @@ static unsigned int shoal_nf_ipv6(void *priv, struct sk_buff *skb,
 	return shoal_filter(sn, svc, skb, shoal_flow_ipv6);
 }
 
-/* The layout of an Ethernet/IPv4 ARP packet after its header. */
-struct shoal_arp_body {
-	u8 sha[ETH_ALEN];
-	__be32 sip;
-	u8 tha[ETH_ALEN];
-	__be32 tip;
-} __packed;
-
 /*
  * An ARP request for a service address: the owner of the asker's bucket
  * answers with the cluster MAC; the kernel's own ARP never sees it.
@@ -379,43 +371,6 @@ static unsigned int shoal_nf_arp(void *priv, struct sk_buff *skb,
 	return NF_DROP;
 }
 
-/*
- * ARP requests this node sends for replies from a service address would
- * teach the asked host that the address lives at this node's own MAC.
- * Ask from an address of the device instead, as arp_announce=2 would.
- */
-static unsigned int shoal_nf_arp_out(void *priv, struct sk_buff *skb,
-				     const struct nf_hook_state *state)
-{
-	struct shoal_net *sn = shoal_net(state->net);
-	struct shoal_arp_body *body;
-	const struct arphdr *arp;
-	union shoal_addr sender;
-	__be32 sip;
-
-	arp = arp_hdr(skb);
-	if (arp->ar_hrd != htons(ARPHRD_ETHER) ||
-	    arp->ar_pro != htons(ETH_P_IP) || arp->ar_hln != ETH_ALEN ||
-	    arp->ar_pln != 4 || arp->ar_op != htons(ARPOP_REQUEST))
-		return NF_ACCEPT;
-	if (skb_ensure_writable(skb, skb_network_offset(skb) + sizeof(*arp) +
-				sizeof(*body)))
-		return NF_ACCEPT;
-	arp = arp_hdr(skb);
-	body = (struct shoal_arp_body *)(arp + 1);
-	sender.ip = body->sip;
-	if (!shoal_service_lookup(sn, AF_INET, &sender))
-		return NF_ACCEPT;
-
-	sip = inet_select_addr(state->out, body->tip, RT_SCOPE_LINK);
-	sender.ip = sip;
-	/* nothing better: ask as a probe, which names no sender */
-	if (shoal_service_lookup(sn, AF_INET, &sender))
-		sip = 0;
-	body->sip = sip;
-	return NF_ACCEPT;
-}
-
 static const struct nf_hook_ops shoal_nf_ops[] = {
 	{
 		.hook = shoal_nf_ipv4,
@@ -433,12 +388,6 @@ static const struct nf_hook_ops shoal_nf_ops[] = {
 		.hook = shoal_nf_arp,
 		.pf = NFPROTO_ARP,
 		.hooknum = NF_ARP_IN,
-		.priority = 0,
-	},
-	{
-		.hook = shoal_nf_arp_out,
-		.pf = NFPROTO_ARP,
-		.hooknum = NF_ARP_OUT,
 		.priority = 0,
 	},
 };

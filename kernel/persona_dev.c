@@ -276,7 +276,7 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 				       "the cluster device already has a receive handler (a bridge port, macvlan or bond?)");
 			return err;
 		}
-		err = shoal_persona_arp_start(sn->net);
+		err = shoal_arp_out_get(sn);
 		if (err) {
 			netdev_rx_handler_unregister(lower);
 			NL_SET_ERR_MSG(extack, "could not hook ARP");
@@ -347,7 +347,7 @@ void shoal_persona_dev_release_lower(struct shoal_net *sn)
 {
 	ASSERT_RTNL();
 	if (sn->persona_lower && list_empty(&sn->personas)) {
-		shoal_persona_arp_stop(sn->net);
+		shoal_arp_out_put(sn);
 		netdev_rx_handler_unregister(sn->persona_lower);
 		sn->persona_lower = NULL;
 	}

@@ -375,10 +375,19 @@ static int shoal_hooks_get(struct shoal_net *sn)
 		return -ENOMEM;
 	WRITE_ONCE(sn->svc_hash, heads);
 	err = shoal_filter_start(sn->net);
-	if (err) {
-		WRITE_ONCE(sn->svc_hash, NULL);
-		kfree(heads);
-	}
+	if (err)
+		goto err_heads;
+	err = shoal_arp_out_get(sn);
+	if (err)
+		goto err_filter;
+	return 0;
+
+err_filter:
+	shoal_filter_stop(sn->net);
+err_heads:
+	WRITE_ONCE(sn->svc_hash, NULL);
+	synchronize_net();
+	kfree(heads);
 	return err;
 }
 
@@ -393,6 +402,7 @@ static void shoal_hooks_put(struct shoal_net *sn)
 	 * hooks or an XDP program, are waited for before it goes.
 	 */
 	WRITE_ONCE(sn->svc_hash, NULL);
+	shoal_arp_out_put(sn);
 	shoal_filter_stop(sn->net);
 	synchronize_net();
 	kfree(heads);

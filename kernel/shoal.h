@@ -49,6 +49,14 @@ struct shoal_bucket_stats {
 	atomic64_t xdp_dropped;		/* dropped by the XDP program */
 };
 
+/* The layout of an Ethernet/IPv4 ARP packet after its header. */
+struct shoal_arp_body {
+	u8 sha[ETH_ALEN];
+	__be32 sip;
+	u8 tha[ETH_ALEN];
+	__be32 tip;
+} __packed;
+
 union shoal_addr {
 	__be32 ip;
 	struct in6_addr ip6;
@@ -215,6 +223,8 @@ struct shoal_net {
 	 * service, when the hooks go in
 	 */
 	struct hlist_head *svc_hash;
+	/* services and personas: whether the ARP_OUT hook is in; RTNL */
+	unsigned int arp_out_users;
 
 	/* packets services kept, for the load heartbeats report */
 	u64 __percpu *rx_accepted;
@@ -348,8 +358,8 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 void shoal_persona_dev_destroy(struct shoal_net *sn, struct shoal_persona *p,
 			       struct list_head *kill);
 void shoal_persona_dev_release_lower(struct shoal_net *sn);
-int shoal_persona_arp_start(struct net *net);
-void shoal_persona_arp_stop(struct net *net);
+int shoal_arp_out_get(struct shoal_net *sn);
+void shoal_arp_out_put(struct shoal_net *sn);
 int shoal_rtnl_open(struct shoal_net *sn);
 void shoal_rtnl_close(struct shoal_net *sn);
 int shoal_rtnl_addr(struct shoal_net *sn, int ifindex,
