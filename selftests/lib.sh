@@ -140,6 +140,9 @@ ktap_finish() {
 		rc=1
 	fi
 	[ "$KTAP_FAIL" = 0 ] || rc=1
+	if [ "$XDP_TEST" = 1 ]; then
+		echo "# XDP: $(awk '{ n += $1 } END { print n + 0 }' /tmp/shoal-xdp-adds 2>/dev/null) service adds had xdp on"
+	fi
 	echo "# $KTAP_PASS passed, $KTAP_FAIL failed, $KTAP_SKIP skipped"
 	echo "$KTAP_PASS passed, $KTAP_FAIL failed, $KTAP_SKIP skipped"
 	return "$rc"
