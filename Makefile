@@ -4,7 +4,7 @@
 # make check      install what is missing, build, run unit and VM tests
 # make demo       install what is missing, build, run the demo in a VM
 # make bench      failover, false-failover and takeover benchmarks, shoal vs keepalived,
-#                 in VMs (bench/RESULTS.md)
+#                 and the packet-path benchmark, in VMs (bench/RESULTS.md)
 # make install    install the module, the tool and the agent's systemd unit
 #                 and example configuration (PREFIX, DESTDIR)
 # make lint       checkpatch and sparse on the kernel sources

@@ -6,15 +6,19 @@ usage: report.py OUT --command CMD --commit C [--host-kernel K]
                  [--failover LOG --failover-seconds S [--failover-status N]]
                  [--falsefail LOG --falsefail-seconds S [--falsefail-status N]]
                  [--takeover LOG --takeover-seconds S [--takeover-status N]]
+                 [--packet LOG --packet-seconds S [--packet-status N] [--micro MD]]
 
 OUT has a section per benchmark: "# Failover benchmark", from the "BENCH ..."
 and "BENCH-INFO ..." lines of bench/failover.sh's console log, and
 "# False-failover benchmark", from the "BENCH-FALSE ..." lines of
 bench/falsefail.sh's, and "# Takeover benchmark", from the "BENCH takeover
-..." lines of bench/takeover.sh's. A benchmark whose log is not given keeps its section
-of OUT as it was, word for word (it was not run this time). Writes OUT,
-prints it, and exits 1 if the failover benchmark ran and its target check
-failed (or nothing was measured), else 0: the others have no target.
+..." lines of bench/takeover.sh's, and "# Packet-path benchmark", from the
+"BENCH-PACKET ..." lines of bench/packet.sh's (with bench/micro's table from
+MD). A benchmark whose log is not given keeps its section of OUT as it was,
+word for word (it was not run this time). Writes OUT, prints it, and exits
+1 if the failover benchmark ran and its target check failed (or nothing was
+measured), or if the packet-path benchmark ran and a target it measured
+failed, else 0: the others have no target.
 """
 
 import argparse
@@ -964,6 +968,333 @@ def takeover_section(args):
         w("")
     return out
 
+PACKET_TITLE = "# Packet-path benchmark"
+
+# Rows in the order shown: (id, label, earlier reference or None)
+PACKET_DROP_ROWS = [
+    ("drop-xdp", "bare XDP_DROP (`bench/xdp_drop.bpf.c`, native XDP): the floor", 4850),
+    ("drop-shoal-xdp", "shoal, XDP (`service set ADDR xdp on`)", None),
+    ("drop-shoal-nf", "shoal, netfilter", None),
+    ("drop-raw", "iptables raw table DROP", 5640),
+    ("drop-nft", "nft `jhash ip saddr . udp sport mod 2` → drop, prerouting", 6010),
+    ("drop-xt-cluster", "iptables `-m cluster` (xt_cluster) + DROP", None),
+    ("drop-clusterip", "CLUSTERIP, no local node", 6840),
+    ("drop-xdp-again", "bare XDP_DROP again, last row (repeatability)", 4850),
+]
+PACKET_OWNED_ROWS = [
+    ("own-none", "no filter at all"),
+    ("own-xdp-pass", "no filter, a bare XDP_PASS program (`bench/xdp_pass.bpf.c`)"),
+    ("own-shoal-nf", "shoal, netfilter (one-node cluster)"),
+    ("own-shoal-xdp", "shoal, XDP on (one-node cluster)"),
+]
+PACKET_SCALE = [
+    ("", "1 service, 1024 buckets, 2 nodes (the drop row)"),
+    ("-b64", "64 buckets"),
+    ("-b65536", "65,536 buckets"),
+    ("-n64", "64 nodes"),
+    ("-s1000", "1,000 services"),
+]
+
+
+def parse_packet(path):
+    rows, info, notes = {}, {}, []
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if line.startswith("BENCH-INFO "):
+                _, key, *rest = line.split(" ", 2)
+                info[key] = rest[0] if rest else ""
+            elif line.startswith("BENCH-PACKET "):
+                w = line.split(" ")
+                if len(w) < 4 or w[2] != "status":
+                    continue
+                d = {"status": w[3], "counts": []}
+                kv = w[4:]
+                i = 0
+                while i < len(kv):
+                    if kv[i] == "reason":
+                        d["reason"] = " ".join(kv[i + 1:])
+                        break
+                    if i + 1 < len(kv):
+                        if kv[i] == "count":
+                            d["counts"].append(int(kv[i + 1]))
+                        else:
+                            d[kv[i]] = kv[i + 1]
+                    i += 2
+                if d["status"] == "ok":
+                    try:
+                        ns, idle = int(d["ns"]), int(d["idle_ns"])
+                        d["busy_ns"] = ns - idle
+                        d["busy"] = (ns - idle) / ns if ns else 0.0
+                        d["ipp"] = (ns - idle) / d["counts"][0] if d["counts"][0] else None
+                    except (KeyError, IndexError, ValueError):
+                        d["status"] = "failed"
+                        d["reason"] = "unreadable result line"
+                    if d.get("ipp") is None and d["status"] == "ok":
+                        d["status"] = "failed"
+                        d["reason"] = "no packets counted"
+                rows[w[1]] = d
+            elif line.startswith("# "):
+                notes.append(line[2:])
+    return rows, info, notes
+
+
+def packet_section(args):
+    """(markdown lines, targets passed)"""
+    rows, info, notes = parse_packet(args.packet)
+    out = []
+    w = out.append
+    secs = args.packet_seconds
+
+    def ok(rid):
+        r = rows.get(rid)
+        return r if r and r["status"] == "ok" else None
+
+    def ipp(rid):
+        r = ok(rid)
+        return r["ipp"] if r else None
+
+    def num(x):
+        return "{:,.0f}".format(x)
+
+    def not_measured(rid):
+        r = rows.get(rid)
+        if r is None:
+            return "not measured (row not run)"
+        if r["status"] == "na":
+            return "not available (%s)" % r.get("reason", "?")
+        return "failed (%s)" % r.get("reason", "?")
+
+    def cells(rid, base):
+        r = ok(rid)
+        if not r:
+            return None
+        busy = "%.1f%%" % (100 * r["busy"])
+        ratio = "%.3f" % (r["ipp"] / base) if base else "-"
+        return [num(r["ipp"]), ratio, num(r["counts"][0]), busy]
+
+    floors = [ipp(x) for x in ("drop-xdp", "drop-xdp-again") if ipp(x)]
+    floor = statistics.mean(floors) if floors else None
+    nofilter = ipp("own-none")
+
+    w(PACKET_TITLE)
+    w("")
+    w("Generated by `bench/run`; do not edit by hand.")
+    w("")
+    w("- Command: `%s`" % args.command)
+    w("- Date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    w("- Commit: %s" % args.commit)
+    w("- Kernel (guest): %s, under QEMU TCG with `-icount shift=0,sleep=on` (%s vCPU); host "
+      "kernel %s" % (info.get("kernel", "?"), info.get("cpus", "?"), args.host_kernel))
+    w("- NIC: %s; %s; %s" % (info.get("packet_dev", "?"), info.get("packet_iptables", "?"),
+                             info.get("packet_nft", "?")))
+    w("- Window: %s guest ns after %s ns of settling, per row; run time: %d min %02d s (its VM "
+      "run)" % (num(int(info.get("packet_window_ns", "0"))),
+                num(int(info.get("packet_settle_ns", "0"))), secs // 60, secs % 60))
+    if args.packet_status:
+        w("- **The VM run failed (exit status %d)**: see bench/build/packet.log."
+          % args.packet_status)
+    w("")
+    w("## What is measured")
+    w("")
+    w("One VM run (`selftests/vm-run bench/packet.sh`) with a second NIC, virtio-net "
+      "(`-netdev dgram`, 1024-entry receive ring): every UDP datagram `bench/pktgen-dgram` sends "
+      "to QEMU's socket on 127.0.0.1 arrives as one Ethernet frame. The generator sends "
+      "64-byte frames (60 without the FCS) of IPv4/UDP with valid checksums to the NIC's MAC "
+      "and the service address 198.51.100.10 port 9000, from 2^20 sources (addresses in "
+      "10.0.0.0/12, each with its own port), with `sendmmsg`, at up to %s a second: far more "
+      "than the guest takes, the rest is dropped on the host." % info.get("packet_rate", "?"))
+    w("")
+    w("Under `-icount shift=0` the guest's clock advances 1 ns per guest instruction while the "
+      "CPU runs, so **instructions per packet = (guest ns of the window − guest ns the CPU "
+      "idled) / packets handled**, read by `bench/pktwin window` (CLOCK_MONOTONIC, the counter, "
+      "and the idle time the kernel's nohz bookkeeping keeps in `/proc/timer_list`, at both "
+      "ends of the window). The flood keeps the CPU busy; *CPU busy* shows how fully. With "
+      "`sleep=off` an idle guest skips straight to its next timer, so a moment with the ring "
+      "empty (the host late feeding it, e.g. while other VMs run) ended a window with few or "
+      "no packets; with `sleep=on` idle time passes at the host's pace and is subtracted "
+      "(checked: six XDP_DROP windows with the CPU 83% to 99.8% busy agreed within 0.3%). A "
+      "window whose CPU idled more than 20% is tried again (up to 3 windows; the busiest is "
+      "kept).")
+    w("")
+    w("Every row runs in a fresh network namespace that the NIC is moved into, so nothing one "
+      "row sets up (conntrack, iptables tables, shoal's hooks) is left for the next; between "
+      "rows the NIC is down and the guest idles.")
+    w("")
+    w("- **Drop rows**: this node owns no bucket of the service. *Handled*: the NIC's "
+      "`rx_packets` (every frame the driver took off the ring). Each row is checked to really "
+      "drop: its own drop counter rose by at least the packets counted, and no UDP datagram "
+      "reached the stack (`/proc/net/snmp` Udp InDatagrams + NoPorts + InErrors unchanged; "
+      "the service address is on `lo`, so a packet let through would count). Drop counters: "
+      "XDP, `ethtool -S` xdp_drops; shoal, `shoal -s -j service show` dropped_packets (for XDP, "
+      "xdp_dropped_packets: the XDP program's own drops); iptables, the rule's packet counter; "
+      "nft, the rule's counter. shoal: `cluster set dev eth0 node 1`, this node a spare "
+      "(`node add 1 spare`) beside node 2 (up: no key, no heartbeats), `service add "
+      "198.51.100.10 proto udp port 9000`: it owns 0 of 1024 buckets. iptables: "
+      "iptables-legacy (CLUSTERIP and xt_cluster need the xtables path): raw PREROUTING DROP; "
+      "xt_cluster as documented, mangle PREROUTING `-m cluster --cluster-total-nodes 2 ! "
+      "--cluster-local-nodemask 3 -j MARK`, then DROP what is not marked (it takes no empty "
+      "mask; the inverted full mask owns nothing, and still hashes every packet; it needs "
+      "conntrack); CLUSTERIP on filter INPUT, 2 nodes, `sourceip-sourceport`, then `echo -1 "
+      ">/proc/net/ipt_CLUSTERIP/198.51.100.10` (needs conntrack; 6.1 refuses it through "
+      "iptables-nft). With 2^20 sources nearly every packet is a new flow to conntrack: an "
+      "entry allocated and, dropped unconfirmed, freed. nft: prerouting at raw priority, "
+      "`counter jhash ip saddr . udp sport mod 2 seed 0x5eed vmap { 0 : drop, 1 : drop }` "
+      "(the node's own values would map to accept).")
+    w("- **Owned rows**: a one-node cluster owning all 1024 buckets (or no filter at all), a "
+      "UDP socket bound to the service (`bench/pktwin sink`, a `recvmmsg` loop, 64 a call). "
+      "*Handled*: the datagrams the sink read. Packets the kernel took but dropped at the "
+      "socket (its buffer full) are in *rcvbuf errors*; their work is in the numerator.")
+    w("- **Scale rows**: shoal's drop, as the drop row, with one thing changed.")
+    w("")
+
+    passed = True
+    w("## Results")
+    w("")
+    if len(floors) == 2:
+        fl = "%s, the mean of its two rows, %.2f%% apart" % (
+            num(floor), 100 * abs(floors[0] - floors[1]) / floor)
+    else:
+        fl = num(floor) if floor else "not measured"
+    w("Not owned (dropped), ratio to the XDP_DROP floor (%s):" % fl)
+    w("")
+    w("| row | instructions/packet | ratio to XDP_DROP | packets counted | CPU busy | "
+      "earlier reference |")
+    w("|---|---:|---:|---:|---:|---:|")
+    for rid, label, ref in PACKET_DROP_ROWS:
+        c = cells(rid, floor)
+        refs = num(ref) if ref else "-"
+        if c:
+            w("| %s | %s | %s | %s | %s | %s |" % (label, c[0], c[1], c[2], c[3], refs))
+        else:
+            w("| %s | %s | | | | %s |" % (label, not_measured(rid), refs))
+    w("")
+    w("Owned (delivered to a UDP socket), ratio to no filter:")
+    w("")
+    w("| row | instructions/packet | ratio to no filter | datagrams read | CPU busy | "
+      "rcvbuf errors |")
+    w("|---|---:|---:|---:|---:|---:|")
+    for rid, label in PACKET_OWNED_ROWS:
+        c = cells(rid, nofilter)
+        if c:
+            w("| %s | %s | %s | %s | %s | %s |" % (label, c[0], c[1], c[2], c[3],
+                                                   rows[rid].get("rcvbuf_errors", "?")))
+        else:
+            w("| %s | %s | | | | |" % (label, not_measured(rid)))
+    w("")
+    w("*earlier reference*: the same method on Debian's 6.1 kernel, measured before this "
+      "benchmark existed (XDP_DROP, raw DROP, nft jhash drop, CLUSTERIP drop).")
+    w("")
+    xp, sxo = ipp("own-xdp-pass"), ipp("own-shoal-xdp")
+    if xp is not None and nofilter is not None:
+        line = ("Any XDP program on virtio-net costs packets that pass: the bare XDP_PASS row is "
+                "%+.1f%% over no filter: virtio_net's receive path with a program attached" % (100 * (xp / nofilter - 1)))
+        if sxo is not None:
+            line += "; shoal with XDP on is %+.1f%% over XDP_PASS" % (100 * (sxo / xp - 1))
+        w(line + ".")
+        w("")
+
+    w("## Target check")
+    w("")
+
+    def verdict(good):
+        return "PASS" if good else "**FAIL**"
+
+    sx, sn, raw = ipp("drop-shoal-xdp"), ipp("drop-shoal-nf"), ipp("drop-raw")
+    if sx is not None and floor is not None:
+        good = sx - floor <= 100
+        passed &= good
+        w("- shoal XDP drop within 100 instructions of bare XDP_DROP: %s − %s = %s: %s"
+          % (num(sx), num(floor), num(sx - floor), verdict(good)))
+    else:
+        w("- shoal XDP drop within 100 instructions of bare XDP_DROP: not measured: %s"
+          % (not_measured("drop-shoal-xdp") if sx is None else not_measured("drop-xdp")))
+    if sn is not None and raw is not None:
+        good = sn <= raw
+        passed &= good
+        w("- shoal netfilter drop ≤ iptables raw DROP: %s vs %s: %s"
+          % (num(sn), num(raw), verdict(good)))
+    else:
+        w("- shoal netfilter drop ≤ iptables raw DROP: not measured: %s"
+          % (not_measured("drop-shoal-nf") if sn is None else not_measured("drop-raw")))
+    for rid, what in (("own-shoal-nf", "netfilter"), ("own-shoal-xdp", "XDP on")):
+        v = ipp(rid)
+        if v is not None and nofilter is not None:
+            good = v <= 1.05 * nofilter
+            passed &= good
+            w("- owned, shoal %s within 5%% of no filter: %s vs %s (%+.1f%%): %s"
+              % (what, num(v), num(nofilter), 100 * (v / nofilter - 1), verdict(good)))
+        else:
+            w("- owned, shoal %s within 5%% of no filter: not measured: %s"
+              % (what, not_measured(rid) if v is None else not_measured("own-none")))
+    w("")
+
+    w("## Scale")
+    w("")
+    w("shoal's drop per packet should not move with the number of services, buckets or "
+      "nodes: a service is found by a hash of its address, a bucket by a hash of the source, "
+      "ownership by one bit. Ratio to the drop row of the same kind.")
+    w("")
+    w("| configuration | netfilter: instructions/packet | ratio | XDP: instructions/packet | "
+      "ratio |")
+    w("|---|---:|---:|---:|---:|")
+    for suffix, label in PACKET_SCALE:
+        cols = []
+        for kind in ("nf", "xdp"):
+            base = "drop-shoal-" + kind
+            rid = base if not suffix else "scale-%s%s" % (kind, suffix)
+            v, b = ipp(rid), ipp(base)
+            if v is None:
+                r = rows.get(rid)
+                cols += ["not measured" if r is None else r["status"].replace("na", "n/a"), ""]
+            else:
+                cols += [num(v), "%.3f" % (v / b) if b else "-"]
+        w("| %s | %s |" % (label, " | ".join(cols)))
+    w("")
+    ms_ = info.get("packet_mem_services", "").split()
+    ma = info.get("packet_mem_addrs", "").split()
+    if len(ms_) == 2:
+        n, kb = int(ms_[0]), int(ms_[1])
+        line = ("Memory: %d services of 1024 buckets added kernel memory (`/proc/meminfo` Slab + "
+                "Percpu + VmallocUsed, before and after one `shoal -b` adding them, the NIC idle) "
+                "of %s kB, %.1f kB a service" % (n, num(kb), kb / n))
+        if len(ma) == 2:
+            an, akb = int(ma[0]), int(ma[1])
+            line += ("; the same number of addresses put on `lo` alone (which `service add` does "
+                     "for each) took %s kB, %.2f kB each, so the module's own share is about "
+                     "%.1f kB a service" % (num(akb), akb / an, (kb - akb) / n))
+        line += (". Most of it grows with the bucket count (per-bucket counters, owner and pin "
+                 "bytes, ranking, ownership bitmap; `kernel/service.c`).")
+        w(line)
+        w("")
+    if args.micro:
+        w("## Host micro-benchmark (callgrind)")
+        w("")
+        w("`bench/micro`: the bucket code (`kernel/bucket.c`) built on the host and run under "
+          "`valgrind --tool=callgrind` at two sizes; the difference divided by the difference "
+          "in work, so start-up cancels out.")
+        w("")
+        with open(args.micro) as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line:
+                    w(line)
+        w("")
+    bad = [(rid, r) for rid, r in rows.items() if r["status"] != "ok"]
+    if bad:
+        w("Rows not measured:")
+        w("")
+        for rid, r in bad:
+            w("- %s: %s" % (rid, not_measured(rid)))
+        w("")
+    if notes:
+        w("Notes from the run:")
+        w("")
+        for x in notes:
+            w("    " + x)
+        w("")
+    return out, passed
+
 
 def split_sections(path):
     """The sections of an existing OUT: {title: text}."""
@@ -974,7 +1305,7 @@ def split_sections(path):
         return {}
     sections, cur, buf = {}, None, []
     for line in text.split("\n"):
-        if line in (FAILOVER_TITLE, FALSE_TITLE, TAKEOVER_TITLE):
+        if line in (FAILOVER_TITLE, FALSE_TITLE, TAKEOVER_TITLE, PACKET_TITLE):
             if cur:
                 sections[cur] = "\n".join(buf).rstrip("\n") + "\n"
             cur, buf = line, []
@@ -1000,6 +1331,10 @@ def main():
     ap.add_argument("--takeover")
     ap.add_argument("--takeover-seconds", type=int, default=0)
     ap.add_argument("--takeover-status", type=int, default=0)
+    ap.add_argument("--packet")
+    ap.add_argument("--packet-seconds", type=int, default=0)
+    ap.add_argument("--packet-status", type=int, default=0)
+    ap.add_argument("--micro")
     args = ap.parse_args()
 
     old = split_sections(args.out)
@@ -1018,6 +1353,12 @@ def main():
         parts.append("\n".join(takeover_section(args)).rstrip("\n") + "\n")
     elif TAKEOVER_TITLE in old:
         parts.append(old[TAKEOVER_TITLE])
+    if args.packet:
+        lines, ok = packet_section(args)
+        passed &= ok
+        parts.append("\n".join(lines).rstrip("\n") + "\n")
+    elif PACKET_TITLE in old:
+        parts.append(old[PACKET_TITLE])
     text = "\n".join(parts)
     with open(args.out, "w") as f:
         f.write(text)
