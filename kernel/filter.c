@@ -181,8 +181,9 @@ static unsigned int shoal_filter(struct shoal_net *sn,
 	if (!parse(svc, skb, &flow) || !shoal_service_matches(svc, &flow))
 		return NF_DROP;
 
-	bucket = shoal_flow_bucket(svc, flow.client.ip6.s6_addr32,
-				   flow.client_port, flow.service_port);
+	bucket = shoal_flow_bucket(svc, svc->family, flow.client.ip6.s6_addr32,
+				   shoal_ports(flow.client_port,
+					       flow.service_port));
 	stats = &svc->stats[bucket];
 	if (!shoal_owns(svc, bucket)) {
 		atomic64_inc(&stats->dropped);
@@ -215,7 +216,7 @@ static bool shoal_answers(const struct shoal_service *svc,
 {
 	if (in->ifindex != READ_ONCE(svc->ifindex))
 		return false;
-	return shoal_owns(svc, shoal_flow_bucket(svc, client, 0, 0));
+	return shoal_owns(svc, shoal_flow_bucket(svc, svc->family, client, 0));
 }
 
 static void shoal_send_na(const struct shoal_service *svc,

@@ -62,24 +62,60 @@ shoal_service_lookup(struct shoal_net *sn, u8 family,
 
 /*
  * The bucket of a flow from saddr: the same on every node. The words
- * hashed are the address's, host order, then the port word the service's
- * hash asks for.
+ * hashed are the address's, host order, then for hashes with ports the
+ * port word, (source port << 16 | destination port) in host order shifted
+ * by svc->port_shift: the source port alone, or both. The hash starts from
+ * svc->flow_hash_init, which counts the words. family is the service's,
+ * given so that a caller that knows it gets the loop unrolled.
  */
-static inline u32 shoal_flow_bucket(const struct shoal_service *svc,
-				    const __be32 *saddr, __be16 sport,
-				    __be16 dport)
+static __always_inline u32 shoal_flow_bucket(const struct shoal_service *svc,
+					     u8 family, const __be32 *saddr,
+					     u32 ports)
 {
-	unsigned int i, n = svc->family == AF_INET ? 1 : 4;
-	u64 h;
+	unsigned int i, n = family == AF_INET ? 1 : 4;
+	u64 h = svc->flow_hash_init;
 
-	h = shoal_hash_begin(n + (svc->hash != SHOAL_HASH_SADDR), 0);
 	for (i = 0; i < n; i++)
 		h = shoal_hash_add(h, ntohl(saddr[i]));
-	if (svc->hash == SHOAL_HASH_SADDR_SPORT)
-		h = shoal_hash_add(h, ntohs(sport));
-	else if (svc->hash == SHOAL_HASH_SADDR_SPORT_DPORT)
-		h = shoal_hash_add(h, (u32)ntohs(sport) << 16 | ntohs(dport));
+	if (svc->hash != SHOAL_HASH_SADDR)
+		h = shoal_hash_add(h, ports >> svc->port_shift);
 	return shoal_bucket_of(shoal_hash_end(h), svc->nbuckets);
+}
+
+/* Source and destination port as shoal_flow_bucket() takes them. */
+static inline u32 shoal_ports(__be16 sport, __be16 dport)
+{
+	return (u32)ntohs(sport) << 16 | ntohs(dport);
+}
+
+/* What a service's flow hash starts from: it counts the words hashed. */
+static inline u64 shoal_flow_hash_init(u8 family, u8 hash)
+{
+	return shoal_hash_begin((family == AF_INET ? 1 : 4) +
+				(hash != SHOAL_HASH_SADDR), 0);
+}
+
+/*
+ * What XDP judges of a service, as one word the packet path reads at once:
+ * a packet whose (protocol << 16 | destination port, network order) masked
+ * with the high half equals the low half. A service with XDP off matches
+ * nothing.
+ */
+static inline u64 shoal_xdp_match(const struct shoal_service *svc, bool on)
+{
+	u32 mask = 0, val = 0;
+
+	if (!on)
+		return 1;
+	if (svc->proto) {
+		mask |= 0xff << 16;
+		val |= (u32)svc->proto << 16;
+	}
+	if (svc->port) {
+		mask |= 0xffff;
+		val |= (__force u16)svc->port;
+	}
+	return (u64)mask << 32 | val;
 }
 
 /* Caller holds rcu_read_lock(). */

@@ -9,8 +9,8 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
+#include "lookup.h"
 #include "netlink.h"
-#include "shoal.h"
 
 static int shoal_put_stats(struct sk_buff *skb, int attr,
 			   const struct shoal_stats_sum *sum)
@@ -447,6 +447,7 @@ int shoal_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (svc && !err && xdp && READ_ONCE(svc->xdp) != nla_get_u8(xdp)) {
 		WRITE_ONCE(svc->xdp, nla_get_u8(xdp));
+		WRITE_ONCE(svc->xdp_match, shoal_xdp_match(svc, svc->xdp));
 		sn->service_gen++;
 		shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_CHANGED);
 	}

@@ -459,6 +459,9 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	svc = kmemdup(tmpl, sizeof(*svc), GFP_KERNEL);
 	if (!svc)
 		goto out;
+	svc->flow_hash_init = shoal_flow_hash_init(svc->family, svc->hash);
+	svc->port_shift = svc->hash == SHOAL_HASH_SADDR_SPORT ? 16 : 0;
+	svc->xdp_match = shoal_xdp_match(svc, svc->xdp);
 	INIT_HLIST_NODE(&svc->hnode);
 	INIT_LIST_HEAD(&svc->list);
 	RCU_INIT_POINTER(svc->table, NULL);

@@ -72,8 +72,11 @@ struct shoal_service {
 	u8 proto;
 	__be16 port;
 	u8 hash;
+	u8 port_shift;			/* see shoal_flow_bucket() */
+	u64 flow_hash_init;		/* shoal_flow_hash_init() */
 	bool all_nodes;
 	bool xdp;			/* XDP programs drop for it too */
+	u64 xdp_match;			/* shoal_xdp_match() */
 	u32 nbuckets;
 	int ifindex;			/* 0 once the device is gone */
 	u8 mac[ETH_ALEN];

@@ -8,8 +8,9 @@
  * the two paths cannot disagree, and there is no second copy of the
  * ownership to keep in step. It only ever drops what it can judge from
  * unfragmented TCP and UDP of a service with XDP on; everything else (ICMP
- * and its errors, fragments, IPv6 extension headers, other protocols)
- * passes to the netfilter hooks, which judge every packet anyway.
+ * and its errors, fragments, IPv4 options, IPv6 extension headers, other
+ * protocols) passes to the netfilter hooks, which judge every packet
+ * anyway.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,25 +27,26 @@
 #include "lookup.h"
 
 /*
- * The verdict on a TCP or UDP packet from client, its ports at ports,
- * sent to the service.
+ * The verdict on a TCP or UDP packet from client of the given family, its
+ * ports at ports (within the packet), sent to the service.
  */
 static __always_inline int shoal_xdp_judge(struct shoal_service *svc,
-					   const __be32 *client, u8 proto,
-					   const __be16 *ports,
-					   const void *end)
+					   u8 family, const __be32 *client,
+					   u8 proto, const __be16 *ports)
 {
+	u64 match;
 	u32 bucket;
 
-	if (likely(!svc) || !READ_ONCE(svc->xdp) ||
-	    (const void *)(ports + 2) > end)
+	if (likely(!svc))
 		return XDP_PASS;
-	/* what the service does not serve is the hooks' to drop */
-	if ((svc->proto && svc->proto != proto) ||
-	    (svc->port && svc->port != ports[1]))
+	/* XDP off, or what the service does not serve (the hooks' to drop) */
+	match = READ_ONCE(svc->xdp_match);
+	if ((((u32)proto << 16 | (__force u16)ports[1]) & (u32)(match >> 32)) !=
+	    (u32)match)
 		return XDP_PASS;
 
-	bucket = shoal_flow_bucket(svc, client, ports[0], ports[1]);
+	bucket = shoal_flow_bucket(svc, family, client,
+				   ntohl(*(const __be32 *)ports));
 	if (shoal_owns(svc, bucket))
 		return XDP_PASS;
 	atomic64_inc(&svc->stats[bucket].xdp_dropped);
@@ -60,30 +62,32 @@ static __always_inline int shoal_xdp_ipv4(struct shoal_net *sn,
 					  const struct iphdr *iph,
 					  const void *end)
 {
+	const __be16 *ports = (const void *)(iph + 1);
 	union shoal_addr daddr;
 
-	if ((const void *)(iph + 1) > end || iph->ihl < 5 ||
+	/* a header with options is rare, and the hooks' */
+	if ((const void *)(ports + 2) > end || *(const u8 *)iph != 0x45 ||
 	    ip_is_fragment(iph) || !shoal_xdp_proto(iph->protocol))
 		return XDP_PASS;
 	daddr.ip = iph->daddr;
 	return shoal_xdp_judge(shoal_service_lookup(sn, AF_INET, &daddr),
-			       &iph->saddr, iph->protocol,
-			       (const void *)iph + iph->ihl * 4, end);
+			       AF_INET, &iph->saddr, iph->protocol, ports);
 }
 
 static __always_inline int shoal_xdp_ipv6(struct shoal_net *sn,
 					  const struct ipv6hdr *ip6h,
 					  const void *end)
 {
+	const __be16 *ports = (const void *)(ip6h + 1);
 	union shoal_addr daddr;
 
 	/* extension headers too are the hooks' */
-	if ((const void *)(ip6h + 1) > end || !shoal_xdp_proto(ip6h->nexthdr))
+	if ((const void *)(ports + 2) > end || !shoal_xdp_proto(ip6h->nexthdr))
 		return XDP_PASS;
 	daddr.ip6 = ip6h->daddr;
 	return shoal_xdp_judge(shoal_service_lookup(sn, AF_INET6, &daddr),
-			       ip6h->saddr.s6_addr32, ip6h->nexthdr,
-			       (const void *)(ip6h + 1), end);
+			       AF_INET6, ip6h->saddr.s6_addr32, ip6h->nexthdr,
+			       ports);
 }
 
 __diag_push();
