@@ -101,6 +101,8 @@ static inline u64 shoal_flow_hash_init(u8 family, u8 hash)
  * with the high half equals the low half. A service with XDP off matches
  * nothing.
  */
+#define SHOAL_XDP_MATCH_PROTO	(0xffull << 48)
+
 static inline u64 shoal_xdp_match(const struct shoal_service *svc, bool on)
 {
 	u32 mask = 0, val = 0;

@@ -26,9 +26,15 @@
 
 #include "lookup.h"
 
+static __always_inline bool shoal_xdp_proto(u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
 /*
- * The verdict on a TCP or UDP packet from client of the given family, its
- * ports at ports (within the packet), sent to the service.
+ * The verdict on a packet from client of the given family, sent to the
+ * service: its protocol and, if TCP or UDP, its ports at ports (within
+ * the packet either way).
  */
 static __always_inline int shoal_xdp_judge(struct shoal_service *svc,
 					   u8 family, const __be32 *client,
@@ -44,6 +50,9 @@ static __always_inline int shoal_xdp_judge(struct shoal_service *svc,
 	if ((((u32)proto << 16 | (__force u16)ports[1]) & (u32)(match >> 32)) !=
 	    (u32)match)
 		return XDP_PASS;
+	/* a service of one protocol has just checked it; others must here */
+	if (!(match & SHOAL_XDP_MATCH_PROTO) && !shoal_xdp_proto(proto))
+		return XDP_PASS;
 
 	bucket = shoal_flow_bucket(svc, family, client,
 				   ntohl(*(const __be32 *)ports));
@@ -53,21 +62,14 @@ static __always_inline int shoal_xdp_judge(struct shoal_service *svc,
 	return XDP_DROP;
 }
 
-static __always_inline bool shoal_xdp_proto(u8 proto)
-{
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
-}
-
 static __always_inline int shoal_xdp_ipv4(struct shoal_net *sn,
-					  const struct iphdr *iph,
-					  const void *end)
+					  const struct iphdr *iph)
 {
 	const __be16 *ports = (const void *)(iph + 1);
 	union shoal_addr daddr;
 
-	/* a header with options is rare, and the hooks' */
-	if ((const void *)(ports + 2) > end || *(const u8 *)iph != 0x45 ||
-	    ip_is_fragment(iph) || !shoal_xdp_proto(iph->protocol))
+	/* the caller checked the length; options are rare, and the hooks' */
+	if (*(const u8 *)iph != 0x45 || ip_is_fragment(iph))
 		return XDP_PASS;
 	daddr.ip = iph->daddr;
 	return shoal_xdp_judge(shoal_service_lookup(sn, AF_INET, &daddr),
@@ -81,8 +83,10 @@ static __always_inline int shoal_xdp_ipv6(struct shoal_net *sn,
 	const __be16 *ports = (const void *)(ip6h + 1);
 	union shoal_addr daddr;
 
-	/* extension headers too are the hooks' */
-	if ((const void *)(ports + 2) > end || !shoal_xdp_proto(ip6h->nexthdr))
+	/* extension headers too are the hooks': the next header is the
+	 * protocol, or the packet passes
+	 */
+	if ((const void *)(ports + 2) > end)
 		return XDP_PASS;
 	daddr.ip6 = ip6h->daddr;
 	return shoal_xdp_judge(shoal_service_lookup(sn, AF_INET6, &daddr),
@@ -108,7 +112,8 @@ noinline int shoal_xdp_verdict(struct xdp_md *ctx)
 	const struct ethhdr *eth = data;
 	struct shoal_net *sn;
 
-	if ((const void *)(eth + 1) > end)
+	/* shorter than the shortest packet judged: IPv4 and two ports */
+	if (data + ETH_HLEN + sizeof(struct iphdr) + 4 > end)
 		return XDP_PASS;
 	/*
 	 * net_generic() without a read-side section of its own: BPF programs
@@ -116,7 +121,7 @@ noinline int shoal_xdp_verdict(struct xdp_md *ctx)
 	 */
 	sn = rcu_dereference(dev_net(xdp->rxq->dev)->gen)->ptr[shoal_net_id];
 	if (eth->h_proto == htons(ETH_P_IP))
-		return shoal_xdp_ipv4(sn, (const void *)(eth + 1), end);
+		return shoal_xdp_ipv4(sn, (const void *)(eth + 1));
 	if (eth->h_proto == htons(ETH_P_IPV6))
 		return shoal_xdp_ipv6(sn, (const void *)(eth + 1), end);
 	return XDP_PASS;
