@@ -1227,6 +1227,17 @@ def packet_section(args):
         else:
             w("- owned, shoal %s within 5%% of no filter: not measured: %s"
               % (what, not_measured(rid) if v is None else not_measured("own-none")))
+    # Any XDP program on virtio-net moves passing packets to a slower
+    # receive path; what shoal adds to that is measured against the bare
+    # program (reported, not part of the exit status: the target is
+    # the one above).
+    v, xp = ipp("own-shoal-xdp"), ipp("own-xdp-pass")
+    if v is not None and xp is not None and nofilter is not None:
+        w("- owned, shoal XDP on within 5%% of a bare XDP_PASS program: %s vs %s (%+.1f%%): %s"
+          " (no XDP program can meet the target above on this NIC: the bare XDP_PASS is "
+          "already %+.1f%% over no filter)"
+          % (num(v), num(xp), 100 * (v / xp - 1), verdict(v <= 1.05 * xp),
+             100 * (xp / nofilter - 1)))
     w("")
 
     w("## Scale")
