@@ -7,6 +7,7 @@
  * with each persona) and is read under RCU by the packet path.
  */
 #include <linux/etherdevice.h>
+#include <linux/hash.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -20,6 +21,7 @@ void shoal_persona_net_init(struct shoal_net *sn)
 {
 	INIT_DELAYED_WORK(&sn->persona_work, shoal_persona_work);
 	INIT_LIST_HEAD(&sn->personas);
+	__hash_init(sn->persona_by_mac, ARRAY_SIZE(sn->persona_by_mac));
 	spin_lock_init(&sn->persona_lock);
 	sn->persona_gen = 1;
 }
@@ -37,12 +39,23 @@ struct shoal_persona *shoal_persona_find(struct shoal_net *sn,
 	return NULL;
 }
 
-static struct shoal_persona *shoal_persona_by_mac_locked(struct shoal_net *sn,
-							 const u8 *mac)
+static struct hlist_head *shoal_persona_mac_slot(struct shoal_net *sn,
+						 const u8 *mac)
+{
+	/* the low bytes are the ones that differ */
+	u32 key = (u32)mac[2] << 24 | mac[3] << 16 | mac[4] << 8 | mac[5];
+
+	return &sn->persona_by_mac[hash_32(key, SHOAL_PERSONA_MAC_HASH_BITS)];
+}
+
+/* The persona with this MAC; caller holds sn->lock or RCU. */
+struct shoal_persona *shoal_persona_by_mac(struct shoal_net *sn,
+					   const u8 *mac)
 {
 	struct shoal_persona *p;
 
-	list_for_each_entry(p, &sn->personas, list)
+	hlist_for_each_entry_rcu(p, shoal_persona_mac_slot(sn, mac), mac_node,
+				 lockdep_is_held(&sn->lock))
 		if (ether_addr_equal(p->mac, mac))
 			return p;
 	return NULL;
@@ -78,7 +91,7 @@ int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
 		NL_SET_ERR_MSG(extack, "a persona with this name exists");
 		goto out;
 	}
-	if (shoal_persona_by_mac_locked(sn, tmpl->mac)) {
+	if (shoal_persona_by_mac(sn, tmpl->mac)) {
 		NL_SET_ERR_MSG(extack, "another persona has this MAC");
 		goto out;
 	}
@@ -125,6 +138,7 @@ int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
 		goto out;
 	}
 	list_add_tail_rcu(&p->list, &sn->personas);
+	hlist_add_head_rcu(&p->mac_node, shoal_persona_mac_slot(sn, p->mac));
 	sn->persona_count++;
 	sn->persona_gen++;
 	shoal_notify_persona(sn, p, SHOAL_EVENT_PERSONA_ADDED);
@@ -141,6 +155,7 @@ static void shoal_persona_unlink(struct shoal_net *sn, struct shoal_persona *p,
 {
 	shoal_notify_persona(sn, p, SHOAL_EVENT_PERSONA_DELETED);
 	list_del_rcu(&p->list);
+	hlist_del_rcu(&p->mac_node);
 	sn->persona_count--;
 	sn->persona_gen++;
 	shoal_persona_dev_destroy(sn, p, kill);
@@ -293,17 +308,6 @@ unsigned int shoal_persona_entries(struct shoal_net *sn,
 	return n;
 }
 
-static struct shoal_persona *shoal_persona_by_mac_rcu(struct shoal_net *sn,
-						      const u8 *mac)
-{
-	struct shoal_persona *p;
-
-	list_for_each_entry_rcu(p, &sn->personas, list)
-		if (ether_addr_equal(p->mac, mac))
-			return p;
-	return NULL;
-}
-
 /* What node from says in an authentic, fresh frame; in softirq. */
 void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
 			 unsigned int n)
@@ -316,7 +320,7 @@ void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
 
 	for (i = 0; i < n; i++) {
 		shoal_hb_get_entry(frame, i, &e);
-		p = shoal_persona_by_mac_rcu(sn, e.mac);
+		p = shoal_persona_by_mac(sn, e.mac);
 		if (!p)
 			continue;
 		spin_lock(&sn->persona_lock);

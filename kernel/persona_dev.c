@@ -126,15 +126,9 @@ static void shoal_persona_setup(struct net_device *dev)
 struct net_device *shoal_persona_dev_by_mac(struct shoal_net *sn,
 					    const u8 *mac, u16 vlan)
 {
-	struct shoal_persona *p;
-	struct net_device *dev;
+	struct shoal_persona *p = shoal_persona_by_mac(sn, mac);
 
-	list_for_each_entry_rcu(p, &sn->personas, list) {
-		dev = READ_ONCE(p->dev);
-		if (dev && p->vlan == vlan && ether_addr_equal(p->mac, mac))
-			return dev;
-	}
-	return NULL;
+	return p && p->vlan == vlan ? READ_ONCE(p->dev) : NULL;
 }
 
 static void shoal_persona_rx_stats(struct net_device *dev, unsigned int len)

@@ -127,18 +127,16 @@ static bool shoal_vlan_sender_ok(struct shoal_net *sn, const u8 *mac,
 				 const struct shoal_vlan_hdr *h)
 {
 	struct shoal_persona *p;
-	bool ok = false;
+	bool ok;
 
 	if (h->node_id == READ_ONCE(sn->local_id))
 		return false;
-	list_for_each_entry_rcu(p, &sn->personas, list) {
-		if (p->vlan != h->vlan || !ether_addr_equal(p->mac, mac))
-			continue;
-		spin_lock(&sn->persona_lock);
-		ok = p->owner == h->node_id && p->epoch == h->epoch;
-		spin_unlock(&sn->persona_lock);
-		break;
-	}
+	p = shoal_persona_by_mac(sn, mac);
+	if (!p || p->vlan != h->vlan)
+		return false;
+	spin_lock(&sn->persona_lock);
+	ok = p->owner == h->node_id && p->epoch == h->epoch;
+	spin_unlock(&sn->persona_lock);
 	return ok && shoal_hb_alive(sn, h->node_id);
 }
 

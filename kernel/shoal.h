@@ -90,6 +90,7 @@ struct shoal_service {
 };
 
 #define SHOAL_SVC_HASH_BITS	10
+#define SHOAL_PERSONA_MAC_HASH_BITS	6
 
 struct shoal_prefix {
 	u8 family;
@@ -110,6 +111,7 @@ struct shoal_disk {
  */
 struct shoal_persona {
 	struct list_head list;		/* in sn->personas, RCU */
+	struct hlist_node mac_node;	/* in sn->persona_by_mac, RCU */
 	struct rcu_head rcu;
 	char name[IFNAMSIZ];
 	u8 mac[ETH_ALEN];
@@ -248,6 +250,8 @@ struct shoal_net {
 
 	/* personas, in the order they were added */
 	struct list_head personas;
+	/* the same, by MAC, for the receive path; MACs are unique */
+	struct hlist_head persona_by_mac[1 << SHOAL_PERSONA_MAC_HASH_BITS];
 	unsigned int persona_count;
 	u32 persona_gen;
 	/* each persona's view (owner, epoch, state); taken in softirq */
@@ -367,6 +371,8 @@ int shoal_rtnl_open(struct shoal_net *sn);
 void shoal_rtnl_close(struct shoal_net *sn);
 int shoal_rtnl_addr(struct shoal_net *sn, int ifindex,
 		    const struct shoal_prefix *prefix, bool add);
+struct shoal_persona *shoal_persona_by_mac(struct shoal_net *sn,
+					   const u8 *mac);
 struct net_device *shoal_persona_dev_by_mac(struct shoal_net *sn,
 					    const u8 *mac, u16 vlan);
 void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev);
