@@ -242,122 +242,126 @@ static int shoal_parse_persona_nodes(struct nlattr *nest,
 	return 0;
 }
 
-static int shoal_parse_persona_addrs(struct nlattr *nest,
-				     struct shoal_persona *p,
-				     struct netlink_ext_ack *extack)
+/*
+ * The lists of a persona: each nested attribute of the given type in
+ * nest has its own attributes parsed into tb and handed to parse, which
+ * takes it or says why not.
+ */
+static int shoal_parse_persona_list(struct nlattr *nest, int type,
+				    int (*parse)(struct shoal_persona *p,
+						 struct nlattr *attr,
+						 struct nlattr **tb,
+						 struct netlink_ext_ack *extack),
+				    struct shoal_persona *p,
+				    struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[SHOAL_A_MAX + 1];
-	struct shoal_prefix *a;
 	struct nlattr *attr;
-	unsigned int i;
 	int rem, err;
 
 	nla_for_each_nested(attr, nest, rem) {
-		if (nla_type(attr) != SHOAL_A_ADDR)
+		if (nla_type(attr) != type)
 			continue;
-		if (p->naddrs == SHOAL_PERSONA_ADDRS_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "too many addresses (at most "
-					    __stringify(SHOAL_PERSONA_ADDRS_MAX) ")");
-			return -E2BIG;
-		}
-		err = nla_parse_nested(tb, SHOAL_A_MAX, attr, NULL, extack);
-		if (err)
-			return err;
-		if (!tb[SHOAL_A_ADDR_IN] == !tb[SHOAL_A_ADDR_IN6] ||
-		    !tb[SHOAL_A_ADDR_PREFIXLEN]) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "an address is one IPv4 or IPv6 address and a prefix length");
-			return -EINVAL;
-		}
-		a = &p->addrs[p->naddrs];
-		a->len = nla_get_u8(tb[SHOAL_A_ADDR_PREFIXLEN]);
-		if (tb[SHOAL_A_ADDR_IN]) {
-			a->family = AF_INET;
-			a->addr.ip = nla_get_in_addr(tb[SHOAL_A_ADDR_IN]);
-		} else {
-			a->family = AF_INET6;
-			a->addr.ip6 = nla_get_in6_addr(tb[SHOAL_A_ADDR_IN6]);
-		}
-		if (a->family == AF_INET ? a->len > 32 ||
-		    ipv4_is_multicast(a->addr.ip) || !a->addr.ip ||
-		    ipv4_is_lbcast(a->addr.ip) || ipv4_is_loopback(a->addr.ip) :
-		    ipv6_addr_type(&a->addr.ip6) &
-		    (IPV6_ADDR_MULTICAST | IPV6_ADDR_ANY | IPV6_ADDR_LOOPBACK |
-		     IPV6_ADDR_LINKLOCAL)) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "not an address a persona can have");
-			return -EINVAL;
-		}
-		for (i = 0; i < p->naddrs; i++) {
-			if (p->addrs[i].family == a->family &&
-			    !memcmp(&p->addrs[i].addr, &a->addr,
-				    sizeof(a->addr))) {
-				NL_SET_ERR_MSG_ATTR(extack, attr,
-						    "an address appears twice");
-				return -EINVAL;
-			}
-		}
-		p->naddrs++;
-	}
-	return 0;
-}
-
-static int shoal_parse_persona_disks(struct nlattr *nest,
-				     struct shoal_persona *p,
-				     struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[SHOAL_A_MAX + 1];
-	struct shoal_disk *disk;
-	struct nlattr *attr;
-	unsigned int i;
-	int rem, err;
-
-	nla_for_each_nested(attr, nest, rem) {
-		if (nla_type(attr) != SHOAL_A_DISK)
-			continue;
-		if (p->ndisks == SHOAL_PERSONA_DISKS_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "too many disks (at most "
-					    __stringify(SHOAL_PERSONA_DISKS_MAX) ")");
-			return -E2BIG;
-		}
 		/* the nest was validated by the policy */
 		err = nla_parse_nested(tb, SHOAL_A_MAX, attr, NULL, extack);
 		if (err)
 			return err;
-		if (!tb[SHOAL_A_DISK_NAME] || !tb[SHOAL_A_DISK_SPEC]) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "a disk needs a name and a spec");
-			return -EINVAL;
-		}
-		disk = &p->disks[p->ndisks];
-		nla_strscpy(disk->name, tb[SHOAL_A_DISK_NAME],
-			    sizeof(disk->name));
-		nla_strscpy(disk->spec, tb[SHOAL_A_DISK_SPEC],
-			    sizeof(disk->spec));
-		if (!shoal_name_ok(disk->name, false)) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_DISK_NAME],
-					    "a disk name is 1-"
-					    __stringify(SHOAL_DISK_NAME_MAX)
-					    " of a-z, 0-9, _ and -");
-			return -EINVAL;
-		}
-		if (!disk->spec[0]) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_DISK_SPEC],
-					    "a disk spec is not empty");
-			return -EINVAL;
-		}
-		for (i = 0; i < p->ndisks; i++) {
-			if (!strcmp(p->disks[i].name, disk->name)) {
-				NL_SET_ERR_MSG_ATTR(extack,
-						    tb[SHOAL_A_DISK_NAME],
-						    "two disks have this name");
-				return -EINVAL;
-			}
-		}
-		p->ndisks++;
+		err = parse(p, attr, tb, extack);
+		if (err)
+			return err;
 	}
+	return 0;
+}
+
+static int shoal_parse_persona_addr(struct shoal_persona *p,
+				    struct nlattr *attr, struct nlattr **tb,
+				    struct netlink_ext_ack *extack)
+{
+	struct shoal_prefix *a = &p->addrs[p->naddrs];
+	unsigned int i;
+
+	if (p->naddrs == SHOAL_PERSONA_ADDRS_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "too many addresses (at most "
+				    __stringify(SHOAL_PERSONA_ADDRS_MAX) ")");
+		return -E2BIG;
+	}
+	if (!tb[SHOAL_A_ADDR_IN] == !tb[SHOAL_A_ADDR_IN6] ||
+	    !tb[SHOAL_A_ADDR_PREFIXLEN]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "an address is one IPv4 or IPv6 address and a prefix length");
+		return -EINVAL;
+	}
+	a->len = nla_get_u8(tb[SHOAL_A_ADDR_PREFIXLEN]);
+	if (tb[SHOAL_A_ADDR_IN]) {
+		a->family = AF_INET;
+		a->addr.ip = nla_get_in_addr(tb[SHOAL_A_ADDR_IN]);
+	} else {
+		a->family = AF_INET6;
+		a->addr.ip6 = nla_get_in6_addr(tb[SHOAL_A_ADDR_IN6]);
+	}
+	if (a->family == AF_INET ? a->len > 32 ||
+	    ipv4_is_multicast(a->addr.ip) || !a->addr.ip ||
+	    ipv4_is_lbcast(a->addr.ip) || ipv4_is_loopback(a->addr.ip) :
+	    ipv6_addr_type(&a->addr.ip6) &
+	    (IPV6_ADDR_MULTICAST | IPV6_ADDR_ANY | IPV6_ADDR_LOOPBACK |
+	     IPV6_ADDR_LINKLOCAL)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "not an address a persona can have");
+		return -EINVAL;
+	}
+	for (i = 0; i < p->naddrs; i++) {
+		if (p->addrs[i].family == a->family &&
+		    !memcmp(&p->addrs[i].addr, &a->addr, sizeof(a->addr))) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "an address appears twice");
+			return -EINVAL;
+		}
+	}
+	p->naddrs++;
+	return 0;
+}
+
+static int shoal_parse_persona_disk(struct shoal_persona *p,
+				    struct nlattr *attr, struct nlattr **tb,
+				    struct netlink_ext_ack *extack)
+{
+	struct shoal_disk *disk = &p->disks[p->ndisks];
+	unsigned int i;
+
+	if (p->ndisks == SHOAL_PERSONA_DISKS_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "too many disks (at most "
+				    __stringify(SHOAL_PERSONA_DISKS_MAX) ")");
+		return -E2BIG;
+	}
+	if (!tb[SHOAL_A_DISK_NAME] || !tb[SHOAL_A_DISK_SPEC]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "a disk needs a name and a spec");
+		return -EINVAL;
+	}
+	nla_strscpy(disk->name, tb[SHOAL_A_DISK_NAME], sizeof(disk->name));
+	nla_strscpy(disk->spec, tb[SHOAL_A_DISK_SPEC], sizeof(disk->spec));
+	if (!shoal_name_ok(disk->name, false)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_DISK_NAME],
+				    "a disk name is 1-"
+				    __stringify(SHOAL_DISK_NAME_MAX)
+				    " of a-z, 0-9, _ and -");
+		return -EINVAL;
+	}
+	if (!disk->spec[0]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_DISK_SPEC],
+				    "a disk spec is not empty");
+		return -EINVAL;
+	}
+	for (i = 0; i < p->ndisks; i++) {
+		if (!strcmp(p->disks[i].name, disk->name)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_DISK_NAME],
+					    "two disks have this name");
+			return -EINVAL;
+		}
+	}
+	p->ndisks++;
 	return 0;
 }
 
@@ -399,14 +403,18 @@ int shoal_nl_persona_add(struct sk_buff *skb, struct genl_info *info)
 			goto out;
 	}
 	if (attrs[SHOAL_A_PERSONA_ADDRS]) {
-		err = shoal_parse_persona_addrs(attrs[SHOAL_A_PERSONA_ADDRS],
-						tmpl, extack);
+		err = shoal_parse_persona_list(attrs[SHOAL_A_PERSONA_ADDRS],
+					       SHOAL_A_ADDR,
+					       shoal_parse_persona_addr, tmpl,
+					       extack);
 		if (err)
 			goto out;
 	}
 	if (attrs[SHOAL_A_PERSONA_DISKS]) {
-		err = shoal_parse_persona_disks(attrs[SHOAL_A_PERSONA_DISKS],
-						tmpl, extack);
+		err = shoal_parse_persona_list(attrs[SHOAL_A_PERSONA_DISKS],
+					       SHOAL_A_DISK,
+					       shoal_parse_persona_disk, tmpl,
+					       extack);
 		if (err)
 			goto out;
 	}

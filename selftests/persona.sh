@@ -29,7 +29,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 50
+ktap_plan 53
 
 SLACK_MS=200
 VMAC=02:00:00:aa:00:01
@@ -89,6 +89,36 @@ check_err "a name too long for an interface" "name" add abcdefghijklmnop mac 02:
 check_err "a node that is not declared" "not declared" add bad1 mac 02:00:00:aa:00:09 nodes 1,9
 check_err "a VLAN out of range" "VLAN|vlan|4094" add bad1 mac 02:00:00:aa:00:09 vlan 4095
 check_err "a bad disk spec" "spec|absolute|PATH" add bad1 mac 02:00:00:aa:00:09 disk d=relative:0:10
+# the kernel's own limits and checks on the lists, past what the tool sends
+# raw_add LIST: PERSONA_ADD of bad1 with that nest, as node 1
+raw_add() {
+	ip netns exec "$(ns 1)" selftests/shoal-nl req PERSONA_ADD PERSONA_NAME:str=bad1 \
+		PERSONA_MAC:raw=020000aa0009 "$1"
+}
+# addrs N: a PERSONA_ADDRS nest of N IPv4 addresses 198.51.100.1..N/24
+addrs() {
+	local i out=PERSONA_ADDRS:nest=
+	for ((i = 1; i <= $1; i++)); do
+		out+="ADDR:nest=[ADDR_IN:raw=$(printf 'c63364%02x' "$i"),ADDR_PREFIXLEN:u8=24],"
+	done
+	echo "${out%,}"
+}
+# disks N: a PERSONA_DISKS nest of N disks d1..dN
+disks() {
+	local i out=PERSONA_DISKS:nest=
+	for ((i = 1; i <= $1; i++)); do
+		out+="DISK:nest=[DISK_NAME:str=d$i,DISK_SPEC:str=/dev/null:0:8],"
+	done
+	echo "${out%,}"
+}
+check_eq "17 addresses are refused by the kernel" \
+	"error 7 too many addresses (at most 16)" "$(raw_add "$(addrs 17)" | cut -d' ' -f1-8)"
+check_eq "9 disks are refused by the kernel" \
+	"error 7 too many disks (at most 8)" "$(raw_add "$(disks 9)" | cut -d' ' -f1-8)"
+check_eq "an address given twice is refused by the kernel" \
+	"error 22 an address appears twice" \
+	"$(raw_add "PERSONA_ADDRS:nest=ADDR:nest=[ADDR_IN:raw=c6336401,ADDR_PREFIXLEN:u8=24],ADDR:nest=[ADDR_IN:raw=c6336401,ADDR_PREFIXLEN:u8=24]" |
+		cut -d' ' -f1-6)"
 check_eq "... and none of them made an interface" "0" \
 	"$(ip -n "$(ns 1)" -o link show | grep -c 'bad1\|abcdefghij')"
 
