@@ -17,7 +17,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 57
+ktap_plan 61
 
 make_cluster 3
 make_client cl 192.0.2.200 2001:db8::200
@@ -174,6 +174,15 @@ check_eq "service show says xdp off" "off" \
 	"$(sn 1 service show "$A4" | grep -o 'xdp o[nf]*' | cut -d' ' -f2)"
 check "xdp on again for $A4" on_nodes "1 2 3" service set "$A4" xdp on
 udp_round "xdp on again" "$A4" "$SRC4" 8
+check_eq "service show -j says the program is attached" true \
+	"$(sn 1 -j service show "$A4" | jq .[0].xdp_attached)"
+ip -n "$(ns 1)" link set dev eth0 xdp off
+check_eq "taken off by hand, service show says so (the hooks still drop)" \
+	"xdp on (detached) false" \
+	"$(sn 1 service show "$A4" | grep -o 'xdp on (detached)') $(sn 1 -j service show "$A4" | jq .[0].xdp_attached)"
+check "set xdp on puts it back" sn 1 service set "$A4" xdp on
+check_eq "... attached again, in the driver" "native shoal_xdp true" \
+	"$(xdp_prog "$(ns 1)" eth0) $(sn 1 -j service show "$A4" | jq .[0].xdp_attached)"
 
 # --- e. a device without XDP in its driver, and one with another program ------
 G=$(ns 1)

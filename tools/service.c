@@ -379,6 +379,9 @@ static void print_fields(const struct service_info *s)
 		printf(" dev %s", s->ifname);
 	if (s->xdp >= 0)
 		printf(" xdp %s", s->xdp ? "on" : "off");
+	/* on, but someone took the program off the device */
+	if (s->xdp == 1 && s->ifindex && !xdp_state(s->ifindex))
+		printf(" (detached)");
 	if (s->owned)
 		printf(" owned %zu", bitmap_weight(s->owned, s->owned_bits));
 }
@@ -402,7 +405,7 @@ static void json_fields(struct json *j, const struct service_info *s)
 	char buf[ADDR_STRLEN];
 	const char *name;
 	long b;
-	int i;
+	int i, xdp;
 
 	json_kv_string(j, "address", format_addr(&s->addr, buf));
 	if (s->proto >= 0) {
@@ -452,6 +455,12 @@ static void json_fields(struct json *j, const struct service_info *s)
 		json_kv_bool(j, "xdp", s->xdp);
 	else
 		json_kv_null(j, "xdp");
+	/* whether the device runs the program, null if it cannot be told */
+	xdp = s->xdp == 1 && s->ifindex ? xdp_state(s->ifindex) : -1;
+	if (xdp >= 0)
+		json_kv_bool(j, "xdp_attached", xdp);
+	else
+		json_kv_null(j, "xdp_attached");
 	json_key(j, "owned_buckets");
 	if (s->owned) {
 		json_arr_open(j);

@@ -61,35 +61,46 @@ static int xdp_query(unsigned int ifindex, uint32_t *id, bool *native)
 	return 0;
 }
 
-/* Whether program id is the shoal one; -1 if it cannot be told. */
-static int xdp_is_ours(uint32_t id)
+/* Whether program id is the shoal one: 1 or 0, or -errno. Prints nothing. */
+static int prog_is_shoal(uint32_t id)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
 	int fd, err;
 
 	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0) {
-		pr_err("cannot look at XDP program %u: %s.", id, strerror(errno));
-		return -1;
-	}
+	if (fd < 0)
+		return -errno;
 	memset(&info, 0, sizeof(info));
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
 	close(fd);
-	if (err) {
-		pr_err("cannot look at XDP program %u: %s.", id, strerror(errno));
-		return -1;
-	}
-	return !strcmp(info.name, SHOAL_XDP_PROG_NAME);
+	return err ? err : !strcmp(info.name, SHOAL_XDP_PROG_NAME);
 }
 
-bool xdp_attached(unsigned int ifindex, bool *native)
+/* prog_is_shoal(), or -1 (printed). */
+static int xdp_is_ours(uint32_t id)
 {
-	uint32_t id;
+	int ret = prog_is_shoal(id);
 
-	if (xdp_query(ifindex, &id, native) || !id)
-		return false;
-	return xdp_is_ours(id) == 1;
+	if (ret < 0) {
+		pr_err("cannot look at XDP program %u: %s.", id, strerror(-ret));
+		return -1;
+	}
+	return ret;
+}
+
+int xdp_state(unsigned int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int ret;
+
+	if (bpf_xdp_query((int)ifindex, 0, &q))
+		return -1;
+	if (!q.prog_id)
+		return 0;
+	/* looking at a program needs privileges a reader may lack */
+	ret = prog_is_shoal(q.prog_id);
+	return ret < 0 ? -1 : ret;
 }
 
 /* Why the program did not load, in words an administrator can act on. */

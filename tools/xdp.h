@@ -17,7 +17,10 @@ int xdp_attach(unsigned int ifindex);
 /* Detach it if it is the shoal program; 0 or -1 (printed). */
 int xdp_detach(unsigned int ifindex);
 
-/* Whether the device runs the shoal program; *native: in the driver. */
-bool xdp_attached(unsigned int ifindex, bool *native);
+/*
+ * Whether the device runs the shoal program: 1 yes, 0 no, -1 cannot tell
+ * (no privileges). Prints nothing.
+ */
+int xdp_state(unsigned int ifindex);
 
 #endif
