@@ -30,7 +30,7 @@ static bool shoal_arp_shared(struct net *net, const struct net_device *out,
 	union shoal_addr sender = { .ip = addr };
 	struct net_device *dev;
 
-	if (shoal_service_lookup(shoal_net(net), AF_INET, &sender))
+	if (shoal_service_lookup(shoal_net_rcu(net), AF_INET, &sender))
 		return true;
 	if (shoal_is_persona_dev(out))
 		return false;

@@ -166,12 +166,15 @@ static bool shoal_service_matches(const struct shoal_service *svc,
 	return true;
 }
 
-/* Keep the packet if this node owns its bucket; count either way. */
-static unsigned int shoal_filter(struct shoal_net *sn,
-				 struct shoal_service *svc,
-				 struct sk_buff *skb, bool (*parse)
-				 (const struct shoal_service *,
-				  struct sk_buff *, struct shoal_flow *))
+/*
+ * Keep the packet if this node owns its bucket; count either way. Inline,
+ * so that parse is a direct call.
+ */
+static __always_inline unsigned int
+shoal_filter(struct shoal_net *sn, struct shoal_service *svc,
+	     struct sk_buff *skb,
+	     bool (*parse)(const struct shoal_service *, struct sk_buff *,
+			   struct shoal_flow *))
 {
 	struct shoal_flow flow = {};
 	struct shoal_bucket_stats *stats;
@@ -201,7 +204,7 @@ static unsigned int shoal_nf_ipv4(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	union shoal_addr daddr = { .ip = ip_hdr(skb)->daddr };
-	struct shoal_net *sn = shoal_net(state->net);
+	struct shoal_net *sn = shoal_net_rcu(state->net);
 	struct shoal_service *svc;
 
 	svc = shoal_service_lookup(sn, AF_INET, &daddr);
@@ -311,7 +314,7 @@ static unsigned int shoal_nf_ns(struct shoal_net *sn, struct sk_buff *skb,
 static unsigned int shoal_nf_ipv6(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
-	struct shoal_net *sn = shoal_net(state->net);
+	struct shoal_net *sn = shoal_net_rcu(state->net);
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	struct shoal_service *svc;
 	union shoal_addr daddr;
@@ -353,7 +356,7 @@ static unsigned int shoal_nf_arp(void *priv, struct sk_buff *skb,
 	if (!body)
 		return NF_ACCEPT;
 	target.ip = body->tip;
-	svc = shoal_service_lookup(shoal_net(state->net), AF_INET, &target);
+	svc = shoal_service_lookup(shoal_net_rcu(state->net), AF_INET, &target);
 	if (!svc)
 		return NF_ACCEPT;
 

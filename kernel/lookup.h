@@ -42,6 +42,15 @@ static inline u32 shoal_svc_slot(u8 family, const union shoal_addr *addr)
 	return hash_32(key, SHOAL_SVC_HASH_BITS);
 }
 
+/*
+ * shoal_net() for the packet path, which runs under RCU already:
+ * net_generic() without a read-side section of its own.
+ */
+static inline struct shoal_net *shoal_net_rcu(const struct net *net)
+{
+	return rcu_dereference(net->gen)->ptr[shoal_net_id];
+}
+
 /* Caller holds rcu_read_lock(). */
 static inline struct shoal_service *
 shoal_service_lookup(struct shoal_net *sn, u8 family,

@@ -115,11 +115,8 @@ noinline int shoal_xdp_verdict(struct xdp_md *ctx)
 	/* shorter than the shortest packet judged: IPv4 and two ports */
 	if (data + ETH_HLEN + sizeof(struct iphdr) + 4 > end)
 		return XDP_PASS;
-	/*
-	 * net_generic() without a read-side section of its own: BPF programs
-	 * run in one, which also keeps the tables from going away.
-	 */
-	sn = rcu_dereference(dev_net(xdp->rxq->dev)->gen)->ptr[shoal_net_id];
+	/* BPF programs run under RCU, which keeps the tables from going away */
+	sn = shoal_net_rcu(dev_net(xdp->rxq->dev));
 	if (eth->h_proto == htons(ETH_P_IP))
 		return shoal_xdp_ipv4(sn, (const void *)(eth + 1));
 	if (eth->h_proto == htons(ETH_P_IPV6))
