@@ -30,13 +30,6 @@ printf 'addr add 192.0.2.%s/24 dev eth0\n' 201 202 203 | ip -n "$CL" -batch -
 tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
-on_nodes() {
-	local i
-	for i in $1; do
-		shoal -n "$(ns "$i")" "${@:2}" || { echo "(on node $i)" >&2; return 1; }
-	done
-}
 client() { ip netns exec "$CL" selftests/client.py "$@"; }
 # table N: "bucket owner" lines of node N's view of $S
 table() { sn "$1" -j bucket show "$S" | jq -r '.[] | "\(.bucket) \(.owner)"'; }

@@ -31,7 +31,6 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/key")
 
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
 states() {
 	local i
 	for i in 1 2 3; do sn "$i" -j node show; done |

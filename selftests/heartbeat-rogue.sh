@@ -32,7 +32,6 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/key")
 
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
 forge() { in_ns rogue selftests/hb-forge.py --key "$tmp/key" "$@"; }
 
 mon_lines() { local l; mapfile -t l <"$tmp/mon.$1"; echo "${#l[@]}"; }

@@ -48,7 +48,6 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/key")
 
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
 
 # --- monitors -----------------------------------------------------------
 # mon_start N: "shoal -j monitor" on node N into $tmp/mon.N, once it has

@@ -284,6 +284,17 @@ make_cluster() {
 	done
 }
 
+# sn N ARGS...: shoal ARGS in node N's namespace
+sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
+
+# on_nodes "1 2 3" ARGS...: shoal ARGS on each node; stops at a failure.
+on_nodes() {
+	local i
+	for i in $1; do
+		shoal -n "$(ns "$i")" "${@:2}" || { echo "(on node $i)" >&2; return 1; }
+	done
+}
+
 # make_client NAME IPV4[/LEN] IPV6[/LEN]: one more namespace on the bridge.
 # NAME (at most 15 characters, not all digits) also names its switch port.
 make_client() {

@@ -35,7 +35,6 @@ VMAC=02:00:00:aa:00:01
 
 tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
 
 # --- a. configuration errors, before anything runs --------------------------
 printf '# agent\nallow_split_disks = no\nquorum = on\n' >"$tmp/bad1.conf"

@@ -35,7 +35,6 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/key")
 
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
 # reach N SRC DST [SIZE]: on node N, from persona address SRC, DST
 # answers a ping (by source address, not device: two personas on one
 # node reach each other through its local routes)

@@ -45,7 +45,6 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/key")
 
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
 client() { ip netns exec "$CL" selftests/client.py "$@"; }
 # pview N: "owner epoch state" of web as node N sees it
 pview() { sn "$1" -j persona show web | jq -r '.[0] | "\(.owner) \(.epoch) \(.state)"'; }

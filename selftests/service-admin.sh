@@ -34,13 +34,6 @@ SRC4=192.0.2.200,192.0.2.201,192.0.2.202,192.0.2.203
 tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
-on_nodes() {
-	local i
-	for i in $1; do
-		shoal -n "$(ns "$i")" "${@:2}" || { echo "(on node $i)" >&2; return 1; }
-	done
-}
 client() { ip netns exec "$CL" selftests/client.py "$@"; }
 lo_addrs() { ip -n "$(ns "$1")" -br addr show dev lo; }
 maddrs() { ip -n "$(ns "$1")" maddr show dev eth0; }

@@ -32,13 +32,6 @@ SRC6=2001:db8::200,2001:db8::201,2001:db8::202,2001:db8::203,2001:db8::204,2001:
 tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
-on_nodes() {
-	local i
-	for i in $1; do
-		shoal -n "$(ns "$i")" "${@:2}" || { echo "(on node $i)" >&2; return 1; }
-	done
-}
 client() { ip netns exec "$CL" selftests/client.py "$@"; }
 # xdp_prog NS DEV: "MODE NAME" of the device's XDP program, or "none"
 xdp_prog() {

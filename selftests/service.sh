@@ -46,15 +46,7 @@ SRC6=2001:db8::200,2001:db8::201,2001:db8::202,2001:db8::203,2001:db8::204,2001:
 tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
 
-# on_nodes "1 2 3" ARGS...: shoal ARGS on each node; stops at a failure.
-on_nodes() {
-	local i
-	for i in $1; do
-		shoal -n "$(ns "$i")" "${@:2}" || { echo "(on node $i)" >&2; return 1; }
-	done
-}
 
 # start_responder N: node N's responder, logging to $tmp/respN.log.
 start_responder() {

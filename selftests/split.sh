@@ -28,7 +28,6 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/key")
 
-sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
 
 # states: "i:id=state,..." for nodes 1..4, as each sees the others
 states() {
