@@ -16,20 +16,21 @@
 #   and device-mapper maps, belong to the VM, not to a namespace: every
 #   node sees the same loop device and the same maps, so one map set
 #   exists at a time, made by the owner's agent. A new owner's agent waits
-#   for the old owner's map to go before it can take the name.
+#   for the old owner's map to go before it can take the name, for as long
+#   as it takes, and keeps following events meanwhile.
 #
 # Persona "web", nodes 1,2,3:
 #   disk data = loopN:0:2048                       (one segment, 1 MiB)
 #   disk log  = loopN:4096:1024,loopN:8192:1024    (two segments)
-# Heartbeats: key, interval 100 ms, dead 5, quorum on: a new owner's agent
-# waits up to 2 * 5 * 100 ms for a map name to come free.
+# Heartbeats: key, interval 100 ms, dead 5, quorum on: an old owner fences
+# itself within 5 * 100 ms; its map may stay longer (something holds it open).
 
 # Conditions are written in single quotes, to be evaluated when polled.
 # shellcheck disable=SC2016
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 39
+ktap_plan 51
 
 VMAC=02:00:00:aa:00:01
 
@@ -146,7 +147,13 @@ last_ok || diag "$(cat "$tmp/agent.1")"
 check "... and removes the log map at once" wait_for 10000 logged 1 'removed shoal-web-log'
 check_eq "... error table first" "failing removing" \
 	"$(grep -o '^failing shoal-web-data\|^removing shoal-web-data' "$tmp/agent.1" | awk '{ print $1 }' | paste -sd ' ')"
-check "node 2's agent waits for the name" wait_for 10000 logged 2 'shoal-web-data exists; waiting up to 1000 ms'
+check "node 2's agent waits for the name" wait_for 10000 logged 2 'shoal-web-data exists; waiting'
+last_ok || diag "$(cat "$tmp/agent.2")"
+check "... and maps shoal-web-log meanwhile" wait_for 5000 logged 2 'mapped shoal-web-log (2048 sectors)'
+# The old map stays longer than 2 * dead * interval: the new owner's agent
+# must not give up on the name.
+sleep 1.5
+check "... and still waits after 2 x dead x interval" wait_for 5000 logged 2 'shoal-web-data is still taken after'
 last_ok || diag "$(cat "$tmp/agent.2")"
 kill "$holder"
 wait "$holder" 2>/dev/null
@@ -181,7 +188,32 @@ start_agent 2
 check "the restarted agent removes the stray map" wait_for 5000 logged 2 'removed shoal-gone-x'
 check_eq "... and keeps node 2's own" "0 2048 linear $DEV 0" "$(dmsetup table shoal-web-data 2>&1)"
 
-# --- e. quorum off: a new owner maps nothing --------------------------------
+# --- e. a new owner that loses the persona while it waits maps nothing -----
+# Node 3 takes web from node 2 while node 2's data map is held open: node
+# 3's agent waits for the name. Node 2 takes web back before the name is
+# free: node 3's agent must hear it and drop the disk, and node 2's agent
+# maps it once the holder closes.
+sleep 1000 3</dev/mapper/shoal-web-data &
+holder=$!
+add_cleanup "kill $holder 2>/dev/null"
+check "node 3 takes web over by command" sn 3 persona takeover web
+check "... and its agent waits for shoal-web-data" wait_for 10000 logged 3 'shoal-web-data exists; waiting'
+last_ok || diag "$(cat "$tmp/agent.3")"
+check "node 2 takes web back before the name is free" sn 2 persona takeover web
+check "node 3's agent drops the disk it waited for" \
+	wait_for 10000 logged 3 'not mapping shoal-web-data: this node does not own the disks of web'
+last_ok || diag "$(cat "$tmp/agent.3")"
+check "node 2 owns web again" wait_for 10000 eval '[ "$(pview 2)" = "2 active" ]'
+check "... and its agent waits for the name of its old map" \
+	wait_for 10000 eval '[ "$(grep -c "shoal-web-data exists; waiting" "$tmp/agent.2")" -ge 2 ]'
+kill "$holder"
+wait "$holder" 2>/dev/null
+check "node 2's agent maps it once the old map is gone" \
+	wait_for 10000 eval '[ "$(grep -c "^mapped shoal-web-data" "$tmp/agent.2")" -ge 2 ]'
+last_ok || diag "$(cat "$tmp/agent.2")"
+check_eq "node 3's agent never mapped it" "0" "$(grep -c '^mapped shoal-web-data' "$tmp/agent.3")"
+
+# --- f. quorum off: a new owner maps nothing, until quorum is on -------------
 sn 3 cluster set quorum off
 check "node 2 releases web" sn 2 persona release web
 check "node 2's agent removes its maps" \
@@ -189,6 +221,11 @@ check "node 2's agent removes its maps" \
 check "node 3 takes web over" wait_for 10000 eval '[ "$(pview 3)" = "3 active" ]'
 check "... and its agent refuses to map without quorum" \
 	wait_for 10000 logged 3 'not mapping the disks of web: quorum is off'
+last_ok || diag "$(cat "$tmp/agent.3")"
+check_eq "... and maps nothing" "" "$(dmsetup ls | awk '/^shoal-/ { print $1 }')"
+sn 3 cluster set quorum on
+check "with quorum on again, node 3's agent maps the disks" \
+	wait_for 10000 eval 'dmsetup info shoal-web-data && dmsetup info shoal-web-log'
 last_ok || diag "$(cat "$tmp/agent.3")"
 
 ktap_finish

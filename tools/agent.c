@@ -30,6 +30,8 @@
 #define AGENT_RX_SIZE	65536
 /* How often a taken map name is looked at again. */
 #define AGENT_RETRY_MS	50
+/* How often anything else that failed is tried again. */
+#define AGENT_RETRY_SLOW_MS	1000
 
 static volatile sig_atomic_t stop;
 
@@ -60,6 +62,29 @@ struct held_map {
 
 #define HELD_MAX	(SHOAL_PERSONAS_MAX * SHOAL_PERSONA_DISKS_MAX)
 
+/* Why a disk to map is not mapped yet. */
+enum pending_why {
+	PENDING_NEW,
+	PENDING_NAME,		/* its name is taken: an old map going */
+	PENDING_QUORUM,		/* quorum is off */
+	PENDING_ERROR,		/* device-mapper refused: @err */
+};
+
+/*
+ * A disk of a persona whose disks are ready here, not mapped yet. Tried
+ * again after every batch of events and on a timer, until it is mapped or
+ * the kernel says this node no longer owns the persona's disks.
+ */
+struct pending_map {
+	char persona[SHOAL_PERSONA_NAME_MAX + 1];
+	struct agent_disk disk;
+	uint64_t since;		/* first tried, ms */
+	uint64_t next;		/* next try on the timer, ms */
+	enum pending_why why;	/* as last logged */
+	int err;
+	bool long_wait;		/* said it is taking long */
+};
+
 struct agent {
 	struct agent_conf conf;
 	struct nl_sock *ev;	/* events only */
@@ -67,6 +92,10 @@ struct agent {
 	sigset_t wait_mask;	/* what ppoll() lets in */
 	struct held_map held[HELD_MAX];
 	unsigned int nheld;
+	struct pending_map pending[HELD_MAX];
+	unsigned int npending;
+	/* events were lost and reconciling failed: when to try again, ms */
+	uint64_t resync_at;
 };
 
 static void usage(void)
@@ -276,14 +305,6 @@ static void held_del(struct agent *a, const char *name)
 		a->held[i] = a->held[--a->nheld];
 }
 
-/* Sleep @ms, or less if a signal asks us to stop. */
-static void nap(struct agent *a, unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	ppoll(NULL, 0, &ts, &a->wait_mask);
-}
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -292,87 +313,217 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static bool owns_disks(const struct agent_persona *p)
+{
+	return p->state == SHOAL_PERSONA_ACTIVE && p->ready;
+}
+
+static const struct agent_persona *persona_set_find(const struct persona_set *set,
+						    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < set->count; i++)
+		if (!strcmp(set->items[i].name, name))
+			return &set->items[i];
+	return NULL;
+}
+
+static bool persona_has_disk(const struct agent_persona *p, const char *disk)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->ndisks; i++)
+		if (!strcmp(p->disks[i].name, disk))
+			return true;
+	return false;
+}
+
+/* Map @d of @persona when it can be; tried at once, after the events. */
+static void pending_add(struct agent *a, const char *persona,
+			const struct agent_disk *d)
+{
+	struct pending_map *pm;
+	unsigned int i;
+
+	for (i = 0; i < a->npending; i++) {
+		pm = &a->pending[i];
+		if (!strcmp(pm->persona, persona) &&
+		    !strcmp(pm->disk.name, d->name)) {
+			pm->disk = *d;
+			return;
+		}
+	}
+	if (a->npending == HELD_MAX)
+		return;
+	pm = &a->pending[a->npending++];
+	memset(pm, 0, sizeof(*pm));
+	snprintf(pm->persona, sizeof(pm->persona), "%s", persona);
+	pm->disk = *d;
+	pm->since = now_ms();
+	pm->next = pm->since;
+}
+
+static void pending_del(struct agent *a, unsigned int i)
+{
+	a->pending[i] = a->pending[--a->npending];
+}
+
+/* Pending disk @i is not to be mapped any more. */
+static void forget(struct agent *a, unsigned int i)
+{
+	struct pending_map *pm = &a->pending[i];
+	char name[DM_MAP_NAME_LEN];
+
+	if (!disk_map_name(pm->persona, pm->disk.name, name, sizeof(name)))
+		agent_log("not mapping %s: this node does not own the disks of %s any more",
+			  name, pm->persona);
+	pending_del(a, i);
+}
+
+/* Nothing of @persona is to be mapped any more. */
+static void pending_forget(struct agent *a, const char *persona)
+{
+	unsigned int i = 0;
+
+	while (i < a->npending) {
+		if (strcmp(a->pending[i].persona, persona))
+			i++;
+		else
+			forget(a, i);
+	}
+}
+
 /*
- * Map one disk. The name can still be taken by the old owner's map while
- * it goes (device-mapper names are per host, and namespaces on one host
- * share them), so wait for it within @wait_ms.
+ * Try to map one pending disk. Returns 0 when it is mapped (or will never
+ * be: a spec that does not parse), else how many ms until the next try.
+ * @wait_ms is how long an old owner may take to let go of the name.
  */
-static void map_disk(struct agent *a, const char *persona,
-		     const struct agent_disk *d, unsigned int wait_ms)
+static unsigned int map_try(struct agent *a, struct pending_map *pm,
+			    uint64_t wait_ms)
 {
 	char name[DM_MAP_NAME_LEN], uuid[DM_MAP_NAME_LEN], err[DISKSPEC_ERR_LEN];
 	static struct diskspec ds;
-	uint64_t until = now_ms() + wait_ms;
-	bool said = false;
+	uint64_t now;
 	int ret;
 
-	if (disk_map_name(persona, d->name, name, sizeof(name)))
-		return;
+	if (disk_map_name(pm->persona, pm->disk.name, name, sizeof(name)))
+		return 0;
 	if (held_find(a, name) >= 0 && dm_map_exists(name) == 1)
-		return;
-	if (diskspec_parse(d->spec, &ds, err, sizeof(err))) {
+		return 0;
+	if (diskspec_parse(pm->disk.spec, &ds, err, sizeof(err))) {
 		agent_log("not mapping %s: %s", name, err);
+		return 0;
+	}
+	snprintf(uuid, sizeof(uuid), "SHOAL-%s-%s", pm->persona, pm->disk.name);
+	ret = dm_map_exists(name);
+	if (ret == 0) {
+		dm_quiet(true);
+		ret = dm_map_create(name, uuid, &ds);
+		dm_quiet(false);
+		if (!ret) {
+			held_add(a, name);
+			agent_log("mapped %s (%llu sectors)", name,
+				  (unsigned long long)ds.sectors);
+			report(a, pm->persona, pm->disk.name, SHOAL_DISK_MAPPED);
+			return 0;
+		}
+		/* lost a race for the name: wait as for a taken one */
+		if (ret == -EBUSY || ret == -EEXIST)
+			ret = 1;
+	}
+	if (ret < 0) {
+		if (pm->why != PENDING_ERROR || pm->err != ret)
+			agent_log("could not map %s: %s; trying again", name,
+				  strerror(-ret));
+		pm->why = PENDING_ERROR;
+		pm->err = ret;
+		return AGENT_RETRY_SLOW_MS;
+	}
+
+	/* taken: by the old owner's map, on a host that runs several nodes */
+	now = now_ms();
+	if (pm->why != PENDING_NAME) {
+		agent_log("%s exists; waiting for it to go", name);
+		pm->why = PENDING_NAME;
+		pm->since = now;
+		pm->long_wait = false;
+	} else if (!pm->long_wait && now - pm->since > wait_ms) {
+		agent_log("%s is still taken after %llu ms; still waiting (is the old map open?)",
+			  name, (unsigned long long)(now - pm->since));
+		pm->long_wait = true;
+	}
+	return AGENT_RETRY_MS;
+}
+
+/*
+ * Try the pending disks again: all of them after events (@all), else
+ * those whose time has come. Each try first asks the kernel whether this
+ * node still owns the persona's disks: what an event said may be stale.
+ */
+static void pending_run(struct agent *a, bool all)
+{
+	uint64_t now = now_ms(), wait_ms;
+	const struct agent_persona *p;
+	struct persona_set set;
+	struct cluster_view cv;
+	unsigned int i, ms;
+	bool due = false;
+
+	for (i = 0; i < a->npending; i++)
+		if (all || a->pending[i].next <= now)
+			due = true;
+	if (!due)
+		return;
+	if (personas_dump(a, &set) || cluster_get(a, &cv)) {
+		agent_log("cannot read the personas; trying again");
+		free(set.items);
+		for (i = 0; i < a->npending; i++)
+			if (all || a->pending[i].next <= now)
+				a->pending[i].next = now + AGENT_RETRY_SLOW_MS;
 		return;
 	}
-	snprintf(uuid, sizeof(uuid), "SHOAL-%s-%s", persona, d->name);
-	for (;;) {
-		ret = dm_map_exists(name);
-		if (ret == 0) {
-			dm_quiet(true);
-			ret = dm_map_create(name, uuid, &ds);
-			dm_quiet(false);
-			if (!ret)
-				break;
-			/* lost a race for the name: wait like for a taken one */
-			if (ret != -EBUSY && ret != -EEXIST) {
-				agent_log("could not map %s: %s", name,
-					  strerror(-ret));
-				return;
-			}
-		} else if (ret < 0) {
-			agent_log("could not look for %s: %s", name,
-				  strerror(-ret));
-			return;
+	/* an old owner fences itself within dead intervals */
+	wait_ms = 2ULL * cv.dead * cv.interval;
+	i = 0;
+	while (i < a->npending && !stop) {
+		struct pending_map *pm = &a->pending[i];
+
+		if (!all && pm->next > now) {
+			i++;
+			continue;
 		}
-		if (stop || now_ms() >= until) {
-			agent_log("could not map %s: the name is still taken after %u ms",
-				  name, wait_ms);
-			return;
+		p = persona_set_find(&set, pm->persona);
+		if (!p || !owns_disks(p) || !persona_has_disk(p, pm->disk.name)) {
+			forget(a, i);
+			continue;
 		}
-		if (!said) {
-			agent_log("%s exists; waiting up to %u ms for it to go",
-				  name, wait_ms);
-			said = true;
+		if (!cv.quorum && !a->conf.allow_split_disks) {
+			if (pm->why != PENDING_QUORUM)
+				agent_log("not mapping the disks of %s: quorum is off, so a split could map them on two nodes (allow_split_disks = yes permits it)",
+					  pm->persona);
+			pm->why = PENDING_QUORUM;
+			pm->next = now + AGENT_RETRY_SLOW_MS;
+			i++;
+			continue;
 		}
-		nap(a, AGENT_RETRY_MS);
+		ms = map_try(a, pm, wait_ms);
+		if (!ms) {
+			pending_del(a, i);
+			continue;
+		}
+		pm->next = now_ms() + ms;
+		i++;
 	}
-	held_add(a, name);
-	agent_log("mapped %s (%llu sectors)", name,
-		  (unsigned long long)ds.sectors);
-	report(a, persona, d->name, SHOAL_DISK_MAPPED);
+	free(set.items);
 }
 
 static void map_persona(struct agent *a, const struct agent_persona *p)
 {
-	struct cluster_view cv;
-	unsigned int i, wait_ms;
+	unsigned int i;
 
-	if (!p->ndisks)
-		return;
-	if (cluster_get(a, &cv)) {
-		agent_log("not mapping the disks of %s: cannot read the cluster",
-			  p->name);
-		return;
-	}
-	if (!cv.quorum && !a->conf.allow_split_disks) {
-		agent_log("not mapping the disks of %s: quorum is off, so a split could map them on two nodes (allow_split_disks = yes permits it)",
-			  p->name);
-		return;
-	}
-	/* an old owner fences itself within dead intervals */
-	wait_ms = 2 * cv.dead * cv.interval;
-	for (i = 0; i < p->ndisks && !stop; i++)
-		map_disk(a, p->name, &p->disks[i], wait_ms);
+	for (i = 0; i < p->ndisks; i++)
+		pending_add(a, p->name, &p->disks[i]);
 }
 
 /*
@@ -438,11 +589,6 @@ static void unmap_persona(struct agent *a, const struct agent_persona *p,
 		unmap(a, name, report_it ? p->name : NULL,
 		      report_it ? p->disks[i].name : NULL);
 	}
-}
-
-static bool owns_disks(const struct agent_persona *p)
-{
-	return p->state == SHOAL_PERSONA_ACTIVE && p->ready;
 }
 
 /*
@@ -548,9 +694,11 @@ static void handle_event(struct agent *a, const struct nlmsghdr *nlh)
 		agent_log("%s was %s", p.name,
 			  event == SHOAL_EVENT_PERSONA_FENCED ? "fenced" :
 								 "released");
+		pending_forget(a, p.name);
 		unmap_persona(a, &p, false, true);
 		break;
 	case SHOAL_EVENT_PERSONA_DELETED:
+		pending_forget(a, p.name);
 		/* nothing left to report to; only what this node held */
 		unmap_persona(a, &p, p.state == SHOAL_PERSONA_STANDBY, false);
 		break;
@@ -563,49 +711,113 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int agent_loop(struct agent *a)
+/* Until the earliest retry, in ms; -1: none is due. */
+static int next_wake(const struct agent *a)
+{
+	uint64_t now = now_ms(), next = 0;
+	unsigned int i;
+
+	for (i = 0; i < a->npending; i++)
+		if (!next || a->pending[i].next < next)
+			next = a->pending[i].next;
+	if (a->resync_at && (!next || a->resync_at < next))
+		next = a->resync_at;
+	if (!next)
+		return -1;
+	return next <= now ? 0 : (int)(next - now);
+}
+
+static void resync(struct agent *a)
+{
+	if (reconcile(a)) {
+		agent_log("could not reconcile; trying again");
+		a->resync_at = now_ms() + AGENT_RETRY_SLOW_MS;
+	} else {
+		a->resync_at = 0;
+	}
+}
+
+/*
+ * Read what events there are, then act on them. Returns 1 if there were
+ * events, 0 if none, -1 on an error.
+ */
+static int read_events(struct agent *a, char *buf)
 {
 	int fd = mnl_socket_get_fd(nl_mnl_socket(a->ev));
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	uint16_t family = nl_family_id(a->ev);
-	char *buf = malloc(AGENT_RX_SIZE);
+	const struct nlmsghdr *nlh;
+	int n, got = 0;
+	ssize_t len;
 
-	if (!buf) {
-		pr_err("out of memory.");
-		return -1;
-	}
-	while (!stop) {
-		const struct nlmsghdr *nlh;
-		ssize_t len;
-		int n;
-
-		if (ppoll(&pfd, 1, NULL, &a->wait_mask) < 0) {
-			if (errno == EINTR)
-				continue;
-			agent_log("cannot wait for events: %s", strerror(errno));
-			break;
-		}
+	for (;;) {
 		len = recv(fd, buf, AGENT_RX_SIZE, MSG_DONTWAIT);
 		if (len < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return got;
 			/* events were lost: ask the kernel how things are */
 			if (errno == ENOBUFS) {
 				agent_log("events were lost; reconciling");
-				reconcile(a);
+				resync(a);
+				got = 1;
 				continue;
 			}
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
 			agent_log("cannot receive events: %s", strerror(errno));
-			break;
+			return -1;
 		}
 		n = (int)len;
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, n);
 		     nlh = mnl_nlmsg_next(nlh, &n))
 			if (nlh->nlmsg_type == family)
 				handle_event(a, nlh);
+		got = 1;
+	}
+}
+
+/*
+ * Events, and between them the retries: a disk waiting for its name or
+ * for quorum never keeps the agent from hearing that the node lost the
+ * persona.
+ */
+static int agent_loop(struct agent *a)
+{
+	int fd = mnl_socket_get_fd(nl_mnl_socket(a->ev));
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char *buf = malloc(AGENT_RX_SIZE);
+	int ret = 0;
+
+	if (!buf) {
+		pr_err("out of memory.");
+		return -1;
+	}
+	while (!stop) {
+		struct timespec ts, *tsp = NULL;
+		int wake = next_wake(a), got = 0;
+
+		if (wake >= 0) {
+			ts.tv_sec = wake / 1000;
+			ts.tv_nsec = (long)(wake % 1000) * 1000000;
+			tsp = &ts;
+		}
+		if (ppoll(&pfd, 1, tsp, &a->wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			agent_log("cannot wait for events: %s", strerror(errno));
+			ret = -1;
+			break;
+		}
+		if (pfd.revents) {
+			got = read_events(a, buf);
+			if (got < 0) {
+				ret = -1;
+				break;
+			}
+		}
+		if (a->resync_at && a->resync_at <= now_ms())
+			resync(a);
+		pending_run(a, got);
 	}
 	free(buf);
-	return stop ? 0 : -1;
+	return stop ? 0 : ret;
 }
 
 static int agent_run(const char *config)
@@ -650,8 +862,10 @@ static int agent_run(const char *config)
 
 	agent_log("started%s", a->conf.allow_split_disks ?
 		  " (allow_split_disks: disks are mapped without quorum)" : "");
-	if (reconcile(a))
-		agent_log("could not reconcile at start; going on with events");
+	if (reconcile(a)) {
+		agent_log("could not reconcile at start; trying again");
+		a->resync_at = now_ms() + AGENT_RETRY_SLOW_MS;
+	}
 	ret = agent_loop(a);
 	/* the maps stay: the persona is still this node's */
 	agent_log("stopped");
