@@ -15,7 +15,7 @@ KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; [ -d $$d ] && echo $$d || \
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-all: module tool
+all: module tool testlib
 
 # The XDP kfunc needs the module's BTF, which Kbuild writes only when the
 # build tree has a vmlinux, and Debian's has none: scripts/module-btf adds
@@ -32,6 +32,13 @@ build/btf-ids: scripts/btf-ids.c
 
 tool:
 	$(MAKE) -C tools
+
+# an LD_PRELOAD library selftests/persona-disk.sh fails table loads with
+testlib: build/dm-fail-load.so
+
+build/dm-fail-load.so: selftests/dm-fail-load.c
+	@mkdir -p build
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
 unit:
 	$(MAKE) -C selftests/unit run
@@ -68,4 +75,4 @@ clean:
 	$(MAKE) -C selftests/unit clean
 	rm -rf build
 
-.PHONY: all module tool unit check demo bench install lint clean
+.PHONY: all module tool testlib unit check demo bench install lint clean

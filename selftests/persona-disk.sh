@@ -5,8 +5,11 @@
 # Persona disks and "shoal agent": the owner's agent maps the persona's
 # disks through device-mapper once they are ready; when the owner is cut
 # off it fails its maps at once and removes them, and the new owner's
-# agent maps the same storage, data intact. Bad agent configuration is
-# refused, naming the line. Documentation/personas.md ("Disks").
+# agent maps the same storage, data intact. Failing a map writes nothing
+# (no flush: a mounted filesystem's dirty data stays off the disk), and a
+# map whose error table cannot be loaded stays suspended until it can.
+# Bad agent configuration is refused, naming the line.
+# Documentation/personas.md ("Disks").
 #
 #   n1 (eth0) --+                        shoal agent in n1, n2, n3
 #   n2 (eth0) --+-- br0 (switch namespace)
@@ -30,7 +33,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 51
+ktap_plan 74
 
 VMAC=02:00:00:aa:00:01
 
@@ -78,11 +81,19 @@ done
 # Agents first: on a shared device-mapper, an agent starting later would
 # take the owner's maps for strays.
 declare -A agent_pid
+# start_agent N [NAME=VALUE...]: node N's agent, with that environment
 start_agent() {
-	ip netns exec "$(ns "$1")" shoal agent -c "$tmp/agent.conf" >>"$tmp/agent.$1" 2>&1 &
+	ip netns exec "$(ns "$1")" env "${@:2}" shoal agent -c "$tmp/agent.conf" >>"$tmp/agent.$1" 2>&1 &
 	agent_pid[$1]=$!
 	add_cleanup "kill ${agent_pid[$1]} 2>/dev/null"
 }
+# stop_agent N: SIGTERM, and wait for it
+stop_agent() {
+	kill -TERM "${agent_pid[$1]}"
+	wait "${agent_pid[$1]}"
+}
+# logged_n N COUNT PATTERN: node N's agent logged PATTERN COUNT times or more
+logged_n() { [ "$(grep -c -- "$3" "$tmp/agent.$1")" -ge "$2" ]; }
 for i in 1 2 3; do
 	start_agent "$i"
 	ip netns exec "$(ns "$i")" shoal monitor >"$tmp/mon.$i" 2>&1 &
@@ -95,7 +106,8 @@ check "the agents start" wait_for 5000 eval 'logged 1 started && logged 2 starte
 for i in 1 2 3; do
 	sn "$i" cluster set key "$tmp/key" interval 100 dead 5 quorum on
 done
-pview() { sn "$1" -j persona show web | jq -r '.[0] | "\(.owner) \(.state)"'; }
+# pview N [PERSONA]: "owner state" of web (or PERSONA) in node N's view
+pview() { sn "$1" -j persona show "${2:-web}" | jq -r '.[0] | "\(.owner) \(.state)"'; }
 check "node 1 owns web" wait_for 10000 eval '[ "$(pview 1)" = "1 active" ]'
 check "node 1's agent maps shoal-web-data once the disks are ready" \
 	wait_for 10000 logged 1 'mapped shoal-web-data (2048 sectors)'
@@ -175,9 +187,8 @@ check_eq "disk show on node 2" \
 	"$(sn 2 disk show | sort | paste -sd '|')"
 
 # --- d. restart: maps stay on SIGTERM; strays go at start --------------------
-kill -TERM "${agent_pid[2]}"
 rc=0
-wait "${agent_pid[2]}" || rc=$?
+stop_agent 2 || rc=$?
 check_eq "node 2's agent exits 0 on SIGTERM" "0" "$rc"
 check "... and the maps stay" dmsetup info shoal-web-data
 dmsetup create shoal-gone-x --table "0 8 error" 2>/dev/null
@@ -227,5 +238,102 @@ sn 3 cluster set quorum on
 check "with quorum on again, node 3's agent maps the disks" \
 	wait_for 10000 eval 'dmsetup info shoal-web-data && dmsetup info shoal-web-log'
 last_ok || diag "$(cat "$tmp/agent.3")"
+
+# digest FIRST COUNT: a checksum of 4 KiB blocks FIRST.. of the shared device
+digest() {
+	dd if="$LOOP" bs=4k skip="$1" count="$2" iflag=direct status=none | sha256sum | cut -d' ' -f1
+}
+
+# --- g. an error table that cannot be loaded: the map stays suspended -------
+# Node 3's agent runs with a library that fails device-mapper table loads
+# while $tmp/fail-load exists. The fence must then neither remove the map
+# (an open map's removal is deferred, and its working table would serve
+# until then) nor let I/O through: it suspends the map without flushing,
+# says so loudly, and tries again.
+failload=build/dm-fail-load.so
+[ -f "$failload" ] || failload=$tmp/dm-fail-load.so
+if [ -f "$failload" ] || cc -shared -fPIC -o "$failload" selftests/dm-fail-load.c -ldl; then
+	stop_agent 3
+	start_agent 3 LD_PRELOAD="$PWD/$failload" SHOAL_TEST_FAIL_LOAD="$tmp/fail-load"
+	check "node 3's agent starts again and keeps its maps" \
+		wait_for 10000 logged 3 'found shoal-web-data, of web, which this node owns'
+	last_ok || diag "$(cat "$tmp/agent.3")"
+	touch "$tmp/fail-load"
+	check "node 2 takes web over by command" sn 2 persona takeover web
+	check "node 3's agent cannot load the error table and says so loudly" \
+		wait_for 10000 logged 3 'ALERT: could not load an error table into shoal-web-data: Cannot allocate memory; left it suspended'
+	last_ok || diag "$(cat "$tmp/agent.3")"
+	check "... the map is suspended" eval 'dmsetup info shoal-web-data | grep -q "^State: *SUSPENDED"'
+	check_eq "... not removed, its table unchanged" "0 2048 linear $DEV 0" \
+		"$(dmsetup table shoal-web-data 2>&1)"
+	# web's data disk: the first MiB of the device
+	before=$(digest 0 256)
+	dd if=/dev/urandom of=/dev/mapper/shoal-web-data bs=4k count=1 oflag=direct status=none 2>"$tmp/dd.err" &
+	writer=$!
+	add_cleanup "kill $writer 2>/dev/null"
+	sleep 1
+	check "a write to the suspended map waits" kill -0 "$writer"
+	check_eq "... and reaches no disk" "$before" "$(digest 0 256)"
+	check "node 2's agent waits for the name meanwhile" \
+		eval '[ "$(grep -c "shoal-web-data exists; waiting" "$tmp/agent.2")" -ge 3 ]'
+	rm "$tmp/fail-load"
+	check "once the table loads, node 3's agent fails the map" \
+		wait_for 10000 logged 3 'failing shoal-web-data'
+	last_ok || diag "$(cat "$tmp/agent.3")"
+	rc=0
+	wait "$writer" || rc=$?
+	check "... and the waiting write fails" [ "$rc" != 0 ]
+	check_eq "... without reaching the disk" "$before" "$(digest 0 256)"
+	check "node 2's agent maps shoal-web-data" wait_for 10000 logged_n 2 3 '^mapped shoal-web-data'
+	last_ok || diag "$(cat "$tmp/agent.2")"
+else
+	for t in "node 3's agent starts again" "node 2 takes web over by command" \
+		"node 3's agent cannot load the error table" "... the map is suspended" \
+		"... not removed" "a write to the suspended map waits" "... and reaches no disk" \
+		"node 2's agent waits for the name meanwhile" "once the table loads, node 3's agent fails the map" \
+		"... and the waiting write fails" "... without reaching the disk" \
+		"node 2's agent maps shoal-web-data"; do
+		skip "$t" "no C compiler for the test library"
+	done
+fi
+
+# --- h. a fence writes none of a mounted filesystem's dirty data -----------
+# Persona db (nodes 3,2) has an ext4 filesystem without a journal on its
+# disk, and a file whose data is still only in the page cache (writeback is
+# held off). Fencing the map must not freeze the filesystem or flush: none
+# of that data, nor anything else, may reach the disk the node gives up.
+for i in 1 2 3; do
+	sn "$i" persona add db mac 02:00:00:aa:00:02 nodes 3,2 disk "fs=$LOOP:12288:4096"
+done
+check "node 3 owns db" wait_for 10000 eval '[ "$(pview 3 db)" = "3 active" ]'
+check "node 3's agent maps shoal-db-fs" wait_for 10000 logged 3 'mapped shoal-db-fs (4096 sectors)'
+last_ok || diag "$(cat "$tmp/agent.3")"
+read -r old_expire </proc/sys/vm/dirty_expire_centisecs
+add_cleanup "echo $old_expire >/proc/sys/vm/dirty_expire_centisecs"
+echo 360000 >/proc/sys/vm/dirty_expire_centisecs
+mkdir "$tmp/mnt"
+check "ext4 (no journal) is made on shoal-db-fs and mounted" eval \
+	'mkfs.ext4 -q -F -O ^has_journal -E lazy_itable_init=0 /dev/mapper/shoal-db-fs &&
+	mount -t ext4 /dev/mapper/shoal-db-fs "$tmp/mnt"'
+add_cleanup "umount $tmp/mnt 2>/dev/null"
+sync
+marker="shoal-dirty-$RANDOM$RANDOM"
+yes "$marker" | head -c 262144 >"$tmp/mnt/dirty"
+# db's disk is the last 2 MiB of the 8 MiB device: 4 KiB blocks 1536..2047
+on_disk() { dd if="$LOOP" bs=1M skip=6 count=2 iflag=direct status=none | grep -qa -- "$marker"; }
+check "a file's data is in memory only" eval '! on_disk'
+before=$(digest 1536 512)
+check "node 2 takes db over by command" sn 2 persona takeover db
+check "node 3's agent fails shoal-db-fs" wait_for 10000 logged 3 'failing shoal-db-fs'
+last_ok || diag "$(cat "$tmp/agent.3")"
+check "the fence wrote none of the file's data to the disk" eval '! on_disk'
+check_eq "... nor anything else" "$before" "$(digest 1536 512)"
+sync -f "$tmp/mnt" 2>/dev/null
+check "a sync after the fence writes none of it either" eval '! on_disk'
+check_eq "... nor anything else" "$before" "$(digest 1536 512)"
+umount "$tmp/mnt"
+check "node 2's agent maps shoal-db-fs once it is unmounted" \
+	wait_for 10000 logged 2 'mapped shoal-db-fs (4096 sectors)'
+last_ok || diag "$(cat "$tmp/agent.2")"
 
 ktap_finish

@@ -32,6 +32,8 @@
 #define AGENT_RETRY_MS	50
 /* How often anything else that failed is tried again. */
 #define AGENT_RETRY_SLOW_MS	1000
+/* ... and a map that could not be failed (it is left suspended). */
+#define AGENT_RETRY_FENCE_MS	250
 
 static volatile sig_atomic_t stop;
 
@@ -85,6 +87,18 @@ struct pending_map {
 	bool long_wait;		/* said it is taking long */
 };
 
+/*
+ * A map to fail and remove that could not be, or not completely: tried
+ * again on a timer until it is gone.
+ */
+struct pending_unmap {
+	char name[DM_MAP_NAME_LEN];
+	char persona[SHOAL_PERSONA_NAME_MAX + 1];	/* "": nothing to report */
+	char disk[SHOAL_DISK_NAME_MAX + 1];
+	uint64_t next;		/* next try, ms */
+	int err;		/* what the last try said, logged once */
+};
+
 struct agent {
 	struct agent_conf conf;
 	struct nl_sock *ev;	/* events only */
@@ -94,6 +108,8 @@ struct agent {
 	unsigned int nheld;
 	struct pending_map pending[HELD_MAX];
 	unsigned int npending;
+	struct pending_unmap *unmaps;
+	unsigned int nunmaps, unmaps_size;
 	/* events were lost and reconciling failed: when to try again, ms */
 	uint64_t resync_at;
 };
@@ -108,25 +124,49 @@ static void usage(void)
 
 static enum agent_log log_to = AGENT_LOG_STDERR;
 
+static void agent_vlog(int prio, const char *fmt, va_list ap)
+{
+	if (log_to == AGENT_LOG_SYSLOG) {
+		vsyslog(prio, fmt, ap);
+	} else {
+		if (prio <= LOG_ALERT)
+			fputs("ALERT: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		fflush(stderr);
+	}
+}
+
 __attribute__((format(printf, 1, 2)))
 static void agent_log(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (log_to == AGENT_LOG_SYSLOG) {
-		vsyslog(LOG_INFO, fmt, ap);
-	} else {
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		fflush(stderr);
-	}
+	agent_vlog(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+/* What an administrator must see: a map that may not be fenced. */
+__attribute__((format(printf, 1, 2)))
+static void agent_alert(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	agent_vlog(LOG_ALERT, fmt, ap);
 	va_end(ap);
 }
 
 static void log_dm(const char *msg)
 {
-	agent_log("device-mapper: %s", msg);
+	static const char prefix[] = "device-mapper: ";
+
+	/* most of libdevmapper's messages say where they come from */
+	if (!strncmp(msg, prefix, sizeof(prefix) - 1))
+		agent_log("%s", msg);
+	else
+		agent_log("%s%s", prefix, msg);
 }
 
 /* --- the kernel's side */
@@ -526,13 +566,88 @@ static void map_persona(struct agent *a, const struct agent_persona *p)
 		pending_add(a, p->name, &p->disks[i]);
 }
 
+static struct pending_unmap *unmap_find(struct agent *a, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->nunmaps; i++)
+		if (!strcmp(a->unmaps[i].name, name))
+			return &a->unmaps[i];
+	return NULL;
+}
+
+/* Try map @name again in @ms; the entry's err says what was logged. */
+static struct pending_unmap *unmap_later(struct agent *a, const char *name,
+					 const char *persona, const char *disk,
+					 unsigned int ms)
+{
+	struct pending_unmap *pu = unmap_find(a, name);
+
+	if (!pu) {
+		if (a->nunmaps == a->unmaps_size) {
+			unsigned int size = a->unmaps_size ? 2 * a->unmaps_size : 16;
+			struct pending_unmap *grown;
+
+			grown = realloc(a->unmaps, size * sizeof(*grown));
+			if (!grown) {
+				agent_alert("out of memory: %s will not be tried again",
+					    name);
+				return NULL;
+			}
+			a->unmaps = grown;
+			a->unmaps_size = size;
+		}
+		pu = &a->unmaps[a->nunmaps++];
+		memset(pu, 0, sizeof(*pu));
+		snprintf(pu->name, sizeof(pu->name), "%s", name);
+	}
+	snprintf(pu->persona, sizeof(pu->persona), "%s", persona ? persona : "");
+	snprintf(pu->disk, sizeof(pu->disk), "%s", disk ? disk : "");
+	pu->next = now_ms() + ms;
+	return pu;
+}
+
+static void unmap_done(struct agent *a, const char *name)
+{
+	struct pending_unmap *pu = unmap_find(a, name);
+
+	if (pu)
+		*pu = a->unmaps[--a->nunmaps];
+}
+
+/*
+ * The error table could not be loaded into @name: the working table must
+ * not go on serving, and removing the map would not stop it (an open
+ * map's removal is deferred to its last close). Suspend it without
+ * flushing instead: its I/O then waits in device-mapper and reaches no
+ * disk until the error table is in.
+ */
+static void fail_failed(const char *name, int err, struct pending_unmap *pu)
+{
+	int ret = dm_map_suspend(name);
+
+	if (pu && pu->err == err)
+		return;
+	if (!ret)
+		agent_alert("could not load an error table into %s: %s; left it suspended without flushing (its I/O waits and reaches no disk); trying again",
+			    name, strerror(-err));
+	else
+		agent_alert("could not load an error table into %s (%s) nor suspend it (%s): it may still write to the disk; trying again",
+			    name, strerror(-err), strerror(-ret));
+	if (pu)
+		pu->err = err;
+}
+
 /*
  * Fail map @name at once, then remove it. @persona and @disk, when not
- * NULL, are what to report it as.
+ * NULL, are what to report it as. What cannot be done now is tried again
+ * later, never dropped: a map that could not be failed is left suspended
+ * meanwhile, never removed with its working table still in.
  */
 static void unmap(struct agent *a, const char *name, const char *persona,
 		  const char *disk)
 {
+	struct pending_unmap *pu = unmap_find(a, name);
 	bool deferred;
 	struct dm_map m;
 	int ret;
@@ -540,34 +655,74 @@ static void unmap(struct agent *a, const char *name, const char *persona,
 	ret = dm_map_get(name, &m);
 	if (ret == -ENOENT) {
 		held_del(a, name);
+		unmap_done(a, name);
 		return;
 	}
 	if (ret) {
-		agent_log("could not read %s: %s", name, strerror(-ret));
+		if (!pu || pu->err != ret)
+			agent_log("could not read %s: %s; trying again", name,
+				  strerror(-ret));
+		pu = unmap_later(a, name, persona, disk, AGENT_RETRY_SLOW_MS);
+		if (pu)
+			pu->err = ret;
 		return;
 	}
-	if (m.state != DM_MAP_FAILING) {
+	if (m.state != DM_MAP_FAILING || m.suspended) {
+		/* libdevmapper's own words, once: not at every try */
+		dm_quiet(pu && pu->err);
 		ret = dm_map_fail(name, m.sectors ? m.sectors : 1);
+		dm_quiet(false);
 		if (ret) {
-			agent_log("could not load an error table into %s: %s",
-				  name, strerror(-ret));
-		} else {
-			agent_log("failing %s (error table, %llu sectors)", name,
-				  (unsigned long long)m.sectors);
-			if (persona)
-				report(a, persona, disk, SHOAL_DISK_FAILING);
+			pu = unmap_later(a, name, persona, disk,
+					 AGENT_RETRY_FENCE_MS);
+			fail_failed(name, ret, pu);
+			return;
 		}
+		agent_log("failing %s (error table, %llu sectors)", name,
+			  (unsigned long long)m.sectors);
+		if (persona)
+			report(a, persona, disk, SHOAL_DISK_FAILING);
+		if (pu)
+			pu->err = 0;
 	}
 	ret = dm_map_remove(name, &deferred);
 	if (ret) {
-		agent_log("could not remove %s: %s", name, strerror(-ret));
+		/* failing already: no hurry */
+		if (!pu || pu->err != ret)
+			agent_log("could not remove %s: %s; trying again", name,
+				  strerror(-ret));
+		pu = unmap_later(a, name, persona, disk, AGENT_RETRY_SLOW_MS);
+		if (pu)
+			pu->err = ret;
 		return;
 	}
 	held_del(a, name);
+	unmap_done(a, name);
 	agent_log(deferred ? "removing %s when it is closed (deferred)" :
 			     "removed %s", name);
 	if (persona)
 		report(a, persona, disk, SHOAL_DISK_UNMAPPED);
+}
+
+/* The maps whose time to be tried again has come. */
+static void unmaps_run(struct agent *a)
+{
+	uint64_t now = now_ms();
+	unsigned int i = 0;
+
+	while (i < a->nunmaps && !stop) {
+		struct pending_unmap pu = a->unmaps[i];
+
+		if (pu.next > now) {
+			i++;
+			continue;
+		}
+		unmap(a, pu.name, pu.persona[0] ? pu.persona : NULL,
+		      pu.persona[0] ? pu.disk : NULL);
+		/* still there, with a later time: move on; gone: same index */
+		if (i < a->nunmaps && !strcmp(a->unmaps[i].name, pu.name))
+			i++;
+	}
 }
 
 /* The persona's maps that exist here; @report: the persona still exists. */
@@ -582,7 +737,8 @@ static void unmap_persona(struct agent *a, const struct agent_persona *p,
 			continue;
 		if (held_only && held_find(a, name) < 0)
 			continue;
-		if (dm_map_exists(name) != 1) {
+		/* an error reading it: try, and again later */
+		if (!dm_map_exists(name)) {
 			held_del(a, name);
 			continue;
 		}
@@ -720,6 +876,9 @@ static int next_wake(const struct agent *a)
 	for (i = 0; i < a->npending; i++)
 		if (!next || a->pending[i].next < next)
 			next = a->pending[i].next;
+	for (i = 0; i < a->nunmaps; i++)
+		if (!next || a->unmaps[i].next < next)
+			next = a->unmaps[i].next;
 	if (a->resync_at && (!next || a->resync_at < next))
 		next = a->resync_at;
 	if (!next)
@@ -814,6 +973,7 @@ static int agent_loop(struct agent *a)
 		}
 		if (a->resync_at && a->resync_at <= now_ms())
 			resync(a);
+		unmaps_run(a);
 		pending_run(a, got);
 	}
 	free(buf);
@@ -870,6 +1030,7 @@ static int agent_run(const char *config)
 	/* the maps stay: the persona is still this node's */
 	agent_log("stopped");
 out:
+	free(a->unmaps);
 	nl_close(a->req);
 	nl_close(a->ev);
 	if (log_to == AGENT_LOG_SYSLOG)

@@ -171,6 +171,16 @@ out:
 	return err;
 }
 
+/*
+ * A suspend (or the one a resume does before swapping tables) that
+ * neither freezes a filesystem on the map nor flushes: at a fence, the
+ * filesystem's dirty data must not go to the disk the node gives up.
+ */
+static bool task_no_flush(struct dm_task *dmt)
+{
+	return dm_task_no_flush(dmt) && dm_task_skip_lockfs(dmt);
+}
+
 int dm_map_fail(const char *name, uint64_t sectors)
 {
 	struct dm_task *dmt;
@@ -189,7 +199,20 @@ int dm_map_fail(const char *name, uint64_t sectors)
 	dmt = task_new(DM_DEVICE_RESUME, name);
 	if (!dmt)
 		return -ENOMEM;
-	err = task_run(dmt, true);
+	err = task_no_flush(dmt) ? task_run(dmt, true) : -ENOMEM;
+	dm_task_destroy(dmt);
+	return err;
+}
+
+int dm_map_suspend(const char *name)
+{
+	struct dm_task *dmt;
+	int err;
+
+	dmt = task_new(DM_DEVICE_SUSPEND, name);
+	if (!dmt)
+		return -ENOMEM;
+	err = task_no_flush(dmt) ? task_run(dmt, false) : -ENOMEM;
 	dm_task_destroy(dmt);
 	return err;
 }

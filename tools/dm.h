@@ -51,10 +51,18 @@ int dm_map_create(const char *name, const char *uuid,
 
 /*
  * Swap map @name's table for an error table of @sectors sectors and
- * resume it: I/O in flight and to come fails at once. Returns 0 or a
- * negative errno.
+ * resume it: I/O to come fails at once. The swap neither freezes a
+ * filesystem on the map nor flushes (no lockfs, noflush): no dirty data
+ * is written on the way. Returns 0 or a negative errno.
  */
 int dm_map_fail(const char *name, uint64_t sectors);
+
+/*
+ * Suspend map @name without flushing or freezing a filesystem: I/O to
+ * come waits in device-mapper and reaches no disk until a resume. For
+ * when dm_map_fail() fails. Returns 0 or a negative errno.
+ */
+int dm_map_suspend(const char *name);
 
 /*
  * Remove map @name; if it is busy (open), ask for a deferred removal,
