@@ -33,7 +33,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 74
+ktap_plan 82
 
 VMAC=02:00:00:aa:00:01
 
@@ -52,6 +52,9 @@ check_err "a line without \"=\" is refused" 'bad3.conf:1: expected "key = value"
 	shoal agent -c "$tmp/bad3.conf"
 check_err "a missing -c file is an error" 'cannot open .*none.conf' \
 	shoal agent -c "$tmp/none.conf"
+check_err "a bad SHOAL_AGENT_UNMAP_DELAY_MS is refused" \
+	'SHOAL_AGENT_UNMAP_DELAY_MS is "5s": expected ms from 0 to 3600000' \
+	env SHOAL_AGENT_UNMAP_DELAY_MS=5s shoal agent -c /dev/null
 
 # --- shared storage ---------------------------------------------------------
 modprobe -q loop 2>/dev/null || true
@@ -335,5 +338,26 @@ umount "$tmp/mnt"
 check "node 2's agent maps shoal-db-fs once it is unmounted" \
 	wait_for 10000 logged 2 'mapped shoal-db-fs (4096 sectors)'
 last_ok || diag "$(cat "$tmp/agent.2")"
+
+# --- i. SHOAL_AGENT_UNMAP_DELAY_MS holds the agent's fence off --------------
+# For tests of what the kernel does before the agent acts: node 2's agent
+# fails the maps of a persona it lost 2000 ms late.
+stop_agent 2
+start_agent 2 SHOAL_AGENT_UNMAP_DELAY_MS=2000
+check "node 2's agent starts with the delay, and says so" \
+	wait_for 10000 logged 2 'SHOAL_AGENT_UNMAP_DELAY_MS=2000: maps of a persona this node lost are failed that late'
+last_ok || diag "$(cat "$tmp/agent.2")"
+start=${EPOCHREALTIME//[!0-9]/}
+check "node 3 takes db over by command" sn 3 persona takeover db
+check "node 2's agent holds its fence off" \
+	wait_for 10000 logged 2 'fencing shoal-db-fs in 2000 ms (SHOAL_AGENT_UNMAP_DELAY_MS)'
+check_eq "... the map keeps its table meanwhile" "0 4096 linear $DEV 12288" \
+	"$(dmsetup table shoal-db-fs 2>&1)"
+check "... then fails and removes it" wait_for 10000 logged 2 'removed shoal-db-fs'
+last_ok || diag "$(cat "$tmp/agent.2")"
+took=$(( (${EPOCHREALTIME//[!0-9]/} - start) / 1000 ))
+check "... no sooner than 2000 ms after the takeover (took $took ms)" [ "$took" -ge 2000 ]
+check "node 3's agent maps shoal-db-fs then" wait_for 10000 logged_n 3 2 'mapped shoal-db-fs (4096 sectors)'
+last_ok || diag "$(cat "$tmp/agent.3")"
 
 ktap_finish

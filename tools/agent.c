@@ -112,14 +112,23 @@ struct agent {
 	unsigned int nunmaps, unmaps_size;
 	/* events were lost and reconciling failed: when to try again, ms */
 	uint64_t resync_at;
+	/* UNMAP_DELAY_ENV */
+	unsigned int unmap_delay_ms;
 };
+
+/* For tests: how long to hold off failing a map the node lost, in ms. */
+#define UNMAP_DELAY_ENV	"SHOAL_AGENT_UNMAP_DELAY_MS"
+#define UNMAP_DELAY_MAX	3600000
 
 static void usage(void)
 {
 	printf("Usage: shoal agent [ -c CONFIG ]\n"
 	       "       shoal agent help\n"
-	       "where  CONFIG := the configuration file, default %s\n",
-	       AGENT_CONF_DEFAULT);
+	       "where  CONFIG := the configuration file, default %s\n"
+	       "Testing only: %s=MS in the environment makes\n"
+	       "the agent fail and remove the maps of a persona this node\n"
+	       "lost MS ms late (0 to %u).\n",
+	       AGENT_CONF_DEFAULT, UNMAP_DELAY_ENV, UNMAP_DELAY_MAX);
 }
 
 static enum agent_log log_to = AGENT_LOG_STDERR;
@@ -704,6 +713,24 @@ static void unmap(struct agent *a, const char *name, const char *persona,
 		report(a, persona, disk, SHOAL_DISK_UNMAPPED);
 }
 
+/*
+ * Fail and remove map @name of a persona this node lost or does not
+ * know: at once, or UNMAP_DELAY_ENV late (for tests).
+ */
+static void fence(struct agent *a, const char *name, const char *persona,
+		  const char *disk)
+{
+	if (!a->unmap_delay_ms) {
+		unmap(a, name, persona, disk);
+		return;
+	}
+	if (unmap_find(a, name))
+		return;
+	agent_log("fencing %s in %u ms (%s)", name, a->unmap_delay_ms,
+		  UNMAP_DELAY_ENV);
+	unmap_later(a, name, persona, disk, a->unmap_delay_ms);
+}
+
 /* The maps whose time to be tried again has come. */
 static void unmaps_run(struct agent *a)
 {
@@ -742,7 +769,7 @@ static void unmap_persona(struct agent *a, const struct agent_persona *p,
 			held_del(a, name);
 			continue;
 		}
-		unmap(a, name, report_it ? p->name : NULL,
+		fence(a, name, report_it ? p->name : NULL,
 		      report_it ? p->disks[i].name : NULL);
 	}
 }
@@ -799,7 +826,7 @@ static int reconcile(struct agent *a)
 		agent_log("%s is not this node's (%s)", maps[k].name,
 			  p ? "another node owns the persona" :
 			      "no such persona or disk");
-		unmap(a, maps[k].name, p ? p->name : NULL, p ? disk : NULL);
+		fence(a, maps[k].name, p ? p->name : NULL, p ? disk : NULL);
 	}
 	for (i = 0; i < set.count && !stop; i++)
 		if (owns_disks(&set.items[i]))
@@ -980,6 +1007,26 @@ static int agent_loop(struct agent *a)
 	return stop ? 0 : ret;
 }
 
+static int unmap_delay(unsigned int *ms)
+{
+	const char *v = getenv(UNMAP_DELAY_ENV);
+	unsigned long n;
+	char *end;
+
+	*ms = 0;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || *v < '0' || *v > '9' || n > UNMAP_DELAY_MAX) {
+		pr_err("%s is \"%s\": expected ms from 0 to %u.",
+		       UNMAP_DELAY_ENV, v, UNMAP_DELAY_MAX);
+		return -1;
+	}
+	*ms = (unsigned int)n;
+	return 0;
+}
+
 static int agent_run(const char *config)
 {
 	static struct agent agent;
@@ -995,6 +1042,8 @@ static int agent_run(const char *config)
 		pr_err("%s.", err);
 		return -1;
 	}
+	if (unmap_delay(&a->unmap_delay_ms))
+		return -1;
 	log_to = a->conf.log;
 	if (log_to == AGENT_LOG_SYSLOG)
 		openlog("shoal-agent", LOG_PID, LOG_DAEMON);
@@ -1022,6 +1071,9 @@ static int agent_run(const char *config)
 
 	agent_log("started%s", a->conf.allow_split_disks ?
 		  " (allow_split_disks: disks are mapped without quorum)" : "");
+	if (a->unmap_delay_ms)
+		agent_log("%s=%u: maps of a persona this node lost are failed that late (for tests only)",
+			  UNMAP_DELAY_ENV, a->unmap_delay_ms);
 	if (reconcile(a)) {
 		agent_log("could not reconcile at start; trying again");
 		a->resync_at = now_ms() + AGENT_RETRY_SLOW_MS;
