@@ -151,7 +151,7 @@ events=$(mktemp)
 add_cleanup "rm -f $events"
 in_ns 1 selftests/shoal-nl listen 4 >"$events" &
 listener=$!
-wait_for 5000 grep -q ready "$events"
+wait_for 30000 grep -q ready "$events" || diag "the listener did not say ready"
 sh1 node add 20 weight 2
 sh1 node set 20 down
 sh1 node del 20
