@@ -22,6 +22,27 @@ static void put64(u8 *p, u64 v)
 	put32(p + 4, v);
 }
 
+/* the view is a bitmap: little-endian words, so id i is bit i % 8 of
+ * byte i / 8
+ */
+static void put64le(u8 *p, u64 v)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = v >> (8 * i);
+}
+
+static u64 get64le(const u8 *p)
+{
+	u64 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		v |= (u64)p[i] << (8 * i);
+	return v;
+}
+
 static u16 get16(const u8 *p)
 {
 	return (u16)p[0] << 8 | p[1];
@@ -39,30 +60,59 @@ static u64 get64(const u8 *p)
 
 void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf)
 {
-	unsigned int i, len = shoal_hb_len(hb->nentries);
+	unsigned int i, len = shoal_hb_len(hb->npeers, hb->nentries);
 
 	for (i = 0; i < len; i++)
 		buf[i] = 0;
 	buf[0] = 'S';
 	buf[1] = 'H';
 	buf[2] = SHOAL_HB_VERSION;
-	buf[3] = hb->nentries ? SHOAL_HB_TYPE_PERSONAS : SHOAL_HB_TYPE;
+	buf[3] = SHOAL_HB_TYPE;
 	put16(buf + 4, len);
 	buf[6] = hb->node_id;
 	buf[7] = hb->flags;
 	put32(buf + 8, hb->cluster_id);
 	put16(buf + 12, hb->interval_ms);
+	buf[14] = hb->npeers;
+	buf[15] = hb->nentries;
 	put64(buf + 16, hb->nonce);
 	put64(buf + 24, hb->seq);
 	put64(buf + 32, hb->load_pps);
-	if (hb->nentries)
-		buf[40] = hb->nentries;
+	for (i = 0; i < 4; i++)
+		put64le(buf + SHOAL_HB_VIEW_OFF + 8 * i, hb->view.w[i]);
 }
 
-void shoal_hb_put_entry(u8 *buf, unsigned int i,
+void shoal_hb_put_peer(u8 *buf, unsigned int i,
+		       const struct shoal_hb_peer *peer)
+{
+	u8 *p = buf + SHOAL_HB_PEERS_OFF + i * SHOAL_HB_PEER_LEN;
+
+	p[0] = peer->id;
+	p[1] = peer->flags;
+	put32(p + 2, peer->echo);
+}
+
+void shoal_hb_get_peer(const u8 *buf, unsigned int i,
+		       struct shoal_hb_peer *peer)
+{
+	const u8 *p = buf + SHOAL_HB_PEERS_OFF + i * SHOAL_HB_PEER_LEN;
+
+	peer->id = p[0];
+	peer->flags = p[1];
+	peer->echo = get32(p + 2);
+}
+
+static unsigned int shoal_hb_entry_off(const struct shoal_hb *hb,
+				       unsigned int i)
+{
+	return SHOAL_HB_PEERS_OFF + hb->npeers * SHOAL_HB_PEER_LEN +
+	       i * SHOAL_HB_ENTRY_LEN;
+}
+
+void shoal_hb_put_entry(u8 *buf, const struct shoal_hb *hb, unsigned int i,
 			const struct shoal_hb_entry *entry)
 {
-	u8 *p = buf + SHOAL_HB_ENTRIES_OFF + i * SHOAL_HB_ENTRY_LEN;
+	u8 *p = buf + shoal_hb_entry_off(hb, i);
 	unsigned int j;
 
 	for (j = 0; j < 6; j++)
@@ -72,10 +122,10 @@ void shoal_hb_put_entry(u8 *buf, unsigned int i,
 	put32(p + 8, entry->epoch);
 }
 
-void shoal_hb_get_entry(const u8 *buf, unsigned int i,
-			struct shoal_hb_entry *entry)
+void shoal_hb_get_entry(const u8 *buf, const struct shoal_hb *hb,
+			unsigned int i, struct shoal_hb_entry *entry)
 {
-	const u8 *p = buf + SHOAL_HB_ENTRIES_OFF + i * SHOAL_HB_ENTRY_LEN;
+	const u8 *p = buf + shoal_hb_entry_off(hb, i);
 	unsigned int j;
 
 	for (j = 0; j < 6; j++)
@@ -84,46 +134,60 @@ void shoal_hb_get_entry(const u8 *buf, unsigned int i,
 	entry->epoch = get32(p + 8);
 }
 
-/* The length a frame must have, from its header; 0 if it has none. */
-static unsigned int shoal_hb_expected_len(const u8 *buf, unsigned int len)
+/* Peers with ids rising, none the sender's, no unknown flag. */
+static int shoal_hb_peers_ok(const u8 *buf, unsigned int npeers)
 {
-	if (buf[3] == SHOAL_HB_TYPE)
-		return SHOAL_HB_LEN;
-	if (buf[3] != SHOAL_HB_TYPE_PERSONAS || len <= SHOAL_HB_ENTRIES_OFF ||
-	    !buf[40] || buf[40] > SHOAL_HB_ENTRIES_MAX)
-		return 0;
-	return shoal_hb_len(buf[40]);
+	const u8 *p = buf + SHOAL_HB_PEERS_OFF;
+	unsigned int i, last = 0;
+
+	for (i = 0; i < npeers; i++, p += SHOAL_HB_PEER_LEN) {
+		if (p[0] <= last || p[0] == buf[6] ||
+		    (p[1] & ~SHOAL_HB_PEER_F_ALL))
+			return 0;
+		last = p[0];
+	}
+	return 1;
+}
+
+static int shoal_hb_entries_ok(const u8 *buf, const struct shoal_hb *hb)
+{
+	const u8 *p;
+	unsigned int i;
+
+	for (i = 0; i < hb->nentries; i++) {
+		p = buf + shoal_hb_entry_off(hb, i);
+		if (p[6] < SHOAL_HB_ENTRY_ACTIVE ||
+		    p[6] > SHOAL_HB_ENTRY_RELEASED || p[7])
+			return 0;
+	}
+	return 1;
 }
 
 enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 				    struct shoal_hb *hb)
 {
 	unsigned int want, i;
-	u8 kind;
 
 	if (len < SHOAL_HB_LEN)
 		return SHOAL_HB_TRUNCATED;
 	if (len > SHOAL_HB_LEN_MAX)
 		return SHOAL_HB_OVERSIZED;
 	if (buf[0] != 'S' || buf[1] != 'H' || buf[2] != SHOAL_HB_VERSION ||
-	    buf[6] == 0)
+	    buf[3] != SHOAL_HB_TYPE || buf[6] == 0 ||
+	    (buf[7] & ~SHOAL_HB_F_ALL) || buf[15] > SHOAL_HB_ENTRIES_MAX)
 		return SHOAL_HB_BAD_HEADER;
-	want = shoal_hb_expected_len(buf, len);
-	if (!want || get16(buf + 4) != want)
+	want = shoal_hb_len(buf[14], buf[15]);
+	if (get16(buf + 4) != want)
 		return SHOAL_HB_BAD_HEADER;
 	if (len < want)
 		return SHOAL_HB_TRUNCATED;
 	if (len > want)
 		return SHOAL_HB_OVERSIZED;
-	hb->nentries = buf[3] == SHOAL_HB_TYPE ? 0 : buf[40];
-	if (hb->nentries && (buf[41] || buf[42] || buf[43]))
+	hb->npeers = buf[14];
+	hb->nentries = buf[15];
+	if (!shoal_hb_peers_ok(buf, hb->npeers) ||
+	    !shoal_hb_entries_ok(buf, hb))
 		return SHOAL_HB_BAD_HEADER;
-	for (i = 0; i < hb->nentries; i++) {
-		kind = buf[SHOAL_HB_ENTRIES_OFF + i * SHOAL_HB_ENTRY_LEN + 6];
-		if (kind < SHOAL_HB_ENTRY_ACTIVE ||
-		    kind > SHOAL_HB_ENTRY_RELEASED)
-			return SHOAL_HB_BAD_HEADER;
-	}
 	hb->node_id = buf[6];
 	hb->flags = buf[7];
 	hb->cluster_id = get32(buf + 8);
@@ -131,6 +195,8 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 	hb->nonce = get64(buf + 16);
 	hb->seq = get64(buf + 24);
 	hb->load_pps = get64(buf + 32);
+	for (i = 0; i < 4; i++)
+		hb->view.w[i] = get64le(buf + SHOAL_HB_VIEW_OFF + 8 * i);
 	return SHOAL_HB_OK;
 }
 

@@ -3,26 +3,27 @@
  * The heartbeat frame on the wire, after the Ethernet header. Pure
  * encoding, shared by the module and host-side tests.
  *
- *  0  magic "SH"        2  version 1        3  type 1 (heartbeat)
- *  4  length (56)       6  node id          7  flags
- *  8  cluster id (4)   12  interval ms (2) 14  reserved (2)
+ *  0  magic "SH"        2  version 2        3  type 1 (heartbeat)
+ *  4  length (2)        6  node id          7  flags (SHOAL_HB_F_*)
+ *  8  cluster id (4)   12  interval ms (2) 14  peers p (1)
+ * 15  persona entries n (1)
  * 16  boot nonce (8)   24  sequence (8)
  * 32  load: packets per second accepted (8)
- * 40  tag: keyed MAC over bytes 0..39 (16)
- *
- * Type 2 is a heartbeat that also says what its sender holds of personas:
- * bytes 0..39 as above (type 2, length 44 + 12 n + 16), then
- * 40  entries n (1..SHOAL_HB_ENTRIES_MAX)  41  reserved (3)
- * 44  n entries of 12 bytes: virtual MAC (6), kind (1), reserved (1),
- *     epoch (4)
- * 44 + 12 n  tag over everything before it (16)
+ * 40  view: the nodes the sender counts as members, a bitmap of 32 bytes,
+ *     node id i at bit i % 8 of byte i / 8 (bit 0 unused)
+ * 72  p peer records of 6 bytes, ids rising: node id (1), flags
+ *     (SHOAL_HB_PEER_*) (1), echo: the low 32 bits of the latest sequence
+ *     number heard from that node's boot (4)
+ * 72 + 6 p  n persona entries of 12 bytes: virtual MAC (6), kind (1),
+ *     reserved (1), epoch (4)
+ * 72 + 6 p + 12 n  tag: keyed MAC over everything before it (16)
  *
  * Multi-byte fields are big-endian.
  */
 /*
  * A virtual LAN frame: an Ethernet frame from a persona's MAC, ethertype
  * SHOAL_ETH_P_HEARTBEAT, then
- *  0  magic "SH"        2  version 1        3  type 3 (virtual LAN)
+ *  0  magic "SH"        2  version 2        3  type 3 (virtual LAN)
  *  4  tag: SipHash-2-4 of bytes 12 to the end (8)
  * 12  sending node id  13  flags (0)       14  VLAN id (2)
  * 16  the sender's epoch for the persona (4)
@@ -33,18 +34,30 @@
 
 #include "bucket.h"	/* the fixed-width types, in kernel and on host */
 
-#define SHOAL_HB_LEN		56
-#define SHOAL_HB_TAG_OFF	40
-#define SHOAL_HB_TAG_LEN	16
-#define SHOAL_HB_VERSION	1
+#define SHOAL_HB_VERSION	2
 #define SHOAL_HB_TYPE		1
-#define SHOAL_HB_TYPE_PERSONAS	2
+#define SHOAL_HB_VIEW_OFF	40
+#define SHOAL_HB_VIEW_LEN	32
+#define SHOAL_HB_PEERS_OFF	72
+#define SHOAL_HB_PEER_LEN	6
+#define SHOAL_HB_PEERS_MAX	255
 #define SHOAL_HB_ENTRY_LEN	12
-#define SHOAL_HB_ENTRIES_OFF	44
 #define SHOAL_HB_ENTRIES_MAX	64
-#define SHOAL_HB_LEN_MAX	(SHOAL_HB_ENTRIES_OFF + \
+#define SHOAL_HB_TAG_LEN	16
+/* the shortest frame: no peer heard, no persona held */
+#define SHOAL_HB_LEN		(SHOAL_HB_PEERS_OFF + SHOAL_HB_TAG_LEN)
+#define SHOAL_HB_LEN_MAX	(SHOAL_HB_PEERS_OFF + \
+				 SHOAL_HB_PEERS_MAX * SHOAL_HB_PEER_LEN + \
 				 SHOAL_HB_ENTRIES_MAX * SHOAL_HB_ENTRY_LEN + \
 				 SHOAL_HB_TAG_LEN)
+
+/* The sender is starting: it owns nothing and counts as no member yet. */
+#define SHOAL_HB_F_STARTING	0x01
+#define SHOAL_HB_F_ALL		SHOAL_HB_F_STARTING
+
+/* The sender counts the peer alive from its own frames (not relayed). */
+#define SHOAL_HB_PEER_ALIVE	0x01
+#define SHOAL_HB_PEER_F_ALL	SHOAL_HB_PEER_ALIVE
 
 #define SHOAL_VLAN_TYPE		3
 #define SHOAL_VLAN_HLEN		20
@@ -63,6 +76,40 @@ struct shoal_vlan_hdr {
 void shoal_vlan_encode(const struct shoal_vlan_hdr *h, u8 *buf);
 int shoal_vlan_decode(const u8 *buf, unsigned int len,
 		      struct shoal_vlan_hdr *h);
+
+/* A set of node ids, 0 to 255; the view's layout in memory. */
+struct shoal_idset {
+	u64 w[4];
+};
+
+static inline int shoal_idset_has(const struct shoal_idset *s, unsigned int id)
+{
+	return (s->w[(id >> 6) & 3] >> (id & 63)) & 1;
+}
+
+static inline void shoal_idset_add(struct shoal_idset *s, unsigned int id)
+{
+	s->w[(id >> 6) & 3] |= (u64)1 << (id & 63);
+}
+
+static inline void shoal_idset_del(struct shoal_idset *s, unsigned int id)
+{
+	s->w[(id >> 6) & 3] &= ~((u64)1 << (id & 63));
+}
+
+static inline int shoal_idset_equal(const struct shoal_idset *a,
+				    const struct shoal_idset *b)
+{
+	return a->w[0] == b->w[0] && a->w[1] == b->w[1] &&
+	       a->w[2] == b->w[2] && a->w[3] == b->w[3];
+}
+
+/* What a node says about a peer it hears. */
+struct shoal_hb_peer {
+	u8 id;
+	u8 flags;
+	u32 echo;
+};
 
 /* What a node says about a persona. */
 enum shoal_hb_entry_kind {
@@ -85,7 +132,9 @@ struct shoal_hb {
 	u64 nonce;
 	u64 seq;
 	u64 load_pps;
-	u8 nentries;		/* 0: a plain heartbeat (type 1) */
+	struct shoal_idset view;
+	u8 npeers;
+	u8 nentries;
 };
 
 enum shoal_hb_error {
@@ -95,33 +144,39 @@ enum shoal_hb_error {
 	SHOAL_HB_BAD_HEADER,
 };
 
-/* Bytes in a frame with n entries, and where its tag starts. */
-static inline unsigned int shoal_hb_len(unsigned int n)
+/* Bytes in a frame with p peers and n entries, and where its tag starts. */
+static inline unsigned int shoal_hb_tag_off(unsigned int p, unsigned int n)
 {
-	return n ? SHOAL_HB_ENTRIES_OFF + n * SHOAL_HB_ENTRY_LEN +
-		   SHOAL_HB_TAG_LEN : SHOAL_HB_LEN;
+	return SHOAL_HB_PEERS_OFF + p * SHOAL_HB_PEER_LEN +
+	       n * SHOAL_HB_ENTRY_LEN;
 }
 
-static inline unsigned int shoal_hb_tag_off(unsigned int n)
+static inline unsigned int shoal_hb_len(unsigned int p, unsigned int n)
 {
-	return shoal_hb_len(n) - SHOAL_HB_TAG_LEN;
+	return shoal_hb_tag_off(p, n) + SHOAL_HB_TAG_LEN;
 }
 
 /*
- * Write hb into buf (shoal_hb_len(hb->nentries) bytes), entries and tag
- * zeroed; the caller fills the entries with shoal_hb_put_entry().
+ * Write hb into buf (shoal_hb_len(hb->npeers, hb->nentries) bytes), peers,
+ * entries and tag zeroed; the caller fills the peers with
+ * shoal_hb_put_peer() and the entries with shoal_hb_put_entry().
  */
 void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf);
-void shoal_hb_put_entry(u8 *buf, unsigned int i,
+void shoal_hb_put_peer(u8 *buf, unsigned int i,
+		       const struct shoal_hb_peer *peer);
+void shoal_hb_put_entry(u8 *buf, const struct shoal_hb *hb, unsigned int i,
 			const struct shoal_hb_entry *entry);
 
 /*
- * Read a frame of len bytes, its entries checked too; the tag is checked
- * by the caller. Then shoal_hb_get_entry() reads entry i < hb->nentries.
+ * Read a frame of len bytes, its peers and entries checked too; the tag
+ * is checked by the caller. Then shoal_hb_get_peer() reads peer
+ * i < hb->npeers and shoal_hb_get_entry() entry i < hb->nentries.
  */
 enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 				    struct shoal_hb *hb);
-void shoal_hb_get_entry(const u8 *buf, unsigned int i,
-			struct shoal_hb_entry *entry);
+void shoal_hb_get_peer(const u8 *buf, unsigned int i,
+		       struct shoal_hb_peer *peer);
+void shoal_hb_get_entry(const u8 *buf, const struct shoal_hb *hb,
+			unsigned int i, struct shoal_hb_entry *entry);
 
 #endif /* _SHOAL_FRAME_H */

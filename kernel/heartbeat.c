@@ -80,40 +80,101 @@ static u64 shoal_hb_load(struct shoal_net *sn, struct shoal_hb_state *hb,
 	return pps;
 }
 
+static u64 shoal_peer_deadline(const struct shoal_hb_state *hb,
+			       const struct shoal_peer *peer)
+{
+	return (u64)hb->dead * peer->interval_ms * NSEC_PER_MSEC;
+}
+
+/* Whether frames of the boot we count came within the dead time. */
+static bool shoal_hb_current(const struct shoal_hb_state *hb,
+			     const struct shoal_peer *peer, u64 now)
+{
+	return peer->heard &&
+	       now - peer->last_heard < shoal_peer_deadline(hb, peer);
+}
+
+/* Whether a boot we cannot count yet was heard within our dead time. */
+static bool shoal_hb_candidate(const struct shoal_hb_state *hb,
+			       const struct shoal_peer *peer, u64 now)
+{
+	return peer->cand_heard &&
+	       now - peer->cand_heard <
+	       (u64)hb->dead * hb->interval_ms * NSEC_PER_MSEC;
+}
+
+/* Whether our frames name the peer, echoing what we last heard of it. */
+static bool shoal_hb_echoes(const struct shoal_hb_state *hb,
+			    const struct shoal_peer *peer, u64 now)
+{
+	return shoal_hb_current(hb, peer, now) ||
+	       shoal_hb_candidate(hb, peer, now);
+}
+
 /* The next heartbeat, ready to send; caller holds hb->lock and RCU. */
 static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 				      struct shoal_hb_state *hb, u64 now)
 {
+	u32 local = READ_ONCE(sn->local_id);
 	struct shoal_hb frame = {};
+	struct shoal_hb_peer rec;
+	struct shoal_peer *peer;
 	struct net_device *dev;
+	unsigned int n, p, room, i, len;
 	struct sk_buff *skb;
-	unsigned int n, i;
 	u8 *buf;
+	u32 id;
 
 	dev = dev_get_by_index_rcu(sn->net, READ_ONCE(sn->ifindex));
 	if (!dev || !netif_running(dev))
 		return NULL;
 	n = shoal_persona_entries(sn, hb->entries, now,
 				  (u64)hb->dead * hb->interval_ms * NSEC_PER_MSEC);
-	skb = alloc_skb(LL_RESERVED_SPACE(dev) + shoal_hb_len(n) +
-			dev->needed_tailroom, GFP_ATOMIC);
+	for (p = 0, id = 1; id <= SHOAL_NODE_ID_MAX; id++)
+		p += id != local && shoal_hb_echoes(hb, &hb->peers[id], now);
+	/* peers past the device's MTU are left out, the highest ids first */
+	room = dev->mtu > shoal_hb_len(0, n) ?
+	       (dev->mtu - shoal_hb_len(0, n)) / SHOAL_HB_PEER_LEN : 0;
+	if (p > room) {
+		net_warn_ratelimited("shoal: %s: heartbeats name %u of %u peers: MTU %u too small\n",
+				     dev->name, room, p, dev->mtu);
+		p = room;
+	}
+	len = shoal_hb_len(p, n);
+	skb = alloc_skb(LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom,
+			GFP_ATOMIC);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, LL_RESERVED_SPACE(dev));
 	skb_reset_network_header(skb);
-	buf = skb_put(skb, shoal_hb_len(n));
-	frame.nentries = n;
+	buf = skb_put(skb, len);
 
-	frame.node_id = READ_ONCE(sn->local_id);
+	frame.node_id = local;
+	frame.flags = hb->starting ? SHOAL_HB_F_STARTING : 0;
 	frame.interval_ms = hb->interval_ms;
 	frame.cluster_id = hb->cluster_id;
 	frame.nonce = hb->nonce;
 	frame.seq = ++hb->seq;
 	frame.load_pps = shoal_hb_load(sn, hb, now);
+	frame.view = hb->view;
+	frame.npeers = p;
+	frame.nentries = n;
 	shoal_hb_encode(&frame, buf);
+	for (i = 0, id = 1; id <= SHOAL_NODE_ID_MAX && i < p; id++) {
+		peer = &hb->peers[id];
+		if (id == local || !shoal_hb_echoes(hb, peer, now))
+			continue;
+		rec.id = id;
+		rec.flags = peer->alive && !peer->starting ?
+			    SHOAL_HB_PEER_ALIVE : 0;
+		rec.echo = shoal_hb_candidate(hb, peer, now) ?
+			   peer->cand_seq : peer->win.top;
+		shoal_hb_put_peer(buf, i++, &rec);
+	}
 	for (i = 0; i < n; i++)
-		shoal_hb_put_entry(buf, i, &hb->entries[i]);
-	shoal_hb_tag(hb, buf, shoal_hb_tag_off(n), buf + shoal_hb_tag_off(n));
+		shoal_hb_put_entry(buf, &frame, i, &hb->entries[i]);
+	shoal_hb_tag(hb, buf, shoal_hb_tag_off(p, n),
+		     buf + shoal_hb_tag_off(p, n));
 
 	skb->dev = dev;
 	skb->protocol = htons(SHOAL_ETH_P_HEARTBEAT);
@@ -127,12 +188,6 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	return skb;
 }
 
-static u64 shoal_peer_deadline(const struct shoal_hb_state *hb,
-			       const struct shoal_peer *peer)
-{
-	return (u64)hb->dead * peer->interval_ms * NSEC_PER_MSEC;
-}
-
 /* Caller holds hb->lock: a timer due at expires runs at now. */
 static void shoal_hb_note_stall(struct shoal_hb_state *hb, ktime_t expires,
 				u64 now)
@@ -140,6 +195,99 @@ static void shoal_hb_note_stall(struct shoal_hb_state *hb, ktime_t expires,
 	if ((s64)(now - ktime_to_ns(expires)) >
 	    (s64)hb->interval_ms * NSEC_PER_MSEC)
 		hb->stall_end = now;
+}
+
+/*
+ * Caller holds hb->lock. A starting node becomes a member once every
+ * node it hears, or hears of, counts it alive and echoes its boot, and
+ * no peer with a lower id is still starting (so that two nodes started
+ * together do not each count the other out); or on its own when nobody
+ * was heard for dead intervals; or, whatever it heard, after twice that.
+ */
+static void shoal_hb_settle(struct shoal_net *sn, struct shoal_hb_state *hb,
+			    u64 now)
+{
+	u64 window = (u64)hb->dead * hb->interval_ms * NSEC_PER_MSEC;
+	u32 local = READ_ONCE(sn->local_id), id, x;
+	bool heard = false, waiting = false;
+	struct shoal_peer *peer;
+
+	if (!hb->starting)
+		return;
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		peer = &hb->peers[id];
+		if (id == local || !shoal_hb_echoes(hb, peer, now))
+			continue;
+		heard = true;
+		if (shoal_hb_candidate(hb, peer, now) || !peer->alive ||
+		    !peer->confirms || (peer->starting && id < local)) {
+			waiting = true;
+			break;
+		}
+		for (x = 1; x <= SHOAL_NODE_ID_MAX && !waiting; x++)
+			waiting = x != local &&
+				  shoal_idset_has(&hb->reports[id].hears, x) &&
+				  !hb->peers[x].alive;
+	}
+	if (heard ? waiting && now - hb->started < 2 * window :
+		    now - hb->started < window)
+		return;
+	hb->starting = false;
+	hb->alone = !heard;
+}
+
+/*
+ * Caller holds hb->lock. Work out the members again (member.h); if they
+ * changed, note why for each node whose place changed and return true.
+ */
+static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
+			     u64 now)
+{
+	struct shoal_view_input in = {
+		.local = READ_ONCE(sn->local_id),
+		.local_starting = hb->starting,
+		.reports = hb->reports,
+	};
+	struct shoal_idset view;
+	struct shoal_peer *peer;
+	bool was, is;
+	u32 id;
+
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		peer = &hb->peers[id];
+		if (id == in.local || !shoal_hb_current(hb, peer, now))
+			continue;
+		if (peer->alive)
+			shoal_idset_add(&in.alive, id);
+		if (peer->starting)
+			shoal_idset_add(&in.starting, id);
+	}
+	shoal_view_compute(&in, &view);
+	if (shoal_idset_equal(&view, &hb->view))
+		return false;
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		was = shoal_idset_has(&hb->view, id);
+		is = shoal_idset_has(&view, id);
+		if (was == is)
+			continue;
+		peer = &hb->peers[id];
+		if (id == in.local)
+			peer->reason = is ? hb->alone ? SHOAL_REASON_ALONE :
+						       SHOAL_REASON_JOINED :
+				       hb->starting ? SHOAL_REASON_STARTING :
+						      SHOAL_REASON_UNSEEN;
+		else if (!is && peer->restarted)
+			peer->reason = SHOAL_REASON_RESTARTED;
+		else
+			peer->reason = is ? SHOAL_REASON_HEARD :
+					    SHOAL_REASON_TIMEOUT;
+		peer->restarted = false;
+	}
+	WRITE_ONCE(hb->view.w[0], view.w[0]);
+	WRITE_ONCE(hb->view.w[1], view.w[1]);
+	WRITE_ONCE(hb->view.w[2], view.w[2]);
+	WRITE_ONCE(hb->view.w[3], view.w[3]);
+	return true;
 }
 
 /*
@@ -156,7 +304,7 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 	u64 now = ktime_get_ns(), next = U64_MAX, deadline;
 	u64 interval = (u64)hb->interval_ms * NSEC_PER_MSEC;
 	struct shoal_peer *peer;
-	bool changed = false;
+	bool lost = false, changed = false, starting;
 	u32 id;
 
 	spin_lock(&hb->lock);
@@ -180,17 +328,25 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 		if (now >= deadline) {
 			peer->alive = false;
 			peer->rise = 0;
-			changed = true;
+			hb->reports[id] = (struct shoal_member_report){};
+			lost = true;
 		} else if (deadline < next) {
 			next = deadline;
 		}
 	}
-	if (next == U64_MAX)
+	starting = hb->starting;
+	shoal_hb_settle(hb->sn, hb, now);
+	changed = shoal_hb_publish(hb->sn, hb, now);
+	/* the others learn at once whom we lost, and that we are in */
+	lost |= starting != hb->starting;
+	if (next == U64_MAX || (hb->starting && now + interval < next))
 		next = now + interval;
 out:
 	hrtimer_set_expires(timer, ns_to_ktime(next));
 	spin_unlock(&hb->lock);
 
+	if (lost)
+		shoal_hb_send_now(hb->sn);
 	if (changed)
 		queue_work(system_highpri_wq, &hb->sn->hb_work);
 	return HRTIMER_RESTART;
@@ -237,69 +393,146 @@ static void shoal_hb_reject(struct shoal_hb_state *hb, u64 *why, u32 id)
 	}
 }
 
-/*
- * Whether the frame is fresh: a higher sequence number from the boot we
- * know, or a new boot of a node that has gone silent. A node still alive
- * does not change boots, so another nonce then is a replay or an
- * impostor; nonces seen before are never taken back.
- */
-static bool shoal_hb_fresh(struct shoal_hb_state *hb, struct shoal_peer *peer,
-			   const struct shoal_hb *frame)
+/* The echo of our boot in the frame's peer records, if it has one. */
+static bool shoal_hb_echo_of(const u8 *buf, const struct shoal_hb *frame,
+			     u32 local, u32 *echo)
 {
+	struct shoal_hb_peer rec;
 	unsigned int i;
 
-	if (peer->heard && frame->nonce == peer->nonce) {
-		if (frame->seq <= peer->seq)
-			return false;
-		peer->stats.lost += frame->seq - peer->seq - 1;
-		hb->stats.lost += frame->seq - peer->seq - 1;
-		peer->seq = frame->seq;
-		return true;
+	for (i = 0; i < frame->npeers; i++) {
+		shoal_hb_get_peer(buf, i, &rec);
+		if (rec.id == local) {
+			*echo = rec.echo;
+			return true;
+		}
 	}
-	if (peer->alive)
-		return false;
+	return false;
+}
+
+enum shoal_hb_verdict {
+	SHOAL_HB_FRESH,
+	SHOAL_HB_REPLAYED,
+	SHOAL_HB_UNVERIFIED,
+};
+
+/*
+ * Whether the frame is fresh: a sequence number not seen before from the
+ * boot we count (within a window, so that frames the network reordered
+ * still count); or a new boot, which counts only once its frame echoes
+ * one of our own last frames. That proves it was made after we sent
+ * them: a recorded frame of an earlier boot can never bring a node up,
+ * and a node that restarts is recognised as soon as it has heard us,
+ * without waiting for its old boot to time out.
+ */
+static enum shoal_hb_verdict shoal_hb_fresh(struct shoal_net *sn,
+					    struct shoal_hb_state *hb,
+					    struct shoal_peer *peer,
+					    const u8 *buf,
+					    const struct shoal_hb *frame,
+					    u64 now)
+{
+	u32 echo, window;
+	unsigned int i;
+	s64 gap;
+
+	if (peer->heard && frame->nonce == peer->nonce) {
+		if (!shoal_seqwin_accept(&peer->win, frame->seq, &gap))
+			return SHOAL_HB_REPLAYED;
+		peer->stats.lost += gap;
+		hb->stats.lost += gap;
+		return SHOAL_HB_FRESH;
+	}
 	for (i = 0; i < ARRAY_SIZE(peer->old_nonces); i++)
 		if (peer->old_nonces[i] == frame->nonce)
-			return false;
+			return SHOAL_HB_REPLAYED;
+	if (!shoal_hb_echo_of(buf, frame, READ_ONCE(sn->local_id), &echo)) {
+		/* a new boot that has not heard us yet: echo it, wait */
+		if (frame->nonce != peer->cand_nonce ||
+		    frame->seq > peer->cand_seq) {
+			peer->cand_nonce = frame->nonce;
+			peer->cand_seq = frame->seq;
+		}
+		peer->cand_heard = now;
+		return SHOAL_HB_UNVERIFIED;
+	}
+	/* our frames it may have heard: one per interval of ours during
+	 * its dead time, in its intervals, and two more for the way
+	 */
+	window = hb->dead + 2 +
+		 DIV_ROUND_UP((u32)hb->dead * frame->interval_ms,
+			      hb->interval_ms);
+	if (!shoal_echo_within(hb->seq, echo, window))
+		return SHOAL_HB_REPLAYED;
 	if (peer->heard) {
 		memmove(&peer->old_nonces[1], &peer->old_nonces[0],
 			sizeof(peer->old_nonces) - sizeof(peer->old_nonces[0]));
 		peer->old_nonces[0] = peer->nonce;
 	}
+	if (peer->alive) {
+		/* its old boot is gone, and whatever it held with it */
+		peer->alive = false;
+		peer->restarted = true;
+		hb->reports[frame->node_id] = (struct shoal_member_report){};
+	}
 	peer->nonce = frame->nonce;
-	peer->seq = frame->seq;
-	return true;
+	shoal_seqwin_init(&peer->win, frame->seq);
+	peer->heard = false;	/* not steady yet: rise counts from one */
+	peer->rise = 0;
+	peer->cand_heard = 0;
+	return SHOAL_HB_FRESH;
 }
 
-/* Caller holds hb->lock. Returns whether the peer came up. */
-static bool shoal_hb_heard(struct shoal_hb_state *hb, struct shoal_peer *peer,
+/* Caller holds hb->lock: what a fresh frame says of its sender. */
+static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
+			   struct shoal_peer *peer, const u8 *buf,
 			   const struct shoal_hb *frame, u64 now)
 {
+	struct shoal_member_report *report = &hb->reports[frame->node_id];
 	bool steady = peer->heard &&
 		      now - peer->last_heard <= shoal_peer_deadline(hb, peer);
+	struct shoal_hb_peer rec;
+	unsigned int i;
+	u32 echo;
 
 	peer->heard = true;
 	peer->last_heard = now;
 	peer->interval_ms = frame->interval_ms ?: hb->interval_ms;
 	peer->load_pps = frame->load_pps;
+	peer->starting = frame->flags & SHOAL_HB_F_STARTING;
+	peer->confirms = shoal_hb_echo_of(buf, frame, READ_ONCE(sn->local_id),
+					  &echo) &&
+			 shoal_echo_within(hb->seq, echo,
+					   hb->seq - hb->first_seq);
 	peer->stats.rx++;
 	hb->stats.rx++;
-	if (peer->alive)
-		return false;
-	peer->rise = steady ? peer->rise + 1 : 1;
-	if (peer->rise < SHOAL_HEARTBEAT_RISE)
-		return false;
-	peer->alive = true;
-	return true;
+	if (!peer->alive) {
+		peer->rise = steady ? peer->rise + 1 : 1;
+		if (peer->rise >= SHOAL_HEARTBEAT_RISE)
+			peer->alive = true;
+	}
+	if (!peer->alive) {
+		*report = (struct shoal_member_report){};
+		return;
+	}
+	report->hears = (struct shoal_idset){};
+	for (i = 0; i < frame->npeers; i++) {
+		shoal_hb_get_peer(buf, i, &rec);
+		if (rec.flags & SHOAL_HB_PEER_ALIVE)
+			shoal_idset_add(&report->hears, rec.id);
+	}
+	report->view = frame->view;
 }
 
 static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 			   const u8 *buf, unsigned int len)
 {
+	u64 now = ktime_get_ns();
 	struct shoal_hb frame;
 	struct shoal_peer *peer;
 	u8 tag[SHOAL_HB_TAG_LEN];
-	bool up = false;
+	bool changed = false;
+	unsigned int tag_off;
 
 	spin_lock(&hb->lock);
 	if (shoal_hb_decode(buf, len, &frame) != SHOAL_HB_OK) {
@@ -311,9 +544,9 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 		hb->stats.foreign++;
 		goto out;
 	}
-	shoal_hb_tag(hb, buf, shoal_hb_tag_off(frame.nentries), tag);
-	if (crypto_memneq(tag, buf + shoal_hb_tag_off(frame.nentries),
-			  SHOAL_HB_TAG_LEN)) {
+	tag_off = shoal_hb_tag_off(frame.npeers, frame.nentries);
+	shoal_hb_tag(hb, buf, tag_off, tag);
+	if (crypto_memneq(tag, buf + tag_off, SHOAL_HB_TAG_LEN)) {
 		shoal_hb_reject(hb, &hb->stats.bad_mac, frame.node_id);
 		goto out;
 	}
@@ -328,16 +561,24 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 		goto out;
 	}
 	peer = &hb->peers[frame.node_id];
-	if (!shoal_hb_fresh(hb, peer, &frame)) {
+	switch (shoal_hb_fresh(sn, hb, peer, buf, &frame, now)) {
+	case SHOAL_HB_REPLAYED:
 		shoal_hb_reject(hb, &hb->stats.replayed, frame.node_id);
 		goto out;
+	case SHOAL_HB_UNVERIFIED:
+		peer->stats.unverified++;
+		hb->stats.unverified++;
+		goto out;
+	case SHOAL_HB_FRESH:
+		break;
 	}
-	up = shoal_hb_heard(hb, peer, &frame, ktime_get_ns());
-	if (frame.nentries)
-		shoal_persona_input(sn, frame.node_id, buf, frame.nentries);
+	shoal_hb_heard(sn, hb, peer, buf, &frame, now);
+	shoal_persona_input(sn, frame.node_id, buf, &frame);
+	shoal_hb_settle(sn, hb, now);
+	changed = shoal_hb_publish(sn, hb, now);
 out:
 	spin_unlock(&hb->lock);
-	if (up)
+	if (changed)
 		queue_work(system_highpri_wq, &sn->hb_work);
 }
 
@@ -375,7 +616,11 @@ static struct packet_type shoal_hb_packet_type __read_mostly = {
 	.func = shoal_hb_rcv,
 };
 
-/* Whether node id is alive as far as heartbeats tell. */
+/*
+ * Whether node id is a member as far as heartbeats tell: heard by this
+ * node or by a member it hears, and not starting; this node itself once
+ * it has heard the others.
+ */
 bool shoal_hb_alive(struct shoal_net *sn, u32 id)
 {
 	struct shoal_hb_state *hb;
@@ -383,10 +628,59 @@ bool shoal_hb_alive(struct shoal_net *sn, u32 id)
 
 	rcu_read_lock();
 	hb = rcu_dereference(sn->hb);
-	alive = !hb || id == READ_ONCE(sn->local_id) ||
-		READ_ONCE(hb->peers[id].alive);
+	alive = !hb || shoal_idset_has(&hb->view, id);
 	rcu_read_unlock();
 	return alive;
+}
+
+/* Why node id last joined or left the members, for events. */
+u8 shoal_hb_reason(struct shoal_net *sn, u32 id, bool up)
+{
+	struct shoal_hb_state *hb;
+	u8 reason = 0;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb && id <= SHOAL_NODE_ID_MAX)
+		reason = READ_ONCE(hb->peers[id].reason);
+	rcu_read_unlock();
+	return reason ?: up ? SHOAL_REASON_HEARD : SHOAL_REASON_TIMEOUT;
+}
+
+/* Whether this node is still starting, and so owns nothing. */
+bool shoal_hb_starting(struct shoal_net *sn)
+{
+	struct shoal_hb_state *hb;
+	bool starting;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	starting = hb && READ_ONCE(hb->starting);
+	rcu_read_unlock();
+	return starting;
+}
+
+/*
+ * Whether node id is heard (or heard of, as a new boot) but is not a
+ * member yet: it may be about to join.
+ */
+bool shoal_hb_joining(struct shoal_net *sn, u32 id)
+{
+	struct shoal_hb_state *hb;
+	bool joining = false;
+	u64 now = ktime_get_ns();
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb && id && id <= SHOAL_NODE_ID_MAX &&
+	    id != READ_ONCE(sn->local_id)) {
+		spin_lock_bh(&hb->lock);
+		joining = shoal_hb_echoes(hb, &hb->peers[id], now) &&
+			  !shoal_idset_has(&hb->view, id);
+		spin_unlock_bh(&hb->lock);
+	}
+	rcu_read_unlock();
+	return joining;
 }
 
 /* A copy of what heartbeats know of node id, for replies. */
@@ -544,23 +838,31 @@ static void shoal_hb_stop(struct shoal_net *sn)
 	RCU_INIT_POINTER(sn->hb, NULL);
 	hrtimer_cancel(&hb->timer);
 	hrtimer_cancel(&hb->check_timer);
-	kfree_rcu(hb, rcu);
+	kvfree_rcu(hb, rcu);
 }
 
 static int shoal_hb_start(struct shoal_net *sn)
 {
 	struct shoal_hb_state *hb;
 
-	hb = kzalloc(sizeof(*hb), GFP_KERNEL);
+	hb = kvzalloc(sizeof(*hb), GFP_KERNEL);
 	if (!hb)
 		return -ENOMEM;
 	hb->sn = sn;
+	hb->node_id = sn->local_id;
 	spin_lock_init(&hb->lock);
 	hb->interval_ms = sn->interval_ms;
 	hb->dead = sn->dead;
 	shoal_hb_set_key(hb, sn->key);
-	/* a new boot: receivers accept a new nonce only after silence */
+	/*
+	 * A new boot. Its sequence numbers start anywhere, so that the echo
+	 * of one names this boot and no other; and it owns nothing until it
+	 * has heard the others.
+	 */
 	hb->nonce = get_random_u64();
+	hb->seq = get_random_u32();
+	hb->first_seq = hb->seq;
+	hb->starting = true;
 	hb->started = ktime_get_ns();
 	hrtimer_init(&hb->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	hb->timer.function = shoal_hb_tick;
@@ -589,11 +891,14 @@ int shoal_hb_update(struct shoal_net *sn)
 	lockdep_assert_held(&sn->lock);
 
 	hb = rcu_dereference_protected(sn->hb, lockdep_is_held(&sn->lock));
-	if (!want) {
+	/* another node id is another node: it starts afresh */
+	if (!want || (hb && hb->node_id != sn->local_id)) {
 		shoal_hb_stop(sn);
-	} else if (!hb) {
+		hb = NULL;
+	}
+	if (want && !hb) {
 		err = shoal_hb_start(sn);
-	} else {
+	} else if (want) {
 		spin_lock_bh(&hb->lock);
 		hb->interval_ms = sn->interval_ms;
 		hb->dead = sn->dead;

@@ -135,6 +135,8 @@ int shoal_put_hb_stats(struct sk_buff *skb, int attr,
 			      SHOAL_A_PAD) ||
 	    nla_put_u64_64bit(skb, SHOAL_A_HB_FOREIGN, st->foreign,
 			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_UNVERIFIED, st->unverified,
+			      SHOAL_A_PAD) ||
 	    nla_put_u64_64bit(skb, SHOAL_A_HB_UNKNOWN, st->unknown,
 			      SHOAL_A_PAD))
 		return -EMSGSIZE;
@@ -159,6 +161,8 @@ static int shoal_put_cluster(struct sk_buff *skb, struct shoal_net *sn)
 	    nla_put_u32(skb, SHOAL_A_CLUSTER_DEAD, READ_ONCE(sn->dead)) ||
 	    nla_put_u8(skb, SHOAL_A_CLUSTER_QUORUM, READ_ONCE(sn->quorum)) ||
 	    nla_put_u8(skb, SHOAL_A_CLUSTER_HEARTBEAT, running) ||
+	    (running && nla_put_u8(skb, SHOAL_A_CLUSTER_STARTING,
+				   shoal_hb_starting(sn))) ||
 	    (running && shoal_put_hb_stats(skb, SHOAL_A_CLUSTER_STATS, &stats)))
 		return -EMSGSIZE;
 	if (!ifindex)

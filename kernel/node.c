@@ -81,8 +81,7 @@ void shoal_nodes_changed(struct shoal_net *sn, u8 reason)
 			continue;
 		__assign_bit(id, sn->reported_up, up);
 		shoal_notify_node_state(sn, node, up, reason ?:
-					up ? SHOAL_REASON_HEARD :
-					     SHOAL_REASON_TIMEOUT);
+					shoal_hb_reason(sn, id, up));
 	}
 	/* this node stops or resumes serving with quorum: say so, as itself */
 	up = shoal_has_quorum(sn);

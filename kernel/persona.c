@@ -308,9 +308,24 @@ unsigned int shoal_persona_entries(struct shoal_net *sn,
 	return n;
 }
 
+/* Whether the frame has an entry for p. */
+static bool shoal_persona_named(const struct shoal_persona *p, const u8 *buf,
+				const struct shoal_hb *frame)
+{
+	struct shoal_hb_entry e;
+	unsigned int i;
+
+	for (i = 0; i < frame->nentries; i++) {
+		shoal_hb_get_entry(buf, frame, i, &e);
+		if (ether_addr_equal(e.mac, p->mac))
+			return true;
+	}
+	return false;
+}
+
 /* What node from says in an authentic, fresh frame; in softirq. */
-void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
-			 unsigned int n)
+void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *buf,
+			 const struct shoal_hb *frame)
 {
 	struct shoal_hb_entry e;
 	struct shoal_persona *p;
@@ -318,8 +333,8 @@ void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
 	bool kick = false;
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		shoal_hb_get_entry(frame, i, &e);
+	for (i = 0; i < frame->nentries; i++) {
+		shoal_hb_get_entry(buf, frame, i, &e);
 		p = shoal_persona_by_mac(sn, e.mac);
 		if (!p)
 			continue;
@@ -355,6 +370,25 @@ void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
 			p->owner_heard = now;
 			p->released_by = 0;
 			p->events |= SHOAL_PERSONA_EV(MOVED);
+			kick = true;
+		}
+		spin_unlock(&sn->persona_lock);
+	}
+
+	/*
+	 * A claim waits for the previous owner to let go. An owner holds
+	 * what it names in every frame, so one that names the persona no
+	 * more does not hold it (it restarted, or never heard it had it).
+	 */
+	list_for_each_entry_rcu(p, &sn->personas, list) {
+		if (READ_ONCE(p->state) != SHOAL_PERSONA_CLAIMING ||
+		    READ_ONCE(p->prev_owner) != from ||
+		    shoal_persona_named(p, buf, frame))
+			continue;
+		spin_lock(&sn->persona_lock);
+		if (p->state == SHOAL_PERSONA_CLAIMING &&
+		    p->prev_owner == from && !p->prev_released) {
+			p->prev_released = true;
 			kick = true;
 		}
 		spin_unlock(&sn->persona_lock);
@@ -411,6 +445,30 @@ static u32 shoal_persona_choose(struct shoal_net *sn,
 	return best;
 }
 
+/* Whether a node that may own p is heard but not a member yet. */
+static bool shoal_persona_joining(struct shoal_net *sn,
+				  const struct shoal_persona *p)
+{
+	struct shoal_node *node;
+	unsigned int i;
+	u32 id;
+
+	if (p->nnodes) {
+		for (i = 0; i < p->nnodes; i++)
+			if (shoal_hb_joining(sn, p->nodes[i]))
+				return true;
+		return false;
+	}
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		node = shoal_node_get_locked(sn, id);
+		if (node && shoal_hb_joining(sn, id))
+			return true;
+	}
+	return false;
+}
+
+static u64 shoal_next(u64 next, u64 when);
+
 /*
  * Decide, for every persona, whether this node takes it now. Returns
  * when to look again (0: only on the next change). Caller holds sn->lock.
@@ -421,21 +479,27 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 	u32 local = READ_ONCE(sn->local_id);
 	struct shoal_persona *p;
 	u64 started, ready, next = 0;
-	bool running, quorate;
+	bool running, quorate, member, starting;
 	u8 reason;
 
 	running = shoal_hb_since(sn, &started) && local;
 	quorate = shoal_has_quorum(sn);
-	/* a node that has just started first hears who owns what */
-	if (running && now < started + window)
-		return started + window;
+	/*
+	 * A node holds personas only as a member: not while it starts (it
+	 * first hears who owns what), nor once the members it hears count it
+	 * out (they will give what it holds to others).
+	 */
+	member = shoal_persona_node_up(sn, local);
+	starting = shoal_hb_starting(sn);
 
 	list_for_each_entry(p, &sn->personas, list) {
 		spin_lock_bh(&sn->persona_lock);
-		if (!running || !quorate) {
-			shoal_persona_fence(p, running ?
-					    SHOAL_PERSONA_REASON_QUORUM :
-					    SHOAL_PERSONA_REASON_STOPPED, now);
+		if (!running || !quorate || !member) {
+			shoal_persona_fence(p, !running || starting ?
+					    SHOAL_PERSONA_REASON_STOPPED :
+					    !member ?
+					    SHOAL_PERSONA_REASON_UNSEEN :
+					    SHOAL_PERSONA_REASON_QUORUM, now);
 			goto next;
 		}
 		/* new here: first hear whether another node owns it */
@@ -444,15 +508,22 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 				next = p->added + window;
 			goto next;
 		}
+		/*
+		 * A claim completes when the previous owner let go or is no
+		 * member any more; while it is one, however long, the claim
+		 * waits (it may not hear us: two holders would be worse). An
+		 * owner unknown to this node had the dead time to object.
+		 */
 		if (p->state == SHOAL_PERSONA_CLAIMING) {
 			if (p->prev_released ||
-			    !shoal_persona_node_up(sn, p->prev_owner) ||
-			    now >= p->deadline)
+			    (p->prev_owner &&
+			     !shoal_persona_node_up(sn, p->prev_owner)) ||
+			    (!p->prev_owner && now >= p->deadline))
 				shoal_persona_activate(p,
 						       SHOAL_PERSONA_REASON_COMMAND,
 						       now, p->prev_released ?
 						       now : now + window);
-			else if (!next || p->deadline < next)
+			else if (!p->prev_owner && (!next || p->deadline < next))
 				next = p->deadline;
 			goto next;
 		}
@@ -466,6 +537,14 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 		if (p->owner && now - p->owner_heard < window) {
 			if (!next || p->owner_heard + window < next)
 				next = p->owner_heard + window;
+			goto next;
+		}
+		/*
+		 * Placed for the first time: not while a node is heard that
+		 * is not a member yet, which may come before us in the list.
+		 */
+		if (!p->epoch && shoal_persona_joining(sn, p)) {
+			next = shoal_next(next, now + window / sn->dead);
 			goto next;
 		}
 		if (shoal_persona_choose(sn, p, p->owner ? 0 : p->released_by) !=
@@ -707,6 +786,16 @@ int shoal_persona_takeover(struct shoal_net *sn, struct shoal_persona *p,
 		NL_SET_ERR_MSG(extack, "this node has no quorum");
 		return -ENOTCONN;
 	}
+	if (shoal_hb_starting(sn)) {
+		NL_SET_ERR_MSG(extack,
+			       "this node is starting: it has not heard the others yet");
+		return -EAGAIN;
+	}
+	if (!shoal_persona_node_up(sn, local)) {
+		NL_SET_ERR_MSG(extack,
+			       "this node is not a member: the members it hears count it down");
+		return -EAGAIN;
+	}
 	spin_lock_bh(&sn->persona_lock);
 	if (p->state == SHOAL_PERSONA_ACTIVE ||
 	    p->state == SHOAL_PERSONA_CLAIMING) {
@@ -714,7 +803,7 @@ int shoal_persona_takeover(struct shoal_net *sn, struct shoal_persona *p,
 		err = -EALREADY;
 	} else {
 		p->prev_owner = p->owner;
-		p->prev_released = !p->owner;
+		p->prev_released = false;
 		p->epoch++;
 		p->owner = local;
 		p->released_by = 0;

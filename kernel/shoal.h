@@ -22,6 +22,7 @@
 #include <net/netns/generic.h>
 #include "../uapi/linux/shoal.h"
 #include "frame.h"
+#include "member.h"
 
 struct netlink_ext_ack;
 
@@ -158,29 +159,37 @@ struct shoal_persona_priv {
 /* Heartbeat frame counters, for a node or the whole namespace. */
 struct shoal_hb_stats {
 	u64 tx, rx, lost, rejected;
-	u64 bad_mac, replayed, malformed, foreign, unknown;
+	u64 bad_mac, replayed, malformed, foreign, unknown, unverified;
 };
 
 /* What heartbeats tell of one node. */
 struct shoal_peer {
-	u64 nonce;		/* the boot we hear from */
+	u64 nonce;		/* the boot we count */
 	u64 old_nonces[4];	/* earlier boots, never taken back */
-	u64 seq;
-	u64 last_heard;		/* ktime_get_ns() */
+	struct shoal_seqwin win;	/* its sequence numbers seen */
+	u64 last_heard;		/* ktime_get_ns() of its last fresh frame */
 	u64 load_pps;
 	u32 interval_ms;	/* as the node announces it */
 	u8 rise;		/* frames in a row toward coming up */
-	bool heard;
-	bool alive;
+	u8 reason;		/* why it last left or joined the view */
+	bool heard;		/* a boot of it was verified */
+	bool alive;		/* counted alive from its own frames */
+	bool starting;		/* its latest frame says it is starting */
+	bool confirms;		/* ... and echoes a frame of our boot */
+	/* a boot heard but not shown recent yet: what to echo to it */
+	u64 cand_nonce;
+	u64 cand_seq;
+	u64 cand_heard;
+	bool restarted;		/* its old boot counted: not yet reported */
 	struct shoal_hb_stats stats;
 };
-
 struct shoal_net;
 
 /* A running heartbeat instance; exists while heartbeats run. */
 struct shoal_hb_state {
 	struct rcu_head rcu;
 	struct shoal_net *sn;
+	u32 node_id;			/* the id it speaks for */
 	struct hrtimer timer;		/* sends */
 	struct hrtimer check_timer;	/* at the earliest deadline */
 	/* everything below; taken in softirq */
@@ -199,9 +208,17 @@ struct shoal_hb_state {
 	u32 rejected_claim;	/* node all rejects claimed, U32_MAX: several */
 	u64 stall_end;		/* when our timers last ran an interval late */
 	u64 started;		/* when this instance started */
+	u64 first_seq;		/* of this boot, for peers' echoes */
+	bool starting;		/* not heard the others yet: no member */
+	/* the members, as computed from everything heard (member.h) */
+	struct shoal_idset view;
+	bool alone;		/* stopped starting with nobody heard */
+	u64 member_seq;		/* our first frame as no longer starting */
 	/* persona entries for the frame being built */
 	struct shoal_hb_entry entries[SHOAL_HB_ENTRIES_MAX];
 	struct shoal_peer peers[SHOAL_NODE_ID_MAX + 1];
+	/* what each peer's latest frame says of the others */
+	struct shoal_member_report reports[SHOAL_NODE_ID_MAX + 1];
 };
 
 /* Everything shoal knows about one network namespace. */
@@ -334,6 +351,9 @@ void shoal_hb_exit(struct shoal_net *sn);
 int shoal_hb_update(struct shoal_net *sn);
 void shoal_hb_set_key(struct shoal_hb_state *hb, const u8 *key);
 bool shoal_hb_alive(struct shoal_net *sn, u32 id);
+u8 shoal_hb_reason(struct shoal_net *sn, u32 id, bool up);
+bool shoal_hb_starting(struct shoal_net *sn);
+bool shoal_hb_joining(struct shoal_net *sn, u32 id);
 bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer *out,
 		   u64 *since_ms);
 bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out);
@@ -350,8 +370,8 @@ void shoal_persona_net_init(struct shoal_net *sn);
 unsigned int shoal_persona_entries(struct shoal_net *sn,
 				   struct shoal_hb_entry *out, u64 now,
 				   u64 window);
-void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *frame,
-			 unsigned int n);
+void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *buf,
+			 const struct shoal_hb *frame);
 void shoal_persona_kick(struct shoal_net *sn);
 void shoal_persona_net_exit(struct shoal_net *sn);
 int shoal_persona_takeover(struct shoal_net *sn, struct shoal_persona *p,

@@ -65,6 +65,9 @@ int hb_stats_parse(const struct nlattr *nest, struct shoal_hb_stats *st)
 		case SHOAL_A_HB_UNKNOWN:
 			val = &st->unknown;
 			break;
+		case SHOAL_A_HB_UNVERIFIED:
+			val = &st->unverified;
+			break;
 		default:
 			/* a newer kernel may count more, or pad */
 			continue;
@@ -88,6 +91,7 @@ struct cluster_info {
 	int64_t interval;
 	int64_t dead;
 	int heartbeat;
+	int starting;
 	int quorum;
 	struct shoal_hb_stats stats;
 };
@@ -98,6 +102,7 @@ static void cluster_info_init(struct cluster_info *ci)
 	ci->interval = -1;
 	ci->dead = -1;
 	ci->heartbeat = -1;
+	ci->starting = -1;
 	ci->quorum = -1;
 }
 
@@ -138,6 +143,8 @@ static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
 			!!mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_HEARTBEAT]);
 	if (tb[SHOAL_A_CLUSTER_QUORUM])
 		ci->quorum = !!mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_QUORUM]);
+	if (tb[SHOAL_A_CLUSTER_STARTING])
+		ci->starting = !!mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_STARTING]);
 	if (tb[SHOAL_A_CLUSTER_STATS] &&
 	    hb_stats_parse(tb[SHOAL_A_CLUSTER_STATS], &ci->stats))
 		return -1;
@@ -177,6 +184,10 @@ static void print_fields(const struct cluster_info *ci, const char *sep)
 		printf("%sheartbeat %s", sep, on_off_name(ci->heartbeat));
 		sep = " ";
 	}
+	if (ci->starting > 0) {
+		printf("%sstarting", sep);
+		sep = " ";
+	}
 	if (ci->quorum >= 0)
 		printf("%squorum %s", sep, on_off_name(ci->quorum));
 }
@@ -208,6 +219,9 @@ static void json_fields(struct json *j, const struct cluster_info *ci)
 		json_kv_bool(j, "quorum", ci->quorum);
 	else
 		json_kv_null(j, "quorum");
+	/* absent while heartbeats do not run */
+	if (ci->starting >= 0)
+		json_kv_bool(j, "starting", ci->starting);
 }
 
 static void hb_stats_json(struct json *j, const struct shoal_hb_stats *st)
@@ -227,6 +241,7 @@ static void hb_stats_json(struct json *j, const struct shoal_hb_stats *st)
 	json_kv_uint(j, "malformed", st->malformed);
 	json_kv_uint(j, "foreign", st->foreign);
 	json_kv_uint(j, "unknown", st->unknown);
+	json_kv_uint(j, "unverified", st->unverified);
 	json_obj_close(j);
 }
 
@@ -255,7 +270,7 @@ static void print_plain(const void *item)
 	printf("\n");
 	/* the kernel counts only while heartbeats run */
 	if (stats_output && st->valid)
-		printf("    tx %llu rx %llu lost %llu rejected %llu bad_mac %llu replayed %llu malformed %llu foreign %llu unknown %llu\n",
+		printf("    tx %llu rx %llu lost %llu rejected %llu bad_mac %llu replayed %llu malformed %llu foreign %llu unknown %llu unverified %llu\n",
 		       (unsigned long long)st->tx, (unsigned long long)st->rx,
 		       (unsigned long long)st->lost,
 		       (unsigned long long)st->rejected,
@@ -263,7 +278,8 @@ static void print_plain(const void *item)
 		       (unsigned long long)st->replayed,
 		       (unsigned long long)st->malformed,
 		       (unsigned long long)st->foreign,
-		       (unsigned long long)st->unknown);
+		       (unsigned long long)st->unknown,
+		       (unsigned long long)st->unverified);
 }
 
 static int cluster_show(int argc, char **argv)

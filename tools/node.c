@@ -255,6 +255,16 @@ static const char *reason_name(int reason)
 		return "heard";
 	case SHOAL_REASON_QUORUM:
 		return "quorum";
+	case SHOAL_REASON_RESTARTED:
+		return "restarted";
+	case SHOAL_REASON_STARTING:
+		return "starting";
+	case SHOAL_REASON_JOINED:
+		return "joined";
+	case SHOAL_REASON_ALONE:
+		return "alone";
+	case SHOAL_REASON_UNSEEN:
+		return "unseen";
 	case SHOAL_REASON_UNSPEC:
 	case -1:
 		return NULL;

@@ -56,6 +56,7 @@ static const char *const reason_names[] = {
 	[SHOAL_PERSONA_REASON_SUPERSEDED] = "superseded",
 	[SHOAL_PERSONA_REASON_QUORUM] = "quorum",
 	[SHOAL_PERSONA_REASON_STOPPED] = "stopped",
+	[SHOAL_PERSONA_REASON_UNSEEN] = "unseen",
 };
 
 static const char *const disk_state_names[] = {

@@ -67,6 +67,7 @@ struct shoal_hb_stats {
 	uint64_t malformed;
 	uint64_t foreign;
 	uint64_t unknown;
+	uint64_t unverified;
 };
 
 /* Read a nest of SHOAL_A_HB_*. Returns 0 or -1 (printed). */

@@ -25,10 +25,12 @@
  *	Heartbeats: with a node id, a device and a key, the module sends an
  *	authenticated heartbeat frame (ethertype SHOAL_ETH_P_HEARTBEAT, to
  *	the multicast SHOAL_HEARTBEAT_MAC) every SHOAL_A_CLUSTER_INTERVAL ms,
- *	and declares a node down when nothing was heard from it for
- *	SHOAL_A_CLUSTER_DEAD of its intervals; it is up again after
- *	SHOAL_HEARTBEAT_RISE frames in a row. Without a key, a declared node
- *	is up unless set down by hand. The key is never reported back.
+ *	and declares a node down when no member has heard from it for
+ *	SHOAL_A_CLUSTER_DEAD of its intervals (each frame says whom its
+ *	sender hears); it is up again after SHOAL_HEARTBEAT_RISE frames in a
+ *	row. A node whose heartbeats start owns nothing until it has heard
+ *	the others (SHOAL_A_CLUSTER_STARTING). Without a key, a declared
+ *	node is up unless set down by hand. The key is never reported back.
  *
  * node: a declared member of the cluster, identified by SHOAL_A_NODE_ID
  *	(1 to SHOAL_NODE_ID_MAX).
@@ -376,6 +378,16 @@ enum shoal_attr {
 	/* u64: of SHOAL_A_STATS_DROPPED, those dropped by XDP programs */
 	SHOAL_A_STATS_XDP_DROPPED,
 
+	/* u8: 1 while this node is starting: it has not heard the others
+	 * yet, owns no bucket and claims no persona (replies only)
+	 */
+	SHOAL_A_CLUSTER_STARTING,
+	/* u64 counter: authentic frames of a boot not yet shown to be
+	 * recent (a restarted node before it has heard the receiver); not
+	 * counted as rejected
+	 */
+	SHOAL_A_HB_UNVERIFIED,
+
 	__SHOAL_A_MAX,
 };
 
@@ -421,6 +433,15 @@ enum shoal_reason {
 	SHOAL_REASON_TIMEOUT,	/* nothing heard for dead intervals */
 	SHOAL_REASON_HEARD,	/* heard again steadily */
 	SHOAL_REASON_QUORUM,	/* this side lost or regained quorum */
+	SHOAL_REASON_RESTARTED,	/* heard from a new boot: the old one is gone */
+	SHOAL_REASON_STARTING,	/* this node started: a member once it has
+				 * heard the others
+				 */
+	SHOAL_REASON_JOINED,	/* this node heard the others: a member */
+	SHOAL_REASON_ALONE,	/* this node heard nobody for dead intervals
+				 * after it started: a member on its own
+				 */
+	SHOAL_REASON_UNSEEN,	/* a member this node hears counts it down */
 };
 
 /* Personas: at most SHOAL_PERSONAS_MAX per namespace. */
@@ -462,8 +483,10 @@ enum shoal_persona_reason {
 	SHOAL_PERSONA_REASON_SUPERSEDED,
 	/* this side lost quorum */
 	SHOAL_PERSONA_REASON_QUORUM,
-	/* the cluster device or heartbeats went away */
+	/* the cluster device or heartbeats went away, or restarted */
 	SHOAL_PERSONA_REASON_STOPPED,
+	/* the members this node hears count it down */
+	SHOAL_PERSONA_REASON_UNSEEN,
 };
 
 enum shoal_disk_state {

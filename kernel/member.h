@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Membership from heartbeats: which frames are fresh, and which nodes a
+ * node counts as members. Pure computation, shared by the module and
+ * host-side tests: it needs no kernel and keeps no state of its own.
+ */
+#ifndef _SHOAL_MEMBER_H
+#define _SHOAL_MEMBER_H
+
+#include "frame.h"
+
+/*
+ * The sequence numbers accepted from one boot: the highest, and which of
+ * the SHOAL_SEQ_WINDOW below it were seen, so that a frame that arrives
+ * late (reordered by the network) still counts and a copy never does.
+ */
+#define SHOAL_SEQ_WINDOW	64
+
+struct shoal_seqwin {
+	u64 top;
+	u64 seen;	/* bit i: top - i was accepted */
+};
+
+void shoal_seqwin_init(struct shoal_seqwin *w, u64 seq);
+
+/*
+ * Whether seq is fresh; if it is, it is recorded. *gap is set to the
+ * number of sequence numbers it skipped (counted as lost), or to -1 for
+ * a late one that filled a gap counted before.
+ */
+int shoal_seqwin_accept(struct shoal_seqwin *w, u64 seq, int64_t *gap);
+
+/*
+ * Whether echo, the low 32 bits of a sequence number a peer says it
+ * heard from us, names one of our frames from first to last (our boot),
+ * and whether it names one of our last window frames (a recent one).
+ */
+static inline int shoal_echo_within(u64 last, u32 echo, u64 window)
+{
+	return (u32)((u32)last - echo) <= window;
+}
+
+/* What a peer's latest frame says of the others. */
+struct shoal_member_report {
+	struct shoal_idset hears;	/* whom it counts alive, directly */
+	struct shoal_idset view;	/* whom it counts as members */
+};
+
+/* What the view of one node is computed from. */
+struct shoal_view_input {
+	u32 local;			/* this node's id */
+	int local_starting;		/* it has not heard the others yet */
+	/* peers counted alive from their own frames, starting or not */
+	struct shoal_idset alive;
+	/* peers whose latest frame says they are starting */
+	struct shoal_idset starting;
+	/* indexed by node id: what each peer alive reports */
+	const struct shoal_member_report *reports;
+};
+
+/*
+ * The members: every peer alive that is not starting; every node that
+ * such a peer, or one starting, counts alive from the node's own frames
+ * (heard indirectly), unless this node hears it say it is starting; and
+ * this node itself, once it has stopped starting, unless a member it
+ * hears leaves it out of its view (then its peers see it down, and it
+ * steps down with them rather than serve what they gave to others).
+ */
+void shoal_view_compute(const struct shoal_view_input *in,
+			struct shoal_idset *view);
+
+#endif /* _SHOAL_MEMBER_H */
