@@ -159,6 +159,8 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	frame.view = hb->view;
 	frame.npeers = p;
 	frame.nentries = n;
+	if (!hb->starting && !hb->member_seq)
+		hb->member_seq = frame.seq;
 	shoal_hb_encode(&frame, buf);
 	for (i = 0, id = 1; id <= SHOAL_NODE_ID_MAX && i < p; id++) {
 		peer = &hb->peers[id];
@@ -246,6 +248,8 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 	struct shoal_view_input in = {
 		.local = READ_ONCE(sn->local_id),
 		.local_starting = hb->starting,
+		.seq = hb->seq,
+		.member_seq = hb->member_seq,
 		.reports = hb->reports,
 	};
 	struct shoal_idset view;
@@ -516,10 +520,15 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 		return;
 	}
 	report->hears = (struct shoal_idset){};
+	report->names_local = false;
 	for (i = 0; i < frame->npeers; i++) {
 		shoal_hb_get_peer(buf, i, &rec);
 		if (rec.flags & SHOAL_HB_PEER_ALIVE)
 			shoal_idset_add(&report->hears, rec.id);
+		if (rec.id == READ_ONCE(sn->local_id)) {
+			report->names_local = true;
+			report->echo_local = rec.echo;
+		}
 	}
 	report->view = frame->view;
 }
@@ -662,7 +671,8 @@ bool shoal_hb_starting(struct shoal_net *sn)
 
 /*
  * Whether node id is heard (or heard of, as a new boot) but is not a
- * member yet: it may be about to join.
+ * member yet: it may be about to join. A hint for placement, read
+ * without hb->lock, which nests outside persona_lock.
  */
 bool shoal_hb_joining(struct shoal_net *sn, u32 id)
 {
@@ -673,12 +683,9 @@ bool shoal_hb_joining(struct shoal_net *sn, u32 id)
 	rcu_read_lock();
 	hb = rcu_dereference(sn->hb);
 	if (hb && id && id <= SHOAL_NODE_ID_MAX &&
-	    id != READ_ONCE(sn->local_id)) {
-		spin_lock_bh(&hb->lock);
-		joining = shoal_hb_echoes(hb, &hb->peers[id], now) &&
+	    id != READ_ONCE(sn->local_id))
+		joining = data_race(shoal_hb_echoes(hb, &hb->peers[id], now)) &&
 			  !shoal_idset_has(&hb->view, id);
-		spin_unlock_bh(&hb->lock);
-	}
 	rcu_read_unlock();
 	return joining;
 }
@@ -863,6 +870,7 @@ static int shoal_hb_start(struct shoal_net *sn)
 	hb->seq = get_random_u32();
 	hb->first_seq = hb->seq;
 	hb->starting = true;
+	hb->peers[hb->node_id].reason = SHOAL_REASON_STARTING;
 	hb->started = ktime_get_ns();
 	hrtimer_init(&hb->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	hb->timer.function = shoal_hb_tick;
