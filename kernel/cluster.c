@@ -40,6 +40,14 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 		}
 	}
 	mutex_lock(&sn->lock);
+	/* their interfaces sit on it: one cluster device at a time */
+	if (ifindex && sn->ifindex && *ifindex != sn->ifindex &&
+	    sn->persona_count) {
+		NL_SET_ERR_MSG(extack,
+			       "personas live on the cluster device: delete them before changing it");
+		err = -EBUSY;
+		goto out;
+	}
 	if ((cfg->interval || cfg->dead) && !cfg->key && !sn->has_key) {
 		NL_SET_ERR_MSG(extack,
 			       "heartbeats need a key: make one with \"shoal key generate\"");

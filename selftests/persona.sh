@@ -29,7 +29,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 53
+ktap_plan 55
 
 SLACK_MS=200
 VMAC=02:00:00:aa:00:01
@@ -144,6 +144,10 @@ check_eq "... and no addresses on it anywhere while nobody owns it" "0 0 0" "$(n
 check_eq "the persona knows its addresses" "198.51.100.10/24 2001:db8:1::10/64" \
 	"$(sn 3 -j persona show web | jq -r '.[0].addrs | join(" ")')"
 check_eq "without heartbeats nobody owns it" "-" "$(up_on)"
+ip -n "$(ns 1)" link add other0 type dummy
+check_err "the cluster device cannot change under personas" "personas live on the cluster device" \
+	sn 1 cluster set dev other0
+check_eq "... and it did not" "eth0" "$(sn 1 -j cluster show | jq -r '.[0].dev')"
 
 # --- b. heartbeats: the first node of the list takes it ------------------
 for i in 1 2 3; do sn "$i" cluster set key "$tmp/key"; done
