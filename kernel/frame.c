@@ -206,7 +206,7 @@ void shoal_vlan_encode(const struct shoal_vlan_hdr *h, u8 *buf)
 
 	buf[0] = 'S';
 	buf[1] = 'H';
-	buf[2] = SHOAL_HB_VERSION;
+	buf[2] = SHOAL_VLAN_VERSION;
 	buf[3] = SHOAL_VLAN_TYPE;
 	for (i = SHOAL_VLAN_TAG_OFF; i < SHOAL_VLAN_TAGGED_OFF; i++)
 		buf[i] = 0;
@@ -220,7 +220,7 @@ int shoal_vlan_decode(const u8 *buf, unsigned int len,
 		      struct shoal_vlan_hdr *h)
 {
 	if (len < SHOAL_VLAN_OVERHEAD || buf[0] != 'S' || buf[1] != 'H' ||
-	    buf[2] != SHOAL_HB_VERSION || buf[3] != SHOAL_VLAN_TYPE ||
+	    buf[2] != SHOAL_VLAN_VERSION || buf[3] != SHOAL_VLAN_TYPE ||
 	    !buf[12] || buf[13])
 		return -1;
 	h->node_id = buf[12];

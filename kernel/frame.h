@@ -23,7 +23,7 @@
 /*
  * A virtual LAN frame: an Ethernet frame from a persona's MAC, ethertype
  * SHOAL_ETH_P_HEARTBEAT, then
- *  0  magic "SH"        2  version 2        3  type 3 (virtual LAN)
+ *  0  magic "SH"        2  version 1        3  type 3 (virtual LAN)
  *  4  tag: SipHash-2-4 of bytes 12 to the end (8)
  * 12  sending node id  13  flags (0)       14  VLAN id (2)
  * 16  the sender's epoch for the persona (4)
@@ -59,6 +59,7 @@
 #define SHOAL_HB_PEER_ALIVE	0x01
 #define SHOAL_HB_PEER_F_ALL	SHOAL_HB_PEER_ALIVE
 
+#define SHOAL_VLAN_VERSION	1
 #define SHOAL_VLAN_TYPE		3
 #define SHOAL_VLAN_HLEN		20
 #define SHOAL_VLAN_TAG_OFF	4

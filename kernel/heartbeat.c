@@ -159,8 +159,6 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	frame.view = hb->view;
 	frame.npeers = p;
 	frame.nentries = n;
-	if (!hb->starting && !hb->member_seq)
-		hb->member_seq = frame.seq;
 	shoal_hb_encode(&frame, buf);
 	for (i = 0, id = 1; id <= SHOAL_NODE_ID_MAX && i < p; id++) {
 		peer = &hb->peers[id];
@@ -248,8 +246,6 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 	struct shoal_view_input in = {
 		.local = READ_ONCE(sn->local_id),
 		.local_starting = hb->starting,
-		.seq = hb->seq,
-		.member_seq = hb->member_seq,
 		.reports = hb->reports,
 	};
 	struct shoal_idset view;
@@ -275,11 +271,13 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 		if (was == is)
 			continue;
 		peer = &hb->peers[id];
-		if (id == in.local)
+		if (id == in.local) {
 			peer->reason = is ? hb->alone ? SHOAL_REASON_ALONE :
 						       SHOAL_REASON_JOINED :
 				       hb->starting ? SHOAL_REASON_STARTING :
 						      SHOAL_REASON_UNSEEN;
+			hb->alone = false;
+		}
 		else if (!is && peer->restarted)
 			peer->reason = SHOAL_REASON_RESTARTED;
 		else
@@ -520,15 +518,10 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 		return;
 	}
 	report->hears = (struct shoal_idset){};
-	report->names_local = false;
 	for (i = 0; i < frame->npeers; i++) {
 		shoal_hb_get_peer(buf, i, &rec);
 		if (rec.flags & SHOAL_HB_PEER_ALIVE)
 			shoal_idset_add(&report->hears, rec.id);
-		if (rec.id == READ_ONCE(sn->local_id)) {
-			report->names_local = true;
-			report->echo_local = rec.echo;
-		}
 	}
 	report->view = frame->view;
 }
@@ -667,6 +660,28 @@ bool shoal_hb_starting(struct shoal_net *sn)
 	starting = hb && READ_ONCE(hb->starting);
 	rcu_read_unlock();
 	return starting;
+}
+
+/*
+ * Whether this node hears every other member itself, not through a
+ * relay: then it has heard whatever they say they hold. Read without
+ * hb->lock, like shoal_hb_joining().
+ */
+bool shoal_hb_hears_members(struct shoal_net *sn)
+{
+	u32 local = READ_ONCE(sn->local_id), id;
+	struct shoal_hb_state *hb;
+	u64 now = ktime_get_ns();
+	bool all = true;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	for (id = 1; hb && all && id <= SHOAL_NODE_ID_MAX; id++)
+		all = id == local || !shoal_idset_has(&hb->view, id) ||
+		      data_race(hb->peers[id].alive &&
+				shoal_hb_current(hb, &hb->peers[id], now));
+	rcu_read_unlock();
+	return all;
 }
 
 /*

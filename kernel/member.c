@@ -29,15 +29,6 @@ int shoal_seqwin_accept(struct shoal_seqwin *w, u64 seq, int64_t *gap)
 	return 1;
 }
 
-/* Whether a peer that leaves us out hears us as a member already. */
-static int shoal_member_pending(const struct shoal_view_input *in,
-				const struct shoal_member_report *r)
-{
-	return r->names_local && in->member_seq &&
-	       shoal_echo_within(in->seq, r->echo_local,
-				 in->seq - in->member_seq);
-}
-
 void shoal_view_compute(const struct shoal_view_input *in,
 			struct shoal_idset *view)
 {
@@ -50,8 +41,8 @@ void shoal_view_compute(const struct shoal_view_input *in,
 			continue;
 		if (!shoal_idset_has(&in->starting, id)) {
 			shoal_idset_add(&out, id);
-			if (!shoal_idset_has(&in->reports[id].view, in->local) &&
-			    !shoal_member_pending(in, &in->reports[id]))
+			if (shoal_idset_has(&in->reports[id].view, id) &&
+			    !shoal_idset_has(&in->reports[id].view, in->local))
 				counted = 0;
 		}
 		for (i = 0; i < 4; i++)

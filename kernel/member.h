@@ -44,16 +44,12 @@ static inline int shoal_echo_within(u64 last, u32 echo, u64 window)
 struct shoal_member_report {
 	struct shoal_idset hears;	/* whom it counts alive, directly */
 	struct shoal_idset view;	/* whom it counts as members */
-	int names_local;		/* it has a record for us ... */
-	u32 echo_local;			/* ... echoing this of ours */
 };
 
 /* What the view of one node is computed from. */
 struct shoal_view_input {
 	u32 local;			/* this node's id */
 	int local_starting;		/* it has not heard the others yet */
-	u64 seq;			/* our latest sequence number */
-	u64 member_seq;			/* our first frame as a member, or 0 */
 	/* peers counted alive from their own frames, starting or not */
 	struct shoal_idset alive;
 	/* peers whose latest frame says they are starting */
@@ -67,12 +63,12 @@ struct shoal_view_input {
  * such a peer, or one starting, counts alive from the node's own frames
  * (heard indirectly), unless this node hears it say it is starting; and
  * this node itself, once it has stopped starting, unless a member it
- * hears leaves it out of its view and either does not hear it (then it
- * steps down with that member rather than serve what it gave to
- * others) or has not yet heard it as a member (then it joins only once
- * the others have made room for it). A member that hears it as a member
- * and has not counted it yet is about to: that is no verdict, so that
- * two sides of a split that heals do not each step down.
+ * hears counts itself in and this node out. Such a member gives this
+ * node's buckets to others and may take some itself, so this node steps
+ * back until it is counted: a node that joins, or comes back from the
+ * other side of a split, takes its buckets after the others gave them
+ * up, never before. A peer that does not count itself in yet (coming
+ * back too) takes nothing, and holds nobody back.
  */
 void shoal_view_compute(const struct shoal_view_input *in,
 			struct shoal_idset *view);

@@ -54,7 +54,10 @@ bool shoal_has_quorum(struct shoal_net *sn)
 		if (!node || node->flags & SHOAL_NODE_F_SPARE)
 			continue;
 		regular++;
-		if (shoal_node_state(sn, node) == SHOAL_STATE_UP)
+		/* this node is on its own side, even while not yet counted */
+		if (shoal_node_state(sn, node) == SHOAL_STATE_UP ||
+		    (id == READ_ONCE(sn->local_id) &&
+		     node->admin == SHOAL_STATE_UP))
 			live++;
 	}
 	return 2 * live > regular;

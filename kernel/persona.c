@@ -518,13 +518,15 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 			if (p->prev_released ||
 			    (p->prev_owner &&
 			     !shoal_persona_node_up(sn, p->prev_owner)) ||
-			    (!p->prev_owner && now >= p->deadline))
+			    (!p->prev_owner && now >= p->deadline &&
+			     shoal_hb_hears_members(sn)))
 				shoal_persona_activate(p,
 						       SHOAL_PERSONA_REASON_COMMAND,
 						       now, p->prev_released ?
 						       now : now + window);
-			else if (!p->prev_owner && (!next || p->deadline < next))
-				next = p->deadline;
+			else if (!p->prev_owner)
+				next = shoal_next(next, max(p->deadline,
+							    now + window / sn->dead));
 			goto next;
 		}
 		/*
@@ -544,6 +546,15 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 		 * is not a member yet, which may come before us in the list.
 		 */
 		if (!p->epoch && shoal_persona_joining(sn, p)) {
+			next = shoal_next(next, now + window / sn->dead);
+			goto next;
+		}
+		/*
+		 * Nobody known to hold it: only a node that hears every
+		 * member itself would have heard a holder say so. A member
+		 * heard of only through another may hold it unbeknown.
+		 */
+		if (!p->owner && !shoal_hb_hears_members(sn)) {
 			next = shoal_next(next, now + window / sn->dead);
 			goto next;
 		}

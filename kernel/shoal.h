@@ -213,7 +213,6 @@ struct shoal_hb_state {
 	/* the members, as computed from everything heard (member.h) */
 	struct shoal_idset view;
 	bool alone;		/* stopped starting with nobody heard */
-	u64 member_seq;		/* our first frame as no longer starting */
 	/* persona entries for the frame being built */
 	struct shoal_hb_entry entries[SHOAL_HB_ENTRIES_MAX];
 	struct shoal_peer peers[SHOAL_NODE_ID_MAX + 1];
@@ -354,6 +353,7 @@ bool shoal_hb_alive(struct shoal_net *sn, u32 id);
 u8 shoal_hb_reason(struct shoal_net *sn, u32 id, bool up);
 bool shoal_hb_starting(struct shoal_net *sn);
 bool shoal_hb_joining(struct shoal_net *sn, u32 id);
+bool shoal_hb_hears_members(struct shoal_net *sn);
 bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer *out,
 		   u64 *since_ms);
 bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out);
