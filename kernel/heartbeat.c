@@ -103,6 +103,21 @@ static bool shoal_hb_candidate(const struct shoal_hb_state *hb,
 	       (u64)hb->dead * hb->interval_ms * NSEC_PER_MSEC;
 }
 
+/*
+ * Whether to echo the boot we cannot count yet rather than the one we
+ * count: only once the latter has fallen silent for an interval, so that
+ * replays of an old boot do not take the echo from a live one. A node
+ * that restarted is then recognised within about two intervals.
+ */
+static bool shoal_hb_echo_candidate(const struct shoal_hb_state *hb,
+				    const struct shoal_peer *peer, u64 now)
+{
+	return shoal_hb_candidate(hb, peer, now) &&
+	       (!shoal_hb_current(hb, peer, now) ||
+		now - peer->last_heard >=
+		(u64)peer->interval_ms * NSEC_PER_MSEC);
+}
+
 /* Whether our frames name the peer, echoing what we last heard of it. */
 static bool shoal_hb_echoes(const struct shoal_hb_state *hb,
 			    const struct shoal_peer *peer, u64 now)
@@ -167,7 +182,7 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 		rec.id = id;
 		rec.flags = peer->alive && !peer->starting ?
 			    SHOAL_HB_PEER_ALIVE : 0;
-		rec.echo = shoal_hb_candidate(hb, peer, now) ?
+		rec.echo = shoal_hb_echo_candidate(hb, peer, now) ?
 			   peer->cand_seq : peer->win.top;
 		shoal_hb_put_peer(buf, i++, &rec);
 	}
@@ -246,6 +261,7 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 	struct shoal_view_input in = {
 		.local = READ_ONCE(sn->local_id),
 		.local_starting = hb->starting,
+		.prev = hb->view,
 		.reports = hb->reports,
 	};
 	struct shoal_idset view;
@@ -449,13 +465,27 @@ static enum shoal_hb_verdict shoal_hb_fresh(struct shoal_net *sn,
 		if (peer->old_nonces[i] == frame->nonce)
 			return SHOAL_HB_REPLAYED;
 	if (!shoal_hb_echo_of(buf, frame, READ_ONCE(sn->local_id), &echo)) {
-		/* a new boot that has not heard us yet: echo it, wait */
-		if (frame->nonce != peer->cand_nonce ||
-		    frame->seq > peer->cand_seq) {
+		/*
+		 * A new boot that has not heard us yet: echo it, wait. It
+		 * proves nothing yet and may be a recording: one that
+		 * advances holds its place, so that replays of another boot
+		 * cannot take it while a live one keeps talking.
+		 */
+		if (frame->nonce == peer->cand_nonce) {
+			if (frame->seq > peer->cand_seq) {
+				peer->cand_seq = frame->seq;
+				peer->cand_heard = now;
+			}
+		} else if (!peer->cand_heard ||
+			   now - peer->cand_heard >=
+			   2 * (u64)max_t(u32, hb->interval_ms,
+					  peer->cand_interval_ms) *
+			   NSEC_PER_MSEC) {
 			peer->cand_nonce = frame->nonce;
 			peer->cand_seq = frame->seq;
+			peer->cand_interval_ms = frame->interval_ms;
+			peer->cand_heard = now;
 		}
-		peer->cand_heard = now;
 		return SHOAL_HB_UNVERIFIED;
 	}
 	/* our frames it may have heard: one per interval of ours during
@@ -518,10 +548,13 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 		return;
 	}
 	report->hears = (struct shoal_idset){};
+	report->hears_local = false;
 	for (i = 0; i < frame->npeers; i++) {
 		shoal_hb_get_peer(buf, i, &rec);
 		if (rec.flags & SHOAL_HB_PEER_ALIVE)
 			shoal_idset_add(&report->hears, rec.id);
+		if (rec.id == READ_ONCE(sn->local_id))
+			report->hears_local = true;
 	}
 	report->view = frame->view;
 }

@@ -29,6 +29,47 @@ int shoal_seqwin_accept(struct shoal_seqwin *w, u64 seq, int64_t *gap)
 	return 1;
 }
 
+static unsigned int shoal_idset_count(const struct shoal_idset *s)
+{
+	unsigned int id, n = 0;
+
+	for (id = 1; id <= 255; id++)
+		n += shoal_idset_has(s, id);
+	return n;
+}
+
+static unsigned int shoal_idset_first(const struct shoal_idset *s)
+{
+	unsigned int id;
+
+	for (id = 1; id <= 255; id++)
+		if (shoal_idset_has(s, id))
+			return id;
+	return 256;
+}
+
+/* Whether a side with members a loses to one with members b. */
+static int shoal_side_loses(const struct shoal_idset *a,
+			    const struct shoal_idset *b)
+{
+	unsigned int na = shoal_idset_count(a), nb = shoal_idset_count(b);
+
+	return na < nb ||
+	       (na == nb && shoal_idset_first(a) > shoal_idset_first(b));
+}
+
+/* Whether the member whose report is r holds this node back. */
+static int shoal_held_back(const struct shoal_view_input *in,
+			   const struct shoal_member_report *r, u32 id)
+{
+	if (!shoal_idset_has(&r->view, id) ||
+	    shoal_idset_has(&r->view, in->local))
+		return 0;
+	if (!r->hears_local || !shoal_idset_has(&in->prev, in->local))
+		return 1;
+	return shoal_side_loses(&in->prev, &r->view);
+}
+
 void shoal_view_compute(const struct shoal_view_input *in,
 			struct shoal_idset *view)
 {
@@ -41,8 +82,7 @@ void shoal_view_compute(const struct shoal_view_input *in,
 			continue;
 		if (!shoal_idset_has(&in->starting, id)) {
 			shoal_idset_add(&out, id);
-			if (shoal_idset_has(&in->reports[id].view, id) &&
-			    !shoal_idset_has(&in->reports[id].view, in->local))
+			if (shoal_held_back(in, &in->reports[id], id))
 				counted = 0;
 		}
 		for (i = 0; i < 4; i++)

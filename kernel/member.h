@@ -44,12 +44,15 @@ static inline int shoal_echo_within(u64 last, u32 echo, u64 window)
 struct shoal_member_report {
 	struct shoal_idset hears;	/* whom it counts alive, directly */
 	struct shoal_idset view;	/* whom it counts as members */
+	int hears_local;		/* it has a record of us */
 };
 
 /* What the view of one node is computed from. */
 struct shoal_view_input {
 	u32 local;			/* this node's id */
 	int local_starting;		/* it has not heard the others yet */
+	/* the members as computed last time, us included if we were */
+	struct shoal_idset prev;
 	/* peers counted alive from their own frames, starting or not */
 	struct shoal_idset alive;
 	/* peers whose latest frame says they are starting */
@@ -62,13 +65,17 @@ struct shoal_view_input {
  * The members: every peer alive that is not starting; every node that
  * such a peer, or one starting, counts alive from the node's own frames
  * (heard indirectly), unless this node hears it say it is starting; and
- * this node itself, once it has stopped starting, unless a member it
- * hears counts itself in and this node out. Such a member gives this
- * node's buckets to others and may take some itself, so this node steps
- * back until it is counted: a node that joins, or comes back from the
- * other side of a split, takes its buckets after the others gave them
- * up, never before. A peer that does not count itself in yet (coming
- * back too) takes nothing, and holds nobody back.
+ * this node itself, once it has stopped starting, unless a member that
+ * counts itself in counts this node out. Such a member gives this node's
+ * buckets to others, so this node steps back, owning nothing, until it
+ * is counted:
+ *  - always if that member does not hear this node (a one-way link);
+ *  - always if this node is not counted already (it joins, or comes
+ *    back): it takes its buckets after the others gave them up;
+ *  - if both count themselves in and each hears the other (the two sides
+ *    of a split that heals), only the side that loses steps back: the
+ *    side with fewer members, or on a tie the side without the lowest
+ *    id. The other keeps serving while the loser rejoins.
  */
 void shoal_view_compute(const struct shoal_view_input *in,
 			struct shoal_idset *view);

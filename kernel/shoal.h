@@ -179,7 +179,8 @@ struct shoal_peer {
 	/* a boot heard but not shown recent yet: what to echo to it */
 	u64 cand_nonce;
 	u64 cand_seq;
-	u64 cand_heard;
+	u64 cand_heard;		/* when it last advanced */
+	u32 cand_interval_ms;
 	bool restarted;		/* its old boot counted: not yet reported */
 	struct shoal_hb_stats stats;
 };
