@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The heartbeat frame's encoding, as the module writes and reads it. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "frame.h"
 #include "ktap.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct shoal_hb sample = {
 	.node_id = 7,
@@ -11,71 +14,22 @@ static const struct shoal_hb sample = {
 	.interval_ms = 100,
 	.cluster_id = 0xdeadbeef,
 	.nonce = 0x0123456789abcdefull,
-	.seq = 42,
-	.load_pps = 123456,
+	.seq = 0xfedcba9876543210ull,
+	.load_pps = 0x0000000100000002ull,
 };
 
-static void round_trip(void)
-{
-	u8 buf[SHOAL_HB_LEN];
-	struct shoal_hb out;
+/* ids on both sides of every byte and word of the view, and the ends */
+static const unsigned int view_ids[] = { 1, 2, 7, 8, 9, 63, 64, 65, 127, 128,
+					 200, 254, 255 };
 
-	shoal_hb_encode(&sample, buf);
-	CHECK_INT(shoal_hb_decode(buf, sizeof(buf), &out), SHOAL_HB_OK);
-	CHECK_INT(out.node_id, 7);
-	CHECK_INT(out.interval_ms, 100);
-	CHECK(out.cluster_id == 0xdeadbeef);
-	CHECK(out.nonce == 0x0123456789abcdefull);
-	CHECK(out.seq == 42);
-	CHECK(out.load_pps == 123456);
-}
+static const struct shoal_hb_peer peers[] = {
+	{ 1, SHOAL_HB_PEER_ALIVE, 0x01020304 },
+	{ 3, 0, 0 },
+	{ 8, SHOAL_HB_PEER_ALIVE, 0xffffffff },
+	{ 255, 0, 0x80000001 },
+};
 
-static void layout_is_big_endian(void)
-{
-	static const u8 want[] = {
-		'S', 'H', 1, 1, 0, SHOAL_HB_LEN, 7, 0,
-		0xde, 0xad, 0xbe, 0xef, 0, 100, 0, 0,
-		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
-	};
-	u8 buf[SHOAL_HB_LEN];
-	unsigned int i;
-
-	shoal_hb_encode(&sample, buf);
-	CHECK(!memcmp(buf, want, sizeof(want)));
-	for (i = SHOAL_HB_TAG_OFF; i < SHOAL_HB_LEN; i++)
-		CHECK_INT(buf[i], 0);
-}
-
-static void wrong_lengths(void)
-{
-	u8 buf[SHOAL_HB_LEN + 1];
-	struct shoal_hb out;
-
-	shoal_hb_encode(&sample, buf);
-	CHECK_INT(shoal_hb_decode(buf, SHOAL_HB_LEN - 1, &out),
-		  SHOAL_HB_TRUNCATED);
-	CHECK_INT(shoal_hb_decode(buf, 0, &out), SHOAL_HB_TRUNCATED);
-	CHECK_INT(shoal_hb_decode(buf, SHOAL_HB_LEN + 1, &out),
-		  SHOAL_HB_OVERSIZED);
-}
-
-static void bad_headers(void)
-{
-	static const unsigned int fields[] = { 0, 1, 2, 3, 5 };
-	u8 buf[SHOAL_HB_LEN];
-	struct shoal_hb out, zero = sample;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		shoal_hb_encode(&sample, buf);
-		buf[fields[i]] ^= 0x40;
-		CHECK_INT(shoal_hb_decode(buf, sizeof(buf), &out),
-			  SHOAL_HB_BAD_HEADER);
-	}
-	zero.node_id = 0;
-	shoal_hb_encode(&zero, buf);
-	CHECK_INT(shoal_hb_decode(buf, sizeof(buf), &out), SHOAL_HB_BAD_HEADER);
-}
+#define NPEERS ARRAY_SIZE(peers)
 
 static const struct shoal_hb_entry entries[] = {
 	{ { 2, 0, 0, 0xaa, 0, 1 }, SHOAL_HB_ENTRY_ACTIVE, 1 },
@@ -83,89 +37,447 @@ static const struct shoal_hb_entry entries[] = {
 	{ { 2, 0, 0, 0xaa, 0, 3 }, SHOAL_HB_ENTRY_RELEASED, 0xffffffff },
 };
 
-static unsigned int encode_with_entries(u8 *buf, unsigned int n)
+#define NENTRIES ARRAY_SIZE(entries)
+
+/*
+ * A frame of hb with p peers (peers[], then ids counting up past the
+ * sender) and n entries (entries[] over and over); garbage first, so that
+ * a byte encode leaves alone shows. Returns its length.
+ */
+static unsigned int build(u8 *buf, const struct shoal_hb *tmpl,
+			  unsigned int p, unsigned int n)
+{
+	struct shoal_hb hb = *tmpl;
+	struct shoal_hb_peer rec = { 0, 0, 0 };
+	unsigned int i, id = 0, len = shoal_hb_len(p, n);
+
+	memset(buf, 0xa5, len);
+	hb.npeers = p;
+	hb.nentries = n;
+	shoal_hb_encode(&hb, buf);
+	for (i = 0; i < p; i++) {
+		if (i < NPEERS && p <= NPEERS) {
+			rec = peers[i];
+		} else {
+			if (++id == hb.node_id)
+				id++;
+			rec.id = id;
+			rec.flags = i & 1 ? SHOAL_HB_PEER_ALIVE : 0;
+			rec.echo = 0x10000 * i + 1;
+		}
+		shoal_hb_put_peer(buf, i, &rec);
+	}
+	for (i = 0; i < n; i++)
+		shoal_hb_put_entry(buf, &hb, i, &entries[i % NENTRIES]);
+	return len;
+}
+
+/*
+ * Decode from a copy of exactly len bytes, so that the sanitizer catches
+ * a read past the end of what was received.
+ */
+static enum shoal_hb_error decode(const u8 *buf, unsigned int len,
+				  struct shoal_hb *out)
+{
+	enum shoal_hb_error err;
+	u8 *copy = malloc(len ? len : 1);
+
+	memcpy(copy, buf, len);
+	err = shoal_hb_decode(copy, len, out);
+	free(copy);
+	return err;
+}
+
+static struct shoal_hb with_view(void)
 {
 	struct shoal_hb hb = sample;
 	unsigned int i;
 
-	hb.nentries = n;
-	shoal_hb_encode(&hb, buf);
-	for (i = 0; i < n; i++)
-		shoal_hb_put_entry(buf, i, &entries[i % 3]);
-	return shoal_hb_len(n);
+	for (i = 0; i < ARRAY_SIZE(view_ids); i++)
+		shoal_idset_add(&hb.view, view_ids[i]);
+	return hb;
 }
 
-static void entries_round_trip(void)
+static void round_trip(void)
 {
+	struct shoal_hb hb = with_view(), out;
 	u8 buf[SHOAL_HB_LEN_MAX];
 	struct shoal_hb_entry e;
-	struct shoal_hb out;
+	struct shoal_hb_peer r;
 	unsigned int len, i;
 
-	len = encode_with_entries(buf, 3);
-	CHECK_INT(len, 44 + 3 * 12 + 16);
-	CHECK_INT(shoal_hb_tag_off(3), 44 + 3 * 12);
-	CHECK_INT(buf[3], SHOAL_HB_TYPE_PERSONAS);
-	CHECK_INT(buf[4] << 8 | buf[5], len);
-	CHECK_INT(buf[40], 3);
-	/* the second entry, byte by byte */
-	CHECK_INT(buf[56 + 5], 2);
-	CHECK_INT(buf[56 + 6], SHOAL_HB_ENTRY_CLAIM);
-	CHECK_INT(buf[56 + 8], 1);
-	CHECK_INT(buf[56 + 11], 4);
-	CHECK_INT(shoal_hb_decode(buf, len, &out), SHOAL_HB_OK);
-	CHECK_INT(out.nentries, 3);
-	CHECK(out.seq == 42);
-	for (i = 0; i < 3; i++) {
-		shoal_hb_get_entry(buf, i, &e);
+	hb.flags = SHOAL_HB_F_STARTING;
+	len = build(buf, &hb, NPEERS, NENTRIES);
+	memset(&out, 0x5a, sizeof(out));
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(out.node_id, 7);
+	CHECK_INT(out.flags, SHOAL_HB_F_STARTING);
+	CHECK_INT(out.interval_ms, 100);
+	CHECK(out.cluster_id == 0xdeadbeef);
+	CHECK(out.nonce == 0x0123456789abcdefull);
+	CHECK(out.seq == 0xfedcba9876543210ull);
+	CHECK(out.load_pps == 0x0000000100000002ull);
+	CHECK(shoal_idset_equal(&out.view, &hb.view));
+	CHECK_INT(out.npeers, NPEERS);
+	CHECK_INT(out.nentries, NENTRIES);
+	for (i = 0; i < NPEERS; i++) {
+		memset(&r, 0x5a, sizeof(r));
+		shoal_hb_get_peer(buf, i, &r);
+		CHECK_INT(r.id, peers[i].id);
+		CHECK_INT(r.flags, peers[i].flags);
+		CHECK(r.echo == peers[i].echo);
+	}
+	for (i = 0; i < NENTRIES; i++) {
+		memset(&e, 0x5a, sizeof(e));
+		shoal_hb_get_entry(buf, &out, i, &e);
 		CHECK(!memcmp(e.mac, entries[i].mac, 6));
 		CHECK_INT(e.kind, entries[i].kind);
 		CHECK(e.epoch == entries[i].epoch);
 	}
-	len = encode_with_entries(buf, SHOAL_HB_ENTRIES_MAX);
-	CHECK_INT(len, SHOAL_HB_LEN_MAX);
-	CHECK_INT(shoal_hb_decode(buf, len, &out), SHOAL_HB_OK);
+	/* the same with nothing heard and nothing held */
+	hb.flags = 0;
+	len = build(buf, &hb, 0, 0);
+	CHECK_INT(len, SHOAL_HB_LEN);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(out.npeers, 0);
+	CHECK_INT(out.nentries, 0);
+	CHECK_INT(out.flags, 0);
+	CHECK(shoal_idset_equal(&out.view, &hb.view));
+}
+
+/* Every byte of a frame with 2 peers and 2 entries, as frame.h lays it out. */
+static void byte_layout(void)
+{
+	static const u8 head[40] = {
+		'S', 'H', 2, 1, 0, 72 + 2 * 6 + 2 * 12 + 16, 7, 1,
+		0xde, 0xad, 0xbe, 0xef, 0, 100, 2, 2,
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+		0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10,
+		0, 0, 0, 1, 0, 0, 0, 2,
+	};
+	static const u8 recs[2 * 6] = {
+		1, 1, 0x01, 0x02, 0x03, 0x04,
+		3, 0, 0, 0, 0, 0,
+	};
+	static const u8 ents[2 * 12] = {
+		2, 0, 0, 0xaa, 0, 1, 1, 0, 0, 0, 0, 1,
+		2, 0, 0, 0xaa, 0, 2, 2, 0, 0x01, 0x02, 0x03, 0x04,
+	};
+	struct shoal_hb hb = with_view();
+	u8 buf[SHOAL_HB_LEN_MAX], view[32] = { 0 };
+	struct shoal_hb_peer two[2] = { peers[0], peers[1] };
+	unsigned int i, len;
+
+	hb.flags = SHOAL_HB_F_STARTING;
+	hb.npeers = 2;
+	hb.nentries = 2;
+	len = shoal_hb_len(2, 2);
+	CHECK_INT(len, 72 + 2 * 6 + 2 * 12 + 16);
+	CHECK_INT(shoal_hb_tag_off(2, 2), 72 + 2 * 6 + 2 * 12);
+	memset(buf, 0xa5, sizeof(buf));
+	shoal_hb_encode(&hb, buf);
+	/* encode zeroes peers, entries and tag, and nothing past them */
+	for (i = SHOAL_HB_PEERS_OFF; i < len; i++)
+		CHECK_INT(buf[i], 0);
+	CHECK_INT(buf[len], 0xa5);
+	for (i = 0; i < 2; i++) {
+		shoal_hb_put_peer(buf, i, &two[i]);
+		shoal_hb_put_entry(buf, &hb, i, &entries[i]);
+	}
+	CHECK(!memcmp(buf, head, sizeof(head)));
+	for (i = 0; i < sizeof(head); i++)
+		if (buf[i] != head[i])
+			CHECK_INT(buf[i], head[i]);
+	/* node id i at bit i % 8 of byte 40 + i / 8 */
+	for (i = 0; i < ARRAY_SIZE(view_ids); i++)
+		view[view_ids[i] / 8] |= 1 << (view_ids[i] % 8);
+	CHECK_INT(view[0], 0x86);	/* 1, 2, 7 */
+	CHECK_INT(view[31], 0xc0);	/* 254, 255 */
+	for (i = 0; i < 32; i++)
+		CHECK_INT(buf[40 + i], view[i]);
+	for (i = 0; i < sizeof(recs); i++)
+		CHECK_INT(buf[72 + i], recs[i]);
+	for (i = 0; i < sizeof(ents); i++)
+		CHECK_INT(buf[72 + sizeof(recs) + i], ents[i]);
+	for (i = shoal_hb_tag_off(2, 2); i < len; i++)
+		CHECK_INT(buf[i], 0);
+	CHECK_INT(buf[len], 0xa5);
+
+	/* one id alone, at each end of the bitmap */
+	memset(&hb.view, 0, sizeof(hb.view));
+	shoal_idset_add(&hb.view, 9);
+	hb.npeers = 0;
+	hb.nentries = 0;
+	shoal_hb_encode(&hb, buf);
+	CHECK_INT(buf[41], 0x02);
+	for (i = 40; i < 72; i++)
+		if (i != 41)
+			CHECK_INT(buf[i], 0);
+	memset(&hb.view, 0, sizeof(hb.view));
+	shoal_idset_add(&hb.view, 255);
+	shoal_hb_encode(&hb, buf);
+	CHECK_INT(buf[71], 0x80);
+	CHECK_INT(buf[70], 0);
+	CHECK_INT(buf[4] << 8 | buf[5], SHOAL_HB_LEN);
+	CHECK_INT(buf[14], 0);
+	CHECK_INT(buf[15], 0);
+}
+
+static void lengths(void)
+{
+	struct shoal_hb hb = with_view(), out;
+	static u8 buf[SHOAL_HB_LEN_MAX + 16];
+	unsigned int len;
+
+	CHECK_INT(SHOAL_HB_LEN, 88);
+	CHECK_INT(shoal_hb_len(0, 0), 88);
+	CHECK_INT(shoal_hb_tag_off(0, 0), 72);
+	CHECK_INT(shoal_hb_len(1, 0), 94);
+	CHECK_INT(shoal_hb_len(0, 1), 100);
+	CHECK_INT(SHOAL_HB_LEN_MAX, 72 + 255 * 6 + 64 * 12 + 16);
+	CHECK_INT(shoal_hb_len(SHOAL_HB_PEERS_MAX, SHOAL_HB_ENTRIES_MAX),
+		  SHOAL_HB_LEN_MAX);
+
+	/* the longest frame that can be valid: every other node, 64 entries */
+	len = build(buf, &hb, 254, SHOAL_HB_ENTRIES_MAX);
+	CHECK_INT(len, SHOAL_HB_LEN_MAX - SHOAL_HB_PEER_LEN);
+	CHECK_INT(buf[4] << 8 | buf[5], len);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(out.npeers, 254);
 	CHECK_INT(out.nentries, SHOAL_HB_ENTRIES_MAX);
+	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
+
+	/* the shortest */
+	len = build(buf, &hb, 0, 0);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, 40, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, 6, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, 0, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
+	CHECK_INT(decode(buf, len + 8, &out), SHOAL_HB_OVERSIZED);
+	CHECK_INT(decode(buf, SHOAL_HB_LEN_MAX + 1, &out),
+		  SHOAL_HB_OVERSIZED);
+
+	/* with peers and entries: a record short, a byte short or over */
+	len = build(buf, &hb, NPEERS, NENTRIES);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len - SHOAL_HB_TAG_LEN, &out),
+		  SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len - SHOAL_HB_ENTRY_LEN, &out),
+		  SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, SHOAL_HB_LEN, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
+	CHECK_INT(decode(buf, len + SHOAL_HB_PEER_LEN, &out),
+		  SHOAL_HB_OVERSIZED);
+}
+
+/* Build a good frame, spoil one byte, and expect decode to refuse it. */
+static void refused(unsigned int p, unsigned int n, unsigned int off, u8 val,
+		    enum shoal_hb_error want, int line)
+{
+	static u8 buf[SHOAL_HB_LEN_MAX];
+	struct shoal_hb out;
+	unsigned int len = build(buf, &sample, p, n);
+
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	buf[off] = val;
+	ktap_check_int(decode(buf, len, &out), want, "decode of a spoilt frame",
+		       __FILE__, line);
+}
+
+#define REFUSED(p, n, off, val) \
+	refused((p), (n), (off), (val), SHOAL_HB_BAD_HEADER, __LINE__)
+
+static void bad_headers(void)
+{
+	struct shoal_hb out;
+	static u8 buf[SHOAL_HB_LEN_MAX];
+	unsigned int len, p;
+
+	REFUSED(0, 0, 0, 's');
+	REFUSED(0, 0, 1, 'h');
+	REFUSED(2, 1, 0, 'H');
+	REFUSED(0, 0, 2, 1);			/* version 1 */
+	REFUSED(0, 0, 2, 3);
+	REFUSED(NPEERS, 1, 2, 0);
+	REFUSED(0, 0, 3, 0);			/* type */
+	REFUSED(0, 0, 3, 2);
+	REFUSED(0, 0, 3, SHOAL_VLAN_TYPE);
+	REFUSED(0, 0, 6, 0);			/* node id 0 */
+	REFUSED(NPEERS, NENTRIES, 6, 0);
+	REFUSED(0, 0, 7, 0x02);			/* unknown flags */
+	REFUSED(0, 0, 7, 0x80);
+	REFUSED(NPEERS, NENTRIES, 7, SHOAL_HB_F_STARTING | 0x04);
+	/* the length field, alone: one off either way, or another high byte */
+	REFUSED(0, 0, 5, SHOAL_HB_LEN - 1);
+	REFUSED(0, 0, 5, SHOAL_HB_LEN + 1);
+	REFUSED(0, 0, 4, 1);
+	REFUSED(NPEERS, NENTRIES, 5, shoal_hb_len(NPEERS, NENTRIES) - 6);
+
+	/*
+	 * The counts against the length: a count that does not match the
+	 * length field is refused, whatever the frame's size; one that
+	 * matches a longer field than the frame has is a truncated frame.
+	 */
+	REFUSED(2, 2, 14, 3);
+	REFUSED(2, 2, 14, 1);
+	REFUSED(2, 2, 15, 3);
+	REFUSED(2, 2, 15, 1);
+	REFUSED(0, 0, 14, 255);
+	REFUSED(0, 0, 15, 2);
+	len = build(buf, &sample, 2, 2);
+	buf[14] = 4;
+	buf[4] = shoal_hb_len(4, 2) >> 8;
+	buf[5] = shoal_hb_len(4, 2);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_TRUNCATED);
+	buf[14] = 1;
+	buf[4] = shoal_hb_len(1, 2) >> 8;
+	buf[5] = shoal_hb_len(1, 2);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OVERSIZED);
+
+	/*
+	 * More than 64 entries, each of them good, with a length field
+	 * that matches them: refused for the count alone.
+	 */
+	for (p = 0; p <= 1; p++) {
+		struct shoal_hb hb = sample;
+
+		hb.npeers = p;
+		build(buf, &sample, p, SHOAL_HB_ENTRIES_MAX);
+		shoal_hb_put_entry(buf, &hb, SHOAL_HB_ENTRIES_MAX, &entries[0]);
+		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX + 1);
+		memset(buf + shoal_hb_tag_off(p, SHOAL_HB_ENTRIES_MAX + 1), 0,
+		       SHOAL_HB_TAG_LEN);
+		buf[15] = SHOAL_HB_ENTRIES_MAX + 1;
+		buf[4] = len >> 8;
+		buf[5] = len;
+		CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+		/* the same frame with 64 of them is good */
+		buf[15] = SHOAL_HB_ENTRIES_MAX;
+		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX);
+		buf[4] = len >> 8;
+		buf[5] = len;
+		CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	}
+	/* 255 entries: longer than any frame may be */
+	len = build(buf, &sample, 0, 0);
+	buf[15] = 255;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+}
+
+static void bad_peers(void)
+{
+	const unsigned int rec = SHOAL_HB_PEERS_OFF;
+
+	/* peers[]: ids 1, 3, 8, 255; the sender is 7 */
+	REFUSED(NPEERS, 0, rec + 6, 1);			/* 1, 1 */
+	REFUSED(NPEERS, 0, rec + 6, 0);			/* 1, 0 */
+	REFUSED(NPEERS, 0, rec + 12, 2);		/* 3, 2 */
+	REFUSED(NPEERS, 0, rec + 12, 3);		/* 3, 3 */
+	REFUSED(NPEERS, 0, rec + 18, 8);		/* 8, 8 */
+	REFUSED(NPEERS, 0, rec + 18, 1);
+	REFUSED(NPEERS, 1, rec, 0);			/* id 0 */
+	REFUSED(1, 0, rec, 0);
+	REFUSED(NPEERS, 0, rec + 12, 7);		/* the sender */
+	REFUSED(NPEERS, 2, rec + 6, 7);
+	REFUSED(1, 0, rec, 7);
+	REFUSED(NPEERS, 0, rec + 1, 0x02);		/* unknown flags */
+	REFUSED(NPEERS, 0, rec + 19, 0x80);
+	REFUSED(NPEERS, 0, rec + 19, SHOAL_HB_PEER_ALIVE | 0x10);
+	REFUSED(1, 0, rec + 1, 0xff);
+	/* and the echo is anything */
+	{
+		static u8 buf[SHOAL_HB_LEN_MAX];
+		struct shoal_hb out;
+		unsigned int len = build(buf, &sample, NPEERS, 0);
+
+		memset(buf + rec + 2, 0xff, 4);
+		memset(buf + rec + 20, 0, 4);
+		CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	}
 }
 
 static void bad_entries(void)
 {
-	u8 buf[SHOAL_HB_LEN_MAX + 1];
-	struct shoal_hb out;
-	unsigned int len;
+	unsigned int e0 = shoal_hb_tag_off(0, 0);
+	unsigned int e4 = shoal_hb_tag_off(NPEERS, 0);
 
-	len = encode_with_entries(buf, 2);
-	CHECK_INT(shoal_hb_decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
-	CHECK_INT(shoal_hb_decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
-	CHECK_INT(shoal_hb_decode(buf, SHOAL_HB_LEN_MAX + 1, &out),
-		  SHOAL_HB_OVERSIZED);
-	/* an unknown kind, a count the length does not match, reserved */
-	buf[44 + 6] = 0;
-	CHECK_INT(shoal_hb_decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
-	buf[44 + 6] = SHOAL_HB_ENTRY_RELEASED + 1;
-	CHECK_INT(shoal_hb_decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
-	len = encode_with_entries(buf, 2);
-	buf[40] = 3;
-	CHECK_INT(shoal_hb_decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
-	buf[40] = 0;
-	CHECK_INT(shoal_hb_decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
-	buf[40] = SHOAL_HB_ENTRIES_MAX + 1;
-	CHECK_INT(shoal_hb_decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
-	len = encode_with_entries(buf, 2);
-	buf[42] = 1;
-	CHECK_INT(shoal_hb_decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
-	/* a plain heartbeat may not claim to be a longer type */
-	len = encode_with_entries(buf, 0);
-	buf[3] = SHOAL_HB_TYPE_PERSONAS;
-	CHECK_INT(shoal_hb_decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+	REFUSED(0, 1, e0 + 6, 0);				/* kind */
+	REFUSED(0, 1, e0 + 6, SHOAL_HB_ENTRY_RELEASED + 1);
+	REFUSED(0, 1, e0 + 6, 0xff);
+	REFUSED(NPEERS, NENTRIES, e4 + 2 * 12 + 6, 0);
+	REFUSED(NPEERS, NENTRIES, e4 + 12 + 6, 4);
+	REFUSED(0, 1, e0 + 7, 1);				/* reserved */
+	REFUSED(0, 1, e0 + 7, 0x80);
+	REFUSED(NPEERS, NENTRIES, e4 + 2 * 12 + 7, 1);
+	REFUSED(NPEERS, SHOAL_HB_ENTRIES_MAX, e4 + 63 * 12 + 7, 1);
+	REFUSED(NPEERS, SHOAL_HB_ENTRIES_MAX, e4 + 63 * 12 + 6, 0);
+}
+
+/* The view's bitmap is not checked: any bits decode, bit 0 included. */
+static void any_view(void)
+{
+	struct shoal_hb hb = sample, out;
+	u8 buf[SHOAL_HB_LEN];
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		hb.view.w[i] = ~0ull;
+	build(buf, &hb, 0, 0);
+	for (i = 40; i < 72; i++)
+		CHECK_INT(buf[i], 0xff);
+	CHECK_INT(decode(buf, sizeof(buf), &out), SHOAL_HB_OK);
+	CHECK(shoal_idset_equal(&out.view, &hb.view));
+	CHECK(shoal_idset_has(&out.view, 0));
+	CHECK(shoal_idset_has(&out.view, 255));
+	memset(&hb.view, 0, sizeof(hb.view));
+	hb.view.w[1] = 0x8000000000000001ull;
+	build(buf, &hb, 0, 0);
+	CHECK_INT(decode(buf, sizeof(buf), &out), SHOAL_HB_OK);
+	CHECK(shoal_idset_has(&out.view, 64));
+	CHECK(shoal_idset_has(&out.view, 127));
+	CHECK(!shoal_idset_has(&out.view, 63));
+	CHECK(!shoal_idset_has(&out.view, 128));
+	CHECK_INT(buf[48], 0x01);
+	CHECK_INT(buf[55], 0x80);
+}
+
+static void vlan_header(void)
+{
+	struct shoal_vlan_hdr h = { 9, 4094, 0x01020304 }, out;
+	static const u8 want[SHOAL_VLAN_HLEN] = {
+		'S', 'H', 2, 3, 0, 0, 0, 0, 0, 0, 0, 0,
+		9, 0, 0x0f, 0xfe, 1, 2, 3, 4,
+	};
+	u8 buf[SHOAL_VLAN_OVERHEAD];
+
+	memset(buf, 0xa5, sizeof(buf));
+	shoal_vlan_encode(&h, buf);
+	CHECK(!memcmp(buf, want, sizeof(want)));
+	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), 0);
+	CHECK_INT(out.node_id, 9);
+	CHECK_INT(out.vlan, 4094);
+	CHECK(out.epoch == 0x01020304);
+	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf) - 1, &out), -1);
+	buf[2] = 1;
+	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), -1);
+	buf[2] = 2;
+	buf[3] = SHOAL_HB_TYPE;
+	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), -1);
 }
 
 const struct ktap_case frame_cases[] = {
-	{ "frame: encode and decode round-trip", round_trip },
-	{ "frame: fields are big-endian at fixed offsets", layout_is_big_endian },
-	{ "frame: truncated and oversized frames", wrong_lengths },
-	{ "frame: bad magic, version, type, length, node id", bad_headers },
-	{ "frame: persona entries round-trip", entries_round_trip },
-	{ "frame: bad persona entries", bad_entries },
+	{ "frame: round trip with view, peers and entries", round_trip },
+	{ "frame: every byte at its offset, view little-endian", byte_layout },
+	{ "frame: lengths, truncated and oversized frames", lengths },
+	{ "frame: bad magic, version, type, length, counts, node id, flags",
+	  bad_headers },
+	{ "frame: peers not rising, naming the sender, unknown flags", bad_peers },
+	{ "frame: entries of unknown kind, reserved byte set", bad_entries },
+	{ "frame: any view bitmap decodes", any_view },
+	{ "frame: virtual LAN header", vlan_header },
 	{ NULL, NULL },
 };
