@@ -11,6 +11,7 @@ static const struct ktap_case *const suites[] = {
 	parse_cases,
 	bucket_cases,
 	frame_cases,
+	member_cases,
 	key_cases,
 	diskspec_cases,
 	agentconf_cases,

@@ -15,6 +15,7 @@ extern const struct ktap_case utils_cases[];
 extern const struct ktap_case parse_cases[];
 extern const struct ktap_case bucket_cases[];
 extern const struct ktap_case frame_cases[];
+extern const struct ktap_case member_cases[];
 extern const struct ktap_case key_cases[];
 extern const struct ktap_case diskspec_cases[];
 extern const struct ktap_case agentconf_cases[];
