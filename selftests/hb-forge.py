@@ -3,33 +3,50 @@
 """A rogue heartbeat sender for the VM tests (stdlib only).
 
 usage: hb-forge.py [--dev DEV] [--key FILE] [--count N] [--interval MS]
-                   [--node ID] [--from ID] [--wait S] MODE [NODE]
+                   [--dead N] [--node ID] [--from ID] [--wait S]
+                   MODE [NODE | FILE]
 
-Builds shoal heartbeat frames as the module does (kernel/frame.h,
-kernel/heartbeat.c) and sends them as raw Ethernet frames (ethertype
-0x88B5, to 03:53:48:00:00:01) on DEV (default eth0), from DEV's own MAC.
+Builds shoal heartbeat frames of version 2 as the module does
+(kernel/frame.h, kernel/heartbeat.c) and sends them as raw Ethernet frames
+(ethertype 0x88B5, to 03:53:48:00:00:01) on DEV (default eth0), from DEV's
+own MAC.
 
 Modes:
   wrong-key     the cluster id of KEY, but tagged under a random key
   truncated     a valid frame cut to 40 bytes
   oversized     a valid frame with 8 bytes more
   foreign       a valid frame of another cluster (a random key)
-  claim NODE    a valid frame (right key, fresh nonce) claiming NODE
+  claim NODE    valid frames (right key) of a fresh boot claiming NODE,
+                with no peer records: a boot that has heard nobody
   valid NODE    a well-behaved node: right key, one fresh nonce, sequence
-                numbers 1, 2, ..., a frame every --interval ms (also the
-                interval the frames announce)
+                numbers from a random 32-bit value up, a frame every
+                --interval ms (also the interval the frames announce). It
+                listens to the others' heartbeats first (until one is
+                heard, then for three of the longest interval announced),
+                and all along: each frame has a peer record for every node
+                heard within --dead of its intervals, echoing the last
+                sequence number heard from it (flag alive once it was
+                heard 3 times in a row and does not say it is starting),
+                and a view of those not starting, and NODE itself
   replay        capture a heartbeat from the wire (from node --from if
                 given) and send its payload again, byte for byte
   altered       the same, with a byte of the load field flipped
   check         capture a heartbeat (--from) and verify its cluster id and
                 tag under KEY: exit 0 if both match the module's
-  selftest      check SipHash-2-4 against the reference vector
+  record FILE   capture --count heartbeats (of node --from if given), one
+                in hex per line of FILE
+  replay-file FILE
+                send the frames of FILE again, byte for byte, --interval
+                ms apart, --count times over (default once)
+  selftest      check SipHash-2-4 against the reference vectors, and the
+                frame encoding against one laid out by hand
 
 --node is the node id the frames of wrong-key, truncated, oversized and
-foreign claim (default 2; a list such as 2,3 takes turns). --count frames are sent (default 1), --interval
-ms apart (default 100). Captures give up after --wait seconds (default 5).
-Prints one line: "sent N MODE node ID nonce HEX", or "captured ..." /
-"ok ..." for check, and exits non-zero on failure.
+foreign claim (default 2; a list such as 2,3 takes turns). --count frames
+are sent (default 1), --interval ms apart (default 100). Captures give up
+after --wait seconds (default 5). Prints one line: "sent N MODE node ID
+nonce HEX" ("recorded N ..." for record), or "ok ..." for check, and
+exits non-zero on failure.
 """
 
 import argparse
@@ -41,11 +58,22 @@ import time
 
 ETH_P_HEARTBEAT = 0x88B5
 HEARTBEAT_MAC = bytes([0x03, 0x53, 0x48, 0x00, 0x00, 0x01])
-HB_LEN = 56
-TAG_OFF = 40
-LOAD_OFF = 32
-HB_VERSION = 1
+HB_VERSION = 2
 HB_TYPE = 1
+LOAD_OFF = 32
+VIEW_OFF = 40
+VIEW_LEN = 32
+PEERS_OFF = 72
+PEER_LEN = 6
+PEERS_MAX = 255
+ENTRY_LEN = 12
+ENTRIES_MAX = 64
+TAG_LEN = 16
+HB_LEN = PEERS_OFF + TAG_LEN            # the shortest: nobody heard
+HB_LEN_MAX = PEERS_OFF + PEERS_MAX * PEER_LEN + ENTRIES_MAX * ENTRY_LEN + TAG_LEN
+F_STARTING = 0x01
+PEER_ALIVE = 0x01
+RISE = 3                                # frames in a row to count alive
 MASK = (1 << 64) - 1
 PACKET_OUTGOING = 4
 
@@ -98,6 +126,82 @@ def siphash24(key16, data):
     return v0 ^ v1 ^ v2 ^ v3
 
 
+# --- the frame (kernel/frame.h): big-endian fields, a view bitmap, peer
+# records and persona entries, then a 128-bit tag
+
+def cluster_id(key32):
+    """siphash(b"shoal cluster id\\0", first half of the key), low 32 bits."""
+    return siphash24(key32[:16], b"shoal cluster id\0") & 0xFFFFFFFF
+
+
+def tag(key32, body):
+    """SipHash-2-4 of body (all that precedes the tag) under each half of
+    the key, each big-endian."""
+    return struct.pack(">QQ", siphash24(key32[:16], body),
+                       siphash24(key32[16:], body))
+
+
+def view_bytes(ids):
+    """The view: node id i at bit i % 8 of byte i / 8."""
+    view = bytearray(VIEW_LEN)
+    for i in ids:
+        view[i // 8] |= 1 << (i % 8)
+    return bytes(view)
+
+
+def view_ids(view):
+    return [i for i in range(8 * VIEW_LEN) if view[i // 8] >> (i % 8) & 1]
+
+
+def encode(node, cid, interval, nonce, seq, load=0, flags=0, view=(),
+           peers=(), entries=()):
+    """All that the tag covers: the header, the view (node ids), peer
+    records (id, flags, echo) with ids rising, and persona entries
+    (6-byte MAC, kind, epoch)."""
+    length = PEERS_OFF + PEER_LEN * len(peers) + ENTRY_LEN * len(entries) + TAG_LEN
+    body = (b"SH" + bytes([HB_VERSION, HB_TYPE]) + struct.pack(">H", length) +
+            bytes([node, flags]) + struct.pack(">IH", cid, interval) +
+            bytes([len(peers), len(entries)]) +
+            struct.pack(">QQQ", nonce, seq & MASK, load) + view_bytes(view))
+    for pid, pflags, echo in peers:
+        body += struct.pack(">BBI", pid, pflags, echo & 0xFFFFFFFF)
+    for mac, kind, epoch in entries:
+        body += bytes(mac) + bytes([kind, 0]) + struct.pack(">I", epoch)
+    return body
+
+
+def frame(key32, node, interval, nonce, seq, cid=None, tag_key=None, **kw):
+    body = encode(node, cluster_id(key32) if cid is None else cid,
+                  interval, nonce, seq, **kw)
+    return body + tag(tag_key or key32, body)
+
+
+def decode(payload):
+    """The fields of a heartbeat frame, or None if it is not a well-formed
+    one (the tag is not checked)."""
+    if (len(payload) < HB_LEN or payload[:2] != b"SH" or
+            payload[2] != HB_VERSION or payload[3] != HB_TYPE):
+        return None
+    (length,) = struct.unpack_from(">H", payload, 4)
+    npeers, nentries = payload[14], payload[15]
+    if (length != len(payload) or nentries > ENTRIES_MAX or
+            length != PEERS_OFF + PEER_LEN * npeers + ENTRY_LEN * nentries + TAG_LEN):
+        return None
+    cid, interval = struct.unpack_from(">IH", payload, 8)
+    nonce, seq, load = struct.unpack_from(">QQQ", payload, 16)
+    peers = [struct.unpack_from(">BBI", payload, PEERS_OFF + PEER_LEN * i)
+             for i in range(npeers)]
+    return {"node": payload[6], "flags": payload[7], "cid": cid,
+            "interval": interval, "nonce": nonce, "seq": seq, "load": load,
+            "view": view_ids(payload[VIEW_OFF:VIEW_OFF + VIEW_LEN]),
+            "peers": peers, "tag_off": length - TAG_LEN}
+
+
+def tag_ok(key32, payload, fields):
+    off = fields["tag_off"]
+    return payload[off:] == tag(key32, payload[:off])
+
+
 def selftest():
     got = siphash24(bytes(range(16)), bytes(range(15)))
     want = 0xA129CA6149BE45E5
@@ -112,33 +216,54 @@ def selftest():
         print("siphash24: 63-byte vector differs")
         return 1
     print("ok siphash24 reference vectors")
+
+    # a frame with two peers and one entry, byte by byte as frame.h says
+    key = bytes(range(32))
+    nonce, seq = 0x0123456789ABCDEF, 0xFEDCBA9876543210
+    hand = bytes([
+        0x53, 0x48, 2, 1, 0, 72 + 2 * 6 + 12 + 16, 7, F_STARTING,
+        0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x64, 2, 1,
+        0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF,
+        0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10,
+        0, 0, 0, 0, 0, 0, 0x30, 0x39,
+        # view: 1, 2, 7 in byte 0; 9 in byte 1; 255 in byte 31
+        0x86, 0x02] + [0] * 29 + [0x80] + [
+        # peers: 1 alive echoing 0x01020304, 200 echoing 0xffffffff
+        1, PEER_ALIVE, 0x01, 0x02, 0x03, 0x04,
+        200, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+        # an entry: MAC, kind 2 (claim), reserved, epoch 5
+        0x02, 0x00, 0x00, 0xAA, 0x00, 0x01, 2, 0, 0, 0, 0, 5])
+    built = encode(7, 0xDEADBEEF, 100, nonce, seq, load=12345,
+                   flags=F_STARTING, view=(1, 2, 7, 9, 255),
+                   peers=((1, PEER_ALIVE, 0x01020304), (200, 0, 0xFFFFFFFF)),
+                   entries=((b"\x02\x00\x00\xaa\x00\x01", 2, 5),))
+    if built != hand:
+        diff = [i for i in range(min(len(built), len(hand))) if built[i] != hand[i]]
+        print("encode: %d bytes, want %d; first differing byte: %s" % (
+            len(built), len(hand), diff[0] if diff else "none"))
+        return 1
+    whole = frame(key, 7, 100, nonce, seq, cid=0xDEADBEEF, load=12345,
+                  flags=F_STARTING, view=(1, 2, 7, 9, 255),
+                  peers=((1, PEER_ALIVE, 0x01020304), (200, 0, 0xFFFFFFFF)),
+                  entries=((b"\x02\x00\x00\xaa\x00\x01", 2, 5),))
+    want_tag = (struct.pack(">Q", siphash24(key[:16], hand)) +
+                struct.pack(">Q", siphash24(key[16:], hand)))
+    if len(whole) != len(hand) + TAG_LEN or whole[len(hand):] != want_tag:
+        print("frame: the tag is not SipHash-2-4 of all before it under each half")
+        return 1
+    fields = decode(whole)
+    if (fields is None or fields["node"] != 7 or fields["seq"] != seq or
+            fields["view"] != [1, 2, 7, 9, 255] or
+            fields["peers"] != [(1, PEER_ALIVE, 0x01020304), (200, 0, 0xFFFFFFFF)] or
+            not tag_ok(key, whole, fields)):
+        print("decode: does not read back the frame encoded")
+        return 1
+    if (len(frame(key, 1, 100, 1, 1)) != HB_LEN or
+            decode(whole[:-1]) is not None or decode(whole + b"\0") is not None):
+        print("frame: lengths differ from frame.h")
+        return 1
+    print("ok frame encoding matches the version 2 layout")
     return 0
-
-
-# --- the frame (kernel/frame.h): big-endian fields, 128-bit tag
-
-def cluster_id(key32):
-    """siphash(b"shoal cluster id\\0", first half of the key), low 32 bits."""
-    return siphash24(key32[:16], b"shoal cluster id\0") & 0xFFFFFFFF
-
-
-def tag(key32, body):
-    """SipHash-2-4 of bytes 0..39 under each half, each big-endian."""
-    return struct.pack(">QQ", siphash24(key32[:16], body[:TAG_OFF]),
-                       siphash24(key32[16:], body[:TAG_OFF]))
-
-
-def encode(node, cid, interval, nonce, seq, load=0, flags=0):
-    """The 40 bytes the tag covers."""
-    return (b"SH" + bytes([HB_VERSION, HB_TYPE]) + struct.pack(">H", HB_LEN) +
-            bytes([node, flags]) + struct.pack(">IHH", cid, interval, 0) +
-            struct.pack(">QQQ", nonce, seq, load))
-
-
-def frame(key32, node, interval, nonce, seq, cid=None, tag_key=None):
-    body = encode(node, cluster_id(key32) if cid is None else cid,
-                  interval, nonce, seq)
-    return body + tag(tag_key or key32, body)
 
 
 def read_key(path):
@@ -152,6 +277,11 @@ def read_key(path):
 
 def random_nonce():
     return struct.unpack(">Q", os.urandom(8))[0]
+
+
+def random_seq():
+    """Where a boot's sequence numbers start, as the module picks it."""
+    return struct.unpack(">I", os.urandom(4))[0]
 
 
 # --- the wire
@@ -172,37 +302,132 @@ def send(sock, src, payload):
     sock.send(HEARTBEAT_MAC + src + struct.pack(">H", ETH_P_HEARTBEAT) + payload)
 
 
-def capture(sock, node, wait):
-    """The payload of the next heartbeat heard (from node, if given)."""
-    deadline = time.monotonic() + wait
+def receive(sock, timeout):
+    """The payload of the next heartbeat frame another host sent (any
+    length), or None once timeout seconds have passed."""
+    deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             return None
         sock.settimeout(left)
         try:
-            data, addr = sock.recvfrom(2048)
+            data, addr = sock.recvfrom(65536)
         except socket.timeout:
             return None
-        if addr[2] == PACKET_OUTGOING or len(data) != 14 + HB_LEN:
-            continue
         payload = data[14:]
-        if payload[:2] != b"SH" or (node and payload[6] != node):
+        # not ours, and not a persona's virtual LAN frame (type 3)
+        if (addr[2] == PACKET_OUTGOING or len(payload) < 7 or
+                payload[:2] != b"SH" or payload[3] != HB_TYPE):
             continue
         return payload
+
+
+def capture(sock, node, wait):
+    """The payload of the next heartbeat heard (from node, if given)."""
+    deadline = time.monotonic() + wait
+    while True:
+        payload = receive(sock, deadline - time.monotonic())
+        if payload is None or not node or payload[6] == node:
+            return payload
+
+
+# --- a well-behaved node
+
+class Peers:
+    """What a node hears of the others, as heartbeat.c keeps it."""
+
+    def __init__(self, key, local, dead):
+        self.key, self.local, self.dead = key, local, dead
+        self.cid = cluster_id(key)
+        self.nodes = {}
+
+    def hear(self, payload, now):
+        f = decode(payload)
+        if (f is None or f["cid"] != self.cid or f["node"] == self.local or
+                not f["node"] or not tag_ok(self.key, payload, f)):
+            return None
+        p = self.nodes.get(f["node"])
+        if p is None or p["nonce"] != f["nonce"]:
+            p = self.nodes[f["node"]] = {"nonce": f["nonce"], "seq": f["seq"],
+                                         "run": 0, "last": now}
+        elif f["seq"] <= p["seq"]:
+            return None                 # seen, or late: changes nothing
+        steady = now - p["last"] <= self.window(p)
+        p["run"] = p["run"] + 1 if steady else 1
+        p.update(seq=f["seq"], last=now, interval=f["interval"] or 100,
+                 starting=bool(f["flags"] & F_STARTING))
+        return f
+
+    def window(self, p):
+        return self.dead * p.get("interval", 100) / 1000.0
+
+    def heard(self, now):
+        return sorted(i for i, p in self.nodes.items()
+                      if now - p["last"] < self.window(p))
+
+    def records(self, now):
+        recs = []
+        for i in self.heard(now):
+            p = self.nodes[i]
+            alive = p["run"] >= RISE and not p["starting"]
+            recs.append((i, PEER_ALIVE if alive else 0, p["seq"] & 0xFFFFFFFF))
+        return recs
+
+    def view(self, now):
+        return sorted([i for i in self.heard(now) if not self.nodes[i]["starting"]] +
+                      [self.local])
+
+
+def listen(sock, peers, until):
+    """Hear the others until the monotonic time until."""
+    while True:
+        left = until - time.monotonic()
+        if left <= 0:
+            return
+        payload = receive(sock, left)
+        if payload is not None:
+            peers.hear(payload, time.monotonic())
+
+
+def run_valid(sock, src, key, node, args):
+    """Frames of one boot, with what it hears of the others in each."""
+    peers = Peers(key, node, args.dead)
+    nonce, seq = random_nonce(), random_seq()
+    deadline = time.monotonic() + args.wait
+    while not peers.nodes and time.monotonic() < deadline:
+        listen(sock, peers, min(deadline, time.monotonic() + 0.05))
+    if not peers.nodes:
+        return nonce, None
+    # long enough to hear each node the times it takes to count alive
+    longest = max(p.get("interval", 100) for p in peers.nodes.values())
+    listen(sock, peers, time.monotonic() + RISE * longest / 1000.0)
+    start = time.monotonic()
+    for i in range(args.count):
+        listen(sock, peers, start + i * args.interval / 1000.0)
+        now = time.monotonic()
+        seq += 1
+        send(sock, src, frame(key, node, args.interval, nonce, seq,
+                              peers=peers.records(now), view=peers.view(now)))
+    return nonce, peers.heard(time.monotonic())
 
 
 def main():
     ap = argparse.ArgumentParser(description="rogue shoal heartbeat sender")
     ap.add_argument("mode", choices=["wrong-key", "truncated", "oversized",
                                      "foreign", "claim", "valid", "replay",
-                                     "altered", "check", "selftest"])
-    ap.add_argument("target", nargs="?", type=int,
-                    help="node id, for claim and valid")
+                                     "altered", "check", "record",
+                                     "replay-file", "selftest"])
+    ap.add_argument("target", nargs="?",
+                    help="node id, for claim and valid; file, for record "
+                    "and replay-file")
     ap.add_argument("--dev", default="eth0")
     ap.add_argument("--key", help="the cluster key file")
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--interval", type=int, default=100, help="ms")
+    ap.add_argument("--dead", type=int, default=3,
+                    help="valid: a node not heard for this many of its "
+                    "intervals is left out")
     ap.add_argument("--node", default="2",
                     help="node id(s), as 2 or 2,3, claimed by wrong-key, "
                     "truncated, oversized, foreign")
@@ -213,9 +438,15 @@ def main():
 
     if args.mode == "selftest":
         return selftest()
-    if args.mode in ("claim", "valid") and not args.target:
-        ap.error("%s needs a node id" % args.mode)
-    need_key = args.mode not in ("replay", "altered")
+    if args.mode in ("claim", "valid", "record", "replay-file") and not args.target:
+        ap.error("%s needs %s" % (args.mode, "a node id" if args.mode in
+                                  ("claim", "valid") else "a file"))
+    if args.mode in ("claim", "valid"):
+        try:
+            target = int(args.target)
+        except ValueError:
+            ap.error("%s: not a node id" % args.target)
+    need_key = args.mode not in ("replay", "altered", "record", "replay-file")
     if need_key and not args.key:
         ap.error("%s needs --key" % args.mode)
     key = read_key(args.key) if args.key else None
@@ -226,7 +457,36 @@ def main():
     nodes = [int(n) for n in args.node.split(",")]
     node = nodes[0]
 
-    if args.mode in ("replay", "altered", "check"):
+    if args.mode == "valid":
+        nonce, heard = run_valid(sock, src, key, target, args)
+        if heard is None:
+            print("no heartbeat heard on %s in %gs" % (args.dev, args.wait))
+            return 1
+        print("sent %d valid node %d nonce %016x heard %s" % (
+            args.count, target, nonce, ",".join(map(str, heard)) or "none"))
+        return 0
+    if args.mode == "record":
+        with open(args.target, "w") as f:
+            for i in range(args.count):
+                captured = capture(sock, args.src_node, args.wait)
+                if captured is None:
+                    print("recorded %d of %d on %s: nothing more in %gs" % (
+                        i, args.count, args.dev, args.wait))
+                    return 1
+                f.write(captured.hex() + "\n")
+        (nonce,) = struct.unpack_from(">Q", captured, 16)
+        print("recorded %d node %d nonce %016x" % (args.count, captured[6], nonce))
+        return 0
+    if args.mode == "replay-file":
+        with open(args.target) as f:
+            recorded = [bytes.fromhex(line) for line in f.read().split()]
+        if not recorded:
+            print("%s: no frames" % args.target)
+            return 1
+        node = recorded[0][6]
+        (nonce,) = struct.unpack_from(">Q", recorded[0], 16)
+        frames = recorded * args.count
+    elif args.mode in ("replay", "altered", "check"):
         captured = capture(sock, args.src_node, args.wait)
         if captured is None:
             print("nothing captured on %s in %gs" % (args.dev, args.wait))
@@ -234,23 +494,27 @@ def main():
         node = captured[6]
         (nonce,) = struct.unpack_from(">Q", captured, 16)
         if args.mode == "check":
+            fields = decode(captured)
             cid_ok = struct.unpack_from(">I", captured, 8)[0] == cluster_id(key)
-            tag_ok = captured[TAG_OFF:] == tag(key, captured)
-            print("%s node %d cluster id %s tag %s" % (
-                "ok" if cid_ok and tag_ok else "MISMATCH", node,
+            tag_good = fields is not None and tag_ok(key, captured, fields)
+            print("%s node %d length %d cluster id %s tag %s" % (
+                "ok" if cid_ok and tag_good else "MISMATCH", node, len(captured),
                 "matches" if cid_ok else "differs",
-                "matches" if tag_ok else "differs"))
-            return 0 if cid_ok and tag_ok else 1
+                "matches" if tag_good else
+                "differs" if fields else "unread: malformed"))
+            return 0 if cid_ok and tag_good else 1
         payload = bytearray(captured)
         if args.mode == "altered":
             payload[LOAD_OFF + 7] ^= 0x01
         frames = [bytes(payload)] * args.count
     else:
-        if args.mode in ("claim", "valid"):
-            nodes = [args.target]
+        if args.mode == "claim":
+            nodes = [target]
         frames = []
-        for seq in range(1, args.count + 1):
-            node = nodes[(seq - 1) % len(nodes)]
+        seq = random_seq()
+        for i in range(args.count):
+            node = nodes[i % len(nodes)]
+            seq += 1
             if args.mode == "wrong-key":
                 f = frame(key, node, args.interval, nonce, seq,
                           tag_key=os.urandom(32))
@@ -274,8 +538,8 @@ def main():
         send(sock, src, f)
     print("sent %d %s node %s nonce %016x" % (
         len(frames), args.mode,
-        ",".join(map(str, nodes)) if args.mode not in ("replay", "altered") else node,
-        nonce))
+        ",".join(map(str, nodes)) if args.mode not in
+        ("replay", "altered", "replay-file") else node, nonce))
     return 0
 
 
