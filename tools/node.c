@@ -158,10 +158,11 @@ static void print_plain(const void *item)
 	if (!stats_output || (!n->stats.valid && !n->has_load))
 		return;
 	if (n->stats.valid) {
-		printf("%srx %llu lost %llu rejected %llu", sep,
+		printf("%srx %llu lost %llu rejected %llu unverified %llu", sep,
 		       (unsigned long long)n->stats.rx,
 		       (unsigned long long)n->stats.lost,
-		       (unsigned long long)n->stats.rejected);
+		       (unsigned long long)n->stats.rejected,
+		       (unsigned long long)n->stats.unverified);
 		sep = " ";
 	}
 	if (n->has_load)
@@ -199,6 +200,7 @@ static void print_json(struct json *j, const void *item)
 	json_kv_uint(j, "rx_frames", n->stats.rx);
 	json_kv_uint(j, "lost_frames", n->stats.lost);
 	json_kv_uint(j, "rejected_frames", n->stats.rejected);
+	json_kv_uint(j, "unverified_frames", n->stats.unverified);
 	if (n->has_load)
 		json_kv_uint(j, "load_pps", n->load);
 	else
