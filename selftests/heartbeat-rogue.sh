@@ -5,8 +5,11 @@
 # Heartbeats under attack: a rogue on the cluster's wire sends forged,
 # altered, truncated, oversized, replayed, foreign and impostor frames
 # (selftests/hb-forge.py). Nothing changes who is a member, and every frame
-# is counted where it belongs. Then: one stray valid frame does not bring
-# a dead node back, three in a row do. Documentation/heartbeats.md.
+# is counted where it belongs: a new boot of a node that echoes none of
+# the receiver's frames is not rejected but counted unverified, and
+# changes nothing. Then: one stray valid frame does not bring a dead node
+# back, three in a row do; and frames of a node's previous boot, replayed
+# after it restarted, are refused. Documentation/heartbeats.md.
 #
 #   n1 (eth0) --+
 #   n2 (eth0) --+-- br0 (switch namespace) -- (eth0) rogue 192.0.2.66
@@ -23,7 +26,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 39
+ktap_plan 46
 
 S=192.0.2.100
 make_cluster 3
@@ -64,12 +67,12 @@ tables_are() {
 		[ "$(table "$i")" = "$1" ] || return 1
 	done
 }
-# counters: node 1's heartbeat counters and, per node, rejected_frames
-# and rx_frames, as "name value" pairs on one line
+# counters: node 1's heartbeat counters and, per node, rejected_frames,
+# unverified_frames and rx_frames, as "name value" pairs on one line
 counters() {
-	{ sn 1 -s -j cluster show; sn 1 -j node show; } | jq -r -s '
+	{ sn 1 -s -j cluster show; sn 1 -s -j node show; } | jq -r -s '
 		(.[0][0].stats | to_entries | map("\(.key) \(.value)")) +
-		(.[1] | map("n\(.id)_rejected \(.rejected_frames) n\(.id)_rx \(.rx_frames)")) | join(" ")'
+		(.[1] | map("n\(.id)_rejected \(.rejected_frames) n\(.id)_unverified \(.unverified_frames) n\(.id)_rx \(.rx_frames)")) | join(" ")'
 }
 # delta BEFORE AFTER: the counters that changed, "name +N", sorted, except
 # tx and the rx counters (they grow all the time)
@@ -125,7 +128,7 @@ expect_delta "wrong key (right cluster id, tag under another key), claiming node
 	"bad_mac +3 n2_rejected +3 rejected +3" forge wrong-key --node 2 --count 3 --interval 20
 expect_delta "truncated (40 bytes) claiming node 2: malformed" \
 	"malformed +3 n2_rejected +3 rejected +3" forge truncated --node 2 --count 3 --interval 20
-expect_delta "oversized (64 bytes) claiming node 2: malformed" \
+expect_delta "oversized (96 bytes) claiming node 2: malformed" \
 	"malformed +3 n2_rejected +3 rejected +3" forge oversized --node 2 --count 3 --interval 20
 expect_delta "another cluster's valid frames: foreign, not rejected" \
 	"foreign +3" forge foreign --node 2 --count 3 --interval 20
@@ -135,8 +138,11 @@ expect_delta "node 2's frame recorded, sent 3 times more: replayed, each" \
 	"n2_rejected +3 rejected +3 replayed +3" forge replay --from 2 --count 3 --interval 20
 expect_delta "node 3's frame with its load field altered: bad_mac" \
 	"bad_mac +1 n3_rejected +1 rejected +1" forge altered --from 3
-expect_delta "valid frames of a new boot claiming node 2 while it is alive: replayed" \
-	"n2_rejected +3 rejected +3 replayed +3" forge claim 2 --count 3 --interval 20
+# a boot that echoes none of node 1's frames may be a replay of a recorded
+# one, or a node that just started and has not heard node 1 yet: node 1
+# waits for an echo, counting, rejecting nothing, changing nothing
+expect_delta "valid frames of a new boot claiming node 2 while it is alive: unverified, not rejected" \
+	"n2_unverified +3 unverified +3" forge claim 2 --count 3 --interval 20
 expect_delta "valid frames claiming the receiver's own id (node 1): replayed" \
 	"n1_rejected +3 rejected +3 replayed +3" forge claim 1 --count 3 --interval 20
 expect_delta "valid frames from an undeclared node id (9): unknown, not rejected" \
@@ -177,7 +183,7 @@ check "auth failed events come at most once a second" \
 # the events say whom the frames claimed, when they all claimed one node
 # (each burst in one go, --interval 0: events go out from the 100 ms tick)
 A1=$(mon_lines 1)
-forge claim 2 --count 3 --interval 0 >/dev/null
+forge wrong-key --node 2 --count 3 --interval 0 >/dev/null
 wait_for 2500 mon_has 1 "$A1" '"event":"auth_failed"'
 check_eq "frames that all claimed node 2: the auth failed event names node 2" "2 $(final)" \
 	"$(tail -n +"$((A1 + 1))" "$tmp/mon.1" | grep '"auth_failed"' | head -n1 |
@@ -209,15 +215,21 @@ split_3() { [ "$(states)" = "1:1=up,2=up,3=down 2:1=up,2=up,3=down 3:1=down,2=do
 check "node 3's link down: nodes 1 and 2 declare it down" wait_for 3000 split_3
 rx3() { sn 1 -j node show 3 | jq -r '.[0].rx_frames'; }
 state3() { sn "$1" -j node show 3 | jq -r '.[0].state'; }
-# stray N: N valid frames for node 3 (a fresh boot each time), then a
-# window of 1.1 s, more than the dead time (1 s): the next burst starts
-# counting again
+# a boot that never hears the others: with the key, yet never accepted
+M1=$(mon_lines 1)
+expect_delta "5 valid frames for node 3 (down) that echo nobody: unverified" \
+	"n3_unverified +5 unverified +5" forge claim 3 --count 5 --interval 100
+check_eq "... and node 3 stays down (no event, nodes 1 and 2 agree)" "down down " \
+	"$(state3 1) $(state3 2) $(mon_nodes 1 "$M1")"
+# stray N: N valid frames for node 3 (a fresh boot each time, that hears
+# nodes 1 and 2 and echoes them), then a window of 1.1 s, more than the
+# dead time (1 s): the next burst starts counting again
 stray() {
 	local n=$1 rx M before
 	rx=$(rx3)
 	M=$(mon_lines 1)
 	before=$(counters)
-	forge valid 3 --count "$1" --interval 100 >/dev/null
+	forge valid 3 --count "$1" --interval 100 --dead 10 >/dev/null
 	# shellcheck disable=SC2016 # expanded by eval, each time
 	wait_for 2000 eval '[ "$(rx3)" = "$((rx + n))" ]'
 	check_eq "$1 valid frame(s) for node 3: accepted, nothing rejected" "$((rx + $1)) " \
@@ -230,7 +242,7 @@ stray 1
 stray 2
 M1=$(mon_lines 1)
 M2=$(mon_lines 2)
-forge valid 3 --count 3 --interval 100 >/dev/null
+forge valid 3 --count 3 --interval 100 --dead 10 >/dev/null
 check "3 valid frames in a row: node 1 declares node 3 up (heard)" \
 	wait_for 2000 mon_has 1 "$M1" '"event":"up","id":3,"reason":"heard"'
 check "they stop: node 3 is down (timeout) again" \
@@ -275,6 +287,30 @@ check_eq "node 3's heartbeats stop with its cluster device" "false" \
 sn 3 cluster set dev eth0
 check "node 3, new boot: up on every node again" wait_for 5000 all_up
 check "every node's table is the original again" wait_for 3000 tables_are "$T0" 1 2 3
+
+# --- i. a node's previous boot, replayed after it restarted ----------------
+# Frames of node 2 recorded from the wire, then node 2 restarts: its new
+# boot is heard at once (it echoes the others' frames). The recording
+# echoes frames of theirs too, older ones, and its boot is gone: replayed.
+check "hb-forge: 5 frames of node 2 recorded" forge record "$tmp/n2.frames" --from 2 --count 5
+M1=$(mon_lines 1)
+printf '%s\n' "link add shoal-d0 type dummy" | ip -n "$(ns 2)" -batch -
+sn 2 cluster set dev shoal-d0
+ip -n "$(ns 2)" link del shoal-d0
+sn 2 cluster set dev eth0
+# down as restarted, or as timed out if the new boot took the dead time
+restarted_2() { mon_nodes 1 "$M1" | paste -sd, | grep -Eq '^2 down \([a-z]+\),2 up \(heard\)$'; }
+check "node 2, new boot: down and up again on node 1" wait_for 5000 restarted_2
+diag "node 2's new boot on node 1: $(mon_nodes 1 "$M1" | paste -sd,)"
+# shellcheck disable=SC2016 # expanded by eval, each time
+check "... then up on every node, every table the original" \
+	wait_for 3000 eval 'all_up && tables_are "$T0" 1 2 3'
+M1=$(mon_lines 1)
+expect_delta "node 2's frames of its previous boot, sent again: replayed, each" \
+	"n2_rejected +5 rejected +5 replayed +5" forge replay-file "$tmp/n2.frames" --interval 20
+check_eq "... and nothing changed: no node event, all up, the original tables" "yes" \
+	"$([ -z "$(mon_nodes 1 "$M1")" ] && all_up && tables_are "$T0" 1 2 3 && echo yes)"
+last_ok || diag "node 1's node events: $(mon_nodes 1 "$M1" | paste -sd,)" "states: $(states)"
 check_eq "the monitors said nothing on stderr" "" "$(cat "$tmp"/*.err)"
 
 ktap_finish
