@@ -22,8 +22,9 @@ Modes:
                 numbers from a random 32-bit value up, a frame every
                 --interval ms (also the interval the frames announce). It
                 listens to the others' heartbeats first (until one is
-                heard, then for three of the longest interval announced),
-                and all along: each frame has a peer record for every node
+                heard, then for three of the longest interval announced,
+                and until each node heard was heard three times in a row,
+                within --wait), and all along: each frame has a peer record for every node
                 heard within --dead of its intervals, echoing the last
                 sequence number heard from it (flag alive once it was
                 heard 3 times in a row and does not say it is starting),
@@ -307,13 +308,12 @@ def receive(sock, timeout):
     length), or None once timeout seconds have passed."""
     deadline = time.monotonic() + timeout
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        sock.settimeout(left)
+        # past the deadline, still read what came meanwhile: a process
+        # that was not run for a while has frames waiting
+        sock.settimeout(max(0.0, deadline - time.monotonic()))
         try:
             data, addr = sock.recvfrom(65536)
-        except socket.timeout:
+        except (socket.timeout, BlockingIOError):
             return None
         payload = data[14:]
         # not ours, and not a persona's virtual LAN frame (type 3)
@@ -380,14 +380,13 @@ class Peers:
 
 
 def listen(sock, peers, until):
-    """Hear the others until the monotonic time until."""
+    """Hear the others until the monotonic time until, and whatever
+    arrived by then."""
     while True:
-        left = until - time.monotonic()
-        if left <= 0:
+        payload = receive(sock, until - time.monotonic())
+        if payload is None:
             return
-        payload = receive(sock, left)
-        if payload is not None:
-            peers.hear(payload, time.monotonic())
+        peers.hear(payload, time.monotonic())
 
 
 def run_valid(sock, src, key, node, args):
@@ -402,6 +401,9 @@ def run_valid(sock, src, key, node, args):
     # long enough to hear each node the times it takes to count alive
     longest = max(p.get("interval", 100) for p in peers.nodes.values())
     listen(sock, peers, time.monotonic() + RISE * longest / 1000.0)
+    while (time.monotonic() < deadline and
+           any(peers.nodes[i]["run"] < RISE for i in peers.heard(time.monotonic()))):
+        listen(sock, peers, min(deadline, time.monotonic() + 0.05))
     start = time.monotonic()
     for i in range(args.count):
         listen(sock, peers, start + i * args.interval / 1000.0)
