@@ -19,6 +19,7 @@ import socket
 import struct
 
 ETH_P_SHOAL = 0x88B5
+VLAN_VERSION = 1
 VLAN_TYPE = 3
 
 
@@ -73,7 +74,7 @@ def main():
     tagged = (struct.pack(">BBHI", args.node, 0, args.vlan, args.epoch) +
               struct.pack(">H", 0x0800) + echo_request(args.__dict__["from"], args.to))
     tag = struct.pack("<Q", hb.siphash24(key, tagged))
-    header = b"SH" + bytes([1, VLAN_TYPE]) + tag
+    header = b"SH" + bytes([VLAN_VERSION, VLAN_TYPE]) + tag
     mac = lambda m: bytes.fromhex(m.replace(":", ""))
     frame = mac(args.dst) + mac(args.src) + struct.pack(">H", ETH_P_SHOAL) + header + tagged
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_SHOAL))

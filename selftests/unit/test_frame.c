@@ -449,7 +449,7 @@ static void vlan_header(void)
 {
 	struct shoal_vlan_hdr h = { 9, 4094, 0x01020304 }, out;
 	static const u8 want[SHOAL_VLAN_HLEN] = {
-		'S', 'H', 2, 3, 0, 0, 0, 0, 0, 0, 0, 0,
+		'S', 'H', 1, 3, 0, 0, 0, 0, 0, 0, 0, 0,
 		9, 0, 0x0f, 0xfe, 1, 2, 3, 4,
 	};
 	u8 buf[SHOAL_VLAN_OVERHEAD];
@@ -462,9 +462,9 @@ static void vlan_header(void)
 	CHECK_INT(out.vlan, 4094);
 	CHECK(out.epoch == 0x01020304);
 	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf) - 1, &out), -1);
-	buf[2] = 1;
-	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), -1);
 	buf[2] = 2;
+	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), -1);
+	buf[2] = 1;
 	buf[3] = SHOAL_HB_TYPE;
 	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), -1);
 }

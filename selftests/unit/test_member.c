@@ -204,6 +204,9 @@ static const char *show(const struct shoal_idset *s)
 
 static struct shoal_member_report reports[N];
 
+/* the view computed before, for view_of(): this node was not counted */
+static struct shoal_idset prev_view;
+
 static struct shoal_idset view_of(u32 local, int starting,
 				  struct shoal_idset alive,
 				  struct shoal_idset peers_starting)
@@ -213,6 +216,7 @@ static struct shoal_idset view_of(u32 local, int starting,
 		.local_starting = starting,
 		.alive = alive,
 		.starting = peers_starting,
+		.prev = prev_view,
 		.reports = reports,
 	};
 	struct shoal_idset view;
@@ -417,6 +421,58 @@ static void view_starting_peers(void)
 	CHECK_SET(view_of(1, 0, SET(2, 3), SET(2, 3)), SET(1));
 }
 
+/*
+ * A split heals: two sides that each counted themselves in hear each
+ * other again before either counts the other. The side that loses (fewer
+ * members; on a tie, not the lowest id) steps back; the other keeps
+ * serving. A member that does not hear this node always holds it back.
+ */
+static void view_split_heals(void)
+{
+	/* {1, 2} and {3}: node 1 stays, node 3 steps back */
+	memset(reports, 0, sizeof(reports));
+	report(2, SET(1), SET(1, 2));
+	report(3, NONE, SET(3));
+	reports[2].hears_local = 1;
+	reports[3].hears_local = 1;
+	prev_view = SET(1, 2);
+	CHECK_SET(view_of(1, 0, SET(2, 3), NONE), SET(1, 2, 3));
+	memset(reports, 0, sizeof(reports));
+	report(1, SET(2), SET(1, 2));
+	report(2, SET(1), SET(1, 2));
+	reports[1].hears_local = 1;
+	reports[2].hears_local = 1;
+	prev_view = SET(3);
+	CHECK_SET(view_of(3, 0, SET(1, 2), NONE), SET(1, 2));
+	/* ... but node 1 steps back too if node 3 does not hear it */
+	memset(reports, 0, sizeof(reports));
+	report(2, SET(1), SET(1, 2));
+	report(3, NONE, SET(3));
+	reports[2].hears_local = 1;
+	prev_view = SET(1, 2);
+	CHECK_SET(view_of(1, 0, SET(2, 3), NONE), SET(2, 3));
+	/* {1, 2} and {3, 4}, a tie: the side of node 1 stays */
+	memset(reports, 0, sizeof(reports));
+	report(3, SET(4), SET(3, 4));
+	report(4, SET(3), SET(3, 4));
+	reports[3].hears_local = 1;
+	reports[4].hears_local = 1;
+	prev_view = SET(1, 2);
+	CHECK_SET(view_of(2, 0, SET(3, 4), NONE), SET(2, 3, 4));
+	memset(reports, 0, sizeof(reports));
+	report(1, SET(2), SET(1, 2));
+	report(2, SET(1), SET(1, 2));
+	reports[1].hears_local = 1;
+	reports[2].hears_local = 1;
+	prev_view = SET(3, 4);
+	CHECK_SET(view_of(4, 0, SET(1, 2), NONE), SET(1, 2));
+	/* a node not counted before (joining) waits, whatever the sizes */
+	prev_view = SET(1, 2, 3);
+	CHECK_SET(view_of(4, 0, SET(1, 2), NONE), SET(1, 2));
+	prev_view = NONE;
+	memset(reports, 0, sizeof(reports));
+}
+
 static void view_local_node(void)
 {
 	/* starting: left out, whatever the others say of it */
@@ -494,6 +550,8 @@ const struct ktap_case member_cases[] = {
 	{ "member: view: this node, starting or left out by a member",
 	  view_local_node },
 	{ "member: view: a dead relay relays nothing", view_dead_relay },
+	{ "member: view: a split heals, the losing side steps back",
+	  view_split_heals },
 	{ "member: view: node 0 never a member", view_no_node_zero },
 	{ "member: view: this node is never a member by relay",
 	  view_local_not_relayed },
