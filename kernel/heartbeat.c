@@ -515,6 +515,18 @@ static enum shoal_hb_verdict shoal_hb_fresh(struct shoal_net *sn,
 	return SHOAL_HB_FRESH;
 }
 
+/*
+ * Whether a relay's echo of a node is news to us: a frame of it we have
+ * not heard (or of a boot we do not know). A relay that heard no more
+ * than we did cannot keep the node up once we stop hearing it, so that a
+ * node that dies is declared down at our own deadline, not at the
+ * slowest relay's.
+ */
+static bool shoal_hb_news(const struct shoal_peer *peer, u32 echo)
+{
+	return !peer->heard || !shoal_echo_within(peer->win.top, echo, 1 << 16);
+}
+
 /* Caller holds hb->lock: what a fresh frame says of its sender. */
 static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 			   struct shoal_peer *peer, const u8 *buf,
@@ -551,7 +563,8 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 	report->hears_local = false;
 	for (i = 0; i < frame->npeers; i++) {
 		shoal_hb_get_peer(buf, i, &rec);
-		if (rec.flags & SHOAL_HB_PEER_ALIVE)
+		if (rec.flags & SHOAL_HB_PEER_ALIVE &&
+		    shoal_hb_news(&hb->peers[rec.id], rec.echo))
 			shoal_idset_add(&report->hears, rec.id);
 		if (rec.id == READ_ONCE(sn->local_id))
 			report->hears_local = true;
