@@ -467,6 +467,32 @@ static bool shoal_persona_joining(struct shoal_net *sn,
 	return false;
 }
 
+/* Whether a node before id in p's list (ids, with no list) is not up. */
+static bool shoal_persona_before(struct shoal_net *sn,
+				 const struct shoal_persona *p, u32 id)
+{
+	struct shoal_node *node;
+	unsigned int i;
+	u32 n;
+
+	if (p->nnodes) {
+		for (i = 0; i < p->nnodes && p->nodes[i] != id; i++)
+			if (!shoal_persona_node_up(sn, p->nodes[i]))
+				return true;
+		return false;
+	}
+	for (n = 1; n < id; n++) {
+		node = shoal_node_get_locked(sn, n);
+		if (node && !(node->flags & SHOAL_NODE_F_SPARE) &&
+		    !shoal_persona_node_up(sn, n))
+			return true;
+	}
+	return false;
+}
+
+/* First placements wait this many dead times for nodes listed before. */
+#define SHOAL_PLACEMENT_WAIT	10
+
 static u64 shoal_next(u64 next, u64 when);
 
 /*
@@ -561,6 +587,17 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 		if (shoal_persona_choose(sn, p, p->owner ? 0 : p->released_by) !=
 		    local)
 			goto next;
+		/*
+		 * The first placement follows the list, not the order in
+		 * which nodes happened to start: for a while after this
+		 * node's own start it leaves the persona to a node before it
+		 * in the list that is not up yet.
+		 */
+		if (!p->epoch && now < started + SHOAL_PLACEMENT_WAIT * window &&
+		    shoal_persona_before(sn, p, local)) {
+			next = shoal_next(next, now + window / sn->dead);
+			goto next;
+		}
 		reason = p->owner ? SHOAL_PERSONA_REASON_NODE_DOWN :
 				    SHOAL_PERSONA_REASON_PLACEMENT;
 		/* disks at once only after an owner said it let go */
