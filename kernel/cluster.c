@@ -95,6 +95,12 @@ static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
 		return NOTIFY_DONE;
 
 	sn = shoal_net(dev_net(dev));
+	/*
+	 * A dying namespace's devices go after shoal_net_exit(), which took
+	 * down everything that named them: its state is not to be touched.
+	 */
+	if (sn->dying)
+		return NOTIFY_DONE;
 	shoal_service_unlink_dev(sn, dev->ifindex);
 	shoal_persona_unlink_dev(sn, dev);
 	if (READ_ONCE(sn->ifindex) != dev->ifindex)
@@ -131,14 +137,31 @@ static int __net_init shoal_net_init(struct net *net)
 	return 0;
 }
 
+/*
+ * The core unregisters the namespace's devices after this (we are a pernet
+ * device), and frees sn after that: from here on nothing may act on sn but
+ * this function, and the work it cancels must not be queued again.
+ */
 static void __net_exit shoal_net_exit(struct net *net)
 {
 	struct shoal_net *sn = shoal_net(net);
 
-	shoal_hb_exit(sn);
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	WRITE_ONCE(sn->dying, true);
+	WRITE_ONCE(sn->ifindex, 0);
+	/* no device: heartbeats stop, their timers with them */
+	shoal_hb_update(sn);
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+	/* a frame received meanwhile may have seen them running */
+	synchronize_net();
+
 	shoal_persona_flush(sn);
 	shoal_service_flush(sn);
 	shoal_node_flush(sn);
+	/* nothing can queue the work now; it may be running, but not again */
+	shoal_hb_net_exit(sn);
 	shoal_persona_net_exit(sn);
 	free_percpu(sn->rx_accepted);
 }

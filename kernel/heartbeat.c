@@ -978,17 +978,13 @@ int shoal_hb_update(struct shoal_net *sn)
 	return err;
 }
 
-/* The namespace is going: stop, and wait for what is in flight. */
-void shoal_hb_exit(struct shoal_net *sn)
+/*
+ * The namespace is going: heartbeats have stopped and no frame is being
+ * received (shoal_net_exit()), so nothing queues the work any more.
+ */
+void shoal_hb_net_exit(struct shoal_net *sn)
 {
-	rtnl_lock();
-	mutex_lock(&sn->lock);
-	shoal_hb_stop(sn);
-	shoal_hb_listen(sn, 0);
-	mutex_unlock(&sn->lock);
-	rtnl_unlock();
-	/* a frame being received may still queue the work */
-	synchronize_net();
+	WARN_ON_ONCE(rcu_access_pointer(sn->hb));
 	cancel_work_sync(&sn->hb_work);
 }
 

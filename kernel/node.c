@@ -75,6 +75,8 @@ void shoal_nodes_changed(struct shoal_net *sn, u8 reason)
 	u32 id;
 
 	lockdep_assert_held(&sn->lock);
+	if (WARN_ON_ONCE(sn->dying))
+		return;
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
 		node = shoal_node_get_locked(sn, id);
 		if (!node)

@@ -225,9 +225,14 @@ void shoal_persona_flush(struct shoal_net *sn)
 
 #define SHOAL_PERSONA_EV(e)	BIT(SHOAL_EVENT_PERSONA_##e - SHOAL_EVENT_PERSONA_ADDED)
 
+/*
+ * Also from the receive path, which may still run while the namespace's
+ * exit begins (it waits for it before cancelling the work).
+ */
 void shoal_persona_kick(struct shoal_net *sn)
 {
-	mod_delayed_work(system_highpri_wq, &sn->persona_work, 0);
+	if (!READ_ONCE(sn->dying))
+		mod_delayed_work(system_highpri_wq, &sn->persona_work, 0);
 }
 
 /* Whether claim (epoch, node) beats the one known, (known, owner). */
@@ -778,11 +783,16 @@ static void shoal_persona_work(struct work_struct *work)
 	jobs = kcalloc(SHOAL_PERSONAS_MAX, sizeof(*jobs), GFP_KERNEL);
 	if (!jobs) {
 		/* try again in a moment */
-		mod_delayed_work(system_highpri_wq, &sn->persona_work, HZ / 10);
+		if (!READ_ONCE(sn->dying))
+			mod_delayed_work(system_highpri_wq, &sn->persona_work,
+					 HZ / 10);
 		return;
 	}
 	rtnl_lock();
 	mutex_lock(&sn->lock);
+	/* queued before the namespace's exit began: it owns sn now */
+	if (sn->dying)
+		goto out;
 	now = ktime_get_ns();
 	next = shoal_personas_place(sn, now, &claimed);
 	list_for_each_entry(p, &sn->personas, list) {
@@ -804,16 +814,19 @@ static void shoal_persona_work(struct work_struct *work)
 
 	rtnl_lock();
 	mutex_lock(&sn->lock);
+	if (sn->dying)
+		goto out;
 	now = ktime_get_ns();
 	for (i = 0; i < n; i++)
 		next = shoal_next(next, shoal_persona_finish(sn, &jobs[i], now));
-	mutex_unlock(&sn->lock);
-	rtnl_unlock();
-	kfree(jobs);
-
+	/* under the lock: the exit that sets dying waits for it */
 	if (next)
 		mod_delayed_work(system_highpri_wq, &sn->persona_work,
 				 nsecs_to_jiffies(next > now ? next - now : 0));
+out:
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+	kfree(jobs);
 }
 
 /* A planned move to this node. Caller holds RTNL and sn->lock. */

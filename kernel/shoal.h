@@ -224,6 +224,10 @@ struct shoal_hb_state {
 /* Everything shoal knows about one network namespace. */
 struct shoal_net {
 	struct net *net;
+	/* shoal_net_exit() has begun: nothing acts on the rest but it.
+	 * Set under RTNL and lock.
+	 */
+	bool dying;
 	/* serialises configuration changes; readers use RCU */
 	struct mutex lock;
 	/* bumped on every change of the node table, so dumps see changes */
@@ -347,7 +351,7 @@ int shoal_xdp_verdict(struct xdp_md *ctx);	/* a kfunc, for BPF programs */
 void shoal_hb_init(void);
 void shoal_hb_uninit(void);
 void shoal_hb_net_init(struct shoal_net *sn);
-void shoal_hb_exit(struct shoal_net *sn);
+void shoal_hb_net_exit(struct shoal_net *sn);
 int shoal_hb_update(struct shoal_net *sn);
 void shoal_hb_set_key(struct shoal_hb_state *hb, const u8 *key);
 bool shoal_hb_alive(struct shoal_net *sn, u32 id);
