@@ -184,12 +184,8 @@ void shoal_persona_unlink_dev(struct shoal_net *sn, struct net_device *dev)
 	if (sn->persona_lower != dev)
 		return;
 	mutex_lock(&sn->lock);
-	list_for_each_entry_safe(p, tmp, &sn->personas, list) {
-		/* already going, in the same batch as the device */
-		if (p->dev && p->dev->reg_state != NETREG_REGISTERED)
-			WRITE_ONCE(p->dev, NULL);
+	list_for_each_entry_safe(p, tmp, &sn->personas, list)
 		shoal_persona_unlink(sn, p, &kill);
-	}
 	shoal_persona_dev_release_lower(sn);
 	mutex_unlock(&sn->lock);
 	unregister_netdevice_many(&kill);
@@ -241,17 +237,19 @@ static bool shoal_claim_beats(u32 epoch, u32 node, u32 known, u32 owner)
 	return epoch > known || (epoch == known && owner && node < owner);
 }
 
-/* Caller holds persona_lock. Stops speaking for p at once. */
+/*
+ * Caller holds persona_lock. Stops speaking for p at once: the packet
+ * path reads the state (shoal_persona_speaks()).
+ */
 static void shoal_persona_fence(struct shoal_persona *p, u8 reason, u64 now)
 {
 	if (p->state != SHOAL_PERSONA_ACTIVE &&
 	    p->state != SHOAL_PERSONA_CLAIMING)
 		return;
-	if (p->dev)
-		shoal_persona_dev_set_active(p->dev, false, p->epoch);
 	p->held_epoch = p->epoch;
-	p->state = reason == SHOAL_PERSONA_REASON_COMMAND ?
-		   SHOAL_PERSONA_RELEASED : SHOAL_PERSONA_FENCED;
+	WRITE_ONCE(p->state, reason == SHOAL_PERSONA_REASON_COMMAND ?
+		   SHOAL_PERSONA_RELEASED : SHOAL_PERSONA_FENCED);
+	shoal_persona_dev_carrier(p);
 	p->reason = reason;
 	p->changed = now;
 	p->disks_ready = false;
@@ -263,7 +261,8 @@ static void shoal_persona_fence(struct shoal_persona *p, u8 reason, u64 now)
 static void shoal_persona_activate(struct shoal_persona *p, u8 reason,
 				   u64 now, u64 ready_at)
 {
-	p->state = SHOAL_PERSONA_ACTIVE;
+	/* pairs with shoal_persona_speaks(): the epoch is set before */
+	smp_store_release(&p->state, SHOAL_PERSONA_ACTIVE);
 	p->reason = reason;
 	p->changed = now;
 	p->announced = 0;
@@ -271,8 +270,7 @@ static void shoal_persona_activate(struct shoal_persona *p, u8 reason,
 	p->disks_ready = false;
 	p->ready_at = ready_at;
 	p->events |= SHOAL_PERSONA_EV(TAKEOVER);
-	if (p->dev)
-		shoal_persona_dev_set_active(p->dev, true, p->epoch);
+	shoal_persona_dev_carrier(p);
 }
 
 unsigned int shoal_persona_entries(struct shoal_net *sn,
@@ -662,7 +660,10 @@ static u64 shoal_persona_follow(struct shoal_net *sn, struct shoal_persona *p,
 	if (dev && active && !(dev->flags & IFF_UP)) {
 		if (dev_open(dev, NULL))
 			netdev_warn(dev, "could not bring the persona up\n");
-		shoal_persona_dev_set_active(dev, true, READ_ONCE(p->epoch));
+		/* as it is now: it may have been fenced since */
+		spin_lock_bh(&sn->persona_lock);
+		shoal_persona_dev_carrier(p);
+		spin_unlock_bh(&sn->persona_lock);
 	}
 	memset(job, 0, sizeof(*job));
 	if (dev) {
@@ -868,7 +869,7 @@ int shoal_persona_takeover(struct shoal_net *sn, struct shoal_persona *p,
 		p->epoch++;
 		p->owner = local;
 		p->released_by = 0;
-		p->state = SHOAL_PERSONA_CLAIMING;
+		WRITE_ONCE(p->state, SHOAL_PERSONA_CLAIMING);
 		p->reason = SHOAL_PERSONA_REASON_COMMAND;
 		p->changed = now;
 		p->deadline = now + window;

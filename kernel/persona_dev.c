@@ -25,16 +25,18 @@ static netdev_tx_t shoal_persona_xmit(struct sk_buff *skb,
 				      struct net_device *dev)
 {
 	struct shoal_persona_priv *priv = netdev_priv(dev);
+	struct shoal_persona *p = rcu_dereference_bh(priv->persona);
 	unsigned int len = skb->len;
+	u32 epoch;
 
 	/* a fenced node must not speak for the persona for a moment more */
-	if (!READ_ONCE(priv->active)) {
+	if (!p || !shoal_persona_speaks(p, &epoch)) {
 		dev_core_stats_tx_dropped_inc(dev);
 		kfree_skb(skb);
 		return NETDEV_TX_OK;
 	}
 	if (priv->vlan) {
-		shoal_persona_vlan_xmit(skb, dev);
+		shoal_persona_vlan_xmit(skb, dev, epoch);
 		return NETDEV_TX_OK;
 	}
 	skb->dev = priv->lower;
@@ -49,13 +51,17 @@ static netdev_tx_t shoal_persona_xmit(struct sk_buff *skb,
 static int shoal_persona_open(struct net_device *dev)
 {
 	struct shoal_persona_priv *priv = netdev_priv(dev);
+	struct shoal_persona *p = rtnl_dereference(priv->persona);
 	int err;
 
 	err = dev_uc_add(priv->lower, dev->dev_addr);
 	if (err)
 		return err;
-	if (READ_ONCE(priv->active))
+	/* not up yet: shoal_persona_dev_carrier() would leave it off */
+	spin_lock_bh(&priv->sn->persona_lock);
+	if (p && shoal_persona_speaks(p, NULL))
 		netif_carrier_on(dev);
+	spin_unlock_bh(&priv->sn->persona_lock);
 	return 0;
 }
 
@@ -122,6 +128,16 @@ static void shoal_persona_setup(struct net_device *dev)
 	dev->min_mtu = ETH_MIN_MTU;
 }
 
+/* Whether the persona's interface dev speaks for it here now; under RCU. */
+bool shoal_persona_dev_speaks(const struct net_device *dev)
+{
+	const struct shoal_persona_priv *priv = netdev_priv(dev);
+	const struct shoal_persona *p;
+
+	p = rcu_dereference_check(priv->persona, rcu_read_lock_bh_held());
+	return p && shoal_persona_speaks(p, NULL) && (dev->flags & IFF_UP);
+}
+
 /* The interface of the persona with this MAC in this VLAN (0: none). */
 struct net_device *shoal_persona_dev_by_mac(struct shoal_net *sn,
 					    const u8 *mac, u16 vlan)
@@ -139,17 +155,14 @@ static void shoal_persona_rx_stats(struct net_device *dev, unsigned int len)
 /* Broadcast and multicast: a copy to every active persona, then on. */
 static void shoal_persona_rx_flood(struct shoal_net *sn, struct sk_buff *skb)
 {
-	struct shoal_persona_priv *priv;
 	struct shoal_persona *p;
 	struct net_device *dev;
 	struct sk_buff *copy;
 
 	list_for_each_entry_rcu(p, &sn->personas, list) {
 		dev = READ_ONCE(p->dev);
-		if (!dev || p->vlan)
-			continue;
-		priv = netdev_priv(dev);
-		if (!READ_ONCE(priv->active) || !(dev->flags & IFF_UP))
+		if (!dev || p->vlan || !shoal_persona_speaks(p, NULL) ||
+		    !(dev->flags & IFF_UP))
 			continue;
 		copy = skb_clone(skb, GFP_ATOMIC);
 		if (!copy) {
@@ -225,7 +238,7 @@ static rx_handler_result_t shoal_persona_rx(struct sk_buff **pskb)
 	 * Ours only while this node owns it; otherwise not for us at all. A
 	 * persona in a virtual LAN takes nothing from outside it.
 	 */
-	if (!READ_ONCE(priv->active) || !(dev->flags & IFF_UP) || priv->vlan) {
+	if (!shoal_persona_dev_speaks(dev) || priv->vlan) {
 		dev_core_stats_rx_dropped_inc(dev);
 		kfree_skb(skb);
 		return RX_HANDLER_CONSUMED;
@@ -288,6 +301,7 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 	priv = netdev_priv(dev);
 	priv->sn = sn;
 	priv->lower = lower;
+	RCU_INIT_POINTER(priv->persona, p);
 	priv->vlan = p->vlan;
 	eth_hw_addr_set(dev, p->mac);
 	dev->addr_assign_type = NET_ADDR_SET;
@@ -305,6 +319,8 @@ int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 	}
 	err = netdev_upper_dev_link(lower, dev, extack);
 	if (err) {
+		/* p is freed at once: the interface must not know it */
+		RCU_INIT_POINTER(priv->persona, NULL);
 		unregister_netdevice(dev);
 		goto err_handler;
 	}
@@ -317,8 +333,9 @@ err_handler:
 }
 
 /*
- * Queue p's interface for unregistering (on kill, or at once if NULL); the
- * last one gives the receive handler back. Caller holds RTNL.
+ * Queue p's interface for unregistering (on kill, or at once if NULL),
+ * unless it is going already, in the same batch as its lower device. From
+ * here on it speaks for nobody: p is about to be freed. Caller holds RTNL.
  */
 void shoal_persona_dev_destroy(struct shoal_net *sn, struct shoal_persona *p,
 			       struct list_head *kill)
@@ -330,8 +347,10 @@ void shoal_persona_dev_destroy(struct shoal_net *sn, struct shoal_persona *p,
 	if (!dev)
 		return;
 	priv = netdev_priv(dev);
-	WRITE_ONCE(priv->active, false);
+	RCU_INIT_POINTER(priv->persona, NULL);
 	WRITE_ONCE(p->dev, NULL);
+	if (dev->reg_state != NETREG_REGISTERED)
+		return;
 	netdev_upper_dev_unlink(priv->lower, dev);
 	unregister_netdevice_queue(dev, kill);
 }
@@ -348,18 +367,19 @@ void shoal_persona_dev_release_lower(struct shoal_net *sn)
 }
 
 /*
- * Let the interface speak for the persona, or stop it at once. Safe in
- * any context; bringing the interface up or down is the caller's (RTNL).
+ * The carrier follows p's state: on while this node owns p and the
+ * interface is up, off otherwise. Caller holds persona_lock, under which
+ * the state changes, so the two agree; safe in any context. Bringing the
+ * interface up or down is the caller's (RTNL).
  */
-void shoal_persona_dev_set_active(struct net_device *dev, bool active,
-				  u32 epoch)
+void shoal_persona_dev_carrier(struct shoal_persona *p)
 {
-	struct shoal_persona_priv *priv = netdev_priv(dev);
+	struct net_device *dev = READ_ONCE(p->dev);
 
-	WRITE_ONCE(priv->epoch, epoch);
-	WRITE_ONCE(priv->active, active);
-	if (active && (dev->flags & IFF_UP))
-		netif_carrier_on(dev);
-	else if (!active)
+	if (!dev)
+		return;
+	if (p->state != SHOAL_PERSONA_ACTIVE)
 		netif_carrier_off(dev);
+	else if (dev->flags & IFF_UP)
+		netif_carrier_on(dev);
 }

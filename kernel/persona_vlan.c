@@ -30,17 +30,14 @@ static u64 shoal_vlan_tag(const struct shoal_hb_state *hb, const u8 *hdr,
 void shoal_persona_vlan_flood(struct shoal_net *sn, struct sk_buff *skb,
 			      u16 vlan, const struct net_device *except)
 {
-	struct shoal_persona_priv *priv;
 	struct shoal_persona *p;
 	struct net_device *dev;
 	struct sk_buff *copy;
 
 	list_for_each_entry_rcu(p, &sn->personas, list) {
 		dev = READ_ONCE(p->dev);
-		if (!dev || dev == except || p->vlan != vlan)
-			continue;
-		priv = netdev_priv(dev);
-		if (!READ_ONCE(priv->active) || !(dev->flags & IFF_UP))
+		if (!dev || dev == except || p->vlan != vlan ||
+		    !shoal_persona_speaks(p, NULL) || !(dev->flags & IFF_UP))
 			continue;
 		copy = skb_clone(skb, GFP_ATOMIC);
 		if (!copy) {
@@ -57,15 +54,19 @@ void shoal_persona_vlan_flood(struct shoal_net *sn, struct sk_buff *skb,
 	}
 }
 
-/* Send a frame from a member of a VLAN: to members here, then on the wire. */
-void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev)
+/*
+ * Send a frame from a member of a VLAN, which this node owns at epoch: to
+ * members here, then on the wire.
+ */
+void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev,
+			     u32 epoch)
 {
 	struct shoal_persona_priv *priv = netdev_priv(dev);
 	struct shoal_net *sn = priv->sn;
 	struct shoal_vlan_hdr h = {
 		.node_id = READ_ONCE(sn->local_id),
 		.vlan = priv->vlan,
-		.epoch = READ_ONCE(priv->epoch),
+		.epoch = epoch,
 	};
 	struct shoal_hb_state *hb;
 	struct net_device *peer;
@@ -82,8 +83,7 @@ void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev)
 	} else {
 		peer = shoal_persona_dev_by_mac(sn, eth->h_dest, priv->vlan);
 		/* a member here: only if this node is its owner */
-		if (peer && peer != dev && (peer->flags & IFF_UP) &&
-		    READ_ONCE(((struct shoal_persona_priv *)netdev_priv(peer))->active)) {
+		if (peer && peer != dev && shoal_persona_dev_speaks(peer)) {
 			len = skb->len;
 			if (dev_forward_skb(peer, skb) == NET_RX_SUCCESS)
 				dev_sw_netstats_tx_add(dev, 1, len);
@@ -144,7 +144,6 @@ static bool shoal_vlan_sender_ok(struct shoal_net *sn, const u8 *mac,
 rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
 					   struct sk_buff *skb)
 {
-	struct shoal_persona_priv *priv;
 	struct shoal_vlan_hdr h;
 	struct shoal_hb_state *hb;
 	struct net_device *dev;
@@ -178,10 +177,7 @@ rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
 		return RX_HANDLER_CONSUMED;
 	}
 	dev = shoal_persona_dev_by_mac(sn, eth->h_dest, h.vlan);
-	if (!dev)
-		goto drop;
-	priv = netdev_priv(dev);
-	if (!READ_ONCE(priv->active) || !(dev->flags & IFF_UP))
+	if (!dev || !shoal_persona_dev_speaks(dev))
 		goto drop;
 	skb->dev = dev;
 	skb->pkt_type = PACKET_HOST;

@@ -146,14 +146,32 @@ struct shoal_persona {
 	u32 events;			/* BIT(SHOAL_EVENT_*) to report */
 };
 
-/* A persona's interface. */
+/*
+ * Whether this node speaks for p now, and at which epoch: the packet
+ * path's reading of p's view, without persona_lock. The epoch changes
+ * only while p is not active.
+ */
+static inline bool shoal_persona_speaks(const struct shoal_persona *p,
+					u32 *epoch)
+{
+	/* pairs with shoal_persona_activate(): the epoch is set before */
+	if (smp_load_acquire(&p->state) != SHOAL_PERSONA_ACTIVE)
+		return false;
+	if (epoch)
+		*epoch = READ_ONCE(p->epoch);
+	return true;
+}
+
+/*
+ * A persona's interface. Who owns the persona is its view alone; the
+ * interface points at it (NULL once the persona is being deleted, before
+ * it is freed by RCU) and keeps no copy.
+ */
 struct shoal_persona_priv {
 	struct shoal_net *sn;
 	struct net_device *lower;
+	struct shoal_persona __rcu *persona;
 	u16 vlan;
-	/* whether this node may speak for the persona: the owner's only */
-	bool active;
-	u32 epoch;		/* at which it does */
 };
 
 /* Heartbeat frame counters, for a node or the whole namespace. */
@@ -400,14 +418,15 @@ struct shoal_persona *shoal_persona_by_mac(struct shoal_net *sn,
 					   const u8 *mac);
 struct net_device *shoal_persona_dev_by_mac(struct shoal_net *sn,
 					    const u8 *mac, u16 vlan);
-void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev);
+void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev,
+			     u32 epoch);
 rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
 					   struct sk_buff *skb);
 void shoal_persona_vlan_flood(struct shoal_net *sn, struct sk_buff *skb,
 			      u16 vlan, const struct net_device *except);
 bool shoal_is_persona_dev(const struct net_device *dev);
-void shoal_persona_dev_set_active(struct net_device *dev, bool active,
-				  u32 epoch);
+bool shoal_persona_dev_speaks(const struct net_device *dev);
+void shoal_persona_dev_carrier(struct shoal_persona *p);
 
 int shoal_genl_init(void);
 void shoal_genl_uninit(void);
