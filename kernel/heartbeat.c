@@ -252,6 +252,41 @@ static void shoal_hb_settle(struct shoal_net *sn, struct shoal_hb_state *hb,
 }
 
 /*
+ * Caller holds hb->lock. A node we stop hearing that a member we hear
+ * still counts alive may only have stopped reaching us: that member's
+ * next frame will tell (it echoes a frame of the node we did not hear),
+ * or its own deadline will (it says so at once). Until then, two of
+ * that member's intervals, the node stays. Returns that grace, or 0.
+ */
+static u64 shoal_hb_grace(const struct shoal_hb_state *hb, u32 id)
+{
+	u64 grace = 0;
+	u32 r;
+
+	for (r = 1; r <= SHOAL_NODE_ID_MAX; r++)
+		if (r != id && hb->peers[r].alive &&
+		    shoal_idset_has(&hb->reports[r].relays, id))
+			grace = max_t(u64, grace, 2ULL * hb->peers[r].interval_ms *
+					       NSEC_PER_MSEC);
+	return grace;
+}
+
+/* Whether a node we stopped hearing is still relayed, within its grace. */
+static bool shoal_hb_in_grace(const struct shoal_hb_state *hb, u32 id,
+			      u64 now)
+{
+	u32 r;
+
+	if (hb->peers[id].grace_end <= now)
+		return false;
+	for (r = 1; r <= SHOAL_NODE_ID_MAX; r++)
+		if (r != id && hb->peers[r].alive &&
+		    shoal_idset_has(&hb->reports[r].relays, id))
+			return true;
+	return false;
+}
+
+/*
  * Caller holds hb->lock. Work out the members again (member.h); if they
  * changed, note why for each node whose place changed and return true.
  */
@@ -264,14 +299,19 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 		.prev = hb->view,
 		.reports = hb->reports,
 	};
-	struct shoal_idset view;
+	struct shoal_idset view, grace = {};
 	struct shoal_peer *peer;
 	bool was, is;
 	u32 id;
 
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
 		peer = &hb->peers[id];
-		if (id == in.local || !shoal_hb_current(hb, peer, now))
+		if (id == in.local)
+			continue;
+		/* relayed, not news yet: counts like a relay that is */
+		if (!peer->alive && shoal_hb_in_grace(hb, id, now))
+			shoal_idset_add(&grace, id);
+		if (!shoal_hb_current(hb, peer, now))
 			continue;
 		if (peer->alive)
 			shoal_idset_add(&in.alive, id);
@@ -279,6 +319,8 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 			shoal_idset_add(&in.starting, id);
 	}
 	shoal_view_compute(&in, &view);
+	for (id = 0; id < 4; id++)
+		view.w[id] |= grace.w[id] & ~in.starting.w[id];
 	if (shoal_idset_equal(&view, &hb->view))
 		return false;
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
@@ -347,10 +389,16 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 			peer->alive = false;
 			peer->rise = 0;
 			hb->reports[id] = (struct shoal_member_report){};
+			peer->grace_end = now + shoal_hb_grace(hb, id);
 			lost = true;
 		} else if (deadline < next) {
 			next = deadline;
 		}
+	}
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		peer = &hb->peers[id];
+		if (peer->grace_end > now && peer->grace_end < next)
+			next = peer->grace_end;
 	}
 	starting = hb->starting;
 	shoal_hb_settle(hb->sn, hb, now);
@@ -560,12 +608,18 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 		return;
 	}
 	report->hears = (struct shoal_idset){};
+	report->relays = (struct shoal_idset){};
 	report->hears_local = false;
 	for (i = 0; i < frame->npeers; i++) {
 		shoal_hb_get_peer(buf, i, &rec);
-		if (rec.flags & SHOAL_HB_PEER_ALIVE &&
-		    shoal_hb_news(&hb->peers[rec.id], rec.echo))
+		if (!(rec.flags & SHOAL_HB_PEER_ALIVE))
+			continue;
+		shoal_idset_add(&report->relays, rec.id);
+		if (shoal_hb_news(&hb->peers[rec.id], rec.echo))
 			shoal_idset_add(&report->hears, rec.id);
+	}
+	for (i = 0; i < frame->npeers; i++) {
+		shoal_hb_get_peer(buf, i, &rec);
 		if (rec.id == READ_ONCE(sn->local_id))
 			report->hears_local = true;
 	}

@@ -186,6 +186,7 @@ struct shoal_peer {
 	u64 old_nonces[4];	/* earlier boots, never taken back */
 	struct shoal_seqwin win;	/* its sequence numbers seen */
 	u64 last_heard;		/* ktime_get_ns() of its last fresh frame */
+	u64 grace_end;		/* relayed still: counts until then */
 	u64 load_pps;
 	u32 interval_ms;	/* as the node announces it */
 	u8 rise;		/* frames in a row toward coming up */
