@@ -335,12 +335,12 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 				       hb->starting ? SHOAL_REASON_STARTING :
 						      SHOAL_REASON_UNSEEN;
 			hb->alone = false;
-		}
-		else if (!is && peer->restarted)
+		} else if (!is && peer->restarted) {
 			peer->reason = SHOAL_REASON_RESTARTED;
-		else
+		} else {
 			peer->reason = is ? SHOAL_REASON_HEARD :
 					    SHOAL_REASON_TIMEOUT;
+		}
 		peer->restarted = false;
 	}
 	WRITE_ONCE(hb->view.w[0], view.w[0]);
@@ -776,10 +776,13 @@ bool shoal_hb_hears_members(struct shoal_net *sn)
 
 	rcu_read_lock();
 	hb = rcu_dereference(sn->hb);
-	for (id = 1; hb && all && id <= SHOAL_NODE_ID_MAX; id++)
-		all = id == local || !shoal_idset_has(&hb->view, id) ||
-		      data_race(hb->peers[id].alive &&
+	for (id = 1; hb && all && id <= SHOAL_NODE_ID_MAX; id++) {
+		if (id == local || !shoal_idset_has(&hb->view, id))
+			continue;
+		/* racy, as a hint may be: a frame changes it any time */
+		all = data_race(hb->peers[id].alive &&
 				shoal_hb_current(hb, &hb->peers[id], now));
+	}
 	rcu_read_unlock();
 	return all;
 }
@@ -799,6 +802,7 @@ bool shoal_hb_joining(struct shoal_net *sn, u32 id)
 	hb = rcu_dereference(sn->hb);
 	if (hb && id && id <= SHOAL_NODE_ID_MAX &&
 	    id != READ_ONCE(sn->local_id))
+		/* racy, as a hint may be: a frame changes it any time */
 		joining = data_race(shoal_hb_echoes(hb, &hb->peers[id], now)) &&
 			  !shoal_idset_has(&hb->view, id);
 	rcu_read_unlock();

@@ -42,9 +42,11 @@ static inline int shoal_echo_within(u64 last, u32 echo, u64 window)
 
 /* What a peer's latest frame says of the others. */
 struct shoal_member_report {
-	struct shoal_idset hears;	/* whom it counts alive, directly,
-					 * having heard more than we did */
-	struct shoal_idset relays;	/* whom it counts alive, directly */
+	/* whom it counts alive from their frames: all, and those of
+	 * which it heard more than we did
+	 */
+	struct shoal_idset relays;
+	struct shoal_idset hears;
 	struct shoal_idset view;	/* whom it counts as members */
 	int hears_local;		/* it has a record of us */
 };

@@ -203,6 +203,7 @@ struct shoal_peer {
 	bool restarted;		/* its old boot counted: not yet reported */
 	struct shoal_hb_stats stats;
 };
+
 struct shoal_net;
 
 /* A running heartbeat instance; exists while heartbeats run. */
