@@ -311,11 +311,12 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 		/* relayed, not news yet: counts like a relay that is */
 		if (!peer->alive && shoal_hb_in_grace(hb, id, now))
 			shoal_idset_add(&grace, id);
-		if (!shoal_hb_current(hb, peer, now))
-			continue;
+		/* alive until the deadline check says otherwise: it alone
+		 * judges time, and not while this node is just out of a stall
+		 */
 		if (peer->alive)
 			shoal_idset_add(&in.alive, id);
-		if (peer->starting)
+		if (peer->starting && shoal_hb_current(hb, peer, now))
 			shoal_idset_add(&in.starting, id);
 	}
 	shoal_view_compute(&in, &view);
