@@ -200,6 +200,7 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 		return NULL;
 	}
 	hb->stats.tx++;
+	hb->sent_at = now;
 	return skb;
 }
 
@@ -210,6 +211,33 @@ static void shoal_hb_note_stall(struct shoal_hb_state *hb, ktime_t expires,
 	if ((s64)(now - ktime_to_ns(expires)) >
 	    (s64)hb->interval_ms * NSEC_PER_MSEC)
 		hb->stall_end = now;
+}
+
+/*
+ * Caller holds hb->lock, in the send tick due at expires. A stall that
+ * kept our frames from the others for nearly their dead time (an
+ * interval short of it, for the way) has had us declared down: they
+ * serve what we held. We start again, owning nothing, until the others
+ * echo a frame sent after the stall and count us in again. Returns
+ * whether we did.
+ */
+static bool shoal_hb_stall_restart(struct shoal_hb_state *hb,
+				   ktime_t expires, u64 now)
+{
+	u64 interval = (u64)hb->interval_ms * NSEC_PER_MSEC;
+	u32 id;
+
+	if ((s64)(now - ktime_to_ns(expires)) <= (s64)interval ||
+	    hb->starting || !hb->sent_at ||
+	    now - hb->sent_at + interval < hb->dead * interval)
+		return false;
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++)
+		hb->peers[id].confirms = false;
+	hb->starting = true;
+	hb->stalled = true;
+	hb->started = now;
+	hb->first_seq = hb->seq;
+	return true;
 }
 
 /*
@@ -248,6 +276,7 @@ static void shoal_hb_settle(struct shoal_net *sn, struct shoal_hb_state *hb,
 		    now - hb->started < window)
 		return;
 	hb->starting = false;
+	hb->stalled = false;
 	hb->alone = !heard;
 }
 
@@ -333,6 +362,7 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 		if (id == in.local) {
 			peer->reason = is ? hb->alone ? SHOAL_REASON_ALONE :
 						       SHOAL_REASON_JOINED :
+				       hb->stalled ? SHOAL_REASON_STALLED :
 				       hb->starting ? SHOAL_REASON_STARTING :
 						      SHOAL_REASON_UNSEEN;
 			hb->alone = false;
@@ -370,22 +400,20 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 
 	spin_lock(&hb->lock);
 	/*
-	 * Judge nobody while this machine is stalled or just out of a stall:
-	 * frames that arrived meanwhile may not have been read yet, and
-	 * peers need an interval to be heard again. A send tick overdue by
-	 * an interval says so as well as this timer running late does.
+	 * A machine that was stalled could not hear anyone meanwhile: the
+	 * frames may have been dropped, or wait unread. Its dead time runs
+	 * again from the end of the stall, as if it had just heard every
+	 * node. A send tick overdue by an interval says so as well as this
+	 * timer running late does.
 	 */
 	shoal_hb_note_stall(hb, hrtimer_get_expires(timer), now);
 	shoal_hb_note_stall(hb, hrtimer_get_expires(&hb->timer), now);
-	if ((s64)(now - hb->stall_end) < (s64)interval) {
-		next = hb->stall_end + interval;
-		goto out;
-	}
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
 		peer = &hb->peers[id];
 		if (!peer->alive)
 			continue;
-		deadline = peer->last_heard + shoal_peer_deadline(hb, peer);
+		deadline = max(peer->last_heard, hb->stall_end) +
+			   shoal_peer_deadline(hb, peer);
 		if (now >= deadline) {
 			peer->alive = false;
 			peer->rise = 0;
@@ -408,7 +436,6 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 	lost |= starting != hb->starting;
 	if (next == U64_MAX || (hb->starting && now + interval < next))
 		next = now + interval;
-out:
 	hrtimer_set_expires(timer, ns_to_ktime(next));
 	spin_unlock(&hb->lock);
 
@@ -431,6 +458,8 @@ static enum hrtimer_restart shoal_hb_tick(struct hrtimer *timer)
 	rcu_read_lock();
 	spin_lock(&hb->lock);
 	shoal_hb_note_stall(hb, hrtimer_get_expires(timer), now);
+	if (shoal_hb_stall_restart(hb, hrtimer_get_expires(timer), now))
+		changed = shoal_hb_publish(sn, hb, now);
 	skb = shoal_hb_build(sn, hb, now);
 	if (hb->stats.rejected != hb->reported_rejected &&
 	    now - hb->auth_event_time >= SHOAL_HB_EVENT_GAP_NS)
@@ -593,10 +622,12 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 	peer->interval_ms = frame->interval_ms ?: hb->interval_ms;
 	peer->load_pps = frame->load_pps;
 	peer->starting = frame->flags & SHOAL_HB_F_STARTING;
-	peer->confirms = shoal_hb_echo_of(buf, frame, READ_ONCE(sn->local_id),
+	/* frames after first_seq: those of this boot, or since a stall */
+	peer->confirms = hb->seq != hb->first_seq &&
+			 shoal_hb_echo_of(buf, frame, READ_ONCE(sn->local_id),
 					  &echo) &&
 			 shoal_echo_within(hb->seq, echo,
-					   hb->seq - hb->first_seq);
+					   hb->seq - hb->first_seq - 1);
 	peer->stats.rx++;
 	hb->stats.rx++;
 	if (!peer->alive) {

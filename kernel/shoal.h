@@ -228,9 +228,13 @@ struct shoal_hb_state {
 	u64 reported_rejected, auth_event_time;
 	u32 rejected_claim;	/* node all rejects claimed, U32_MAX: several */
 	u64 stall_end;		/* when our timers last ran an interval late */
-	u64 started;		/* when this instance started */
-	u64 first_seq;		/* of this boot, for peers' echoes */
+	u64 sent_at;		/* when our latest frame went out */
+	u64 started;		/* when this instance last started */
+	u64 first_seq;		/* sent last before then: peers' echoes
+				 * of later ones confirm us
+				 */
 	bool starting;		/* not heard the others yet: no member */
+	bool stalled;		/* ... because it was stalled */
 	/* the members, as computed from everything heard (member.h) */
 	struct shoal_idset view;
 	bool alone;		/* stopped starting with nobody heard */
