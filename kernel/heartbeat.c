@@ -359,6 +359,11 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 		if (was == is)
 			continue;
 		peer = &hb->peers[id];
+		/* not heard itself for long: relays alone kept it a member */
+		if (!is && id != in.local)
+			peer->left_unheard =
+				now - peer->last_heard >
+				2 * shoal_peer_deadline(hb, peer) ? now : 0;
 		if (id == in.local) {
 			peer->reason = is ? hb->alone ? SHOAL_REASON_ALONE :
 						       SHOAL_REASON_JOINED :
@@ -817,6 +822,25 @@ bool shoal_hb_hears_members(struct shoal_net *sn)
 	}
 	rcu_read_unlock();
 	return all;
+}
+
+/*
+ * When node id last left the members while this node had not heard it
+ * itself for long, only of it through relays; 0 if it did not. It may
+ * not know yet that it is out: the member that stopped relaying it is
+ * what tells it.
+ */
+u64 shoal_hb_left_unheard(struct shoal_net *sn, u32 id)
+{
+	struct shoal_hb_state *hb;
+	u64 left = 0;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb && id && id <= SHOAL_NODE_ID_MAX)
+		left = READ_ONCE(hb->peers[id].left_unheard);
+	rcu_read_unlock();
+	return left;
 }
 
 /*

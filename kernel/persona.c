@@ -507,7 +507,7 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 	u64 window = (u64)sn->dead * sn->interval_ms * NSEC_PER_MSEC;
 	u32 local = READ_ONCE(sn->local_id);
 	struct shoal_persona *p;
-	u64 started, ready, next = 0;
+	u64 started, ready, heard, next = 0;
 	bool running, quorate, member, starting;
 	u8 reason;
 
@@ -565,9 +565,15 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 		if (p->state == SHOAL_PERSONA_ACTIVE ||
 		    (p->owner && shoal_persona_node_up(sn, p->owner)))
 			goto next;
-		if (p->owner && now - p->owner_heard < window) {
-			if (!next || p->owner_heard + window < next)
-				next = p->owner_heard + window;
+		/*
+		 * An owner known only through relays left the members when
+		 * a relay stopped counting it: it learns that from the same
+		 * relay, and fences then. Its dead time runs from there.
+		 */
+		heard = max(p->owner_heard, shoal_hb_left_unheard(sn, p->owner));
+		if (p->owner && now - heard < window) {
+			if (!next || heard + window < next)
+				next = heard + window;
 			goto next;
 		}
 		/*

@@ -201,6 +201,8 @@ struct shoal_peer {
 	u64 cand_heard;		/* when it last advanced */
 	u32 cand_interval_ms;
 	bool restarted;		/* its old boot counted: not yet reported */
+	/* when it last left the members while heard only through others */
+	u64 left_unheard;
 	struct shoal_hb_stats stats;
 };
 
@@ -383,6 +385,7 @@ u8 shoal_hb_reason(struct shoal_net *sn, u32 id, bool up);
 bool shoal_hb_starting(struct shoal_net *sn);
 bool shoal_hb_joining(struct shoal_net *sn, u32 id);
 bool shoal_hb_hears_members(struct shoal_net *sn);
+u64 shoal_hb_left_unheard(struct shoal_net *sn, u32 id);
 bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer *out,
 		   u64 *since_ms);
 bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out);
