@@ -31,6 +31,30 @@
       nodes X,Y" (G: longest time between two answers; R: the
       connection's TCP retransmissions). Exit status 1 if a probe failed.
 
+  client.py hold ADDR PORT [--count N] --sources SRC,SRC,... [--port-set K]
+            [--interval S] [--timeout S] [--status FILE]
+      N long-lived TCP connections (default 100, made 16 at a time),
+      connection i from SRC[i % len] and source port port(K, i) as for
+      tcp. Each sends a
+      line and reads the answer: the node that answers first holds the
+      connection, printed as "conn I SRC SPORT NODEID" ("conn I SRC SPORT
+      none REASON" if it could not be made: it is not held). Once every
+      connection is made or has failed, "ready HELD FAILED", and from then
+      on every connection sends a line every --interval (default 0.2 s,
+      connections spread over it), or as soon as the previous line is
+      answered if that takes longer, and expects "node NODEID" from its
+      holder for each. A connection breaks, printed at once as
+          broke I SRC SPORT NODEID REASON T_MS
+      (T_MS: ms since the start), on: reset (RST from anyone), closed
+      (FIN), timeout (a line unanswered for --timeout s, default 3),
+      wrong-echo:ANSWER (an answer other than its holder's), or another
+      socket error (its errno name). Every 100 ms --status FILE is
+      rewritten with one line, "live L broken B min_answers M answers A
+      t_ms T": M is the fewest answers any live connection has had (so M
+      grows by k only once every live connection was answered k more
+      times, or broke). Runs until SIGTERM/SIGINT, then prints "# held H
+      live L broken B failed F answers A". Exit status 0.
+
   client.py arp DEV ADDR [--source SRC] [--wait S]
       Sends one ARP request for ADDR from DEV (sender address SRC, default
       DEV's first IPv4 address) and prints every reply received within
@@ -44,6 +68,8 @@
 """
 
 import argparse
+import collections
+import heapq
 import errno
 import fcntl
 import ipaddress
@@ -304,6 +330,219 @@ def probe(args):
     return status
 
 
+# --- many long-lived connections, each held by one node
+
+SETUP_AT_ONCE = 16
+
+
+class Held:
+    """One long-lived connection of hold()."""
+
+    def __init__(self, idx, src, sport):
+        self.idx = idx
+        self.src = src
+        self.sport = sport
+        self.sock = None
+        self.node = None
+        self.state = "connecting"  # then setup, live, broken or failed
+        self.buf = b""
+        self.lines = 0  # lines sent
+        self.answers = 0  # lines answered
+        self.last_sent = 0.0
+
+
+class Hold:
+    """A connection sends its next line an interval after the last one,
+    but not before that one was answered: when the VM is slow the client
+    slows down with it instead of piling up packets. Under emulation a
+    pass over every connection each tick costs too much: the next sends
+    wait in a heap by time, and the lines sent in a queue (in order) for
+    their deadline."""
+
+    def __init__(self, args):
+        self.args = args
+        self.sel = selectors.DefaultSelector()
+        self.start = time.monotonic()
+        self.conns = []
+        self.ready = False
+        self.broken = self.failed = self.pending = self.opened = 0
+        self.due = []  # heap of (when, index): next sends
+        self.waiting = collections.deque()  # (deadline, conn, line)
+
+    def ms(self, t):
+        return int((t - self.start) * 1000)
+
+    def close(self, c):
+        if c.sock is not None:
+            try:
+                self.sel.unregister(c.sock)
+            except (KeyError, ValueError):
+                pass
+            c.sock.close()
+            c.sock = None
+
+    def lose(self, c, reason, now):
+        """A connection ends: a break if it was held, else a failure."""
+        self.close(c)
+        if c.state == "live":
+            c.state = "broken"
+            self.broken += 1
+            print("broke %d %s %d %s %s %d" % (c.idx, c.src, c.sport, c.node, reason,
+                                               self.ms(now)), flush=True)
+        else:
+            if c.state in ("connecting", "setup"):
+                self.pending -= 1
+            c.state = "failed"
+            self.failed += 1
+            print("conn %d %s %d none %s" % (c.idx, c.src, c.sport, reason), flush=True)
+
+    def open(self, c, now):
+        s = socket.socket(family_of(self.args.addr), socket.SOCK_STREAM)
+        c.sock = s
+        self.pending += 1
+        self.waiting.append((now + self.args.timeout, c, 0))
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            s.bind((c.src, c.sport))
+            s.setblocking(False)
+            err = s.connect_ex((self.args.addr, self.args.port))
+            if err not in (0, errno.EINPROGRESS):
+                self.lose(c, errno.errorcode.get(err, str(err)), now)
+                return
+            self.sel.register(s, selectors.EVENT_WRITE, c)
+        except OSError as e:
+            self.lose(c, errno.errorcode.get(e.errno, "error"), now)
+
+    def send(self, c, now):
+        try:
+            c.sock.send(b"hold %d %d\n" % (c.idx, c.lines + 1))
+        except BlockingIOError:
+            heapq.heappush(self.due, (now + self.args.interval, c.idx))
+            return
+        except ConnectionResetError:
+            self.lose(c, "reset", now)
+            return
+        except OSError as e:
+            self.lose(c, errno.errorcode.get(e.errno, "error"), now)
+            return
+        c.lines += 1
+        c.last_sent = now
+        self.waiting.append((now + self.args.timeout, c, c.lines))
+
+    def event(self, c, now):
+        if c.state == "connecting":
+            err = c.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                self.lose(c, errno.errorcode.get(err, str(err)), now)
+                return
+            self.sel.modify(c.sock, selectors.EVENT_READ, c)
+            c.state = "setup"
+            self.send(c, now)
+            return
+        try:
+            data = c.sock.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except ConnectionResetError:
+            self.lose(c, "reset", now)
+            return
+        except OSError as e:
+            self.lose(c, errno.errorcode.get(e.errno, "error"), now)
+            return
+        if not data:
+            self.lose(c, "closed", now)
+            return
+        c.buf += data
+        while b"\n" in c.buf and c.sock is not None:
+            line, c.buf = c.buf.split(b"\n", 1)
+            words = line.decode(errors="replace").split()
+            node = words[1] if len(words) == 2 and words[0] == "node" else None
+            if c.answers >= c.lines or node is None or (c.node is not None and node != c.node):
+                self.lose(c, "wrong-echo:" + ("_".join(words) or "empty"), now)
+                return
+            c.answers += 1
+            if c.state == "setup":
+                c.node = node
+                c.state = "live"
+                self.pending -= 1
+                print("conn %d %s %d %s" % (c.idx, c.src, c.sport, node), flush=True)
+            elif self.ready and c.answers == c.lines:
+                heapq.heappush(self.due, (max(c.last_sent + self.args.interval, now), c.idx))
+
+    def tick(self, now):
+        args = self.args
+        # a few connections made at a time: a burst of them overflows the
+        # backlog of a slow VM
+        while self.opened < len(self.conns) and self.pending < SETUP_AT_ONCE:
+            self.open(self.conns[self.opened], now)
+            self.opened += 1
+        # unanswered past their deadline; answered lines just leave
+        while self.waiting and self.waiting[0][0] <= now:
+            _, c, line = self.waiting.popleft()
+            if c.sock is not None and c.answers < max(line, 1):
+                self.lose(c, "timeout", now)
+        if not self.ready and self.pending == 0 and self.opened == len(self.conns):
+            self.ready = True
+            n = len(self.conns)
+            for c in self.conns:
+                if c.state == "live":
+                    heapq.heappush(self.due, (now + args.interval * (c.idx + 1) / n, c.idx))
+            print("ready %d %d" % (len(self.due), self.failed), flush=True)
+        while self.due and self.due[0][0] <= now:
+            _, idx = heapq.heappop(self.due)
+            c = self.conns[idx]
+            if c.state == "live" and c.answers == c.lines:
+                # the next one is queued when this one is answered
+                self.send(c, now)
+
+    def status(self, now):
+        live = [c.answers for c in self.conns if c.state == "live"]
+        text = "live %d broken %d min_answers %d answers %d t_ms %d\n" % (
+            len(live), self.broken, min(live) if live else 0,
+            sum(c.answers for c in self.conns), self.ms(now))
+        tmp = self.args.status + ".new"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.args.status)
+
+    def run(self):
+        args = self.args
+        now = time.monotonic()
+        for i in range(args.count):
+            self.conns.append(Held(i, args.sources[i % len(args.sources)],
+                                   source_port(args.port_set, i)))
+        next_status = now
+        try:
+            while True:
+                now = time.monotonic()
+                wake = next_status if args.status else now + 0.05
+                if self.due:
+                    wake = min(wake, self.due[0][0])
+                if self.waiting:
+                    wake = min(wake, self.waiting[0][0])
+                for key, _ in self.sel.select(timeout=max(0.0, min(wake - now, 0.05))):
+                    c = key.data
+                    if c.sock is not None:
+                        self.event(c, time.monotonic())
+                now = time.monotonic()
+                self.tick(now)
+                if args.status and now >= next_status:
+                    self.status(now)
+                    next_status = now + 0.1
+        except Stop:
+            pass
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        live = sum(c.state == "live" for c in self.conns)
+        print("# held %d live %d broken %d failed %d answers %d" % (
+            live + self.broken, live, self.broken, self.failed,
+            sum(c.answers for c in self.conns)), flush=True)
+        for c in self.conns:
+            self.close(c)
+        return 0
+
+
 # --- neighbour discovery, one request
 
 def if_hwaddr(dev):
@@ -421,6 +660,15 @@ def main():
     p.add_argument("--interval", type=float, default=0.02)
     p.add_argument("--duration", type=float, default=0)
     p.add_argument("--timeout", type=float, default=2.0)
+    p = sub.add_parser("hold")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--count", type=int, default=100)
+    p.add_argument("--sources", required=True, help="comma-separated source addresses")
+    p.add_argument("--port-set", type=int, default=0, metavar="K")
+    p.add_argument("--interval", type=float, default=0.2)
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.add_argument("--status", metavar="FILE")
     p = sub.add_parser("arp")
     p.add_argument("dev")
     p.add_argument("addr")
@@ -432,7 +680,7 @@ def main():
     p.add_argument("--wait", type=float, default=1.0)
     args = ap.parse_args()
 
-    if args.mode in ("tcp", "udp"):
+    if args.mode in ("tcp", "udp", "hold"):
         args.sources = [x for x in args.sources.split(",") if x]
         if not args.sources:
             ap.error("--sources is empty")
@@ -450,6 +698,8 @@ def main():
             return Burst(args).run()
         if args.mode == "probe":
             return probe(args)
+        if args.mode == "hold":
+            return Hold(args).run()
         if args.mode == "arp":
             return arp(args)
         return ndisc(args)
