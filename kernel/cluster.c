@@ -54,8 +54,11 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 		err = -ENOKEY;
 		goto out;
 	}
-	if (ifindex)
+	if (ifindex) {
 		WRITE_ONCE(sn->ifindex, *ifindex);
+		shoal_service_adopt_dev(sn, __dev_get_by_index(sn->net,
+							       *ifindex));
+	}
 	if (cfg->key) {
 		memcpy(sn->key, cfg->key, SHOAL_KEY_LEN);
 		sn->has_key = true;

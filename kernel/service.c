@@ -352,6 +352,25 @@ static int shoal_service_check_dev(struct shoal_service *svc,
 	return 0;
 }
 
+/*
+ * A new cluster device: services left without a device (theirs went away)
+ * come onto it, if it can carry them. Caller holds RTNL and sn->lock.
+ */
+void shoal_service_adopt_dev(struct shoal_net *sn, struct net_device *dev)
+{
+	struct shoal_service *svc;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry(svc, &sn->services, list) {
+		if (svc->ifindex || shoal_service_check_dev(svc, dev, NULL))
+			continue;
+		shoal_service_link_dev(svc, dev);
+		sn->service_gen++;
+		shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_CHANGED);
+	}
+}
+
 static bool shoal_nodes_declared(struct shoal_net *sn,
 				 const unsigned long *nodes)
 {

@@ -356,6 +356,7 @@ int shoal_service_set_nodes(struct shoal_net *sn, struct shoal_service *svc,
 void shoal_service_del(struct shoal_net *sn, struct shoal_service *svc);
 void shoal_service_flush(struct shoal_net *sn);
 void shoal_service_unlink_dev(struct shoal_net *sn, int ifindex);
+void shoal_service_adopt_dev(struct shoal_net *sn, struct net_device *dev);
 int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
 		      u32 bucket, u32 node);
 void shoal_services_recompute(struct shoal_net *sn);
