@@ -86,12 +86,26 @@ static u64 shoal_peer_deadline(const struct shoal_hb_state *hb,
 	return (u64)hb->dead * peer->interval_ms * NSEC_PER_MSEC;
 }
 
+/*
+ * How long we have not heard the peer while we ran: time this machine was
+ * stalled (hb->stalled) does not count, as we could hear nobody then.
+ */
+static u64 shoal_peer_silence(const struct shoal_hb_state *hb,
+			      const struct shoal_peer *peer, u64 now)
+{
+	u64 silence = now - peer->last_heard;
+	u64 stalled = READ_ONCE(hb->stalled) - peer->stalled_at;
+
+	return silence > stalled ? silence - stalled : 0;
+}
+
 /* Whether frames of the boot we count came within the dead time. */
 static bool shoal_hb_current(const struct shoal_hb_state *hb,
 			     const struct shoal_peer *peer, u64 now)
 {
 	return peer->heard &&
-	       now - peer->last_heard < shoal_peer_deadline(hb, peer);
+	       shoal_peer_silence(hb, peer, now) <
+	       shoal_peer_deadline(hb, peer);
 }
 
 /* Whether a boot we cannot count yet was heard within our dead time. */
@@ -204,20 +218,30 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	return skb;
 }
 
-/* Caller holds hb->lock: a timer due at expires runs at now. */
+/*
+ * Caller holds hb->lock: the send tick, due at expires, is seen at now.
+ * However late it runs, this machine could not hear anyone meanwhile: the
+ * time counts as stalled (once: the check timer looks at the tick too).
+ * A tick overdue by more than an interval marks a stall, after which
+ * frames that arrived meanwhile may still wait to be read.
+ */
 static void shoal_hb_note_stall(struct shoal_hb_state *hb, ktime_t expires,
 				u64 now)
 {
-	if ((s64)(now - ktime_to_ns(expires)) >
-	    (s64)hb->interval_ms * NSEC_PER_MSEC)
+	u64 from = max_t(u64, ktime_to_ns(expires), hb->stall_mark);
+
+	if ((s64)(now - from) <= 0)
+		return;
+	WRITE_ONCE(hb->stalled, hb->stalled + now - from);
+	hb->stall_mark = now;
+	if (now - ktime_to_ns(expires) > (u64)hb->interval_ms * NSEC_PER_MSEC)
 		hb->stall_end = now;
 }
 
 /*
  * Caller holds hb->lock, in the send tick due at expires. A stall that
- * kept our frames from the others for nearly their dead time (an
- * interval short of it, for the way) has had us declared down: they
- * serve what we held. We start again, owning nothing, until the others
+ * kept our frames from the others for their dead time has had us
+ * declared down (if they use our dead): they serve what we held. We start again, owning nothing, until the others
  * echo a frame sent after the stall and count us in again. Returns
  * whether we did.
  */
@@ -229,12 +253,12 @@ static bool shoal_hb_stall_restart(struct shoal_hb_state *hb,
 
 	if ((s64)(now - ktime_to_ns(expires)) <= (s64)interval ||
 	    hb->starting || !hb->sent_at ||
-	    now - hb->sent_at + interval < hb->dead * interval)
+	    now - hb->sent_at < hb->dead * interval)
 		return false;
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++)
 		hb->peers[id].confirms = false;
 	hb->starting = true;
-	hb->stalled = true;
+	hb->restarted_by_stall = true;
 	hb->started = now;
 	hb->first_seq = hb->seq;
 	return true;
@@ -276,7 +300,7 @@ static void shoal_hb_settle(struct shoal_net *sn, struct shoal_hb_state *hb,
 		    now - hb->started < window)
 		return;
 	hb->starting = false;
-	hb->stalled = false;
+	hb->restarted_by_stall = false;
 	hb->alone = !heard;
 }
 
@@ -367,7 +391,7 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 		if (id == in.local) {
 			peer->reason = is ? hb->alone ? SHOAL_REASON_ALONE :
 						       SHOAL_REASON_JOINED :
-				       hb->stalled ? SHOAL_REASON_STALLED :
+				       hb->restarted_by_stall ? SHOAL_REASON_STALLED :
 				       hb->starting ? SHOAL_REASON_STARTING :
 						      SHOAL_REASON_UNSEEN;
 			hb->alone = false;
@@ -405,19 +429,20 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 
 	spin_lock(&hb->lock);
 	/*
-	 * A machine that was stalled could not hear anyone meanwhile: the
-	 * frames may have been dropped, or wait unread. Its dead time runs
-	 * again from the end of the stall, as if it had just heard every
-	 * node. A send tick overdue by an interval says so as well as this
-	 * timer running late does.
+	 * Time this machine was stalled does not count against anyone
+	 * (shoal_peer_silence()); and for an interval after a stall, frames
+	 * that arrived meanwhile may not have been read yet: judge nobody.
 	 */
-	shoal_hb_note_stall(hb, hrtimer_get_expires(timer), now);
 	shoal_hb_note_stall(hb, hrtimer_get_expires(&hb->timer), now);
+	if ((s64)(now - hb->stall_end) < (s64)interval) {
+		next = hb->stall_end + interval;
+		goto out;
+	}
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
 		peer = &hb->peers[id];
 		if (!peer->alive)
 			continue;
-		deadline = max(peer->last_heard, hb->stall_end) +
+		deadline = now - shoal_peer_silence(hb, peer, now) +
 			   shoal_peer_deadline(hb, peer);
 		if (now >= deadline) {
 			peer->alive = false;
@@ -441,6 +466,7 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 	lost |= starting != hb->starting;
 	if (next == U64_MAX || (hb->starting && now + interval < next))
 		next = now + interval;
+out:
 	hrtimer_set_expires(timer, ns_to_ktime(next));
 	spin_unlock(&hb->lock);
 
@@ -624,6 +650,7 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 
 	peer->heard = true;
 	peer->last_heard = now;
+	peer->stalled_at = hb->stalled;
 	peer->interval_ms = frame->interval_ms ?: hb->interval_ms;
 	peer->load_pps = frame->load_pps;
 	peer->starting = frame->flags & SHOAL_HB_F_STARTING;

@@ -186,6 +186,7 @@ struct shoal_peer {
 	u64 old_nonces[4];	/* earlier boots, never taken back */
 	struct shoal_seqwin win;	/* its sequence numbers seen */
 	u64 last_heard;		/* ktime_get_ns() of its last fresh frame */
+	u64 stalled_at;		/* hb->stalled then */
 	u64 grace_end;		/* relayed still: counts until then */
 	u64 load_pps;
 	u32 interval_ms;	/* as the node announces it */
@@ -229,14 +230,17 @@ struct shoal_hb_state {
 	struct shoal_hb_stats stats;
 	u64 reported_rejected, auth_event_time;
 	u32 rejected_claim;	/* node all rejects claimed, U32_MAX: several */
-	u64 stall_end;		/* when our timers last ran an interval late */
+	/* time our send tick was overdue, in all: we could hear nobody */
+	u64 stalled;
+	u64 stall_mark;		/* counted up to then */
+	u64 stall_end;		/* when it last ran an interval late */
 	u64 sent_at;		/* when our latest frame went out */
 	u64 started;		/* when this instance last started */
 	u64 first_seq;		/* sent last before then: peers' echoes
 				 * of later ones confirm us
 				 */
 	bool starting;		/* not heard the others yet: no member */
-	bool stalled;		/* ... because it was stalled */
+	bool restarted_by_stall;	/* ... because it was stalled */
 	/* the members, as computed from everything heard (member.h) */
 	struct shoal_idset view;
 	bool alone;		/* stopped starting with nobody heard */
