@@ -214,7 +214,6 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 		return NULL;
 	}
 	hb->stats.tx++;
-	hb->sent_at = now;
 	return skb;
 }
 
@@ -236,32 +235,6 @@ static void shoal_hb_note_stall(struct shoal_hb_state *hb, ktime_t expires,
 	hb->stall_mark = now;
 	if (now - ktime_to_ns(expires) > (u64)hb->interval_ms * NSEC_PER_MSEC)
 		hb->stall_end = now;
-}
-
-/*
- * Caller holds hb->lock, in the send tick due at expires. A stall that
- * kept our frames from the others for their dead time has had us
- * declared down (if they use our dead): they serve what we held. We start again, owning nothing, until the others
- * echo a frame sent after the stall and count us in again. Returns
- * whether we did.
- */
-static bool shoal_hb_stall_restart(struct shoal_hb_state *hb,
-				   ktime_t expires, u64 now)
-{
-	u64 interval = (u64)hb->interval_ms * NSEC_PER_MSEC;
-	u32 id;
-
-	if ((s64)(now - ktime_to_ns(expires)) <= (s64)interval ||
-	    hb->starting || !hb->sent_at ||
-	    now - hb->sent_at < hb->dead * interval)
-		return false;
-	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++)
-		hb->peers[id].confirms = false;
-	hb->starting = true;
-	hb->restarted_by_stall = true;
-	hb->started = now;
-	hb->first_seq = hb->seq;
-	return true;
 }
 
 /*
@@ -300,7 +273,6 @@ static void shoal_hb_settle(struct shoal_net *sn, struct shoal_hb_state *hb,
 		    now - hb->started < window)
 		return;
 	hb->starting = false;
-	hb->restarted_by_stall = false;
 	hb->alone = !heard;
 }
 
@@ -391,7 +363,6 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 		if (id == in.local) {
 			peer->reason = is ? hb->alone ? SHOAL_REASON_ALONE :
 						       SHOAL_REASON_JOINED :
-				       hb->restarted_by_stall ? SHOAL_REASON_STALLED :
 				       hb->starting ? SHOAL_REASON_STARTING :
 						      SHOAL_REASON_UNSEEN;
 			hb->alone = false;
@@ -489,8 +460,6 @@ static enum hrtimer_restart shoal_hb_tick(struct hrtimer *timer)
 	rcu_read_lock();
 	spin_lock(&hb->lock);
 	shoal_hb_note_stall(hb, hrtimer_get_expires(timer), now);
-	if (shoal_hb_stall_restart(hb, hrtimer_get_expires(timer), now))
-		changed = shoal_hb_publish(sn, hb, now);
 	skb = shoal_hb_build(sn, hb, now);
 	if (hb->stats.rejected != hb->reported_rejected &&
 	    now - hb->auth_event_time >= SHOAL_HB_EVENT_GAP_NS)
@@ -654,7 +623,7 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 	peer->interval_ms = frame->interval_ms ?: hb->interval_ms;
 	peer->load_pps = frame->load_pps;
 	peer->starting = frame->flags & SHOAL_HB_F_STARTING;
-	/* frames after first_seq: those of this boot, or since a stall */
+	/* frames after first_seq: those of this boot */
 	peer->confirms = hb->seq != hb->first_seq &&
 			 shoal_hb_echo_of(buf, frame, READ_ONCE(sn->local_id),
 					  &echo) &&

@@ -234,13 +234,11 @@ struct shoal_hb_state {
 	u64 stalled;
 	u64 stall_mark;		/* counted up to then */
 	u64 stall_end;		/* when it last ran an interval late */
-	u64 sent_at;		/* when our latest frame went out */
-	u64 started;		/* when this instance last started */
-	u64 first_seq;		/* sent last before then: peers' echoes
-				 * of later ones confirm us
+	u64 started;		/* when this instance started */
+	u64 first_seq;		/* none sent: peers' echoes of later ones
+				 * confirm us
 				 */
 	bool starting;		/* not heard the others yet: no member */
-	bool restarted_by_stall;	/* ... because it was stalled */
 	/* the members, as computed from everything heard (member.h) */
 	struct shoal_idset view;
 	bool alone;		/* stopped starting with nobody heard */

@@ -3,7 +3,7 @@
 # shoal-test: alone (judges time: shares no CPU with another VM test)
 #
 # A restarting node takes nothing: node 1 restarts while a client holds
-# 150 long-lived TCP connections to the service, and not one of the
+# 240 long-lived TCP connections to the service, and not one of the
 # connections that nodes 2 and 3 hold may break. Three kinds of restart,
 # each with connections of its own:
 #   a. node 1's namespace is deleted and made again with the same
@@ -55,11 +55,11 @@ for p in "${PHASES[@]}"; do
 	*) echo "restart.sh: unknown restart kind $p" >&2; exit 2 ;;
 	esac
 done
-# six checks each, three more for a replay, one more for c's service
-ktap_plan $((1 + 6 * ${#PHASES[@]} + 3 * REPLAYS + $(grep -o c <<<"$ORDER" | wc -l)))
+# seven checks each, three more for a replay, one more for c's service
+ktap_plan $((1 + 7 * ${#PHASES[@]} + 3 * REPLAYS + $(grep -o c <<<"$ORDER" | wc -l)))
 
 S=192.0.2.100
-CONNS=150
+CONNS=240
 DEAD=10
 REPLAY_FRAMES=5
 # softnet_drops: packets the receive backlog dropped so far
@@ -300,6 +300,7 @@ phase() {
 	before=$(awk '$1 == "broke"' "$HOLDOUT")
 	[ -z "$before" ] || diag "broken before the restart:" "$before"
 	held23=$(($(held 2 3) - $(awk '$1 == "broke" && ($5 == 2 || $5 == 3)' <<<"$before" | grep -c .)))
+	check "$name: nodes 2 and 3 hold at least 100 of them ($held23)" [ "$held23" -ge 100 ]
 	"restart_$k"
 	[ "$k" = b ] || mon_start 1
 	check "$name: node 1 up again in every node's view, every table the original" \

@@ -267,8 +267,6 @@ static const char *reason_name(int reason)
 		return "alone";
 	case SHOAL_REASON_UNSEEN:
 		return "unseen";
-	case SHOAL_REASON_STALLED:
-		return "stalled";
 	case SHOAL_REASON_UNSPEC:
 	case -1:
 		return NULL;

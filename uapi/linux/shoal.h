@@ -442,9 +442,6 @@ enum shoal_reason {
 				 * after it started: a member on its own
 				 */
 	SHOAL_REASON_UNSEEN,	/* a member this node hears counts it down */
-	SHOAL_REASON_STALLED,	/* this node was stalled past the others'
-				 * deadline: it starts again
-				 */
 };
 
 /* Personas: at most SHOAL_PERSONAS_MAX per namespace. */
