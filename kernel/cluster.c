@@ -99,13 +99,20 @@ static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
 
 	sn = shoal_net(dev_net(dev));
 	/*
-	 * A dying namespace's devices go after shoal_net_exit(), which took
-	 * down everything that named them: its state is not to be touched.
+	 * Persona interfaces sit on the cluster device and must go first,
+	 * even while the namespace's exit runs: from another namespace, the
+	 * device can be deleted before the exit took the personas down
+	 * (a veth's peer). That queues no work.
+	 */
+	shoal_persona_unlink_dev(sn, dev);
+	/*
+	 * Otherwise a dying namespace's devices go after shoal_net_exit(),
+	 * which took down everything that named them: its state is not to
+	 * be touched.
 	 */
 	if (sn->dying)
 		return NOTIFY_DONE;
 	shoal_service_unlink_dev(sn, dev->ifindex);
-	shoal_persona_unlink_dev(sn, dev);
 	if (READ_ONCE(sn->ifindex) != dev->ifindex)
 		return NOTIFY_DONE;
 

@@ -529,6 +529,13 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 					    !member ?
 					    SHOAL_PERSONA_REASON_UNSEEN :
 					    SHOAL_PERSONA_REASON_QUORUM, now);
+			/*
+			 * Not ours any more, nor anyone's we know of: once a
+			 * member again, this node may claim it anew (at a new
+			 * epoch) like any other, unless another did first.
+			 */
+			if (p->owner == local)
+				p->owner = 0;
 			goto next;
 		}
 		/* new here: first hear whether another node owns it */
