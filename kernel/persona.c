@@ -509,6 +509,7 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 	struct shoal_persona *p;
 	u64 started, ready, heard, next = 0;
 	bool running, quorate, member, starting;
+	u32 owner;
 	u8 reason;
 
 	running = shoal_hb_since(sn, &started) && local;
@@ -529,13 +530,6 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 					    !member ?
 					    SHOAL_PERSONA_REASON_UNSEEN :
 					    SHOAL_PERSONA_REASON_QUORUM, now);
-			/*
-			 * Not ours any more, nor anyone's we know of: once a
-			 * member again, this node may claim it anew (at a new
-			 * epoch) like any other, unless another did first.
-			 */
-			if (p->owner == local)
-				p->owner = 0;
 			goto next;
 		}
 		/* new here: first hear whether another node owns it */
@@ -566,19 +560,25 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 			goto next;
 		}
 		/*
+		 * Fenced from it while no member (or without quorum): this
+		 * node knows it does not hold it. Once a member again it may
+		 * claim it anew, at a new epoch, like any other node.
+		 */
+		owner = p->owner != local ? p->owner : 0;
+		/*
 		 * An owner that still says so is alive, even while it is
 		 * not up again in this node's view (three frames in a row).
 		 */
 		if (p->state == SHOAL_PERSONA_ACTIVE ||
-		    (p->owner && shoal_persona_node_up(sn, p->owner)))
+		    (owner && shoal_persona_node_up(sn, owner)))
 			goto next;
 		/*
 		 * An owner known only through relays left the members when
 		 * a relay stopped counting it: it learns that from the same
 		 * relay, and fences then. Its dead time runs from there.
 		 */
-		heard = max(p->owner_heard, shoal_hb_left_unheard(sn, p->owner));
-		if (p->owner && now - heard < window) {
+		heard = max(p->owner_heard, shoal_hb_left_unheard(sn, owner));
+		if (owner && now - heard < window) {
 			if (!next || heard + window < next)
 				next = heard + window;
 			goto next;
@@ -596,11 +596,11 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 		 * member itself would have heard a holder say so. A member
 		 * heard of only through another may hold it unbeknown.
 		 */
-		if (!p->owner && !shoal_hb_hears_members(sn)) {
+		if (!owner && !shoal_hb_hears_members(sn)) {
 			next = shoal_next(next, now + window / sn->dead);
 			goto next;
 		}
-		if (shoal_persona_choose(sn, p, p->owner ? 0 : p->released_by) !=
+		if (shoal_persona_choose(sn, p, owner ? 0 : p->released_by) !=
 		    local)
 			goto next;
 		/*
@@ -614,11 +614,11 @@ static u64 shoal_personas_place(struct shoal_net *sn, u64 now, bool *claimed)
 			next = shoal_next(next, now + window / sn->dead);
 			goto next;
 		}
-		reason = p->owner ? SHOAL_PERSONA_REASON_NODE_DOWN :
-				    SHOAL_PERSONA_REASON_PLACEMENT;
+		reason = owner ? SHOAL_PERSONA_REASON_NODE_DOWN :
+				 SHOAL_PERSONA_REASON_PLACEMENT;
 		/* disks at once only after an owner said it let go */
-		ready = !p->owner && p->released_by ? now : now + window;
-		p->prev_owner = p->owner;
+		ready = !owner && p->released_by ? now : now + window;
+		p->prev_owner = owner;
 		p->epoch++;
 		p->owner = local;
 		p->released_by = 0;
