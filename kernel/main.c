@@ -24,6 +24,10 @@ static int __init shoal_init(void)
 	err = shoal_netdev_init();
 	if (err)
 		goto err_netdev;
+	/* tables may be loaded as soon as it is registered */
+	err = shoal_dm_init();
+	if (err)
+		goto err_dm;
 	shoal_hb_init();
 	/* last: its programs may run as soon as it is registered */
 	shoal_xdp_init();
@@ -31,6 +35,8 @@ static int __init shoal_init(void)
 	pr_info("loaded\n");
 	return 0;
 
+err_dm:
+	shoal_netdev_uninit();
 err_netdev:
 	shoal_genl_uninit();
 err_genl:
@@ -42,6 +48,7 @@ err_pernet:
 static void __exit shoal_exit(void)
 {
 	shoal_hb_uninit();
+	shoal_dm_uninit();
 	shoal_netdev_uninit();
 	shoal_genl_uninit();
 	shoal_pernet_uninit();

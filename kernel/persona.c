@@ -921,6 +921,38 @@ int shoal_persona_release(struct shoal_net *sn, struct shoal_persona *p,
 	return err;
 }
 
+/*
+ * Whether this node holds persona @name at @epoch with its disks ready:
+ * what the device-mapper target asks for every I/O. *@added, if not 0,
+ * is when this node learnt of the persona, as found before: a persona
+ * deleted and added again is another one, whose epochs start over. On
+ * return it is the persona's. Returns 0 if this node holds it, else
+ * -ENOENT (no such persona), -ESTALE (it is at another epoch here),
+ * -EPERM (this node does not own it at @epoch) or -EAGAIN (it does, but
+ * its disks are not ready yet). Caller holds RCU.
+ */
+int shoal_persona_holds(struct shoal_net *sn, const char *name, u32 epoch,
+			u64 *added)
+{
+	struct shoal_persona *p = shoal_persona_find(sn, name);
+	int ret;
+
+	if (!p || (*added && p->added != *added))
+		return -ENOENT;
+	*added = p->added;
+	spin_lock_bh(&sn->persona_lock);
+	if (p->epoch != epoch)
+		ret = -ESTALE;
+	else if (p->state != SHOAL_PERSONA_ACTIVE)
+		ret = -EPERM;
+	else if (!p->disks_ready)
+		ret = -EAGAIN;
+	else
+		ret = 0;
+	spin_unlock_bh(&sn->persona_lock);
+	return ret;
+}
+
 void shoal_persona_net_exit(struct shoal_net *sn)
 {
 	cancel_delayed_work_sync(&sn->persona_work);

@@ -413,6 +413,16 @@ int shoal_persona_takeover(struct shoal_net *sn, struct shoal_persona *p,
 			   struct netlink_ext_ack *extack);
 int shoal_persona_release(struct shoal_net *sn, struct shoal_persona *p,
 			  struct netlink_ext_ack *extack);
+int shoal_persona_holds(struct shoal_net *sn, const char *name, u32 epoch,
+			u64 *added);
+
+#if IS_ENABLED(CONFIG_BLK_DEV_DM)
+int shoal_dm_init(void);
+void shoal_dm_uninit(void);
+#else
+static inline int shoal_dm_init(void) { return 0; }
+static inline void shoal_dm_uninit(void) { }
+#endif
 
 int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,
 			     struct net_device *lower,

@@ -46,6 +46,7 @@ struct agent_disk {
 struct agent_persona {
 	char name[SHOAL_PERSONA_NAME_MAX + 1];
 	int state;		/* -1: not said */
+	uint32_t epoch;
 	bool ready;
 	unsigned int ndisks;
 	struct agent_disk disks[SHOAL_PERSONA_DISKS_MAX];
@@ -196,6 +197,7 @@ static int persona_parse(const struct nlmsghdr *nlh, struct agent_persona *p)
 	static const enum mnl_attr_data_type policy[SHOAL_A_MAX + 1] = {
 		[SHOAL_A_PERSONA_NAME] = MNL_TYPE_NUL_STRING,
 		[SHOAL_A_PERSONA_STATE] = MNL_TYPE_U8,
+		[SHOAL_A_PERSONA_EPOCH] = MNL_TYPE_U32,
 		[SHOAL_A_PERSONA_DISKS_READY] = MNL_TYPE_U8,
 		[SHOAL_A_PERSONA_DISKS] = MNL_TYPE_NESTED,
 	};
@@ -212,6 +214,8 @@ static int persona_parse(const struct nlmsghdr *nlh, struct agent_persona *p)
 		 mnl_attr_get_str(tb[SHOAL_A_PERSONA_NAME]));
 	p->state = tb[SHOAL_A_PERSONA_STATE] ?
 		   mnl_attr_get_u8(tb[SHOAL_A_PERSONA_STATE]) : -1;
+	if (tb[SHOAL_A_PERSONA_EPOCH])
+		p->epoch = mnl_attr_get_u32(tb[SHOAL_A_PERSONA_EPOCH]);
 	p->ready = tb[SHOAL_A_PERSONA_DISKS_READY] &&
 		   mnl_attr_get_u8(tb[SHOAL_A_PERSONA_DISKS_READY]);
 	if (!tb[SHOAL_A_PERSONA_DISKS])
@@ -443,32 +447,61 @@ static void pending_forget(struct agent *a, const char *persona)
 	}
 }
 
+static void unmap(struct agent *a, const char *name, const char *persona,
+		  const char *disk);
+
 /*
- * Try to map one pending disk. Returns 0 when it is mapped (or will never
- * be: a spec that does not parse), else how many ms until the next try.
- * @wait_ms is how long an old owner may take to let go of the name.
+ * Whether map @m is one the kernel serves for this node's @persona at
+ * @epoch: a shoal table of that persona and epoch that is not fenced.
+ */
+static bool map_serves(const struct dm_map *m, const char *persona,
+		       uint32_t epoch)
+{
+	return m->shoal && !m->fenced && m->epoch == epoch &&
+	       !strcmp(m->persona, persona);
+}
+
+/*
+ * Try to map one pending disk, the persona being at @epoch. Returns 0
+ * when it is mapped (or will never be: a spec that does not parse), else
+ * how many ms until the next try. @wait_ms is how long an old owner may
+ * take to let go of the name.
  */
 static unsigned int map_try(struct agent *a, struct pending_map *pm,
-			    uint64_t wait_ms)
+			    uint32_t epoch, uint64_t wait_ms)
 {
 	char name[DM_MAP_NAME_LEN], uuid[DM_MAP_NAME_LEN], err[DISKSPEC_ERR_LEN];
 	static struct diskspec ds;
+	struct dm_map m;
 	uint64_t now;
 	int ret;
 
 	if (disk_map_name(pm->persona, pm->disk.name, name, sizeof(name)))
-		return 0;
-	if (held_find(a, name) >= 0 && dm_map_exists(name) == 1)
 		return 0;
 	if (diskspec_parse(pm->disk.spec, &ds, err, sizeof(err))) {
 		agent_log("not mapping %s: %s", name, err);
 		return 0;
 	}
 	snprintf(uuid, sizeof(uuid), "SHOAL-%s-%s", pm->persona, pm->disk.name);
-	ret = dm_map_exists(name);
-	if (ret == 0) {
+	ret = dm_map_get(name, &m);
+	if (!ret && map_serves(&m, pm->persona, epoch)) {
+		/* made by this agent, or found at start */
+		held_add(a, name);
+		return 0;
+	}
+	/*
+	 * This node's own map from before, in the way (it is at a past
+	 * epoch): fail and remove it (deferred if it is open). Another
+	 * node's is left to its agent.
+	 */
+	if (!ret && !m.deferred && held_find(a, name) >= 0) {
+		agent_log("%s, this node's, is in the way; removing it", name);
+		unmap(a, name, NULL, NULL);
+		ret = dm_map_get(name, &m);
+	}
+	if (ret == -ENOENT) {
 		dm_quiet(true);
-		ret = dm_map_create(name, uuid, &ds);
+		ret = dm_map_create(name, uuid, &ds, pm->persona, epoch);
 		dm_quiet(false);
 		if (!ret) {
 			held_add(a, name);
@@ -479,9 +512,10 @@ static unsigned int map_try(struct agent *a, struct pending_map *pm,
 		}
 		/* lost a race for the name: wait as for a taken one */
 		if (ret == -EBUSY || ret == -EEXIST)
-			ret = 1;
+			ret = 0;
 	}
 	if (ret < 0) {
+		/* the kernel refuses a table when the node lost the persona */
 		if (pm->why != PENDING_ERROR || pm->err != ret)
 			agent_log("could not map %s: %s; trying again", name,
 				  strerror(-ret));
@@ -556,7 +590,7 @@ static void pending_run(struct agent *a, bool all)
 			i++;
 			continue;
 		}
-		ms = map_try(a, pm, wait_ms);
+		ms = map_try(a, pm, p->epoch, wait_ms);
 		if (!ms) {
 			pending_del(a, i);
 			continue;
@@ -674,6 +708,23 @@ static void unmap(struct agent *a, const char *name, const char *persona,
 		pu = unmap_later(a, name, persona, disk, AGENT_RETRY_SLOW_MS);
 		if (pu)
 			pu->err = ret;
+		return;
+	}
+	/*
+	 * The kernel serves it: the namespace that made it holds the persona
+	 * at its epoch. That is not a map to fail (an event that said
+	 * otherwise is stale), nor this agent's if it did not make it.
+	 */
+	if (m.shoal && !m.fenced) {
+		agent_log("not failing %s: the kernel serves it, for a node that holds %s at epoch %u",
+			  name, m.persona, m.epoch);
+		unmap_done(a, name);
+		return;
+	}
+	/* failing, and going at its last close: done already */
+	if (m.state == DM_MAP_FAILING && !m.suspended && m.deferred) {
+		held_del(a, name);
+		unmap_done(a, name);
 		return;
 	}
 	if (m.state != DM_MAP_FAILING || m.suspended) {
@@ -817,15 +868,27 @@ static int reconcile(struct agent *a)
 			if (i == p->ndisks)
 				p = NULL;
 		}
-		if (p && p->state == SHOAL_PERSONA_ACTIVE) {
+		if (p && owns_disks(p) &&
+		    map_serves(&maps[k], p->name, p->epoch)) {
 			held_add(a, maps[k].name);
 			agent_log("found %s, of %s, which this node owns",
 				  maps[k].name, p->name);
 			continue;
 		}
+		/*
+		 * The kernel serves it, not for this namespace: another node
+		 * on this host (device-mapper names are per host) holds it.
+		 */
+		if (maps[k].shoal && !maps[k].fenced &&
+		    !(p && owns_disks(p))) {
+			agent_log("%s serves another network namespace; leaving it",
+				  maps[k].name);
+			continue;
+		}
 		agent_log("%s is not this node's (%s)", maps[k].name,
-			  p ? "another node owns the persona" :
-			      "no such persona or disk");
+			  !p ? "no such persona or disk" :
+			  owns_disks(p) ? "not a table of its current epoch" :
+			  "another node owns the persona");
 		fence(a, maps[k].name, p ? p->name : NULL, p ? disk : NULL);
 	}
 	for (i = 0; i < set.count && !stop; i++)

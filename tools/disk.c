@@ -74,7 +74,8 @@ static const char *state_name(const struct dm_map *m)
 		return "suspended";
 	switch (m->state) {
 	case DM_MAP_MAPPED:
-		return "mapped";
+		/* the kernel fails its I/O: this node lost the persona */
+		return m->shoal && m->fenced ? "fenced" : "mapped";
 	case DM_MAP_FAILING:
 		return "failing";
 	case DM_MAP_OTHER:

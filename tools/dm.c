@@ -2,6 +2,7 @@
 /* Device-mapper maps for persona disks, through libdevmapper. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,9 @@
 
 #include "diskspec.h"
 #include "dm.h"
+
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 static void (*dm_logger)(const char *msg);
 static bool dm_silent;
@@ -136,9 +140,10 @@ static int ensure_node(const char *name)
 }
 
 int dm_map_create(const char *name, const char *uuid,
-		  const struct diskspec *ds)
+		  const struct diskspec *ds, const char *persona,
+		  uint32_t epoch)
 {
-	char params[SHOAL_DISK_SPEC_MAX + 32];
+	char params[SHOAL_DISK_SPEC_MAX + SHOAL_PERSONA_NAME_MAX + 48];
 	struct dm_task *dmt;
 	uint64_t start = 0;
 	size_t i;
@@ -154,9 +159,9 @@ int dm_map_create(const char *name, const char *uuid,
 	for (i = 0; i < ds->count; i++) {
 		const struct disk_segment *s = &ds->segs[i];
 
-		snprintf(params, sizeof(params), "%s %llu", s->path,
-			 (unsigned long long)s->offset);
-		if (!dm_task_add_target(dmt, start, s->length, "linear",
+		snprintf(params, sizeof(params), "%s %llu %s %u", s->path,
+			 (unsigned long long)s->offset, persona, epoch);
+		if (!dm_task_add_target(dmt, start, s->length, DM_TARGET_SHOAL,
 					params)) {
 			err = -ENOMEM;
 			goto out;
@@ -244,12 +249,44 @@ int dm_map_remove(const char *name, bool *deferred)
 	return err;
 }
 
+/* Whether the kernel fails the I/O of shoal map @name (any segment). */
+static int shoal_fenced(const char *name, bool *fenced)
+{
+	uint64_t start, length;
+	char *type, *params;
+	struct dm_task *dmt;
+	void *next = NULL;
+	int err;
+
+	*fenced = false;
+	dmt = task_new(DM_DEVICE_STATUS, name);
+	if (!dmt)
+		return -ENOMEM;
+	err = task_run(dmt, false);
+	if (err == -ENXIO)
+		err = -ENOENT;
+	if (err)
+		goto out;
+	do {
+		type = params = NULL;
+		next = dm_get_next_target(dmt, next, &start, &length, &type,
+					  &params);
+		if (type && !strcmp(type, DM_TARGET_SHOAL) && params &&
+		    strcmp(params, "serving"))
+			*fenced = true;
+	} while (next);
+out:
+	dm_task_destroy(dmt);
+	return err;
+}
+
 int dm_map_get(const char *name, struct dm_map *m)
 {
 	uint64_t start, length;
 	char *type, *params;
 	struct dm_task *dmt;
 	struct dm_info info;
+	char first_type[16] = "";
 	void *next = NULL;
 	bool first = true;
 	int err;
@@ -271,6 +308,7 @@ int dm_map_get(const char *name, struct dm_map *m)
 		goto out;
 	}
 	m->suspended = info.suspended;
+	m->deferred = info.deferred_remove;
 	if (!info.live_table)
 		goto out;
 	do {
@@ -279,19 +317,29 @@ int dm_map_get(const char *name, struct dm_map *m)
 					  &params);
 		if (!type)
 			break;
-		if (first)
-			m->state = !strcmp(type, "linear") ? DM_MAP_MAPPED :
+		if (first) {
+			m->state = !strcmp(type, "linear") ||
+				   !strcmp(type, DM_TARGET_SHOAL) ?
+				   DM_MAP_MAPPED :
 				   !strcmp(type, "error") ? DM_MAP_FAILING :
 				   DM_MAP_OTHER;
-		else if (m->state != DM_MAP_OTHER &&
-			 strcmp(type, m->state == DM_MAP_MAPPED ? "linear" :
-							       "error"))
+			/* "DEVICE OFFSET PERSONA EPOCH" */
+			m->shoal = !strcmp(type, DM_TARGET_SHOAL) && params &&
+				   sscanf(params, "%*s %*s %" STR(SHOAL_PERSONA_NAME_MAX) "s %" SCNu32,
+					  m->persona, &m->epoch) == 2;
+			snprintf(first_type, sizeof(first_type), "%s", type);
+		} else if (m->state != DM_MAP_OTHER && strcmp(type, first_type)) {
 			m->state = DM_MAP_OTHER;
+		}
 		first = false;
 		m->sectors = start + length;
 	} while (next);
+	if (m->state != DM_MAP_MAPPED)
+		m->shoal = false;
 out:
 	dm_task_destroy(dmt);
+	if (!err && m->shoal)
+		err = shoal_fenced(name, &m->fenced);
 	return err;
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/shoal.h>
 
 struct diskspec;
 
@@ -17,8 +18,11 @@ struct diskspec;
 #define DM_MAP_PREFIX	"shoal-"
 #define DM_MAP_NAME_LEN	128
 
+/* The kernel's persona disk target (kernel/dm_target.c). */
+#define DM_TARGET_SHOAL	"shoal"
+
 enum dm_map_state {
-	DM_MAP_MAPPED,		/* a linear table */
+	DM_MAP_MAPPED,		/* a shoal (or linear) table */
 	DM_MAP_FAILING,		/* an error table */
 	DM_MAP_OTHER,		/* anything else, or no table */
 };
@@ -27,7 +31,13 @@ struct dm_map {
 	char name[DM_MAP_NAME_LEN];
 	enum dm_map_state state;
 	bool suspended;
+	bool deferred;		/* to be removed at its last close */
 	uint64_t sectors;
+	/* a shoal table: whose, at which epoch, and whether the kernel fails its I/O */
+	bool shoal;
+	char persona[SHOAL_PERSONA_NAME_MAX + 1];
+	uint32_t epoch;
+	bool fenced;
 };
 
 /* Route libdevmapper's own messages to @log (NULL: drop them). */
@@ -42,12 +52,16 @@ void dm_quiet(bool quiet);
 int dm_map_exists(const char *name);
 
 /*
- * Create map @name (uuid @uuid, may be NULL) with the linear segments of
- * @ds laid end to end, active at once, and its /dev/mapper node. Returns
- * 0, or a negative errno: -EBUSY when the name is taken.
+ * Create map @name (uuid @uuid, may be NULL) with the segments of @ds
+ * laid end to end, active at once, and its /dev/mapper node. Each is a
+ * shoal target for @persona at @epoch: the kernel passes its I/O only
+ * while this node (the caller's network namespace) holds the persona at
+ * that epoch, and refuses the table if it does not now. Returns 0, or a
+ * negative errno: -EBUSY when the name is taken.
  */
 int dm_map_create(const char *name, const char *uuid,
-		  const struct diskspec *ds);
+		  const struct diskspec *ds, const char *persona,
+		  uint32_t epoch);
 
 /*
  * Swap map @name's table for an error table of @sectors sectors and
