@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make            build kernel/shoal.ko and tools/shoal
+# make            build kernel/shoal.ko, tools/shoal and build/dm-fail-load.so (a test library)
 # make check      install what is missing, build, run unit and VM tests
 # make demo       install what is missing, build, run the demo in a VM
 # make bench      failover, false-failover and takeover benchmarks, shoal vs keepalived,
