@@ -97,13 +97,47 @@ stop_agent() {
 }
 # logged_n N COUNT PATTERN: node N's agent logged PATTERN COUNT times or more
 logged_n() { [ "$(grep -c -- "$3" "$tmp/agent.$1")" -ge "$2" ]; }
+
+# mapdev MAP: /dev/mapper/MAP, its node made right first. Without udev,
+# libdevmapper makes and unlinks the nodes itself, and the nodes share
+# the VM's /dev: an old owner's agent that removes its map can unlink the
+# node a new owner's agent has just made under the same name.
+mapdev() { dmsetup mknodes "$1" >/dev/null 2>&1; echo "/dev/mapper/$1"; }
+# dio read|write MAP: one direct 4 KiB read (or write of zeros, at 4 KiB
+# block 8) through map MAP; dd's errors on stdout, its status
+dio() {
+	local dev
+	dev=$(mapdev "$2")
+	[ -b "$dev" ] || { echo "$dev is not a block device"; return 2; }
+	if [ "$1" = read ]; then
+		dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct status=none 2>&1
+	else
+		dd if=/dev/zero of="$dev" bs=4k count=1 seek=8 oflag=direct conv=nocreat,notrunc status=none 2>&1
+	fi
+}
+# hold MAP: a process that keeps MAP open, as an application would, in
+# $holder; returns once MAP is open
+hold() {
+	local dev
+	dev=$(mapdev "$1")
+	sleep 1000 3<"$dev" &
+	holder=$!
+	add_cleanup "kill $holder 2>/dev/null"
+	wait_for 10000 eval "[ \"\$(dmsetup info -c --noheadings -o open $1)\" -ge 1 ]"
+}
+# dio_eio read|write MAP: that I/O fails, with EIO
+dio_eio() {
+	local out
+	out=$(dio "$@") && return 1
+	grep -q 'Input/output error' <<<"$out"
+}
 for i in 1 2 3; do
 	start_agent "$i"
 	ip netns exec "$(ns "$i")" shoal monitor >"$tmp/mon.$i" 2>&1 &
 	add_cleanup "kill $! 2>/dev/null"
 done
 logged() { grep -q -- "$2" "$tmp/agent.$1"; }
-check "the agents start" wait_for 5000 eval 'logged 1 started && logged 2 started && logged 3 started'
+check "the agents start" wait_for 10000 eval 'logged 1 started && logged 2 started && logged 3 started'
 
 # --- b. node 1 takes web over and maps its disks -----------------------------
 for i in 1 2 3; do
@@ -117,7 +151,7 @@ check "node 1 owns web" wait_for 10000 eval '[ "$(pview 1)" = "1 active" ]'
 check "node 1's agent maps shoal-web-data once the disks are ready" \
 	wait_for 10000 logged 1 'mapped shoal-web-data (2048 sectors)'
 last_ok || diag "$(cat "$tmp/agent.1")"
-check "... and shoal-web-log (2048 sectors)" wait_for 5000 logged 1 'mapped shoal-web-log (2048 sectors)'
+check "... and shoal-web-log (2048 sectors)" wait_for 10000 logged 1 'mapped shoal-web-log (2048 sectors)'
 check "/dev/mapper/shoal-web-data is a block device" test -b /dev/mapper/shoal-web-data
 check_eq "its table is the spec's segment, for web at node 1's epoch" "0 2048 shoal $DEV 0 web $(epoch_of 1)" \
 	"$(dmsetup table shoal-web-data 2>&1)"
@@ -128,7 +162,7 @@ check_eq "one map set exists in the VM (device-mapper is not per namespace)" \
 	"shoal-web-data shoal-web-log" \
 	"$(dmsetup ls | awk '/^shoal-/ { print $1 }' | sort | paste -sd ' ')"
 check "node 1's monitor shows \"disk mapped\"" \
-	wait_for 3000 grep -q 'persona web disk data mapped state mapped' "$tmp/mon.1"
+	wait_for 10000 grep -q 'persona web disk data mapped state mapped' "$tmp/mon.1"
 last_ok || diag "$(cat "$tmp/mon.1")"
 check_eq "disk show on node 1" \
 	"shoal-web-data persona web disk data state mapped sectors 2048" \
@@ -148,16 +182,14 @@ check "a pattern is written through node 1's map" \
 # Something still has node 1's data map open (an application that has not
 # noticed yet), so its removal is deferred to the last close, and node 2's
 # agent must wait for the name.
-sleep 1000 3</dev/mapper/shoal-web-data &
-holder=$!
-add_cleanup "kill $holder 2>/dev/null"
+hold shoal-web-data
 # shellcheck disable=SC2034 # read in a polled condition
 m2=$(wc -l <"$tmp/mon.2")
 ip -n "$(ns 1)" link set eth0 down
 check "node 2 takes web over" wait_for 10000 eval '[ "$(pview 2)" = "2 active" ]'
 check "node 1's agent loads the error table" wait_for 10000 logged 1 'failing shoal-web-data'
 check "... and I/O through the open map fails at once" \
-	eval '! dd if=/dev/mapper/shoal-web-data of=/dev/null bs=4k count=1 iflag=direct status=none'
+	dio_eio read shoal-web-data
 check "... then, the map being open, defers its removal" \
 	wait_for 10000 logged 1 'removing shoal-web-data when it is closed (deferred)'
 last_ok || diag "$(cat "$tmp/agent.1")"
@@ -166,27 +198,27 @@ check_eq "... error table first" "failing removing" \
 	"$(grep -o '^failing shoal-web-data\|^removing shoal-web-data' "$tmp/agent.1" | awk '{ print $1 }' | paste -sd ' ')"
 check "node 2's agent waits for the name" wait_for 10000 logged 2 'shoal-web-data exists; waiting'
 last_ok || diag "$(cat "$tmp/agent.2")"
-check "... and maps shoal-web-log meanwhile" wait_for 5000 logged 2 'mapped shoal-web-log (2048 sectors)'
+check "... and maps shoal-web-log meanwhile" wait_for 10000 logged 2 'mapped shoal-web-log (2048 sectors)'
 # The old map stays longer than 2 * dead * interval: the new owner's agent
 # must not give up on the name.
 sleep 1.5
-check "... and still waits after 2 x dead x interval" wait_for 5000 logged 2 'shoal-web-data is still taken after'
+check "... and still waits after 2 x dead x interval" wait_for 10000 logged 2 'shoal-web-data is still taken after'
 last_ok || diag "$(cat "$tmp/agent.2")"
 kill "$holder"
 wait "$holder" 2>/dev/null
 check "node 1's monitor shows the disk failing, then unmapped" \
-	wait_for 3000 eval 'grep -q "disk data unmapped state failing" "$tmp/mon.1" &&
+	wait_for 10000 eval 'grep -q "disk data unmapped state failing" "$tmp/mon.1" &&
 		grep -q "disk data unmapped state unmapped" "$tmp/mon.1"'
 last_ok || diag "$(cat "$tmp/mon.1")"
 check "... and maps it once the old map is closed and gone" wait_for 10000 logged 2 'mapped shoal-web-data (2048 sectors)'
 last_ok || diag "$(cat "$tmp/agent.2")"
 check_eq "the same segment on node 2, at its epoch" "0 2048 shoal $DEV 0 web $(epoch_of 2)" \
 	"$(dmsetup table shoal-web-data 2>&1)"
-dd if=/dev/mapper/shoal-web-data of="$tmp/readback" bs=64k count=16 iflag=direct status=none
+dd if="$(mapdev shoal-web-data)" of="$tmp/readback" bs=64k count=16 iflag=direct status=none
 check "the data written through node 1's map reads back through node 2's" \
 	cmp "$tmp/readback" "$tmp/pattern"
 check "node 2's monitor shows \"disk mapped\"" \
-	wait_for 3000 eval 'tail -n +"$((m2 + 1))" "$tmp/mon.2" | grep -q "persona web disk data mapped state mapped"'
+	wait_for 10000 eval 'tail -n +"$((m2 + 1))" "$tmp/mon.2" | grep -q "persona web disk data mapped state mapped"'
 last_ok || diag "$(cat "$tmp/mon.2")"
 check_eq "disk show on node 2" \
 	"shoal-web-data persona web disk data state mapped sectors 2048|shoal-web-log persona web disk log state mapped sectors 2048" \
@@ -202,7 +234,7 @@ check_eq "disk show: a map of no persona, failing" \
 	'{"name":"shoal-gone-x","persona":null,"disk":null,"state":"failing","sectors":8}' \
 	"$(sn 2 -j disk show | jq -c '.[] | select(.name == "shoal-gone-x")')"
 start_agent 2
-check "the restarted agent removes the stray map" wait_for 5000 logged 2 'removed shoal-gone-x'
+check "the restarted agent removes the stray map" wait_for 10000 logged 2 'removed shoal-gone-x'
 check_eq "... and keeps node 2's own" "0 2048 shoal $DEV 0 web $(epoch_of 2)" \
 	"$(dmsetup table shoal-web-data 2>&1)"
 
@@ -211,9 +243,7 @@ check_eq "... and keeps node 2's own" "0 2048 shoal $DEV 0 web $(epoch_of 2)" \
 # 3's agent waits for the name. Node 2 takes web back before the name is
 # free: node 3's agent must hear it and drop the disk, and node 2's agent
 # maps it once the holder closes.
-sleep 1000 3</dev/mapper/shoal-web-data &
-holder=$!
-add_cleanup "kill $holder 2>/dev/null"
+hold shoal-web-data
 check "node 3 takes web over by command" sn 3 persona takeover web
 check "... and its agent waits for shoal-web-data" wait_for 10000 logged 3 'shoal-web-data exists; waiting'
 last_ok || diag "$(cat "$tmp/agent.3")"
@@ -278,11 +308,15 @@ if [ -f "$failload" ] || cc -shared -fPIC -o "$failload" selftests/dm-fail-load.
 		"$(dmsetup table shoal-web-data 2>&1)"
 	# web's data disk: the first MiB of the device
 	before=$(digest 0 256)
-	dd if=/dev/urandom of=/dev/mapper/shoal-web-data bs=4k count=1 oflag=direct status=none 2>"$tmp/dd.err" &
+	dev=$(mapdev shoal-web-data)
+	dd if=/dev/urandom of="$dev" bs=4k count=1 oflag=direct conv=nocreat,notrunc status=none 2>"$tmp/dd.err" &
 	writer=$!
 	add_cleanup "kill $writer 2>/dev/null"
-	sleep 1
-	check "a write to the suspended map waits" kill -0 "$writer"
+	# blocked in the kernel, its bio held by the suspended map
+	check "a write to the suspended map waits" \
+		wait_for 10000 eval '[ "$(cut -d" " -f3 "/proc/$writer/stat" 2>/dev/null)" = D ]'
+	sleep 0.5
+	check "... still" kill -0 "$writer"
 	check_eq "... and reaches no disk" "$before" "$(digest 0 256)"
 	rm "$tmp/fail-load"
 	check "once the table loads, node 3's agent fails the map" \
@@ -300,7 +334,7 @@ if [ -f "$failload" ] || cc -shared -fPIC -o "$failload" selftests/dm-fail-load.
 else
 	for t in "node 3's agent starts again" "node 2 takes web over by command" \
 		"node 3's agent cannot load the error table" "... the map is suspended" \
-		"... not removed" "a write to the suspended map waits" "... and reaches no disk" \
+		"... not removed" "a write to the suspended map waits" "... still" "... and reaches no disk" \
 		"once the table loads, node 3's agent fails the map" \
 		"... and the waiting write fails" "... without reaching the disk" "... and removes it" \
 		"node 2's agent, started again, maps shoal-web-data"; do
@@ -324,7 +358,7 @@ add_cleanup "echo $old_expire >/proc/sys/vm/dirty_expire_centisecs"
 echo 360000 >/proc/sys/vm/dirty_expire_centisecs
 mkdir "$tmp/mnt"
 check "ext4 (no journal) is made on shoal-db-fs and mounted" eval \
-	'mkfs.ext4 -q -F -O ^has_journal -E lazy_itable_init=0 /dev/mapper/shoal-db-fs &&
+	'mkfs.ext4 -q -F -O ^has_journal -E lazy_itable_init=0 "$(mapdev shoal-db-fs)" &&
 	mount -t ext4 /dev/mapper/shoal-db-fs "$tmp/mnt"'
 add_cleanup "umount $tmp/mnt 2>/dev/null"
 sync
@@ -349,26 +383,27 @@ last_ok || diag "$(cat "$tmp/agent.2")"
 
 # --- i. SHOAL_AGENT_UNMAP_DELAY_MS holds the agent's fence off --------------
 # For tests of what the kernel does before the agent acts: node 2's agent
-# fails the maps of a persona it lost 4000 ms late.
+# fails the maps of a persona it lost 10 s late. Meanwhile node 3's agent
+# waits for the name, and the kernel alone fences node 2's map.
 stop_agent 2
-start_agent 2 SHOAL_AGENT_UNMAP_DELAY_MS=4000
+start_agent 2 SHOAL_AGENT_UNMAP_DELAY_MS=10000
 check "node 2's agent starts with the delay, and says so" \
-	wait_for 10000 logged 2 'SHOAL_AGENT_UNMAP_DELAY_MS=4000: maps of a persona this node lost are failed that late'
+	wait_for 10000 logged 2 'SHOAL_AGENT_UNMAP_DELAY_MS=10000: maps of a persona this node lost are failed that late'
 last_ok || diag "$(cat "$tmp/agent.2")"
 e=$(epoch_of 2 db)
 start=${EPOCHREALTIME//[!0-9]/}
 check "node 3 takes db over by command" sn 3 persona takeover db
 check "node 2's agent holds its fence off" \
-	wait_for 10000 logged 2 'fencing shoal-db-fs in 4000 ms (SHOAL_AGENT_UNMAP_DELAY_MS)'
-check_eq "... the map keeps its table meanwhile" "0 4096 shoal $DEV 12288 db $e" \
+	wait_for 10000 logged 2 'fencing shoal-db-fs in 10000 ms (SHOAL_AGENT_UNMAP_DELAY_MS)'
+check_eq "... the kernel fences the map meanwhile" "0 4096 shoal fenced" \
+	"$(dmsetup status shoal-db-fs 2>&1)"
+check "... and fails its I/O" dio_eio read shoal-db-fs
+check_eq "... whose table is node 2's still" "0 4096 shoal $DEV 12288 db $e" \
 	"$(dmsetup table shoal-db-fs 2>&1)"
-check "... but the kernel fails its I/O already" \
-	eval '! dd if=/dev/mapper/shoal-db-fs of=/dev/null bs=4k count=1 iflag=direct status=none'
-check_eq "... and says so" "0 4096 shoal fenced" "$(dmsetup status shoal-db-fs 2>&1)"
-check "... then fails and removes it" wait_for 10000 logged 2 'removed shoal-db-fs'
+check "... which the agent then fails and removes" wait_for 20000 logged 2 'removed shoal-db-fs'
 last_ok || diag "$(cat "$tmp/agent.2")"
 took=$(( (${EPOCHREALTIME//[!0-9]/} - start) / 1000 ))
-check "... no sooner than 4000 ms after the takeover (took $took ms)" [ "$took" -ge 4000 ]
+check "... no sooner than 10 s after the takeover (took $took ms)" [ "$took" -ge 10000 ]
 check "node 3's agent maps shoal-db-fs then" wait_for 10000 logged_n 3 2 'mapped shoal-db-fs (4096 sectors)'
 last_ok || diag "$(cat "$tmp/agent.3")"
 
@@ -380,24 +415,16 @@ e=$(epoch_of 3 db)
 check_eq "node 3's map of db is a shoal table at its epoch" "0 4096 shoal $DEV 12288 db $e" \
 	"$(dmsetup table shoal-db-fs 2>&1)"
 check_eq "... which the kernel serves" "0 4096 shoal serving" "$(dmsetup status shoal-db-fs 2>&1)"
-check "a read through it works while node 3 holds db" \
-	dd if=/dev/mapper/shoal-db-fs of=/dev/null bs=4k count=16 iflag=direct status=none
-check "... and a write" \
-	dd if=/dev/zero of=/dev/mapper/shoal-db-fs bs=4k count=1 seek=8 oflag=direct status=none
-kill -KILL "${agent_pid[3]}"
-wait "${agent_pid[3]}" 2>/dev/null
-sleep 1000 3</dev/mapper/shoal-db-fs &
-holder=$!
-add_cleanup "kill $holder 2>/dev/null"
+check "a read through it works while node 3 holds db" dio read shoal-db-fs
+check "... and a write" dio write shoal-db-fs
+# (quietly: bash reports a job that was killed)
+{ kill -KILL "${agent_pid[3]}" && wait "${agent_pid[3]}"; } 2>/dev/null
+hold shoal-db-fs
 before=$(digest 1536 512)
 check "node 2 takes db over by command" sn 2 persona takeover db
 check "node 3 is fenced" wait_for 10000 eval '[ "$(pview 3 db)" = "2 fenced" ]'
-check "a write through node 3's map fails at once" \
-	eval '! dd if=/dev/zero of=/dev/mapper/shoal-db-fs bs=4k count=1 seek=8 oflag=direct status=none 2>"$tmp/dd.err"'
-check "... with EIO" grep -q 'Input/output error' "$tmp/dd.err"
-last_ok || diag "$(cat "$tmp/dd.err")"
-check "... and so does a read" \
-	eval '! dd if=/dev/mapper/shoal-db-fs of=/dev/null bs=4k count=1 iflag=direct status=none'
+check "a write through node 3's map fails at once, with EIO" dio_eio write shoal-db-fs
+check "... and so does a read" dio_eio read shoal-db-fs
 check_eq "... the table is still node 3's: no agent acted" "0 4096 shoal $DEV 12288 db $e" \
 	"$(dmsetup table shoal-db-fs 2>&1)"
 check_eq "... nothing reached the disk" "$before" "$(digest 1536 512)"
@@ -485,8 +512,7 @@ check_err "rmmod shoal is refused while shoal tables exist" 'in use' rmmod shoal
 # A one-node cluster in a namespace of its own (not on the bridge) holds
 # persona solo, whose map is made by hand there. Deleting the persona
 # fails the map for good, even once a persona of the same name is back at
-# the same epoch; the namespace going away fails it too. (Without udev,
-# dmsetup makes no /dev/mapper node: mknodes does.)
+# the same epoch; the namespace going away fails it too.
 solo=$(ns solo)
 _lib_add_ns "$solo"
 ip -n "$solo" link add eth0 type veth peer name eth1
@@ -506,28 +532,26 @@ check "the one node holds solo with its disks ready" \
 	wait_for 10000 grep -q 'persona solo disks-ready' "$tmp/mon.solo"
 check "a map of solo made in its namespace is served" eval \
 	'ip netns exec "$solo" dmsetup create shoal-solo-d --table "0 1024 shoal $LOOP 10240 solo 1" &&
-	dmsetup mknodes shoal-solo-d &&
-	dd if=/dev/mapper/shoal-solo-d of=/dev/null bs=4k count=1 iflag=direct status=none'
+	dio read shoal-solo-d'
 shoal -n "$solo" persona del solo
 check "once solo is deleted, its I/O fails" \
-	eval '! dd if=/dev/mapper/shoal-solo-d of=/dev/null bs=4k count=1 iflag=direct status=none'
+	dio_eio read shoal-solo-d
 : >"$tmp/mon.solo"
 solo_up
 check "solo added again is held at epoch 1 again" \
 	wait_for 10000 grep -q 'persona solo disks-ready epoch 1' "$tmp/mon.solo"
 last_ok || diag "$(cat "$tmp/mon.solo")"
 check "... but the old table still fails: it was another persona's" \
-	eval '! dd if=/dev/mapper/shoal-solo-d of=/dev/null bs=4k count=1 iflag=direct status=none'
+	dio_eio read shoal-solo-d
 dmsetup remove shoal-solo-d
 check "a new table is served" eval \
 	'ip netns exec "$solo" dmsetup create shoal-solo-d --table "0 1024 shoal $LOOP 10240 solo 1" &&
-	dmsetup mknodes shoal-solo-d &&
-	dd if=/dev/mapper/shoal-solo-d of=/dev/null bs=4k count=1 iflag=direct status=none'
+	dio read shoal-solo-d'
 kill "$solo_mon"
 wait "$solo_mon" 2>/dev/null
 ip netns del "$solo"
 check "once its namespace is gone, the table fails" \
-	wait_for 10000 eval '! dd if=/dev/mapper/shoal-solo-d of=/dev/null bs=4k count=1 iflag=direct status=none'
+	wait_for 10000 dio_eio read shoal-solo-d
 check_eq "... for good" "0 1024 shoal fenced" "$(dmsetup status shoal-solo-d 2>&1)"
 check "... and goes" dmsetup remove shoal-solo-d
 
