@@ -249,6 +249,23 @@ int dm_map_remove(const char *name, bool *deferred)
 	return err;
 }
 
+/*
+ * Run a query of @type about map @name into *@dmtp (destroy it, when not
+ * NULL, whatever this returns). Returns 0, -ENOENT if there is no such
+ * map, or another negative errno.
+ */
+static int task_query(int type, const char *name, struct dm_task **dmtp)
+{
+	int err;
+
+	*dmtp = task_new(type, name);
+	if (!*dmtp)
+		return -ENOMEM;
+	err = task_run(*dmtp, false);
+	/* the kernel's word for a map that is not there */
+	return err == -ENXIO ? -ENOENT : err;
+}
+
 /* Whether the kernel fails the I/O of shoal map @name (any segment). */
 static int shoal_fenced(const char *name, bool *fenced)
 {
@@ -259,12 +276,7 @@ static int shoal_fenced(const char *name, bool *fenced)
 	int err;
 
 	*fenced = false;
-	dmt = task_new(DM_DEVICE_STATUS, name);
-	if (!dmt)
-		return -ENOMEM;
-	err = task_run(dmt, false);
-	if (err == -ENXIO)
-		err = -ENOENT;
+	err = task_query(DM_DEVICE_STATUS, name, &dmt);
 	if (err)
 		goto out;
 	do {
@@ -276,7 +288,8 @@ static int shoal_fenced(const char *name, bool *fenced)
 			*fenced = true;
 	} while (next);
 out:
-	dm_task_destroy(dmt);
+	if (dmt)
+		dm_task_destroy(dmt);
 	return err;
 }
 
@@ -294,13 +307,7 @@ int dm_map_get(const char *name, struct dm_map *m)
 	memset(m, 0, sizeof(*m));
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	m->state = DM_MAP_OTHER;
-	dmt = task_new(DM_DEVICE_TABLE, name);
-	if (!dmt)
-		return -ENOMEM;
-	err = task_run(dmt, false);
-	/* the kernel's word for a map that is not there */
-	if (err == -ENXIO)
-		err = -ENOENT;
+	err = task_query(DM_DEVICE_TABLE, name, &dmt);
 	if (err)
 		goto out;
 	if (!dm_task_get_info(dmt, &info) || !info.exists) {
@@ -337,7 +344,8 @@ int dm_map_get(const char *name, struct dm_map *m)
 	if (m->state != DM_MAP_MAPPED)
 		m->shoal = false;
 out:
-	dm_task_destroy(dmt);
+	if (dmt)
+		dm_task_destroy(dmt);
 	if (!err && m->shoal)
 		err = shoal_fenced(name, &m->fenced);
 	return err;
