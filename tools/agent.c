@@ -860,14 +860,8 @@ static int reconcile(struct agent *a)
 		int idx;
 
 		idx = disk_map_split(maps[k].name, names, set.count, &disk);
-		if (idx >= 0) {
+		if (idx >= 0 && persona_has_disk(&set.items[idx], disk))
 			p = &set.items[idx];
-			for (i = 0; i < p->ndisks; i++)
-				if (!strcmp(p->disks[i].name, disk))
-					break;
-			if (i == p->ndisks)
-				p = NULL;
-		}
 		if (p && owns_disks(p) &&
 		    map_serves(&maps[k], p->name, p->epoch)) {
 			held_add(a, maps[k].name);
