@@ -18,6 +18,10 @@
  * The table does not keep its namespace alive (a namespace that has gone
  * must not go on owning a persona): the namespace's exit cuts the tables'
  * link to it, and from then on they fail every bio.
+ *
+ * Bios that passed before a fence are counted until they complete: the
+ * node says it let the persona go (and the new owner's disks become
+ * ready) only once none is left (shoal_dm_idle()).
  */
 #include <linux/device-mapper.h>
 #include <linux/module.h>
@@ -36,6 +40,8 @@ struct shoal_dm {
 	struct net __rcu *net;
 	struct dm_dev *dev;
 	sector_t start;
+	atomic_t inflight;		/* bios passed, not completed */
+	bool draining;			/* a fence waits for inflight 0 */
 	u32 epoch;
 	u64 added;			/* which persona of that name */
 	bool said;			/* logged that it fails */
@@ -65,6 +71,56 @@ static int shoal_dm_check(struct shoal_dm *sd)
 					  sd->epoch, &added);
 	rcu_read_unlock();
 	return ret;
+}
+
+/*
+ * A bio passed by shoal_dm_map() completed, or one counted there was
+ * failed: the last one a fence waits for wakes the persona's work.
+ * Any context.
+ */
+static void shoal_dm_done(struct shoal_dm *sd)
+{
+	struct net *net;
+
+	/* full barrier: pairs with the one in shoal_dm_idle() */
+	if (!atomic_dec_and_test(&sd->inflight) || !READ_ONCE(sd->draining))
+		return;
+	rcu_read_lock();
+	net = rcu_dereference(sd->net);
+	if (net && check_net(net))
+		shoal_persona_kick(shoal_net(net));
+	rcu_read_unlock();
+}
+
+/*
+ * Whether no bio that passed a table of @persona loaded in @net is still
+ * in flight; the tables then wake the persona's work when it is so.
+ * Called after the persona was fenced: nothing passes any more. Process
+ * context.
+ */
+bool shoal_dm_idle(struct net *net, const char *persona)
+{
+	struct shoal_dm *sd;
+	bool idle = true;
+
+	mutex_lock(&shoal_dm_mutex);
+	list_for_each_entry(sd, &shoal_dm_list, list) {
+		if (rcu_access_pointer(sd->net) != net ||
+		    strcmp(sd->persona, persona))
+			continue;
+		WRITE_ONCE(sd->draining, true);
+		/* pairs with atomic_dec_and_test() in shoal_dm_done() */
+		smp_mb();
+		if (atomic_read(&sd->inflight))
+			idle = false;
+	}
+	/* then failed bios need not wake anyone */
+	list_for_each_entry(sd, &shoal_dm_list, list)
+		if (idle && rcu_access_pointer(sd->net) == net &&
+		    !strcmp(sd->persona, persona))
+			WRITE_ONCE(sd->draining, false);
+	mutex_unlock(&shoal_dm_mutex);
+	return idle;
 }
 
 static const char *shoal_dm_why(int err)
@@ -168,9 +224,16 @@ static void shoal_dm_dtr(struct dm_target *ti)
 static int shoal_dm_map(struct dm_target *ti, struct bio *bio)
 {
 	struct shoal_dm *sd = ti->private;
-	int err = shoal_dm_check(sd);
+	int err;
 
+	/*
+	 * Counted before the check: a fence that follows the check sees
+	 * it in flight (the check and the fence take one lock).
+	 */
+	atomic_inc(&sd->inflight);
+	err = shoal_dm_check(sd);
 	if (unlikely(err)) {
+		shoal_dm_done(sd);
 		if (!READ_ONCE(sd->said)) {
 			WRITE_ONCE(sd->said, true);
 			DMINFO("%s: failing I/O: %s (persona %s, epoch %u)",
@@ -183,6 +246,13 @@ static int shoal_dm_map(struct dm_target *ti, struct bio *bio)
 	bio->bi_iter.bi_sector = sd->start +
 				 dm_target_offset(ti, bio->bi_iter.bi_sector);
 	return DM_MAPIO_REMAPPED;
+}
+
+static int shoal_dm_end_io(struct dm_target *ti, struct bio *bio,
+			   blk_status_t *error)
+{
+	shoal_dm_done(ti->private);
+	return DM_ENDIO_DONE;
 }
 
 static void shoal_dm_status(struct dm_target *ti, status_type_t type,
@@ -223,12 +293,13 @@ static int shoal_dm_iterate_devices(struct dm_target *ti,
  */
 static struct target_type shoal_dm_target = {
 	.name = "shoal",
-	.version = { 1, 0, 0 },
+	.version = { 1, 1, 0 },
 	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = shoal_dm_ctr,
 	.dtr = shoal_dm_dtr,
 	.map = shoal_dm_map,
+	.end_io = shoal_dm_end_io,
 	.status = shoal_dm_status,
 	.iterate_devices = shoal_dm_iterate_devices,
 };

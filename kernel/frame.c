@@ -157,7 +157,7 @@ static int shoal_hb_entries_ok(const u8 *buf, const struct shoal_hb *hb)
 	for (i = 0; i < hb->nentries; i++) {
 		p = buf + shoal_hb_entry_off(hb, i);
 		if (p[6] < SHOAL_HB_ENTRY_ACTIVE ||
-		    p[6] > SHOAL_HB_ENTRY_RELEASED || p[7])
+		    p[6] > SHOAL_HB_ENTRY_FENCING || p[7])
 			return 0;
 	}
 	return 1;

@@ -117,6 +117,9 @@ enum shoal_hb_entry_kind {
 	SHOAL_HB_ENTRY_ACTIVE = 1,	/* I own it at this epoch */
 	SHOAL_HB_ENTRY_CLAIM,		/* I am taking it at this epoch */
 	SHOAL_HB_ENTRY_RELEASED,	/* I gave it up at this epoch */
+	SHOAL_HB_ENTRY_FENCING,		/* I stopped at this epoch, but
+					 * I/O to its disks is in flight
+					 */
 };
 
 struct shoal_hb_entry {

@@ -253,6 +253,7 @@ static void shoal_persona_fence(struct shoal_persona *p, u8 reason, u64 now)
 	p->reason = reason;
 	p->changed = now;
 	p->disks_ready = false;
+	p->disks_idle = false;
 	p->events |= p->state == SHOAL_PERSONA_RELEASED ?
 		     SHOAL_PERSONA_EV(RELEASED) : SHOAL_PERSONA_EV(FENCED);
 }
@@ -293,8 +294,13 @@ unsigned int shoal_persona_entries(struct shoal_net *sn,
 			break;
 		case SHOAL_PERSONA_FENCED:
 		case SHOAL_PERSONA_RELEASED:
-			/* for a while: long enough for everyone to hear */
-			e->kind = now - p->changed < window ?
+			/*
+			 * Let go only once no bio of ours can reach its disks
+			 * (until then we still hold it); then for a while,
+			 * long enough for everyone to hear.
+			 */
+			e->kind = !p->disks_idle ? SHOAL_HB_ENTRY_FENCING :
+				  now - p->idle_since < window ?
 				  SHOAL_HB_ENTRY_RELEASED : 0;
 			e->epoch = p->held_epoch;
 			break;
@@ -364,7 +370,9 @@ void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *buf,
 		} else if (e.epoch == p->epoch && from == p->owner) {
 			p->owner_heard = now;
 		} else if (shoal_claim_beats(e.epoch, from, p->epoch,
-					     p->owner)) {
+					     /* it let go: no tie to win */
+					     e.kind == SHOAL_HB_ENTRY_FENCING ?
+					     0 : p->owner)) {
 			shoal_persona_fence(p, SHOAL_PERSONA_REASON_SUPERSEDED,
 					    now);
 			p->prev_owner = p->owner;
@@ -647,13 +655,34 @@ struct shoal_persona_job {
  * owner, report, and say which addresses must come or go.
  */
 static u64 shoal_persona_follow(struct shoal_net *sn, struct shoal_persona *p,
-				u64 now, struct shoal_persona_job *job)
+				u64 now, struct shoal_persona_job *job,
+				bool *idle)
 {
 	struct net_device *dev = p->dev;
-	bool active, ready = false;
+	bool active, draining, ready = false;
 	u64 next = 0;
 	u32 events;
 	u8 reason;
+
+	/*
+	 * Fenced: new bios fail already. Say released once those that
+	 * passed before have completed (dm_target.c kicks us then).
+	 */
+	spin_lock_bh(&sn->persona_lock);
+	draining = (p->state == SHOAL_PERSONA_FENCED ||
+		    p->state == SHOAL_PERSONA_RELEASED) && !p->disks_idle;
+	spin_unlock_bh(&sn->persona_lock);
+	if (draining && shoal_dm_idle(sn->net, p->name)) {
+		spin_lock_bh(&sn->persona_lock);
+		if ((p->state == SHOAL_PERSONA_FENCED ||
+		     p->state == SHOAL_PERSONA_RELEASED) && !p->disks_idle) {
+			p->disks_idle = true;
+			p->idle_since = now;
+			p->events |= SHOAL_PERSONA_EV(DISKS_FENCED);
+			*idle = true;
+		}
+		spin_unlock_bh(&sn->persona_lock);
+	}
 
 	spin_lock_bh(&sn->persona_lock);
 	active = p->state == SHOAL_PERSONA_ACTIVE;
@@ -695,6 +724,10 @@ static u64 shoal_persona_follow(struct shoal_net *sn, struct shoal_persona *p,
 		shoal_notify_persona_change(sn, p,
 					    SHOAL_EVENT_PERSONA_RELEASED,
 					    reason, 0);
+	if (events & SHOAL_PERSONA_EV(DISKS_FENCED))
+		shoal_notify_persona_change(sn, p,
+					    SHOAL_EVENT_PERSONA_DISKS_FENCED,
+					    0, 0);
 	if (events & SHOAL_PERSONA_EV(MOVED) && !active)
 		shoal_notify_persona_change(sn, p, SHOAL_EVENT_PERSONA_MOVED,
 					    0, 0);
@@ -791,7 +824,7 @@ static void shoal_persona_work(struct work_struct *work)
 	struct shoal_persona_job *jobs;
 	struct shoal_persona *p;
 	unsigned int n = 0, i;
-	bool claimed = false;
+	bool claimed = false, idle = false;
 	u64 now, next;
 
 	jobs = kcalloc(SHOAL_PERSONAS_MAX, sizeof(*jobs), GFP_KERNEL);
@@ -813,14 +846,14 @@ static void shoal_persona_work(struct work_struct *work)
 		if (n == SHOAL_PERSONAS_MAX)
 			break;
 		next = shoal_next(next, shoal_persona_follow(sn, p, now,
-							     &jobs[n]));
+							     &jobs[n], &idle));
 		n++;
 	}
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
 
 	/* tell the others at once, not at the next tick */
-	if (claimed)
+	if (claimed || idle)
 		shoal_hb_send_now(sn);
 	for (i = 0; i < n; i++)
 		if (jobs[i].add || jobs[i].del)

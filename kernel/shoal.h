@@ -136,8 +136,11 @@ struct shoal_persona {
 	bool prev_released;		/* ... and said it let go */
 	u8 announced;			/* GARP rounds sent */
 	bool disks_ready;
+	/* fenced, and no bio of ours to its disks in flight (dm_target.c) */
+	bool disks_idle;
 	u32 held_epoch;			/* what we held, said as released */
 	u64 changed;			/* ns of the last change of state */
+	u64 idle_since;			/* disks_idle since then */
 	u64 owner_heard;		/* when the owner last said it was */
 	u64 added;			/* when this node learnt of it */
 	u64 deadline;			/* claiming: activate anyway then */
@@ -419,9 +422,14 @@ int shoal_persona_holds(struct shoal_net *sn, const char *name, u32 epoch,
 #if IS_ENABLED(CONFIG_BLK_DEV_DM)
 int shoal_dm_init(void);
 void shoal_dm_uninit(void);
+bool shoal_dm_idle(struct net *net, const char *persona);
 #else
 static inline int shoal_dm_init(void) { return 0; }
 static inline void shoal_dm_uninit(void) { }
+static inline bool shoal_dm_idle(struct net *net, const char *persona)
+{
+	return true;
+}
 #endif
 
 int shoal_persona_dev_create(struct shoal_net *sn, struct shoal_persona *p,

@@ -33,7 +33,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 127
+ktap_plan 139
 
 VMAC=02:00:00:aa:00:01
 
@@ -453,6 +453,59 @@ check "an agent started where another namespace's node holds a map leaves it" \
 	wait_for 10000 logged 1 'shoal-db-fs serves another network namespace; leaving it'
 last_ok || diag "$(cat "$tmp/agent.1")"
 check_eq "... in place" "0 4096 shoal serving" "$(dmsetup status shoal-db-fs 2>&1)"
+
+# --- l. a planned takeover waits for the old owner's I/O in flight ---------
+# Persona slow (nodes 2,3, no disk for the agents to map) gets a map made
+# by hand in node 2's namespace, on a dm-delay device that holds every
+# write for 3 s. A write is in flight through it when node 3 takes slow
+# over: node 2 fails every new bio at once, but says it is fencing, not
+# released, until the slow write has completed: only then are node 3's
+# disks ready.
+modprobe -q dm_delay 2>/dev/null || true
+add_cleanup 'dmsetup remove --force slowmap 2>/dev/null; dmsetup remove --force slowdev 2>/dev/null'
+dmsetup create slowdev --table "0 1024 delay $LOOP 5120 0 $LOOP 5120 3000"
+for i in 2 3; do
+	TZ=UTC0 sn "$i" -j monitor >"$tmp/jmon.$i" 2>&1 &
+	add_cleanup "kill $! 2>/dev/null"
+done
+for i in 1 2 3; do
+	sn "$i" persona add slow mac 02:00:00:aa:00:05 nodes 2,3
+done
+check "node 2 holds slow with its disks ready" wait_for 10000 grep -q '"disks-ready"' "$tmp/jmon.2"
+e=$(epoch_of 2 slow)
+check "a map of slow through the slow device is served in node 2" eval \
+	'ip netns exec "$(ns 2)" dmsetup create slowmap --table "0 1024 shoal /dev/mapper/slowdev 0 slow $e" &&
+	dio read slowmap'
+# event_at FILE EVENT: the time of slow's EVENT in json monitor FILE, in s
+event_at() {
+	jq -r --arg e "$2" 'select(.object == "persona" and .name == "slow" and .event == $e) |
+		.time | split(".") as [$s, $f] | ($s + "Z" | fromdateiso8601) + ("0." + $f | tonumber)' "$1" |
+		head -n 1
+}
+start=$EPOCHREALTIME
+dd if=/dev/zero of="$(mapdev slowmap)" bs=4k count=1 oflag=direct status=none 2>"$tmp/slow.err" &
+writer=$!
+check "a write through node 2's map waits in the slow device" \
+	wait_for 10000 eval '[ "$(dmsetup status slowdev | cut -d" " -f5)" -ge 1 ]'
+check "node 3 takes slow over by command" sn 3 persona takeover slow
+check "node 2 is fenced" wait_for 10000 eval '[ "$(pview 2 slow)" = "3 fenced" ]'
+check "a new write through node 2's map fails at once, with EIO" dio_eio write slowmap
+check "... while the first is still in flight" kill -0 "$writer"
+check_eq "... and node 3 still claims, its disks not ready" "3 claiming 0" \
+	"$(pview 3 slow) $(grep -c '"disks-ready"' "$tmp/jmon.3")"
+rc=0
+wait "$writer" || rc=$?
+check_eq "the write that passed before the fence completes" 0 "$rc"
+last_ok || diag "$(cat "$tmp/slow.err")"
+check "node 2 then says its disks are fenced" wait_for 10000 grep -q '"disks-fenced"' "$tmp/jmon.2"
+check "node 3's disks are ready after that" wait_for 10000 grep -q '"disks-ready"' "$tmp/jmon.3"
+fenced=$(event_at "$tmp/jmon.2" disks-fenced)
+ready=$(event_at "$tmp/jmon.3" disks-ready)
+check "... not before the slow write could complete (3 s after it began)" \
+	awk -v s="$start" -v f="$fenced" -v r="$ready" 'BEGIN { exit !(f >= s + 3 && r >= f) }'
+last_ok || diag "write began $start, node 2 disks-fenced $fenced, node 3 disks-ready $ready"
+dmsetup remove slowmap
+dmsetup remove slowdev
 
 # --- k. bad table lines are refused, saying why ------------------------------
 # table_err DESC NODE TABLE MESSAGE: "dmsetup create" in node NODE's

@@ -596,6 +596,10 @@ int persona_event(const struct nlmsghdr *nlh, uint8_t event)
 		name = "disks-ready";
 		owner = OWNER_NO;
 		break;
+	case SHOAL_EVENT_PERSONA_DISKS_FENCED:
+		name = "disks-fenced";
+		owner = OWNER_NO;
+		break;
 	default:
 		return 1;
 	}

@@ -11,6 +11,12 @@
       every acknowledged block in ACKS reads back intact; prints how many.
   blocks.py digest DEV FIRST COUNT
       a SHA-256 of blocks FIRST.. FIRST+COUNT-1 as they are on DEV.
+  blocks.py fill FILE COUNT TAG
+      writes COUNT blocks to FILE through the page cache, and neither syncs
+      nor closes with a flush: data left dirty in memory.
+  blocks.py scan DEV TAG
+      how many 4 KiB blocks of DEV, at any offset a multiple of 4 KiB, are
+      blocks of TAG (intact or not: the magic and tag are enough).
 
 A block: "shoal-blk" magic, its number, TAG, random filler, and a SHA-256
 of all that in its last 32 bytes. Exit status 1 on a failed check.
@@ -90,6 +96,29 @@ def digest(dev, first, count):
     return 0
 
 
+def fill(path, count, tag):
+    with open(path, "wb") as f:
+        for num in range(count):
+            f.write(make(num, tag))
+    return 0
+
+
+def scan(dev, tag):
+    want = MAGIC + struct.pack("<Q", tag)
+    fd = os.open(dev, os.O_RDONLY | os.O_DIRECT)
+    size = os.lseek(fd, 0, os.SEEK_END)
+    buf = mmap.mmap(-1, BS * 256)
+    found = 0
+    for off in range(0, size, len(buf)):
+        n = os.preadv(fd, [buf], off)
+        for i in range(0, n - BS + 1, BS):
+            if buf[i:i + len(MAGIC)] == MAGIC and \
+               buf[i + len(MAGIC) + 8:i + len(MAGIC) + 16] == want[len(MAGIC):]:
+                found += 1
+    print(found)
+    return 0
+
+
 def main(argv):
     if len(argv) == 7 and argv[1] == "write":
         return write(argv[2], argv[3], int(argv[4]), int(argv[5]), int(argv[6]))
@@ -97,6 +126,10 @@ def main(argv):
         return verify(argv[2], argv[3])
     if len(argv) == 5 and argv[1] == "digest":
         return digest(argv[2], int(argv[3]), int(argv[4]))
+    if len(argv) == 5 and argv[1] == "fill":
+        return fill(argv[2], int(argv[3]), int(argv[4]))
+    if len(argv) == 4 and argv[1] == "scan":
+        return scan(argv[2], int(argv[3]))
     sys.stderr.write(__doc__)
     return 2
 

@@ -35,6 +35,7 @@ static const struct shoal_hb_entry entries[] = {
 	{ { 2, 0, 0, 0xaa, 0, 1 }, SHOAL_HB_ENTRY_ACTIVE, 1 },
 	{ { 2, 0, 0, 0xaa, 0, 2 }, SHOAL_HB_ENTRY_CLAIM, 0x01020304 },
 	{ { 2, 0, 0, 0xaa, 0, 3 }, SHOAL_HB_ENTRY_RELEASED, 0xffffffff },
+	{ { 2, 0, 0, 0xaa, 0, 4 }, SHOAL_HB_ENTRY_FENCING, 7 },
 };
 
 #define NENTRIES ARRAY_SIZE(entries)
@@ -406,10 +407,10 @@ static void bad_entries(void)
 	unsigned int e4 = shoal_hb_tag_off(NPEERS, 0);
 
 	REFUSED(0, 1, e0 + 6, 0);				/* kind */
-	REFUSED(0, 1, e0 + 6, SHOAL_HB_ENTRY_RELEASED + 1);
+	REFUSED(0, 1, e0 + 6, SHOAL_HB_ENTRY_FENCING + 1);
 	REFUSED(0, 1, e0 + 6, 0xff);
 	REFUSED(NPEERS, NENTRIES, e4 + 2 * 12 + 6, 0);
-	REFUSED(NPEERS, NENTRIES, e4 + 12 + 6, 4);
+	REFUSED(NPEERS, NENTRIES, e4 + 12 + 6, SHOAL_HB_ENTRY_FENCING + 1);
 	REFUSED(0, 1, e0 + 7, 1);				/* reserved */
 	REFUSED(0, 1, e0 + 7, 0x80);
 	REFUSED(NPEERS, NENTRIES, e4 + 2 * 12 + 7, 1);

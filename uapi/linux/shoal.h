@@ -530,6 +530,10 @@ enum shoal_event {
 	/* from the agent (SHOAL_CMD_DISK_NTF) */
 	SHOAL_EVENT_DISK_MAPPED,
 	SHOAL_EVENT_DISK_UNMAPPED,
+	/* this node, fenced from a persona, has no I/O of the persona's
+	 * disks in flight any more: it says released now (_EPOCH)
+	 */
+	SHOAL_EVENT_PERSONA_DISKS_FENCED,
 
 	__SHOAL_EVENT_MAX,
 };
