@@ -464,6 +464,7 @@ check_eq "... in place" "0 4096 shoal serving" "$(dmsetup status shoal-db-fs 2>&
 modprobe -q dm_delay 2>/dev/null || true
 add_cleanup 'dmsetup remove --force slowmap 2>/dev/null; dmsetup remove --force slowdev 2>/dev/null'
 dmsetup create slowdev --table "0 1024 delay $LOOP 5120 0 $LOOP 5120 3000"
+SLOWDEV=$(dmsetup info -c --noheadings -o major,minor --separator : slowdev | tr -d ' ')
 for i in 2 3; do
 	TZ=UTC0 sn "$i" -j monitor >"$tmp/jmon.$i" 2>&1 &
 	add_cleanup "kill $! 2>/dev/null"
@@ -474,7 +475,7 @@ done
 check "node 2 holds slow with its disks ready" wait_for 10000 grep -q '"disks-ready"' "$tmp/jmon.2"
 e=$(epoch_of 2 slow)
 check "a map of slow through the slow device is served in node 2" eval \
-	'ip netns exec "$(ns 2)" dmsetup create slowmap --table "0 1024 shoal /dev/mapper/slowdev 0 slow $e" &&
+	'ip netns exec "$(ns 2)" dmsetup create slowmap --table "0 1024 shoal $SLOWDEV 0 slow $e" &&
 	dio read slowmap'
 # event_at FILE EVENT: the time of slow's EVENT in json monitor FILE, in s
 event_at() {
