@@ -80,10 +80,16 @@ static u64 shoal_hb_load(struct shoal_net *sn, struct shoal_hb_state *hb,
 	return pps;
 }
 
+/*
+ * The silence after which a peer is down: dead of its intervals, and
+ * half an interval more for the way. Without it, a frame that takes a
+ * little longer than the one before (jitter) would come just after the
+ * deadline, and dead - 1 frames lost would be enough to flap.
+ */
 static u64 shoal_peer_deadline(const struct shoal_hb_state *hb,
 			       const struct shoal_peer *peer)
 {
-	return (u64)hb->dead * peer->interval_ms * NSEC_PER_MSEC;
+	return ((u64)hb->dead * 2 + 1) * peer->interval_ms * NSEC_PER_MSEC / 2;
 }
 
 /*

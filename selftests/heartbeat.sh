@@ -25,7 +25,7 @@
 # not measured.
 #
 # Time limits. A member whose last frame arrives at t is declared down
-# between t + interval * dead and t + interval * (dead + 1) (the check runs
+# between t + interval * (dead + 1/2) and t + interval * (dead + 1) (the check runs
 # on every tick), and its last frame is at most the kill time, so the
 # "down" event and the "buckets moved" events must come within
 # interval * (dead + 1) of the kill, plus a slack for the emulated VM:
