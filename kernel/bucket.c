@@ -209,3 +209,61 @@ void shoal_assign_ranked(const struct shoal_candidate *cand, unsigned int n,
 		owner[b - first] = found ?: assign_one(cand, n, b);
 	}
 }
+
+/* Seeds the digests and fingerprints apart from the flow hash. */
+#define DIGEST_SEED	0x64696765u
+#define PRINT_SEED	0x7072696eu
+
+/* Two hashes of the same words, as 64 bits. */
+static u64 hash64_begin(unsigned int n, u32 seed, u64 *h2)
+{
+	*h2 = shoal_hash_begin(n, seed ^ 0x5bd1e995u);
+	return shoal_hash_begin(n, seed);
+}
+
+static u64 hash64_add(u64 h, u64 *h2, u32 word)
+{
+	*h2 = shoal_hash_add(*h2, word);
+	return shoal_hash_add(h, word);
+}
+
+static u64 hash64_end(u64 h, u64 h2)
+{
+	return (u64)shoal_hash_end(h) << 32 | shoal_hash_end(h2);
+}
+
+u64 shoal_table_digest(const u32 *addr, unsigned int n, const u8 *owner,
+		       u32 nbuckets)
+{
+	u64 h, h2;
+	u32 b, word;
+	unsigned int i;
+
+	h = hash64_begin(n + 1 + (nbuckets + 3) / 4, DIGEST_SEED, &h2);
+	for (i = 0; i < n; i++)
+		h = hash64_add(h, &h2, addr[i]);
+	h = hash64_add(h, &h2, nbuckets);
+	for (b = 0; b < nbuckets; b += 4) {
+		word = 0;
+		for (i = 0; i < 4 && b + i < nbuckets; i++)
+			word |= (u32)owner[b + i] << (8 * i);
+		h = hash64_add(h, &h2, word);
+	}
+	return hash64_end(h, h2);
+}
+
+u64 shoal_flow_print(const u32 *service, const u32 *client, unsigned int n,
+		     u8 proto, u32 ports)
+{
+	u64 h, h2;
+	unsigned int i;
+
+	h = hash64_begin(2 * n + 2, PRINT_SEED, &h2);
+	for (i = 0; i < n; i++)
+		h = hash64_add(h, &h2, service[i]);
+	for (i = 0; i < n; i++)
+		h = hash64_add(h, &h2, client[i]);
+	h = hash64_add(h, &h2, proto);
+	h = hash64_add(h, &h2, ports);
+	return hash64_end(h, h2);
+}

@@ -126,4 +126,20 @@ void shoal_rank(const struct shoal_member *members, unsigned int n,
 void shoal_assign_ranked(const struct shoal_candidate *cand, unsigned int n,
 			 const u8 *rank, u32 first, u32 count, u8 *owner);
 
+/*
+ * A digest of a service's bucket table: its address (n host-order words),
+ * its number of buckets and each bucket's owner. Nodes whose digests of
+ * every service add up to the same sum compute the same tables.
+ */
+u64 shoal_table_digest(const u32 *addr, unsigned int n, const u8 *owner,
+		       u32 nbuckets);
+
+/*
+ * A flow's fingerprint, for telling held flows apart without sending them
+ * whole: the service's address and the client's (n host-order words
+ * each), the protocol, and (client port << 16 | service port).
+ */
+u64 shoal_flow_print(const u32 *service, const u32 *client, unsigned int n,
+		     u8 proto, u32 ports);
+
 #endif /* _SHOAL_BUCKET_H */

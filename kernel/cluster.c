@@ -69,8 +69,15 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 		sn->dead = *cfg->dead;
 	if (cfg->quorum)
 		sn->quorum = *cfg->quorum;
+	if (cfg->hold_timeout)
+		WRITE_ONCE(sn->hold_timeout, *cfg->hold_timeout);
 	if (node_id)
 		WRITE_ONCE(sn->local_id, *node_id);
+	/* after a leave, heartbeats set up again bring this node back */
+	if (sn->left == SHOAL_LEFT_COMMAND && (cfg->node_id || cfg->ifindex ||
+					       cfg->key || cfg->interval ||
+					       cfg->dead))
+		sn->left = SHOAL_LEFT_NO;
 	err = shoal_hb_update(sn);
 	if (err)
 		NL_SET_ERR_MSG(extack, "could not start heartbeats");
@@ -83,12 +90,103 @@ out:
 	return err;
 }
 
+/*
+ * This node leaves the cluster, for why: it stops serving (its buckets
+ * and personas), then its heartbeats say it leaves and stop, so that the
+ * others take its work over at once. Caller holds RTNL and sn->lock.
+ */
+static void shoal_cluster_depart(struct shoal_net *sn, u8 why)
+{
+	ASSERT_RTNL();
+	lockdep_assert_held(&sn->lock);
+	if (sn->left)
+		return;
+	sn->left = why;
+	shoal_nodes_changed(sn, SHOAL_REASON_ADMIN);
+	shoal_persona_leave(sn);
+	shoal_hb_update(sn);
+	shoal_notify_cluster(sn);
+}
+
+int shoal_cluster_leave(struct shoal_net *sn, struct netlink_ext_ack *extack)
+{
+	int err = 0;
+
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	if (!rcu_access_pointer(sn->hb)) {
+		NL_SET_ERR_MSG(extack,
+			       "heartbeats do not run: this node is in no cluster to leave");
+		err = -ENOTCONN;
+	} else {
+		shoal_cluster_depart(sn, SHOAL_LEFT_COMMAND);
+	}
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+	return err;
+}
+
+/* The machine reboots or shuts down (departure.c). */
+void shoal_cluster_shutdown(struct shoal_net *sn)
+{
+	rtnl_lock();
+	mutex_lock(&sn->lock);
+	if (!sn->dying)
+		shoal_cluster_depart(sn, SHOAL_LEFT_EXIT);
+	mutex_unlock(&sn->lock);
+	rtnl_unlock();
+}
+
+/*
+ * The cluster device is being removed: it goes down first, and then
+ * frames can no longer be sent. Leave while they can. (A device merely
+ * set down is a failure like any other: the others notice the silence.)
+ */
+static void shoal_cluster_dismantle(struct shoal_net *sn,
+				    struct net_device *dev)
+{
+	mutex_lock(&sn->lock);
+	if (!sn->dying && READ_ONCE(sn->ifindex) == dev->ifindex &&
+	    rcu_access_pointer(sn->hb))
+		shoal_cluster_depart(sn, SHOAL_LEFT_DEVICE);
+	mutex_unlock(&sn->lock);
+}
+
+/*
+ * The cluster device is up again after it was set down: while it was, this
+ * node heard nobody, and what it made of that (everyone else down) is
+ * stale. It starts anew, as a node that restarts: it takes nothing,
+ * and so resets no connection the others took meanwhile, until it has
+ * heard them.
+ */
+static void shoal_cluster_link_up(struct shoal_net *sn, struct net_device *dev)
+{
+	mutex_lock(&sn->lock);
+	if (!sn->dying && READ_ONCE(sn->ifindex) == dev->ifindex &&
+	    rcu_access_pointer(sn->hb)) {
+		if (shoal_hb_restart(sn))
+			netdev_warn(dev, "could not start heartbeats again\n");
+		shoal_notify_cluster(sn);
+		shoal_nodes_changed(sn, SHOAL_REASON_UNSPEC);
+	}
+	mutex_unlock(&sn->lock);
+}
+
 static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
 			      void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct shoal_net *sn;
 
+	if (event == NETDEV_GOING_DOWN && dev->dismantle &&
+	    !shoal_is_persona_dev(dev)) {
+		shoal_cluster_dismantle(shoal_net(dev_net(dev)), dev);
+		return NOTIFY_DONE;
+	}
+	if (event == NETDEV_UP && !shoal_is_persona_dev(dev)) {
+		shoal_cluster_link_up(shoal_net(dev_net(dev)), dev);
+		return NOTIFY_DONE;
+	}
 	/*
 	 * A device moving to another namespace is unregistered here too.
 	 * Persona interfaces are never cluster or service devices, and are
@@ -118,6 +216,9 @@ static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
 
 	mutex_lock(&sn->lock);
 	WRITE_ONCE(sn->ifindex, 0);
+	/* left with the device, if at all: a new device is a new start */
+	if (sn->left == SHOAL_LEFT_DEVICE)
+		sn->left = SHOAL_LEFT_NO;
 	shoal_hb_update(sn);
 	shoal_notify_cluster(sn);
 	shoal_nodes_changed(sn, SHOAL_REASON_ADMIN);
@@ -140,10 +241,12 @@ static int __net_init shoal_net_init(struct net *net)
 	mutex_init(&sn->lock);
 	sn->quorate = true;
 	shoal_hb_net_init(sn);
+	shoal_hold_net_init(sn);
 	shoal_persona_net_init(sn);
 	sn->rx_accepted = alloc_percpu(u64);
 	if (!sn->rx_accepted)
 		return -ENOMEM;
+	shoal_departure_net_init(sn);
 	return 0;
 }
 
@@ -156,8 +259,11 @@ static void __net_exit shoal_net_exit(struct net *net)
 {
 	struct shoal_net *sn = shoal_net(net);
 
+	shoal_departure_net_exit(sn);
 	rtnl_lock();
 	mutex_lock(&sn->lock);
+	/* the others take over at once, while frames can still be sent */
+	shoal_cluster_depart(sn, SHOAL_LEFT_EXIT);
 	WRITE_ONCE(sn->dying, true);
 	WRITE_ONCE(sn->ifindex, 0);
 	/* no device: heartbeats stop, their timers with them */
@@ -172,6 +278,7 @@ static void __net_exit shoal_net_exit(struct net *net)
 	shoal_node_flush(sn);
 	/* nothing can queue the work now; it may be running, but not again */
 	shoal_hb_net_exit(sn);
+	shoal_hold_net_exit(sn);
 	shoal_persona_net_exit(sn);
 	free_percpu(sn->rx_accepted);
 }

@@ -27,15 +27,6 @@
 
 #include "lookup.h"
 
-/* What picks a packet's bucket, and what the service filter matches. */
-struct shoal_flow {
-	union shoal_addr client;
-	__be16 client_port;
-	__be16 service_port;
-	u8 proto;
-	bool has_ports;
-};
-
 static bool shoal_read_ports(struct sk_buff *skb, unsigned int off,
 			     __be16 *src, __be16 *dst)
 {
@@ -65,6 +56,7 @@ static void shoal_flow_from_quote(struct shoal_flow *flow, u8 proto,
 	__be16 sport, dport;
 
 	flow->proto = proto;
+	flow->quoted = true;
 	if (shoal_is_port_proto(proto) &&
 	    shoal_read_ports(skb, off, &sport, &dport)) {
 		flow->service_port = sport;
@@ -93,6 +85,7 @@ static bool shoal_flow_ipv4(const struct shoal_service *svc,
 
 	flow->client.ip = iph->saddr;
 	flow->proto = iph->protocol;
+	flow->l4off = off;
 	if (shoal_is_port_proto(iph->protocol)) {
 		flow->has_ports = shoal_read_ports(skb, off, &flow->client_port,
 						   &flow->service_port);
@@ -130,6 +123,7 @@ static bool shoal_flow_ipv6(const struct shoal_service *svc,
 
 	flow->client.ip6 = ip6h->saddr;
 	flow->proto = nexthdr;
+	flow->l4off = off;
 	if (shoal_is_port_proto(nexthdr)) {
 		flow->has_ports = shoal_read_ports(skb, off, &flow->client_port,
 						   &flow->service_port);
@@ -167,6 +161,22 @@ static bool shoal_service_matches(const struct shoal_service *svc,
 }
 
 /*
+ * A bucket that moved, or is moving, between live nodes: whoever has a
+ * socket for the flow keeps it, the new owner takes new flows.
+ */
+static bool shoal_keeps_moved(struct shoal_net *sn,
+			      const struct shoal_service *svc,
+			      const struct shoal_table *t, u32 bucket,
+			      struct sk_buff *skb, const struct shoal_flow *flow)
+{
+	if (test_bit(bucket, t->contested))
+		return shoal_hold_keeps(sn, svc, skb, flow, true);
+	if (test_bit(bucket, t->holding))
+		return shoal_hold_keeps(sn, svc, skb, flow, false);
+	return false;
+}
+
+/*
  * Keep the packet if this node owns its bucket; count either way. Inline,
  * so that parse is a direct call.
  */
@@ -178,6 +188,7 @@ shoal_filter(struct shoal_net *sn, struct shoal_service *svc,
 {
 	struct shoal_flow flow = {};
 	struct shoal_bucket_stats *stats;
+	const struct shoal_table *t;
 	u32 bucket;
 
 	/* what the service does not serve, no member takes */
@@ -188,7 +199,9 @@ shoal_filter(struct shoal_net *sn, struct shoal_service *svc,
 				   shoal_ports(flow.client_port,
 					       flow.service_port));
 	stats = &svc->stats[bucket];
-	if (!shoal_owns(svc, bucket)) {
+	t = rcu_dereference(svc->table);
+	if (unlikely(!test_bit(bucket, t->owned)) &&
+	    !shoal_keeps_moved(sn, svc, t, bucket, skb, &flow)) {
 		atomic64_inc(&stats->dropped);
 		return NF_DROP;
 	}
@@ -219,7 +232,7 @@ static bool shoal_answers(const struct shoal_service *svc,
 {
 	if (in->ifindex != READ_ONCE(svc->ifindex))
 		return false;
-	return shoal_owns(svc, shoal_flow_bucket(svc, svc->family, client, 0));
+	return shoal_acts(svc, shoal_flow_bucket(svc, svc->family, client, 0));
 }
 
 static void shoal_send_na(const struct shoal_service *svc,

@@ -60,7 +60,8 @@ static u64 get64(const u8 *p)
 
 void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf)
 {
-	unsigned int i, len = shoal_hb_len(hb->npeers, hb->nentries);
+	unsigned int i, len = shoal_hb_len(hb->npeers, hb->nentries,
+					   hb->nprints);
 
 	for (i = 0; i < len; i++)
 		buf[i] = 0;
@@ -78,6 +79,9 @@ void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf)
 	put64(buf + 16, hb->nonce);
 	put64(buf + 24, hb->seq);
 	put64(buf + 32, hb->load_pps);
+	put64(buf + SHOAL_HB_DIGEST_OFF, hb->digest);
+	put32(buf + SHOAL_HB_HELD_OFF, hb->held);
+	buf[SHOAL_HB_PRINTS_N_OFF] = hb->nprints;
 	for (i = 0; i < 4; i++)
 		put64le(buf + SHOAL_HB_VIEW_OFF + 8 * i, hb->view.w[i]);
 }
@@ -134,6 +138,24 @@ void shoal_hb_get_entry(const u8 *buf, const struct shoal_hb *hb,
 	entry->epoch = get32(p + 8);
 }
 
+static unsigned int shoal_hb_print_off(const struct shoal_hb *hb,
+				       unsigned int i)
+{
+	return shoal_hb_entry_off(hb, hb->nentries) + i * SHOAL_HB_PRINT_LEN;
+}
+
+void shoal_hb_put_print(u8 *buf, const struct shoal_hb *hb, unsigned int i,
+			u64 print)
+{
+	put64(buf + shoal_hb_print_off(hb, i), print);
+}
+
+u64 shoal_hb_get_print(const u8 *buf, const struct shoal_hb *hb,
+		       unsigned int i)
+{
+	return get64(buf + shoal_hb_print_off(hb, i));
+}
+
 /* Peers with ids rising, none the sender's, no unknown flag. */
 static int shoal_hb_peers_ok(const u8 *buf, unsigned int npeers)
 {
@@ -174,9 +196,11 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 		return SHOAL_HB_OVERSIZED;
 	if (buf[0] != 'S' || buf[1] != 'H' || buf[2] != SHOAL_HB_VERSION ||
 	    buf[3] != SHOAL_HB_TYPE || buf[6] == 0 ||
-	    (buf[7] & ~SHOAL_HB_F_ALL) || buf[15] > SHOAL_HB_ENTRIES_MAX)
+	    (buf[7] & ~SHOAL_HB_F_ALL) || buf[15] > SHOAL_HB_ENTRIES_MAX ||
+	    buf[SHOAL_HB_PRINTS_N_OFF] > SHOAL_HB_PRINTS_MAX ||
+	    buf[53] || buf[54] || buf[55])
 		return SHOAL_HB_BAD_HEADER;
-	want = shoal_hb_len(buf[14], buf[15]);
+	want = shoal_hb_len(buf[14], buf[15], buf[SHOAL_HB_PRINTS_N_OFF]);
 	if (get16(buf + 4) != want)
 		return SHOAL_HB_BAD_HEADER;
 	if (len < want)
@@ -185,6 +209,7 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 		return SHOAL_HB_OVERSIZED;
 	hb->npeers = buf[14];
 	hb->nentries = buf[15];
+	hb->nprints = buf[SHOAL_HB_PRINTS_N_OFF];
 	if (!shoal_hb_peers_ok(buf, hb->npeers) ||
 	    !shoal_hb_entries_ok(buf, hb))
 		return SHOAL_HB_BAD_HEADER;
@@ -195,6 +220,8 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 	hb->nonce = get64(buf + 16);
 	hb->seq = get64(buf + 24);
 	hb->load_pps = get64(buf + 32);
+	hb->digest = get64(buf + SHOAL_HB_DIGEST_OFF);
+	hb->held = get32(buf + SHOAL_HB_HELD_OFF);
 	for (i = 0; i < 4; i++)
 		hb->view.w[i] = get64le(buf + SHOAL_HB_VIEW_OFF + 8 * i);
 	return SHOAL_HB_OK;

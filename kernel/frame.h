@@ -3,20 +3,25 @@
  * The heartbeat frame on the wire, after the Ethernet header. Pure
  * encoding, shared by the module and host-side tests.
  *
- *  0  magic "SH"        2  version 2        3  type 1 (heartbeat)
+ *  0  magic "SH"        2  version 3        3  type 1 (heartbeat)
  *  4  length (2)        6  node id          7  flags (SHOAL_HB_F_*)
  *  8  cluster id (4)   12  interval ms (2) 14  peers p (1)
  * 15  persona entries n (1)
  * 16  boot nonce (8)   24  sequence (8)
  * 32  load: packets per second accepted (8)
- * 40  view: the nodes the sender counts as members, a bitmap of 32 bytes,
+ * 40  digest of the sender's bucket tables (8)
+ * 48  flows the sender holds in buckets that moved away from it (4)
+ * 52  held UDP flows f (1), reserved (3)
+ * 56  view: the nodes the sender counts as members, a bitmap of 32 bytes,
  *     node id i at bit i % 8 of byte i / 8 (bit 0 unused)
- * 72  p peer records of 6 bytes, ids rising: node id (1), flags
+ * 88  p peer records of 6 bytes, ids rising: node id (1), flags
  *     (SHOAL_HB_PEER_*) (1), echo: the low 32 bits of the latest sequence
  *     number heard from that node's boot (4)
- * 72 + 6 p  n persona entries of 12 bytes: virtual MAC (6), kind (1),
+ * 88 + 6 p  n persona entries of 12 bytes: virtual MAC (6), kind (1),
  *     reserved (1), epoch (4)
- * 72 + 6 p + 12 n  tag: keyed MAC over everything before it (16)
+ * 88 + 6 p + 12 n  f fingerprints of the connected UDP flows the sender
+ *     holds (8 each, shoal_flow_print())
+ * 88 + 6 p + 12 n + 8 f  tag: keyed MAC over everything before it (16)
  *
  * Multi-byte fields are big-endian.
  */
@@ -34,26 +39,39 @@
 
 #include "bucket.h"	/* the fixed-width types, in kernel and on host */
 
-#define SHOAL_HB_VERSION	2
+#define SHOAL_HB_VERSION	3
 #define SHOAL_HB_TYPE		1
-#define SHOAL_HB_VIEW_OFF	40
+#define SHOAL_HB_DIGEST_OFF	40
+#define SHOAL_HB_HELD_OFF	48
+#define SHOAL_HB_PRINTS_N_OFF	52
+#define SHOAL_HB_VIEW_OFF	56
 #define SHOAL_HB_VIEW_LEN	32
-#define SHOAL_HB_PEERS_OFF	72
+#define SHOAL_HB_PEERS_OFF	88
 #define SHOAL_HB_PEER_LEN	6
 #define SHOAL_HB_PEERS_MAX	255
 #define SHOAL_HB_ENTRY_LEN	12
 #define SHOAL_HB_ENTRIES_MAX	64
+#define SHOAL_HB_PRINT_LEN	8
+#define SHOAL_HB_PRINTS_MAX	64
 #define SHOAL_HB_TAG_LEN	16
 /* the shortest frame: no peer heard, no persona held */
 #define SHOAL_HB_LEN		(SHOAL_HB_PEERS_OFF + SHOAL_HB_TAG_LEN)
 #define SHOAL_HB_LEN_MAX	(SHOAL_HB_PEERS_OFF + \
 				 SHOAL_HB_PEERS_MAX * SHOAL_HB_PEER_LEN + \
 				 SHOAL_HB_ENTRIES_MAX * SHOAL_HB_ENTRY_LEN + \
+				 SHOAL_HB_PRINTS_MAX * SHOAL_HB_PRINT_LEN + \
 				 SHOAL_HB_TAG_LEN)
 
 /* The sender is starting: it owns nothing and counts as no member yet. */
 #define SHOAL_HB_F_STARTING	0x01
-#define SHOAL_HB_F_ALL		SHOAL_HB_F_STARTING
+/* It holds flows in buckets that moved away from it: their new owners
+ * leave to it what they have no socket for.
+ */
+#define SHOAL_HB_F_HOLDING	0x02
+/* It is leaving the cluster: its work is to be taken over at once. */
+#define SHOAL_HB_F_LEAVING	0x04
+#define SHOAL_HB_F_ALL		(SHOAL_HB_F_STARTING | SHOAL_HB_F_HOLDING | \
+				 SHOAL_HB_F_LEAVING)
 
 /* The sender counts the peer alive from its own frames (not relayed). */
 #define SHOAL_HB_PEER_ALIVE	0x01
@@ -136,9 +154,12 @@ struct shoal_hb {
 	u64 nonce;
 	u64 seq;
 	u64 load_pps;
+	u64 digest;
+	u32 held;
 	struct shoal_idset view;
 	u8 npeers;
 	u8 nentries;
+	u8 nprints;
 };
 
 enum shoal_hb_error {
@@ -148,33 +169,42 @@ enum shoal_hb_error {
 	SHOAL_HB_BAD_HEADER,
 };
 
-/* Bytes in a frame with p peers and n entries, and where its tag starts. */
-static inline unsigned int shoal_hb_tag_off(unsigned int p, unsigned int n)
+/*
+ * Bytes in a frame with p peers, n entries and f fingerprints, and where
+ * its tag starts.
+ */
+static inline unsigned int shoal_hb_tag_off(unsigned int p, unsigned int n,
+					    unsigned int f)
 {
 	return SHOAL_HB_PEERS_OFF + p * SHOAL_HB_PEER_LEN +
-	       n * SHOAL_HB_ENTRY_LEN;
+	       n * SHOAL_HB_ENTRY_LEN + f * SHOAL_HB_PRINT_LEN;
 }
 
-static inline unsigned int shoal_hb_len(unsigned int p, unsigned int n)
+static inline unsigned int shoal_hb_len(unsigned int p, unsigned int n,
+					unsigned int f)
 {
-	return shoal_hb_tag_off(p, n) + SHOAL_HB_TAG_LEN;
+	return shoal_hb_tag_off(p, n, f) + SHOAL_HB_TAG_LEN;
 }
 
 /*
- * Write hb into buf (shoal_hb_len(hb->npeers, hb->nentries) bytes), peers,
- * entries and tag zeroed; the caller fills the peers with
- * shoal_hb_put_peer() and the entries with shoal_hb_put_entry().
+ * Write hb into buf (shoal_hb_len() bytes), peers, entries, fingerprints
+ * and tag zeroed; the caller fills the peers with shoal_hb_put_peer(),
+ * the entries with shoal_hb_put_entry() and the fingerprints with
+ * shoal_hb_put_print().
  */
 void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf);
 void shoal_hb_put_peer(u8 *buf, unsigned int i,
 		       const struct shoal_hb_peer *peer);
 void shoal_hb_put_entry(u8 *buf, const struct shoal_hb *hb, unsigned int i,
 			const struct shoal_hb_entry *entry);
+void shoal_hb_put_print(u8 *buf, const struct shoal_hb *hb, unsigned int i,
+			u64 print);
 
 /*
  * Read a frame of len bytes, its peers and entries checked too; the tag
  * is checked by the caller. Then shoal_hb_get_peer() reads peer
- * i < hb->npeers and shoal_hb_get_entry() entry i < hb->nentries.
+ * i < hb->npeers, shoal_hb_get_entry() entry i < hb->nentries and
+ * shoal_hb_get_print() fingerprint i < hb->nprints.
  */
 enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 				    struct shoal_hb *hb);
@@ -182,5 +212,7 @@ void shoal_hb_get_peer(const u8 *buf, unsigned int i,
 		       struct shoal_hb_peer *peer);
 void shoal_hb_get_entry(const u8 *buf, const struct shoal_hb *hb,
 			unsigned int i, struct shoal_hb_entry *entry);
+u64 shoal_hb_get_print(const u8 *buf, const struct shoal_hb *hb,
+		       unsigned int i);
 
 #endif /* _SHOAL_FRAME_H */

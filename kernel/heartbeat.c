@@ -13,6 +13,7 @@
 #include <linux/etherdevice.h>
 #include <linux/hrtimer.h>
 #include <linux/netdevice.h>
+#include <linux/netpoll.h>
 #include <linux/pkt_sched.h>
 #include <linux/random.h>
 #include <linux/rtnetlink.h>
@@ -27,6 +28,8 @@ static const u8 shoal_hb_mac[ETH_ALEN] = SHOAL_HEARTBEAT_MAC;
 
 /* Auth failure events go out at most this often. */
 #define SHOAL_HB_EVENT_GAP_NS	NSEC_PER_SEC
+/* frames that say a node leaves, sent back to back */
+#define SHOAL_HB_LEAVE_FRAMES	3
 
 /*
  * The tag: SipHash-2-4 under each half of the 256-bit key, 128 bits in
@@ -147,15 +150,21 @@ static bool shoal_hb_echoes(const struct shoal_hb_state *hb,
 }
 
 /* The next heartbeat, ready to send; caller holds hb->lock and RCU. */
+/*
+ * Caller holds hb->lock. From the panic path (panic): the personas as
+ * far as they can be read without their lock, and no allocation that
+ * may wait.
+ */
 static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
-				      struct shoal_hb_state *hb, u64 now)
+				      struct shoal_hb_state *hb, u64 now,
+				      bool panic)
 {
 	u32 local = READ_ONCE(sn->local_id);
 	struct shoal_hb frame = {};
 	struct shoal_hb_peer rec;
 	struct shoal_peer *peer;
 	struct net_device *dev;
-	unsigned int n, p, room, i, len;
+	unsigned int n, p, f, room, i, len;
 	struct sk_buff *skb;
 	u8 *buf;
 	u32 id;
@@ -163,19 +172,21 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	dev = dev_get_by_index_rcu(sn->net, READ_ONCE(sn->ifindex));
 	if (!dev || !netif_running(dev))
 		return NULL;
-	n = shoal_persona_entries(sn, hb->entries, now,
+	n = panic ? shoal_persona_entries_panic(sn, hb->entries) :
+	    shoal_persona_entries(sn, hb->entries, now,
 				  (u64)hb->dead * hb->interval_ms * NSEC_PER_MSEC);
+	f = hb->holding ? hb->nprints : 0;
 	for (p = 0, id = 1; id <= SHOAL_NODE_ID_MAX; id++)
 		p += id != local && shoal_hb_echoes(hb, &hb->peers[id], now);
 	/* peers past the device's MTU are left out, the highest ids first */
-	room = dev->mtu > shoal_hb_len(0, n) ?
-	       (dev->mtu - shoal_hb_len(0, n)) / SHOAL_HB_PEER_LEN : 0;
+	room = dev->mtu > shoal_hb_len(0, n, f) ?
+	       (dev->mtu - shoal_hb_len(0, n, f)) / SHOAL_HB_PEER_LEN : 0;
 	if (p > room) {
 		net_warn_ratelimited("shoal: %s: heartbeats name %u of %u peers: MTU %u too small\n",
 				     dev->name, room, p, dev->mtu);
 		p = room;
 	}
-	len = shoal_hb_len(p, n);
+	len = shoal_hb_len(p, n, f);
 	skb = alloc_skb(LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom,
 			GFP_ATOMIC);
 	if (!skb)
@@ -185,15 +196,20 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	buf = skb_put(skb, len);
 
 	frame.node_id = local;
-	frame.flags = hb->starting ? SHOAL_HB_F_STARTING : 0;
+	frame.flags = (hb->starting ? SHOAL_HB_F_STARTING : 0) |
+		      (hb->holding ? SHOAL_HB_F_HOLDING : 0) |
+		      (hb->leaving ? SHOAL_HB_F_LEAVING : 0);
 	frame.interval_ms = hb->interval_ms;
 	frame.cluster_id = hb->cluster_id;
 	frame.nonce = hb->nonce;
 	frame.seq = ++hb->seq;
 	frame.load_pps = shoal_hb_load(sn, hb, now);
+	frame.digest = hb->digest;
+	frame.held = hb->held;
 	frame.view = hb->view;
 	frame.npeers = p;
 	frame.nentries = n;
+	frame.nprints = f;
 	shoal_hb_encode(&frame, buf);
 	for (i = 0, id = 1; id <= SHOAL_NODE_ID_MAX && i < p; id++) {
 		peer = &hb->peers[id];
@@ -208,8 +224,10 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	}
 	for (i = 0; i < n; i++)
 		shoal_hb_put_entry(buf, &frame, i, &hb->entries[i]);
-	shoal_hb_tag(hb, buf, shoal_hb_tag_off(p, n),
-		     buf + shoal_hb_tag_off(p, n));
+	for (i = 0; i < f; i++)
+		shoal_hb_put_print(buf, &frame, i, hb->prints[i]);
+	shoal_hb_tag(hb, buf, shoal_hb_tag_off(p, n, f),
+		     buf + shoal_hb_tag_off(p, n, f));
 
 	skb->dev = dev;
 	skb->protocol = htons(SHOAL_ETH_P_HEARTBEAT);
@@ -347,7 +365,8 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 		 */
 		if (peer->alive)
 			shoal_idset_add(&in.alive, id);
-		if (peer->starting && shoal_hb_current(hb, peer, now))
+		if ((peer->starting && shoal_hb_current(hb, peer, now)) ||
+		    peer->left)
 			shoal_idset_add(&in.starting, id);
 	}
 	shoal_view_compute(&in, &view);
@@ -374,6 +393,8 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 			hb->alone = false;
 		} else if (!is && peer->restarted) {
 			peer->reason = SHOAL_REASON_RESTARTED;
+		} else if (!is && peer->left) {
+			peer->reason = SHOAL_REASON_LEFT;
 		} else {
 			peer->reason = is ? SHOAL_REASON_HEARD :
 					    SHOAL_REASON_TIMEOUT;
@@ -466,7 +487,7 @@ static enum hrtimer_restart shoal_hb_tick(struct hrtimer *timer)
 	rcu_read_lock();
 	spin_lock(&hb->lock);
 	shoal_hb_note_stall(hb, hrtimer_get_expires(timer), now);
-	skb = shoal_hb_build(sn, hb, now);
+	skb = shoal_hb_build(sn, hb, now, false);
 	if (hb->stats.rejected != hb->reported_rejected &&
 	    now - hb->auth_event_time >= SHOAL_HB_EVENT_GAP_NS)
 		changed = true;
@@ -593,6 +614,13 @@ static enum shoal_hb_verdict shoal_hb_fresh(struct shoal_net *sn,
 	}
 	peer->nonce = frame->nonce;
 	shoal_seqwin_init(&peer->win, frame->seq);
+	/* what the old boot held and computed went with it */
+	peer->top_seq = 0;
+	peer->has_digest = false;
+	peer->holding = false;
+	peer->held = 0;
+	peer->nprints = 0;
+	peer->left = false;
 	peer->heard = false;	/* not steady yet: rise counts from one */
 	peer->rise = 0;
 	peer->cand_heard = 0;
@@ -665,6 +693,50 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 	report->view = frame->view;
 }
 
+/*
+ * Caller holds hb->lock: what the sender's newest frame says of its
+ * tables and holds (a late frame says what is no longer so). Returns
+ * whether ownership may change with it.
+ */
+static bool shoal_hb_holds(struct shoal_hb_state *hb, struct shoal_peer *peer,
+			   const u8 *buf, const struct shoal_hb *frame)
+{
+	bool holding = frame->flags & SHOAL_HB_F_HOLDING;
+	bool changed;
+	unsigned int i;
+
+	if (peer->has_digest && frame->seq <= peer->top_seq)
+		return false;
+	changed = !peer->has_digest || peer->digest != frame->digest ||
+		  peer->holding != holding ||
+		  peer->nprints != (holding ? frame->nprints : 0);
+	peer->top_seq = frame->seq;
+	peer->has_digest = true;
+	peer->digest = frame->digest;
+	peer->holding = holding;
+	peer->held = frame->held;
+	peer->nprints = holding ? frame->nprints : 0;
+	for (i = 0; i < peer->nprints; i++)
+		peer->prints[i] = shoal_hb_get_print(buf, frame, i);
+	return changed;
+}
+
+/*
+ * Caller holds hb->lock: the sender says it leaves. It is no member from
+ * now on, whatever others relay, until a new boot of it is heard.
+ */
+static void shoal_hb_left(struct shoal_hb_state *hb, struct shoal_peer *peer,
+			  u32 id)
+{
+	peer->left = true;
+	peer->alive = false;
+	peer->rise = 0;
+	peer->holding = false;
+	peer->nprints = 0;
+	peer->grace_end = 0;
+	hb->reports[id] = (struct shoal_member_report){};
+}
+
 static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 			   const u8 *buf, unsigned int len)
 {
@@ -685,7 +757,8 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 		hb->stats.foreign++;
 		goto out;
 	}
-	tag_off = shoal_hb_tag_off(frame.npeers, frame.nentries);
+	tag_off = shoal_hb_tag_off(frame.npeers, frame.nentries,
+				   frame.nprints);
 	shoal_hb_tag(hb, buf, tag_off, tag);
 	if (crypto_memneq(tag, buf + tag_off, SHOAL_HB_TAG_LEN)) {
 		shoal_hb_reject(hb, &hb->stats.bad_mac, frame.node_id);
@@ -713,10 +786,20 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 	case SHOAL_HB_FRESH:
 		break;
 	}
+	if (peer->left)
+		goto out;
+	if (frame.flags & SHOAL_HB_F_LEAVING) {
+		/* what it let go of, it says in the same frame */
+		shoal_persona_input(sn, frame.node_id, buf, &frame);
+		shoal_hb_left(hb, peer, frame.node_id);
+		changed = shoal_hb_publish(sn, hb, now);
+		goto out;
+	}
 	shoal_hb_heard(sn, hb, peer, buf, &frame, now);
+	changed = shoal_hb_holds(hb, peer, buf, &frame);
 	shoal_persona_input(sn, frame.node_id, buf, &frame);
 	shoal_hb_settle(sn, hb, now);
-	changed = shoal_hb_publish(sn, hb, now);
+	changed |= shoal_hb_publish(sn, hb, now);
 out:
 	spin_unlock(&hb->lock);
 	if (changed)
@@ -932,12 +1015,175 @@ void shoal_hb_send_now(struct shoal_net *sn)
 	hb = rcu_dereference_bh(sn->hb);
 	if (hb) {
 		spin_lock(&hb->lock);
-		skb = shoal_hb_build(sn, hb, ktime_get_ns());
+		skb = shoal_hb_build(sn, hb, ktime_get_ns(), false);
 		spin_unlock(&hb->lock);
 	}
 	if (skb)
 		dev_queue_xmit(skb);
 	rcu_read_unlock_bh();
+}
+
+/*
+ * Whether every other member in live (those that may own buckets)
+ * computes the bucket tables this node does, digest: each has said so in
+ * its newest frame. A member heard only through others cannot say: not
+ * agreed. Without heartbeats nobody can.
+ */
+bool shoal_hb_agreed(struct shoal_net *sn, u64 digest,
+		     const unsigned long *live)
+{
+	u32 local = READ_ONCE(sn->local_id), id;
+	struct shoal_hb_state *hb;
+	struct shoal_peer *peer;
+	bool agreed = true;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb) {
+		spin_lock_bh(&hb->lock);
+		for (id = 1; id <= SHOAL_NODE_ID_MAX && agreed; id++) {
+			if (id == local || !shoal_idset_has(&hb->view, id) ||
+			    !test_bit(id, live))
+				continue;
+			peer = &hb->peers[id];
+			agreed = peer->alive && !peer->starting &&
+				 peer->has_digest && peer->digest == digest;
+		}
+		spin_unlock_bh(&hb->lock);
+	}
+	rcu_read_unlock();
+	return agreed;
+}
+
+/* Whether node id, heard itself, computes the tables this node does. */
+bool shoal_hb_agrees(struct shoal_net *sn, u32 id, u64 digest)
+{
+	struct shoal_hb_state *hb;
+	struct shoal_peer *peer;
+	bool agrees = false;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb && id && id <= SHOAL_NODE_ID_MAX) {
+		spin_lock_bh(&hb->lock);
+		peer = &hb->peers[id];
+		agrees = peer->alive && peer->has_digest &&
+			 peer->digest == digest;
+		spin_unlock_bh(&hb->lock);
+	}
+	rcu_read_unlock();
+	return agrees;
+}
+
+/* Whether node id said last that it holds flows in buckets it gave up. */
+bool shoal_hb_holding(struct shoal_net *sn, u32 id)
+{
+	struct shoal_hb_state *hb;
+	bool holding = false;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb && id && id <= SHOAL_NODE_ID_MAX)
+		holding = READ_ONCE(hb->peers[id].holding);
+	rcu_read_unlock();
+	return holding;
+}
+
+/* How many flows node id said last it holds; this node's own as sent. */
+u32 shoal_hb_held_of(struct shoal_net *sn, u32 id)
+{
+	struct shoal_hb_state *hb;
+	u32 held = 0;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb && id && id <= SHOAL_NODE_ID_MAX)
+		held = id == READ_ONCE(sn->local_id) ? READ_ONCE(hb->held) :
+		       READ_ONCE(hb->peers[id].held);
+	rcu_read_unlock();
+	return held;
+}
+
+/*
+ * Whether a live node holds the UDP flow with this fingerprint: then its
+ * datagrams are that node's. From the packet path, under RCU.
+ */
+bool shoal_hb_print_held(struct shoal_net *sn, u64 print)
+{
+	struct shoal_hb_state *hb;
+	struct shoal_peer *peer;
+	bool held = false;
+	unsigned int i;
+	u32 id;
+
+	hb = rcu_dereference(sn->hb);
+	if (!hb)
+		return false;
+	spin_lock_bh(&hb->lock);
+	for (id = 1; id <= SHOAL_NODE_ID_MAX && !held; id++) {
+		peer = &hb->peers[id];
+		if (!peer->alive || !peer->holding)
+			continue;
+		for (i = 0; i < peer->nprints && !held; i++)
+			held = peer->prints[i] == print;
+	}
+	spin_unlock_bh(&hb->lock);
+	return held;
+}
+
+/*
+ * What this node's frames say of its tables and holds from now on; a
+ * frame goes out at once when that changed, for the others to act on.
+ */
+void shoal_hb_set_holds(struct shoal_net *sn, u64 digest, bool holding,
+			u32 held, const struct shoal_prints *prints)
+{
+	struct shoal_hb_state *hb;
+	unsigned int n = prints ? prints->n : 0;
+	bool changed = false;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb) {
+		spin_lock_bh(&hb->lock);
+		changed = hb->digest != digest || hb->holding != holding ||
+			  hb->nprints != n ||
+			  memcmp(hb->prints, prints ? prints->print : hb->prints,
+				 n * sizeof(hb->prints[0]));
+		hb->digest = digest;
+		hb->holding = holding;
+		hb->held = held;
+		hb->nprints = n;
+		if (n)
+			memcpy(hb->prints, prints->print,
+			       n * sizeof(hb->prints[0]));
+		spin_unlock_bh(&hb->lock);
+	}
+	rcu_read_unlock();
+	if (changed)
+		shoal_hb_send_now(sn);
+}
+
+/*
+ * The kernel panics (departure.c): say this node leaves, through
+ * netpoll, if heartbeats run and nothing holds their lock.
+ */
+void shoal_hb_panic(struct shoal_net *sn)
+{
+	struct shoal_hb_state *hb = rcu_dereference(sn->hb);
+	struct sk_buff *skb;
+	unsigned int i;
+
+	if (!hb || !hb->np || hb->starting || !spin_trylock(&hb->lock))
+		return;
+	hb->leaving = true;
+	hb->holding = false;
+	for (i = 0; i < SHOAL_HB_LEAVE_FRAMES; i++) {
+		skb = shoal_hb_build(sn, hb, ktime_get_ns(), true);
+		if (skb)
+			netpoll_send_skb(hb->np, skb);
+	}
+	spin_unlock(&hb->lock);
 }
 
 bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out)
@@ -1012,6 +1258,30 @@ static void shoal_hb_listen(struct shoal_net *sn, int ifindex)
 	}
 }
 
+/*
+ * Tell the others this node leaves, so that they take its work over at
+ * once rather than after dead intervals: a few frames, in case one is
+ * lost. Whatever it served, it stopped serving before.
+ */
+static void shoal_hb_say_leaving(struct shoal_net *sn,
+				 struct shoal_hb_state *hb)
+{
+	struct sk_buff *skb;
+	unsigned int i;
+
+	for (i = 0; i < SHOAL_HB_LEAVE_FRAMES; i++) {
+		rcu_read_lock_bh();
+		spin_lock(&hb->lock);
+		hb->leaving = true;
+		skb = hb->starting ? NULL :
+		      shoal_hb_build(sn, hb, ktime_get_ns(), false);
+		spin_unlock(&hb->lock);
+		if (skb)
+			dev_queue_xmit(skb);
+		rcu_read_unlock_bh();
+	}
+}
+
 static void shoal_hb_stop(struct shoal_net *sn)
 {
 	struct shoal_hb_state *hb;
@@ -1019,7 +1289,16 @@ static void shoal_hb_stop(struct shoal_net *sn)
 	hb = rcu_dereference_protected(sn->hb, lockdep_is_held(&sn->lock));
 	if (!hb)
 		return;
+	hrtimer_cancel(&hb->timer);
+	hrtimer_cancel(&hb->check_timer);
+	/* (heartbeats restarted, on another device or as another node,
+	 * are a new boot: the others tell that by themselves)
+	 */
+	if (sn->left)
+		shoal_hb_say_leaving(sn, hb);
 	RCU_INIT_POINTER(sn->hb, NULL);
+	/* waits for a panic that may be sending through it */
+	shoal_netpoll_close(hb->np);
 	hrtimer_cancel(&hb->timer);
 	hrtimer_cancel(&hb->check_timer);
 	kvfree_rcu(hb, rcu);
@@ -1049,6 +1328,7 @@ static int shoal_hb_start(struct shoal_net *sn)
 	hb->starting = true;
 	hb->peers[hb->node_id].reason = SHOAL_REASON_STARTING;
 	hb->started = ktime_get_ns();
+	hb->np = shoal_netpoll_open(__dev_get_by_index(sn->net, sn->ifindex));
 	hrtimer_init(&hb->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	hb->timer.function = shoal_hb_tick;
 	hrtimer_init(&hb->check_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
@@ -1068,7 +1348,7 @@ static int shoal_hb_start(struct shoal_net *sn)
  */
 int shoal_hb_update(struct shoal_net *sn)
 {
-	bool want = sn->has_key && sn->local_id && sn->ifindex;
+	bool want = sn->has_key && sn->local_id && sn->ifindex && !sn->left;
 	struct shoal_hb_state *hb;
 	int err = 0;
 
@@ -1092,6 +1372,20 @@ int shoal_hb_update(struct shoal_net *sn)
 	}
 	shoal_hb_listen(sn, want && !err ? sn->ifindex : 0);
 	return err;
+}
+
+/*
+ * Start heartbeats anew, as a new boot: this node takes nothing until it
+ * has heard the others again. Caller holds RTNL and sn->lock.
+ */
+int shoal_hb_restart(struct shoal_net *sn)
+{
+	ASSERT_RTNL();
+	lockdep_assert_held(&sn->lock);
+	if (!rcu_access_pointer(sn->hb))
+		return 0;
+	shoal_hb_stop(sn);
+	return shoal_hb_update(sn);
 }
 
 /*

@@ -129,12 +129,45 @@ static inline u64 shoal_xdp_match(const struct shoal_service *svc, bool on)
 	return (u64)mask << 32 | val;
 }
 
-/* Caller holds rcu_read_lock(). */
+/* What picks a packet's bucket, and what the service filter matches. */
+struct shoal_flow {
+	union shoal_addr client;
+	__be16 client_port;
+	__be16 service_port;
+	u8 proto;
+	bool has_ports;
+	bool quoted;		/* from an ICMP error about the flow */
+	u16 l4off;		/* where the protocol's header is */
+};
+
+/*
+ * Caller holds rcu_read_lock(). Whether this node takes every packet of
+ * the bucket; a bucket that moved between live nodes may have packets
+ * for it, and for the node it moved from (shoal_hold_keeps()).
+ */
 static inline bool shoal_owns(const struct shoal_service *svc, u32 bucket)
 {
 	const struct shoal_table *t = rcu_dereference(svc->table);
 
 	return test_bit(bucket, t->owned);
+}
+
+/* Whether the bucket's new flows are this node's. */
+static inline bool shoal_acts(const struct shoal_service *svc, u32 bucket)
+{
+	const struct shoal_table *t = rcu_dereference(svc->table);
+
+	return test_bit(bucket, t->owned) || test_bit(bucket, t->contested);
+}
+
+/* Whether some of the bucket's packets may be this node's. */
+static inline bool shoal_may_keep(const struct shoal_service *svc,
+				  u32 bucket)
+{
+	const struct shoal_table *t = rcu_dereference(svc->table);
+
+	return test_bit(bucket, t->owned) || test_bit(bucket, t->contested) ||
+	       test_bit(bucket, t->holding);
 }
 
 #endif /* _SHOAL_LOOKUP_H */

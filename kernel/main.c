@@ -29,12 +29,18 @@ static int __init shoal_init(void)
 	if (err)
 		goto err_dm;
 	shoal_hb_init();
+	err = shoal_departure_init();
+	if (err)
+		goto err_departure;
 	/* last: its programs may run as soon as it is registered */
 	shoal_xdp_init();
 
 	pr_info("loaded\n");
 	return 0;
 
+err_departure:
+	shoal_hb_uninit();
+	shoal_dm_uninit();
 err_dm:
 	shoal_netdev_uninit();
 err_netdev:
@@ -47,6 +53,7 @@ err_pernet:
 
 static void __exit shoal_exit(void)
 {
+	shoal_departure_uninit();
 	shoal_hb_uninit();
 	shoal_dm_uninit();
 	shoal_netdev_uninit();

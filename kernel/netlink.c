@@ -24,6 +24,7 @@ static const struct nla_policy shoal_cluster_set_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_CLUSTER_INTERVAL] = { .type = NLA_U32 },
 	[SHOAL_A_CLUSTER_DEAD] = { .type = NLA_U32 },
 	[SHOAL_A_CLUSTER_QUORUM] = NLA_POLICY_MAX(NLA_U8, 1),
+	[SHOAL_A_CLUSTER_HOLD_TIMEOUT] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy shoal_node_id_policy[SHOAL_A_MAX + 1] = {
@@ -35,6 +36,7 @@ static const struct nla_policy shoal_node_change_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_NODE_WEIGHT] = { .type = NLA_U32 },
 	[SHOAL_A_NODE_FLAGS] = { .type = NLA_U32 },
 	[SHOAL_A_NODE_ADMIN] = { .type = NLA_U8 },
+	[SHOAL_A_NODE_DRAIN_TIMEOUT] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy shoal_node_list_policy[SHOAL_A_MAX + 1] = {
@@ -160,6 +162,8 @@ static int shoal_put_cluster(struct sk_buff *skb, struct shoal_net *sn)
 			READ_ONCE(sn->interval_ms)) ||
 	    nla_put_u32(skb, SHOAL_A_CLUSTER_DEAD, READ_ONCE(sn->dead)) ||
 	    nla_put_u8(skb, SHOAL_A_CLUSTER_QUORUM, READ_ONCE(sn->quorum)) ||
+	    nla_put_u32(skb, SHOAL_A_CLUSTER_HOLD_TIMEOUT,
+			READ_ONCE(sn->hold_timeout)) ||
 	    nla_put_u8(skb, SHOAL_A_CLUSTER_HEARTBEAT, running) ||
 	    (running && nla_put_u8(skb, SHOAL_A_CLUSTER_STARTING,
 				   shoal_hb_starting(sn))) ||
@@ -192,6 +196,8 @@ static int shoal_put_node_hb(struct sk_buff *skb, struct shoal_net *sn,
 		return -EMSGSIZE;
 	if (nla_put_u64_64bit(skb, SHOAL_A_NODE_LOAD, peer.load_pps,
 			      SHOAL_A_PAD) ||
+	    nla_put_u32(skb, SHOAL_A_NODE_HELD,
+			shoal_hb_held_of(sn, node->id)) ||
 	    shoal_put_hb_stats(skb, SHOAL_A_NODE_STATS, &peer.stats))
 		return -EMSGSIZE;
 	return 0;
@@ -204,6 +210,9 @@ static int shoal_put_node(struct sk_buff *skb, struct shoal_net *sn,
 	    nla_put_u32(skb, SHOAL_A_NODE_WEIGHT, node->weight) ||
 	    nla_put_u32(skb, SHOAL_A_NODE_FLAGS, node->flags) ||
 	    nla_put_u8(skb, SHOAL_A_NODE_ADMIN, node->admin) ||
+	    (node->drain_timeout &&
+	     nla_put_u32(skb, SHOAL_A_NODE_DRAIN_TIMEOUT,
+			 node->drain_timeout)) ||
 	    nla_put_u8(skb, SHOAL_A_NODE_STATE, shoal_node_state(sn, node)) ||
 	    shoal_put_node_hb(skb, sn, node))
 		return -EMSGSIZE;
@@ -338,14 +347,15 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 	struct shoal_net *sn = shoal_info_net(info);
 	struct nlattr **attrs = info->attrs;
 	struct shoal_cluster_cfg cfg = {};
-	u32 node_id, interval, dead;
+	u32 node_id, interval, dead, hold;
 	bool quorum;
 	int ifindex;
 	int err;
 
 	if (!attrs[SHOAL_A_CLUSTER_NODE_ID] && !ifindex_attr &&
 	    !attrs[SHOAL_A_CLUSTER_KEY] && !attrs[SHOAL_A_CLUSTER_INTERVAL] &&
-	    !attrs[SHOAL_A_CLUSTER_DEAD] && !attrs[SHOAL_A_CLUSTER_QUORUM]) {
+	    !attrs[SHOAL_A_CLUSTER_DEAD] && !attrs[SHOAL_A_CLUSTER_QUORUM] &&
+	    !attrs[SHOAL_A_CLUSTER_HOLD_TIMEOUT]) {
 		NL_SET_ERR_MSG(info->extack,
 			       "nothing to set: give a node id, a device or heartbeat settings");
 		return -EINVAL;
@@ -397,11 +407,28 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 		quorum = nla_get_u8(attrs[SHOAL_A_CLUSTER_QUORUM]);
 		cfg.quorum = &quorum;
 	}
+	if (attrs[SHOAL_A_CLUSTER_HOLD_TIMEOUT]) {
+		hold = nla_get_u32(attrs[SHOAL_A_CLUSTER_HOLD_TIMEOUT]);
+		if (hold > SHOAL_HOLD_TIMEOUT_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_CLUSTER_HOLD_TIMEOUT],
+					    "hold timeout must be between 0 and "
+					    __stringify(SHOAL_HOLD_TIMEOUT_MAX)
+					    " seconds");
+			return -ERANGE;
+		}
+		cfg.hold_timeout = &hold;
+	}
 
 	err = shoal_cluster_set(sn, &cfg, info->extack);
 	if (err == -ENODEV)
 		NL_SET_BAD_ATTR(info->extack, ifindex_attr);
 	return err;
+}
+
+static int shoal_nl_cluster_leave(struct sk_buff *skb, struct genl_info *info)
+{
+	return shoal_cluster_leave(shoal_info_net(info), info->extack);
 }
 
 static int shoal_fill_node(struct sk_buff *skb, struct shoal_net *sn,
@@ -499,6 +526,7 @@ static int shoal_parse_node_attrs(struct genl_info *info,
 	u32 weight = node->weight;
 	u32 flags = node->flags;
 	u8 admin = node->admin;
+	u32 drain_timeout = 0;
 
 	if (attrs[SHOAL_A_NODE_WEIGHT]) {
 		weight = nla_get_u32(attrs[SHOAL_A_NODE_WEIGHT]);
@@ -522,17 +550,39 @@ static int shoal_parse_node_attrs(struct genl_info *info,
 	}
 	if (attrs[SHOAL_A_NODE_ADMIN]) {
 		admin = nla_get_u8(attrs[SHOAL_A_NODE_ADMIN]);
-		if (admin != SHOAL_STATE_DOWN && admin != SHOAL_STATE_UP) {
+		if (admin != SHOAL_STATE_DOWN && admin != SHOAL_STATE_UP &&
+		    admin != SHOAL_STATE_DRAINING) {
 			NL_SET_ERR_MSG_ATTR(info->extack,
 					    attrs[SHOAL_A_NODE_ADMIN],
-					    "admin state must be up or down");
+					    "admin state must be up, down or draining");
 			return -EINVAL;
+		}
+	}
+	if (attrs[SHOAL_A_NODE_DRAIN_TIMEOUT]) {
+		if (admin != SHOAL_STATE_DRAINING) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_NODE_DRAIN_TIMEOUT],
+					    "a drain timeout needs the admin state draining");
+			return -EINVAL;
+		}
+		drain_timeout = nla_get_u32(attrs[SHOAL_A_NODE_DRAIN_TIMEOUT]);
+		if (drain_timeout < 1 ||
+		    drain_timeout > SHOAL_HOLD_TIMEOUT_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_NODE_DRAIN_TIMEOUT],
+					    "drain timeout must be between 1 and "
+					    __stringify(SHOAL_HOLD_TIMEOUT_MAX)
+					    " seconds");
+			return -ERANGE;
 		}
 	}
 
 	node->weight = weight;
 	node->flags = flags;
 	node->admin = admin;
+	/* a drain's own timeout lasts as long as the drain */
+	if (admin != SHOAL_STATE_DRAINING || attrs[SHOAL_A_NODE_DRAIN_TIMEOUT])
+		node->drain_timeout = drain_timeout;
 	return 0;
 }
 
@@ -576,7 +626,8 @@ static int shoal_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	if (!info->attrs[SHOAL_A_NODE_WEIGHT] &&
 	    !info->attrs[SHOAL_A_NODE_FLAGS] &&
-	    !info->attrs[SHOAL_A_NODE_ADMIN]) {
+	    !info->attrs[SHOAL_A_NODE_ADMIN] &&
+	    !info->attrs[SHOAL_A_NODE_DRAIN_TIMEOUT]) {
 		NL_SET_ERR_MSG(info->extack,
 			       "nothing to set: give a weight, flags or an admin state");
 		return -EINVAL;
@@ -595,7 +646,8 @@ static int shoal_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out;
 	if (tmpl.weight == node->weight && tmpl.flags == node->flags &&
-	    tmpl.admin == node->admin)
+	    tmpl.admin == node->admin &&
+	    tmpl.drain_timeout == node->drain_timeout)
 		goto out;
 	err = shoal_node_replace(sn, &tmpl);
 	if (!err) {
@@ -646,6 +698,11 @@ static const struct genl_ops shoal_genl_ops[] = {
 		.doit = shoal_nl_cluster_set,
 		.policy = shoal_cluster_set_policy,
 		.maxattr = SHOAL_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SHOAL_CMD_CLUSTER_LEAVE,
+		.doit = shoal_nl_cluster_leave,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{

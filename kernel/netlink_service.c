@@ -62,21 +62,25 @@ static int shoal_put_service_nodes(struct sk_buff *skb, struct shoal_net *sn,
 	return 0;
 }
 
-/* Bucket b in byte b / 8, bit b % 8, whatever the machine's word order. */
-static int shoal_put_owned(struct sk_buff *skb, const struct shoal_table *t)
+/*
+ * Bucket b in byte b / 8, bit b % 8, whatever the machine's word order:
+ * the buckets set in a or in b (b may be NULL).
+ */
+static int shoal_put_buckets(struct sk_buff *skb, int attr, u32 nbuckets,
+			     const unsigned long *a, const unsigned long *b)
 {
 	struct nlattr *nla;
 	u8 *bytes;
-	u32 b;
+	u32 i;
 
-	nla = nla_reserve(skb, SHOAL_A_SERVICE_OWNED,
-			  DIV_ROUND_UP(t->nbuckets, 8));
+	nla = nla_reserve(skb, attr, DIV_ROUND_UP(nbuckets, 8));
 	if (!nla)
 		return -EMSGSIZE;
 	bytes = nla_data(nla);
 	memset(bytes, 0, nla_len(nla));
-	for_each_set_bit(b, t->owned, t->nbuckets)
-		bytes[b / 8] |= 1 << (b % 8);
+	for (i = 0; i < nbuckets; i++)
+		if (test_bit(i, a) || (b && test_bit(i, b)))
+			bytes[i / 8] |= 1 << (i % 8);
 	return 0;
 }
 
@@ -116,14 +120,19 @@ static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
 
 	t = rcu_dereference_protected(svc->table, lockdep_is_held(&sn->lock));
 	shoal_service_stats(svc, 0, svc->nbuckets, &sum);
-	if (shoal_put_owned(skb, t) ||
+	/* owned: whose new flows are ours; held: whose old flows are */
+	if (shoal_put_buckets(skb, SHOAL_A_SERVICE_OWNED, t->nbuckets,
+			      t->owned, t->contested) ||
+	    shoal_put_buckets(skb, SHOAL_A_SERVICE_HELD, t->nbuckets,
+			      t->holding, NULL) ||
+	    nla_put_u32(skb, SHOAL_A_SERVICE_HELD_FLOWS, svc->held_flows) ||
 	    shoal_put_stats(skb, SHOAL_A_SERVICE_STATS, &sum))
 		return -EMSGSIZE;
 	return 0;
 }
 
-/* Room for a service with the largest bitmap of owned buckets. */
-#define SHOAL_SERVICE_MSG_SIZE	(NLMSG_GOODSIZE + SHOAL_BUCKETS_MAX / 8)
+/* Room for a service with the largest bitmaps of buckets. */
+#define SHOAL_SERVICE_MSG_SIZE	(NLMSG_GOODSIZE + 2 * SHOAL_BUCKETS_MAX / 8)
 
 void shoal_notify_service(struct shoal_net *sn,
 			  const struct shoal_service *svc, u8 event)

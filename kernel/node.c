@@ -29,11 +29,15 @@ struct shoal_node *shoal_node_get_locked(struct shoal_net *sn, u32 id)
 					 lockdep_is_held(&sn->lock));
 }
 
-/* Whether the node takes part: wanted up, and alive if heartbeats run. */
+/*
+ * Whether the node takes part: wanted up (or draining: alive, but taking
+ * no new flow), and alive if heartbeats run.
+ */
 u8 shoal_node_state(struct shoal_net *sn, const struct shoal_node *node)
 {
-	return node->admin == SHOAL_STATE_UP && shoal_hb_alive(sn, node->id) ?
-	       SHOAL_STATE_UP : SHOAL_STATE_DOWN;
+	if (node->admin == SHOAL_STATE_DOWN || !shoal_hb_alive(sn, node->id))
+		return SHOAL_STATE_DOWN;
+	return node->admin;
 }
 
 /*
@@ -55,9 +59,9 @@ bool shoal_has_quorum(struct shoal_net *sn)
 			continue;
 		regular++;
 		/* this node is on its own side, even while not yet counted */
-		if (shoal_node_state(sn, node) == SHOAL_STATE_UP ||
+		if (shoal_node_state(sn, node) != SHOAL_STATE_DOWN ||
 		    (id == READ_ONCE(sn->local_id) &&
-		     node->admin == SHOAL_STATE_UP))
+		     node->admin != SHOAL_STATE_DOWN))
 			live++;
 	}
 	return 2 * live > regular;
@@ -81,7 +85,7 @@ void shoal_nodes_changed(struct shoal_net *sn, u8 reason)
 		node = shoal_node_get_locked(sn, id);
 		if (!node)
 			continue;
-		up = shoal_node_state(sn, node) == SHOAL_STATE_UP;
+		up = shoal_node_state(sn, node) != SHOAL_STATE_DOWN;
 		if (up == test_bit(id, sn->reported_up))
 			continue;
 		__assign_bit(id, sn->reported_up, up);
@@ -133,7 +137,7 @@ int shoal_node_add(struct shoal_net *sn, const struct shoal_node *tmpl,
 		return -ENOMEM;
 	shoal_node_publish(sn, node->id, node);
 	__assign_bit(node->id, sn->reported_up,
-		     shoal_node_state(sn, node) == SHOAL_STATE_UP);
+		     shoal_node_state(sn, node) != SHOAL_STATE_DOWN);
 	atomic_inc(&shoal_nodes_alive);
 	return 0;
 }

@@ -258,6 +258,40 @@ static void shoal_persona_fence(struct shoal_persona *p, u8 reason, u64 now)
 		     SHOAL_PERSONA_EV(RELEASED) : SHOAL_PERSONA_EV(FENCED);
 }
 
+/*
+ * This node leaves the cluster: it stops speaking for every persona now,
+ * and says released for those whose disks have nothing in flight, so
+ * that the frames saying it leaves let the others take them at once.
+ * persona_work does the rest (interfaces, addresses, events). Caller
+ * holds sn->lock.
+ */
+void shoal_persona_leave(struct shoal_net *sn)
+{
+	u64 now = ktime_get_ns();
+	struct shoal_persona *p;
+	bool fenced;
+
+	lockdep_assert_held(&sn->lock);
+	list_for_each_entry(p, &sn->personas, list) {
+		spin_lock_bh(&sn->persona_lock);
+		shoal_persona_fence(p, SHOAL_PERSONA_REASON_STOPPED, now);
+		fenced = (p->state == SHOAL_PERSONA_FENCED ||
+			  p->state == SHOAL_PERSONA_RELEASED) &&
+			 !p->disks_idle;
+		spin_unlock_bh(&sn->persona_lock);
+		if (!fenced || !shoal_dm_idle(sn->net, p->name))
+			continue;
+		spin_lock_bh(&sn->persona_lock);
+		if (!p->disks_idle) {
+			p->disks_idle = true;
+			p->idle_since = now;
+			p->events |= SHOAL_PERSONA_EV(DISKS_FENCED);
+		}
+		spin_unlock_bh(&sn->persona_lock);
+	}
+	shoal_persona_kick(sn);
+}
+
 /* Caller holds persona_lock: this node owns p from now on. */
 static void shoal_persona_activate(struct shoal_persona *p, u8 reason,
 				   u64 now, u64 ready_at)
@@ -311,6 +345,35 @@ unsigned int shoal_persona_entries(struct shoal_net *sn,
 		if (!e->kind)
 			continue;
 		ether_addr_copy(e->mac, p->mac);
+		if (++n == SHOAL_HB_ENTRIES_MAX)
+			break;
+	}
+	return n;
+}
+
+/*
+ * The entries of a frame sent as the kernel panics: no lock can be taken
+ * (another CPU, stopped, may hold it), so the view is read as it is. A
+ * persona this node speaks for is let go: nothing it does goes out from
+ * now on; but one with disks may have writes in flight, which the
+ * others wait out (fencing), as after any failure.
+ */
+unsigned int shoal_persona_entries_panic(struct shoal_net *sn,
+					 struct shoal_hb_entry *out)
+{
+	struct shoal_persona *p;
+	unsigned int n = 0;
+	u8 state;
+
+	list_for_each_entry_rcu(p, &sn->personas, list) {
+		state = READ_ONCE(p->state);
+		if (state != SHOAL_PERSONA_ACTIVE &&
+		    state != SHOAL_PERSONA_CLAIMING)
+			continue;
+		out[n].kind = p->ndisks ? SHOAL_HB_ENTRY_FENCING :
+					  SHOAL_HB_ENTRY_RELEASED;
+		out[n].epoch = READ_ONCE(p->epoch);
+		ether_addr_copy(out[n].mac, p->mac);
 		if (++n == SHOAL_HB_ENTRIES_MAX)
 			break;
 	}

@@ -118,16 +118,18 @@ void shoal_service_unlink_dev(struct shoal_net *sn, int ifindex)
 	mutex_unlock(&sn->lock);
 }
 
-static struct shoal_table *shoal_table_alloc(u32 nbuckets)
+struct shoal_table *shoal_table_alloc(u32 nbuckets)
 {
 	struct shoal_table *t;
 	size_t bitmap = BITS_TO_LONGS(nbuckets) * sizeof(unsigned long);
 
-	t = kvzalloc(sizeof(*t) + bitmap + nbuckets, GFP_KERNEL);
+	t = kvzalloc(sizeof(*t) + 3 * bitmap + nbuckets, GFP_KERNEL);
 	if (!t)
 		return NULL;
 	t->nbuckets = nbuckets;
-	t->owner = (u8 *)t->owned + bitmap;
+	t->contested = (unsigned long *)((u8 *)t->owned + bitmap);
+	t->holding = (unsigned long *)((u8 *)t->contested + bitmap);
+	t->owner = (u8 *)t->holding + bitmap;
 	return t;
 }
 
@@ -140,15 +142,14 @@ struct shoal_move {
 /* Announce buckets that changed owner, one event per (from, to) pair. */
 static void shoal_report_moves(struct shoal_net *sn,
 			       const struct shoal_service *svc,
-			       const struct shoal_table *old,
-			       const struct shoal_table *new)
+			       const u8 *old, const u8 *new)
 {
 	struct shoal_move moves[SHOAL_MOVES_BATCH];
 	unsigned int n = 0, i;
 	u32 b;
 
-	for (b = 0; b < new->nbuckets; b++) {
-		u32 from = old->owner[b], to = new->owner[b];
+	for (b = 0; b < svc->nbuckets; b++) {
+		u32 from = old[b], to = new[b];
 
 		if (from == to)
 			continue;
@@ -234,73 +235,64 @@ static int shoal_service_rank(struct shoal_net *sn, struct shoal_service *svc,
 	return 0;
 }
 
-/* Work out who owns what and publish it if anything changed. */
+/*
+ * Work out who is to own what (svc->target) and its digest; hold.c then
+ * decides when this node acts on it.
+ */
 static int shoal_service_recompute(struct shoal_net *sn,
 				   struct shoal_service *svc)
 {
-	struct shoal_table *old, *new;
 	struct shoal_candidate *cand;
 	struct shoal_member *members;
 	unsigned int nmemb, ncand;
 	struct shoal_node *pin;
-	u32 b, local = READ_ONCE(sn->local_id);
-	bool quorum = shoal_has_quorum(sn);
+	bool serving = shoal_has_quorum(sn) && !sn->left;
 	int err = -ENOMEM;
+	u32 b, words[4];
+	unsigned int n;
+	u8 *owner;
 
 	lockdep_assert_held(&sn->lock);
 
 	members = kmalloc_array(SHOAL_NODE_ID_MAX, sizeof(*members),
 				GFP_KERNEL);
 	cand = kmalloc_array(SHOAL_NODE_ID_MAX, sizeof(*cand), GFP_KERNEL);
-	new = shoal_table_alloc(svc->nbuckets);
-	if (!members || !cand || !new)
-		goto err;
+	owner = kvmalloc(svc->nbuckets, GFP_KERNEL);
+	if (!members || !cand || !owner)
+		goto out;
 
 	nmemb = shoal_service_members(sn, svc, members);
 	err = shoal_service_rank(sn, svc, members, nmemb);
 	if (err)
-		goto err;
+		goto out;
 	/* without quorum this side serves nothing, and knows of no owner */
-	ncand = quorum ? shoal_candidates(members, nmemb, cand) : 0;
+	ncand = serving ? shoal_candidates(members, nmemb, cand) : 0;
 	for (b = 0; b < svc->nbuckets; b += ASSIGN_CHUNK) {
 		shoal_assign_ranked(cand, ncand,
 				    svc->rank + (size_t)b * SHOAL_RANKS, b,
 				    min_t(u32, ASSIGN_CHUNK, svc->nbuckets - b),
-				    new->owner + b);
+				    owner + b);
 		cond_resched();
 	}
-	kfree(members);
-	kfree(cand);
-
 	for (b = 0; b < svc->nbuckets; b++) {
-		if (svc->pins[b] && quorum) {
+		if (svc->pins[b] && serving) {
 			pin = shoal_node_get_locked(sn, svc->pins[b]);
 			if (pin && shoal_node_state(sn, pin) == SHOAL_STATE_UP)
-				new->owner[b] = svc->pins[b];
+				owner[b] = svc->pins[b];
 		}
-		if (local && new->owner[b] == local)
-			__set_bit(b, new->owned);
 	}
-
-	old = rcu_dereference_protected(svc->table,
-					lockdep_is_held(&sn->lock));
-	if (old && !memcmp(old->owner, new->owner, svc->nbuckets) &&
-	    !memcmp(old->owned, new->owned,
-		    BITS_TO_LONGS(svc->nbuckets) * sizeof(unsigned long))) {
-		kvfree(new);
-		return 0;
+	if (memcmp(owner, svc->target, svc->nbuckets)) {
+		if (svc->computed)
+			shoal_report_moves(sn, svc, svc->target, owner);
+		memcpy(svc->target, owner, svc->nbuckets);
 	}
-	rcu_assign_pointer(svc->table, new);
-	if (old) {
-		shoal_report_moves(sn, svc, old, new);
-		kvfree_rcu(old, rcu);
-	}
-	return 0;
-
-err:
+	svc->computed = true;
+	n = shoal_addr_words(svc->family, svc->addr.ip6.s6_addr32, words);
+	svc->digest = shoal_table_digest(words, n, svc->target, svc->nbuckets);
+out:
 	kfree(members);
 	kfree(cand);
-	kvfree(new);
+	kvfree(owner);
 	return err;
 }
 
@@ -313,11 +305,16 @@ void shoal_services_recompute(struct shoal_net *sn)
 	list_for_each_entry(svc, &sn->services, list)
 		if (shoal_service_recompute(sn, svc))
 			pr_warn_ratelimited("shoal: out of memory recomputing buckets\n");
+	shoal_services_settle(sn);
 }
 
 static void shoal_service_free(struct shoal_service *svc)
 {
 	kvfree(rcu_access_pointer(svc->table));
+	kvfree(svc->target);
+	kvfree(svc->acting);
+	kvfree(svc->taken);
+	bitmap_free(svc->held);
 	kvfree(svc->pins);
 	kvfree(svc->rank);
 	kvfree(svc->stats);
@@ -486,11 +483,19 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	RCU_INIT_POINTER(svc->table, NULL);
 	svc->ifindex = 0;
 	svc->rank = NULL;
+	svc->computed = false;
 	svc->pins = kvzalloc(svc->nbuckets, GFP_KERNEL);
+	svc->target = kvzalloc(svc->nbuckets, GFP_KERNEL);
+	svc->acting = kvzalloc(svc->nbuckets, GFP_KERNEL);
+	svc->taken = kvzalloc(svc->nbuckets, GFP_KERNEL);
+	svc->held = bitmap_zalloc(svc->nbuckets, GFP_KERNEL);
 	svc->stats = kvcalloc(svc->nbuckets, sizeof(*svc->stats), GFP_KERNEL);
-	if (!svc->pins || !svc->stats)
+	if (!svc->pins || !svc->target || !svc->acting || !svc->taken ||
+	    !svc->held || !svc->stats)
 		goto err_free;
 	err = shoal_service_recompute(sn, svc);
+	if (!err)
+		err = shoal_service_publish(sn, svc);
 	if (err)
 		goto err_free;
 	err = shoal_hooks_get(sn);
@@ -503,6 +508,7 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 			   &sn->svc_hash[shoal_svc_slot(svc->family, &svc->addr)]);
 	sn->service_count++;
 	sn->service_gen++;
+	shoal_services_settle(sn);
 	shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_ADDED);
 	goto out;
 
@@ -529,6 +535,7 @@ int shoal_service_set_nodes(struct shoal_net *sn, struct shoal_service *svc,
 	svc->ranked_gen = sn->members_gen - 1;
 	sn->service_gen++;
 	shoal_service_recompute(sn, svc);
+	shoal_services_settle(sn);
 	shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_CHANGED);
 	return 0;
 }
@@ -545,6 +552,8 @@ int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
 	err = shoal_service_recompute(sn, svc);
 	if (err)
 		svc->pins[bucket] = old;
+	else
+		shoal_services_settle(sn);
 	return err;
 }
 
@@ -562,6 +571,7 @@ void shoal_service_del(struct shoal_net *sn, struct shoal_service *svc)
 	sn->service_gen++;
 	shoal_hooks_put(sn);
 	call_rcu(&svc->rcu, shoal_service_free_rcu);
+	shoal_services_settle(sn);
 }
 
 /* Drop every service; used when the namespace or the module goes away. */

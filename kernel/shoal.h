@@ -33,14 +33,31 @@ struct shoal_node {
 	u32 weight;
 	u32 flags;
 	u8 admin;
+	u32 drain_timeout;	/* seconds; 0: the cluster's hold timeout */
 };
 
-/* Who owns which bucket of a service; replaced as a whole on change. */
+/* Fingerprints of held connected UDP flows, sorted. */
+struct shoal_prints {
+	struct rcu_head rcu;
+	unsigned int n;
+	u64 print[SHOAL_HB_PRINTS_MAX];
+};
+
+/*
+ * What the packet path does with each bucket of a service; replaced as a
+ * whole on change (hold.c).
+ */
 struct shoal_table {
 	struct rcu_head rcu;
 	u32 nbuckets;
-	u8 *owner;		/* node id per bucket, 0 for none */
-	unsigned long owned[];	/* buckets this node owns */
+	u8 *owner;		/* node id per bucket, 0 for none: the target */
+	/* ours, but another node still holds flows in it: we take new
+	 * flows and those we have a socket for
+	 */
+	unsigned long *contested;
+	/* moved away from us; we keep the flows we have sockets for */
+	unsigned long *holding;
+	unsigned long owned[];	/* ours outright: every packet */
 };
 
 struct shoal_bucket_stats {
@@ -86,6 +103,21 @@ struct shoal_service {
 	/* SHOAL_RANKS identities per bucket, best first, for members_gen */
 	u8 *rank;
 	u64 ranked_gen;
+	/*
+	 * Ownership, under sn->lock (hold.c): who is to own each bucket,
+	 * as computed from the members; who takes its new flows now, as
+	 * far as this node knows; for buckets that are ours, the live node
+	 * we took it from, which may still hold flows in it; and the
+	 * buckets we gave up while flows of ours are in them.
+	 */
+	u8 *target;
+	u8 *acting;
+	u8 *taken;
+	unsigned long *held;
+	bool computed;			/* target was computed once */
+	u64 digest;			/* of target, shoal_table_digest() */
+	u32 held_flows;			/* flows counted in held buckets */
+	u64 hold_until;			/* then held buckets are given up */
 	struct shoal_table __rcu *table;
 	struct shoal_bucket_stats *stats;
 };
@@ -192,6 +224,15 @@ struct shoal_peer {
 	u64 stalled_at;		/* hb->stalled then */
 	u64 grace_end;		/* relayed still: counts until then */
 	u64 load_pps;
+	/* what its newest frame says of its tables and holds */
+	u64 top_seq;		/* that frame's sequence number */
+	u64 digest;
+	u32 held;
+	bool has_digest;
+	bool holding;
+	bool left;		/* it said it was leaving: no member */
+	u8 nprints;
+	u64 prints[SHOAL_HB_PRINTS_MAX];
 	u32 interval_ms;	/* as the node announces it */
 	u8 rise;		/* frames in a row toward coming up */
 	u8 reason;		/* why it last left or joined the view */
@@ -242,6 +283,15 @@ struct shoal_hb_state {
 				 * confirm us
 				 */
 	bool starting;		/* not heard the others yet: no member */
+	bool leaving;		/* frames say so; sent as it stops */
+	/* the cluster device through netpoll, for the panic path */
+	struct netpoll *np;
+	/* this node's tables and holds, as its frames say them */
+	u64 digest;
+	u32 held;
+	bool holding;
+	u8 nprints;
+	u64 prints[SHOAL_HB_PRINTS_MAX];
 	/* the members, as computed from everything heard (member.h) */
 	struct shoal_idset view;
 	bool alone;		/* stopped starting with nobody heard */
@@ -255,6 +305,7 @@ struct shoal_hb_state {
 /* Everything shoal knows about one network namespace. */
 struct shoal_net {
 	struct net *net;
+	struct list_head all;		/* every namespace's (departure.c) */
 	/* shoal_net_exit() has begun: nothing acts on the rest but it.
 	 * Set under RTNL and lock.
 	 */
@@ -282,6 +333,21 @@ struct shoal_net {
 	struct hlist_head *svc_hash;
 	/* services and personas: whether the ARP_OUT hook is in; RTNL */
 	unsigned int arp_out_users;
+
+	/* this node left the cluster (cluster leave): it serves nothing
+	 * until heartbeats are set up again
+	 */
+	u8 left;			/* enum shoal_left */
+	/* seconds flows are held after their bucket moved away */
+	u32 hold_timeout;
+	/* the connected UDP flows held (shoal_flow_print()), for heartbeats
+	 * and the packet path; under lock, read under RCU
+	 */
+	struct shoal_prints __rcu *prints;
+	/* counts held flows, and gives up buckets with none left */
+	struct delayed_work hold_work;
+	/* nodes whose drain was last reported as done */
+	DECLARE_BITMAP(reported_drained, SHOAL_NODE_ID_MAX + 1);
 
 	/* packets services kept, for the load heartbeats report */
 	u64 __percpu *rx_accepted;
@@ -335,10 +401,30 @@ struct shoal_cluster_cfg {
 	const u32 *interval;
 	const u32 *dead;
 	const bool *quorum;
+	const u32 *hold_timeout;
 };
 
 int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 		      struct netlink_ext_ack *extack);
+int shoal_cluster_leave(struct shoal_net *sn, struct netlink_ext_ack *extack);
+void shoal_cluster_shutdown(struct shoal_net *sn);
+
+struct netpoll;
+int shoal_departure_init(void);
+void shoal_departure_uninit(void);
+void shoal_departure_net_init(struct shoal_net *sn);
+void shoal_departure_net_exit(struct shoal_net *sn);
+struct netpoll *shoal_netpoll_open(struct net_device *dev);
+void shoal_netpoll_close(struct netpoll *np);
+void shoal_hb_panic(struct shoal_net *sn);
+
+/* Why this node left the cluster (sn->left). */
+enum shoal_left {
+	SHOAL_LEFT_NO,
+	SHOAL_LEFT_COMMAND,	/* cluster leave; a cluster set brings it back */
+	SHOAL_LEFT_DEVICE,	/* the cluster device is being removed */
+	SHOAL_LEFT_EXIT,	/* the namespace or the module goes */
+};
 
 struct shoal_node *shoal_node_get(struct shoal_net *sn, u32 id);
 struct shoal_node *shoal_node_get_locked(struct shoal_net *sn, u32 id);
@@ -373,6 +459,18 @@ struct shoal_stats_sum {
 
 void shoal_service_stats(const struct shoal_service *svc, u32 first,
 			 u32 count, struct shoal_stats_sum *sum);
+struct shoal_table *shoal_table_alloc(u32 nbuckets);
+
+void shoal_hold_net_init(struct shoal_net *sn);
+void shoal_hold_net_exit(struct shoal_net *sn);
+void shoal_services_settle(struct shoal_net *sn);
+int shoal_service_publish(struct shoal_net *sn, struct shoal_service *svc);
+u32 shoal_hold_local(struct shoal_net *sn);
+struct sk_buff;
+struct shoal_flow;
+bool shoal_hold_keeps(struct shoal_net *sn, const struct shoal_service *svc,
+		      struct sk_buff *skb, const struct shoal_flow *flow,
+		      bool ours);
 
 int shoal_filter_start(struct net *net);
 void shoal_filter_stop(struct net *net);
@@ -385,6 +483,7 @@ void shoal_hb_uninit(void);
 void shoal_hb_net_init(struct shoal_net *sn);
 void shoal_hb_net_exit(struct shoal_net *sn);
 int shoal_hb_update(struct shoal_net *sn);
+int shoal_hb_restart(struct shoal_net *sn);
 void shoal_hb_set_key(struct shoal_hb_state *hb, const u8 *key);
 bool shoal_hb_alive(struct shoal_net *sn, u32 id);
 u8 shoal_hb_reason(struct shoal_net *sn, u32 id, bool up);
@@ -395,6 +494,14 @@ u64 shoal_hb_left_unheard(struct shoal_net *sn, u32 id);
 bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer *out,
 		   u64 *since_ms);
 bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out);
+bool shoal_hb_agreed(struct shoal_net *sn, u64 digest,
+		     const unsigned long *live);
+bool shoal_hb_agrees(struct shoal_net *sn, u32 id, u64 digest);
+bool shoal_hb_holding(struct shoal_net *sn, u32 id);
+u32 shoal_hb_held_of(struct shoal_net *sn, u32 id);
+bool shoal_hb_print_held(struct shoal_net *sn, u64 print);
+void shoal_hb_set_holds(struct shoal_net *sn, u64 digest, bool holding,
+			u32 held, const struct shoal_prints *prints);
 
 struct shoal_persona *shoal_persona_find(struct shoal_net *sn,
 					 const char *name);
@@ -408,9 +515,12 @@ void shoal_persona_net_init(struct shoal_net *sn);
 unsigned int shoal_persona_entries(struct shoal_net *sn,
 				   struct shoal_hb_entry *out, u64 now,
 				   u64 window);
+unsigned int shoal_persona_entries_panic(struct shoal_net *sn,
+					 struct shoal_hb_entry *out);
 void shoal_persona_input(struct shoal_net *sn, u32 from, const u8 *buf,
 			 const struct shoal_hb *frame);
 void shoal_persona_kick(struct shoal_net *sn);
+void shoal_persona_leave(struct shoal_net *sn);
 void shoal_persona_net_exit(struct shoal_net *sn);
 int shoal_persona_takeover(struct shoal_net *sn, struct shoal_persona *p,
 			   struct netlink_ext_ack *extack);

@@ -56,7 +56,8 @@ static __always_inline int shoal_xdp_judge(struct shoal_service *svc,
 
 	bucket = shoal_flow_bucket(svc, family, client,
 				   ntohl(*(const __be32 *)ports));
-	if (shoal_owns(svc, bucket))
+	/* a moving bucket's packets are judged by the hooks, by socket */
+	if (shoal_may_keep(svc, bucket))
 		return XDP_PASS;
 	atomic64_inc(&svc->stats[bucket].xdp_dropped);
 	return XDP_DROP;

@@ -3,12 +3,14 @@
 """Traffic for the VM tests of shoal services (answers come from responder.py).
 
   client.py tcp|udp ADDR PORT [--count N] --sources SRC,SRC,...
-            [--port-set K] [--parallel P] [--timeout S] [--retries R]
+            [--port-set K] [--parallel P] [--timeout S] [--retries R] [--why]
       N connections (TCP) or exchanges (UDP), connection i from source
       address SRC[i % len] and source port port(K, i): sends one line,
       reads the answer. Prints one line per connection, in order:
           SRC SPORT NODEID        (NODEID from "node NODEID")
-          SRC SPORT none          (timeout, refused, unreachable, ...)
+          SRC SPORT none [WHY]    (timeout, refused, unreachable, ...; with
+                                   --why, which: timeout, closed, or the
+                                   errno name, ECONNRESET for a reset)
       and a summary on stderr: "# sent S answered A none F" (S counts UDP
       datagrams, retries included; connections for TCP). Every UDP
       datagram carries the same 64-byte payload. Exit status 0 even when
@@ -54,6 +56,42 @@
       grows by k only once every live connection was answered k more
       times, or broke). Runs until SIGTERM/SIGINT, then prints "# held H
       live L broken B failed F answers A". Exit status 0.
+
+  client.py udp-hold ADDR PORT [--count N] --sources SRC,SRC,...
+            [--port-set K] [--interval S] [--timeout S] [--retries R]
+            [--status FILE]
+      N UDP flows (default 100), flow i a socket bound to SRC[i % len] and
+      source port port(K, i) as for tcp, connected to ADDR PORT, for
+      responder.py --udp-connected (which answers "node NODEID PAYLOAD").
+      Each sends "SEQ 0 FLOW i" (flows spread over --interval); the node
+      that answers it first holds the flow, printed as "flow I SRC SPORT
+      NODEID" ("flow I SRC SPORT none REASON" if no answer after the
+      retries: REASON timeout, refused (an ICMP error came back),
+      bad-answer (see below) or an errno name; the flow is not held and
+      sends no more). Once every flow is held or has failed, "ready HELD
+      FAILED", and from then on every held flow sends "SEQ n FLOW i", n =
+      1, 2, ..., one at a time: the next an --interval (default 0.2 s,
+      flows spread over it) after the last was first sent, or as soon as
+      the last is settled if that takes longer. A datagram unanswered for
+      --timeout s (default 1) is sent again, up to --retries times
+      (default 3); a resend is no error but counted. Printed at once
+      (T_MS: ms since the start):
+          lost I SRC SPORT NODEID SEQ T_MS      no answer after the retries
+          wrong I SRC SPORT NODEID SEQ BY T_MS  answered by BY, not NODEID
+          dup I SRC SPORT NODEID SEQ BY T_MS    another answer for a SEQ
+                                                already answered
+      A SEQ's first answer settles it, even a wrong one. Answers from the
+      holder to a SEQ sent k times are no dups up to k of them (they
+      count as resent_answers) unless another node answered it too. An
+      answer that is no "node BY SEQ n FLOW i" for one of the flow's SEQs
+      is wrong with SEQ "?". An answer to a lost SEQ counts as late (or
+      wrong if not from the holder). A flow goes on after any of them.
+      Every 100 ms --status FILE is rewritten with one line, "flows F lost
+      L wrong W dup D resends R min_answers M answers A t_ms T": F the
+      flows held, A the SEQs answered by their holder (the first answer),
+      M the fewest of them any held flow has. Runs until SIGTERM/SIGINT,
+      then prints "# flows F lost L wrong W dup D resends R answers A
+      resent_answers X late Y". Exit status 0.
 
   client.py arp DEV ADDR [--source SRC] [--wait S]
       Sends one ARP request for ADDR from DEV (sender address SRC, default
@@ -126,6 +164,7 @@ class Exchange:
         self.deadline = 0.0
         self.buf = b""
         self.result = None
+        self.why = ""
         self.sent = False
         self.tries = 0
 
@@ -152,6 +191,10 @@ class Burst:
         ex.result = result
         self.close(ex)
 
+    def fail(self, ex, why):
+        ex.why = why
+        self.finish(ex, "none")
+
     def start(self, ex, now):
         ex.tries += 1
         ex.deadline = now + self.args.timeout
@@ -167,7 +210,7 @@ class Burst:
             if self.proto == "tcp":
                 err = s.connect_ex(self.dest)
                 if err not in (0, errno.EINPROGRESS):
-                    self.finish(ex, "none")
+                    self.fail(ex, errno.errorcode.get(err, str(err)))
                     return
                 self.sel.register(s, selectors.EVENT_WRITE, ex)
             else:
@@ -178,7 +221,7 @@ class Burst:
                 self.sel.register(s, selectors.EVENT_READ, ex)
         except OSError as e:
             print("client: %s port %d: %s" % (ex.src, ex.sport, e), file=sys.stderr)
-            self.finish(ex, "none")
+            self.fail(ex, errno.errorcode.get(e.errno, "error"))
 
     def event(self, ex, mask):
         s = ex.sock
@@ -186,7 +229,7 @@ class Burst:
             if self.proto == "tcp" and not ex.sent:
                 err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                 if err:
-                    self.finish(ex, "none")
+                    self.fail(ex, errno.errorcode.get(err, str(err)))
                     return
                 s.send(payload(ex.src, ex.sport))
                 ex.sent = True
@@ -195,14 +238,17 @@ class Burst:
             data = s.recv(4096)
         except (BlockingIOError, InterruptedError):
             return
-        except OSError:
-            self.finish(ex, "none")
+        except OSError as e:
+            self.fail(ex, errno.errorcode.get(e.errno, "error"))
             return
         if self.proto == "udp":
             self.finish(ex, parse_answer(data))
             return
         if not data:
-            self.finish(ex, parse_answer(ex.buf) if b"\n" in ex.buf else "none")
+            if b"\n" in ex.buf:
+                self.finish(ex, parse_answer(ex.buf))
+            else:
+                self.fail(ex, "closed")
             return
         ex.buf += data
         if b"\n" in ex.buf:
@@ -237,11 +283,13 @@ class Burst:
                             continue
                     else:
                         ex.result = "none"
+                        ex.why = "timeout"
                 if ex.result is not None:
                     active.discard(ex)
         out = sys.stdout
         for ex in todo:
-            out.write("%s %d %s\n" % (ex.src, ex.sport, ex.result))
+            why = " " + ex.why if a.why and ex.why else ""
+            out.write("%s %d %s%s\n" % (ex.src, ex.sport, ex.result, why))
         out.flush()
         answered = sum(1 for ex in todo if ex.result != "none")
         sent = self.datagrams if self.proto == "udp" else len(todo)
@@ -543,6 +591,258 @@ class Hold:
         return 0
 
 
+# --- many UDP flows, each held by one node
+
+class UdpFlow:
+    """One flow of UdpHold. What it knows of a SEQ is a list [sends,
+    answers from the holder, answers from others, lost]: the current
+    SEQ's in cur, earlier ones' in odd unless they were the usual
+    [1, 1, 0, False] (a flow sends for hours: those need no memory)."""
+
+    def __init__(self, idx, src, sport):
+        self.idx = idx
+        self.src = src
+        self.sport = sport
+        self.sock = None
+        self.node = None
+        self.state = "new"  # then setup, live or failed
+        self.seq = -1
+        self.cur = None
+        self.settled = True
+        self.first_sent = 0.0
+        self.answers = 0  # SEQs answered by the holder
+        self.odd = {}
+        self.why = None  # the last error seen, for a failed setup
+
+
+class UdpHold:
+    """The single-SEQ-in-flight pacing of Hold, with datagrams: resends
+    wait in a queue by deadline (the timeout is the same for all)."""
+
+    def __init__(self, args):
+        self.args = args
+        self.sel = selectors.DefaultSelector()
+        self.start = time.monotonic()
+        self.flows = []
+        self.ready = False
+        self.pending = 0  # flows not yet held nor failed
+        self.failed = 0
+        self.lost = self.wrong = self.dups = self.resends = 0
+        self.resent_answers = self.late = 0
+        self.due = []  # heap of (when, index): next SEQs
+        self.waiting = collections.deque()  # (deadline, flow, seq, sends)
+
+    def ms(self, t):
+        return int((t - self.start) * 1000)
+
+    def line(self, *fields):
+        print(" ".join(str(f) for f in fields), flush=True)
+
+    def open(self, f, now):
+        s = socket.socket(family_of(self.args.addr), socket.SOCK_DGRAM)
+        f.sock = s
+        f.state = "setup"
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((f.src, f.sport))
+            s.setblocking(False)
+            s.connect((self.args.addr, self.args.port))
+        except OSError as e:
+            self.fail(f, errno.errorcode.get(e.errno, "error"))
+            return
+        self.sel.register(s, selectors.EVENT_READ, f)
+        self.next_seq(f, now)
+
+    def fail(self, f, reason):
+        if f.sock is not None:
+            try:
+                self.sel.unregister(f.sock)
+            except (KeyError, ValueError):
+                pass
+            f.sock.close()
+            f.sock = None
+        f.state = "failed"
+        self.failed += 1
+        self.pending -= 1
+        self.line("flow", f.idx, f.src, f.sport, "none", reason)
+
+    def next_seq(self, f, now):
+        if f.cur is not None and f.cur != [1, 1, 0, False]:
+            f.odd[f.seq] = f.cur
+        f.seq += 1
+        f.cur = [0, 0, 0, False]
+        f.settled = False
+        f.first_sent = now
+        self.transmit(f, now)
+
+    def transmit(self, f, now):
+        f.cur[0] += 1
+        msg = b"SEQ %d FLOW %d\n" % (f.seq, f.idx)
+        # once more after a pending error: an ICMP error for an earlier
+        # datagram fails the next send
+        for _ in range(2):
+            try:
+                f.sock.send(msg)
+                break
+            except BlockingIOError:
+                break  # dropped; the timeout resends it
+            except ConnectionRefusedError:
+                f.why = "refused"
+            except OSError as e:
+                f.why = errno.errorcode.get(e.errno, "error")
+                break
+        self.waiting.append((now + self.args.timeout, f, f.seq, f.cur[0]))
+
+    def settle(self, f, now):
+        f.settled = True
+        if self.ready and f.state == "live":
+            heapq.heappush(self.due, (max(f.first_sent + self.args.interval, now), f.idx))
+
+    def answer(self, f, data, now):
+        words = data.decode(errors="replace").split()
+        by = words[1] if len(words) >= 2 and words[0] == "node" else "?"
+        if (len(words) != 6 or by == "?" or words[2] != "SEQ" or not words[3].isdigit() or
+                words[4:] != ["FLOW", str(f.idx)] or int(words[3]) > f.seq):
+            self.wrong += 1
+            f.why = "bad-answer"
+            self.line("wrong", f.idx, f.src, f.sport, f.node or "none", "?", by, self.ms(now))
+            return
+        seq = int(words[3])
+        if seq == f.seq:
+            rec = f.cur
+        else:
+            rec = f.odd.setdefault(seq, [1, 1, 0, False])
+        if f.node is None:
+            # the first answer to SEQ 0 names the holder
+            f.node = by
+            f.state = "live"
+            self.pending -= 1
+            self.line("flow", f.idx, f.src, f.sport, by)
+        holder = by == f.node
+        if rec[1] + rec[2] == 0:
+            if holder:
+                rec[1] += 1
+                if rec[3]:
+                    self.late += 1
+                else:
+                    f.answers += 1
+            else:
+                rec[2] += 1
+                self.wrong += 1
+                self.line("wrong", f.idx, f.src, f.sport, f.node, seq, by, self.ms(now))
+            if seq == f.seq and not f.settled:
+                self.settle(f, now)
+        elif holder and rec[2] == 0 and rec[1] < rec[0]:
+            rec[1] += 1
+            self.resent_answers += 1
+        else:
+            rec[1 if holder else 2] += 1
+            self.dups += 1
+            self.line("dup", f.idx, f.src, f.sport, f.node, seq, by, self.ms(now))
+
+    def event(self, f, now):
+        for _ in range(64):
+            try:
+                data = f.sock.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionRefusedError:
+                f.why = "refused"
+                continue
+            except OSError as e:
+                f.why = errno.errorcode.get(e.errno, "error")
+                continue
+            self.answer(f, data, now)
+            if f.sock is None:
+                return
+
+    def tick(self, now):
+        args = self.args
+        while self.waiting and self.waiting[0][0] <= now:
+            _, f, seq, sends = self.waiting.popleft()
+            if f.sock is None or f.settled or f.seq != seq or f.cur[0] != sends:
+                continue
+            if sends <= args.retries:
+                self.resends += 1
+                self.transmit(f, now)
+            elif f.state == "setup":
+                self.fail(f, f.why or "timeout")
+            else:
+                f.cur[3] = True
+                self.lost += 1
+                self.line("lost", f.idx, f.src, f.sport, f.node, seq, self.ms(now))
+                self.settle(f, now)
+        if not self.ready and self.pending == 0:
+            self.ready = True
+            n = len(self.flows)
+            held = 0
+            for f in self.flows:
+                if f.state == "live":
+                    held += 1
+                    heapq.heappush(self.due, (now + args.interval * (f.idx + 1) / n, f.idx))
+            self.line("ready", held, self.failed)
+        while self.due and self.due[0][0] <= now:
+            _, idx = heapq.heappop(self.due)
+            f = self.flows[idx]
+            if f.state == "new":
+                self.open(f, now)
+            elif f.state == "live" and f.settled:
+                self.next_seq(f, now)
+
+    def counts(self):
+        live = [f.answers for f in self.flows if f.state == "live"]
+        return (len(live), self.lost, self.wrong, self.dups, self.resends,
+                min(live) if live else 0, sum(live))
+
+    def status(self, now):
+        text = ("flows %d lost %d wrong %d dup %d resends %d min_answers %d answers %d"
+                " t_ms %d\n" % (self.counts() + (self.ms(now),)))
+        tmp = self.args.status + ".new"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.args.status)
+
+    def run(self):
+        args = self.args
+        now = self.start
+        for i in range(args.count):
+            self.flows.append(UdpFlow(i, args.sources[i % len(args.sources)],
+                                      source_port(args.port_set, i)))
+            # SEQ 0 spread over an interval too
+            heapq.heappush(self.due, (now + args.interval * i / args.count, i))
+        self.pending = args.count
+        next_status = now
+        try:
+            while True:
+                now = time.monotonic()
+                wake = next_status if args.status else now + 0.05
+                if self.due:
+                    wake = min(wake, self.due[0][0])
+                if self.waiting:
+                    wake = min(wake, self.waiting[0][0])
+                for key, _ in self.sel.select(timeout=max(0.0, min(wake - now, 0.05))):
+                    f = key.data
+                    if f.sock is not None:
+                        self.event(f, time.monotonic())
+                now = time.monotonic()
+                self.tick(now)
+                if args.status and now >= next_status:
+                    self.status(now)
+                    next_status = now + 0.1
+        except Stop:
+            pass
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        flows, lost, wrong, dups, resends, _, answers = self.counts()
+        print("# flows %d lost %d wrong %d dup %d resends %d answers %d"
+              " resent_answers %d late %d" % (flows, lost, wrong, dups, resends, answers,
+                                              self.resent_answers, self.late), flush=True)
+        for f in self.flows:
+            if f.sock is not None:
+                f.sock.close()
+        return 0
+
+
 # --- neighbour discovery, one request
 
 def if_hwaddr(dev):
@@ -652,6 +952,8 @@ def main():
         p.add_argument("--parallel", type=int, default=32)
         p.add_argument("--timeout", type=float, default=3.0)
         p.add_argument("--retries", type=int, default=0, help="UDP: resend after a timeout")
+        p.add_argument("--why", action="store_true",
+                       help="after none, why: timeout, closed, or an errno name (ECONNRESET...)")
     p = sub.add_parser("probe")
     p.add_argument("addr")
     p.add_argument("port", type=int)
@@ -669,6 +971,16 @@ def main():
     p.add_argument("--interval", type=float, default=0.2)
     p.add_argument("--timeout", type=float, default=3.0)
     p.add_argument("--status", metavar="FILE")
+    p = sub.add_parser("udp-hold")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--count", type=int, default=100)
+    p.add_argument("--sources", required=True, help="comma-separated source addresses")
+    p.add_argument("--port-set", type=int, default=0, metavar="K")
+    p.add_argument("--interval", type=float, default=0.2)
+    p.add_argument("--timeout", type=float, default=1.0)
+    p.add_argument("--retries", type=int, default=3, help="resends of an unanswered SEQ")
+    p.add_argument("--status", metavar="FILE")
     p = sub.add_parser("arp")
     p.add_argument("dev")
     p.add_argument("addr")
@@ -680,7 +992,7 @@ def main():
     p.add_argument("--wait", type=float, default=1.0)
     args = ap.parse_args()
 
-    if args.mode in ("tcp", "udp", "hold"):
+    if args.mode in ("tcp", "udp", "hold", "udp-hold"):
         args.sources = [x for x in args.sources.split(",") if x]
         if not args.sources:
             ap.error("--sources is empty")
@@ -700,6 +1012,8 @@ def main():
             return probe(args)
         if args.mode == "hold":
             return Hold(args).run()
+        if args.mode == "udp-hold":
+            return UdpHold(args).run()
         if args.mode == "arp":
             return arp(args)
         return ndisc(args)

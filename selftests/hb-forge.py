@@ -6,7 +6,7 @@ usage: hb-forge.py [--dev DEV] [--key FILE] [--count N] [--interval MS]
                    [--dead N] [--node ID] [--from ID] [--wait S]
                    MODE [NODE | FILE]
 
-Builds shoal heartbeat frames of version 2 as the module does
+Builds shoal heartbeat frames of version 3 as the module does
 (kernel/frame.h, kernel/heartbeat.c) and sends them as raw Ethernet frames
 (ethertype 0x88B5, to 03:53:48:00:00:01) on DEV (default eth0), from DEV's
 own MAC.
@@ -33,7 +33,8 @@ Modes:
                 given) and send its payload again, byte for byte
   altered       the same, with a byte of the load field flipped
   check         capture a heartbeat (--from) and verify its cluster id and
-                tag under KEY: exit 0 if both match the module's
+                tag under KEY: exit 0 if both match the module's; also
+                prints its flags, tables digest, flows held and fingerprints
   record FILE   capture --count heartbeats (of node --from if given), one
                 in hex per line of FILE
   replay-file FILE
@@ -59,20 +60,29 @@ import time
 
 ETH_P_HEARTBEAT = 0x88B5
 HEARTBEAT_MAC = bytes([0x03, 0x53, 0x48, 0x00, 0x00, 0x01])
-HB_VERSION = 2
+HB_VERSION = 3
 HB_TYPE = 1
 LOAD_OFF = 32
-VIEW_OFF = 40
+DIGEST_OFF = 40                         # digest of the sender's bucket tables
+HELD_OFF = 48                           # flows it holds in buckets it gave up
+PRINTS_N_OFF = 52                       # fingerprints f, then 3 reserved bytes
+VIEW_OFF = 56
 VIEW_LEN = 32
-PEERS_OFF = 72
+PEERS_OFF = 88
 PEER_LEN = 6
 PEERS_MAX = 255
 ENTRY_LEN = 12
 ENTRIES_MAX = 64
+PRINT_LEN = 8
+PRINTS_MAX = 64
 TAG_LEN = 16
 HB_LEN = PEERS_OFF + TAG_LEN            # the shortest: nobody heard
-HB_LEN_MAX = PEERS_OFF + PEERS_MAX * PEER_LEN + ENTRIES_MAX * ENTRY_LEN + TAG_LEN
+HB_LEN_MAX = (PEERS_OFF + PEERS_MAX * PEER_LEN + ENTRIES_MAX * ENTRY_LEN +
+              PRINTS_MAX * PRINT_LEN + TAG_LEN)
 F_STARTING = 0x01
+F_HOLDING = 0x02
+F_LEAVING = 0x04
+F_ALL = F_STARTING | F_HOLDING | F_LEAVING
 PEER_ALIVE = 0x01
 RISE = 3                                # frames in a row to count alive
 MASK = (1 << 64) - 1
@@ -128,7 +138,8 @@ def siphash24(key16, data):
 
 
 # --- the frame (kernel/frame.h): big-endian fields, a view bitmap, peer
-# records and persona entries, then a 128-bit tag
+# records, persona entries and fingerprints of held UDP flows, then a
+# 128-bit tag
 
 def cluster_id(key32):
     """siphash(b"shoal cluster id\\0", first half of the key), low 32 bits."""
@@ -154,20 +165,32 @@ def view_ids(view):
     return [i for i in range(8 * VIEW_LEN) if view[i // 8] >> (i % 8) & 1]
 
 
+def hb_len(npeers, nentries, nprints):
+    """Bytes in a frame with these counts, its tag included."""
+    return (PEERS_OFF + PEER_LEN * npeers + ENTRY_LEN * nentries +
+            PRINT_LEN * nprints + TAG_LEN)
+
+
 def encode(node, cid, interval, nonce, seq, load=0, flags=0, view=(),
-           peers=(), entries=()):
-    """All that the tag covers: the header, the view (node ids), peer
-    records (id, flags, echo) with ids rising, and persona entries
-    (6-byte MAC, kind, epoch)."""
-    length = PEERS_OFF + PEER_LEN * len(peers) + ENTRY_LEN * len(entries) + TAG_LEN
+           peers=(), entries=(), digest=0, held=0, prints=()):
+    """All that the tag covers: the header (with the digest of the
+    sender's tables and the number of flows it holds), the view (node
+    ids), peer records (id, flags, echo) with ids rising, persona entries
+    (6-byte MAC, kind, epoch) and fingerprints of held UDP flows (64-bit
+    values, shoal_flow_print())."""
+    length = hb_len(len(peers), len(entries), len(prints))
     body = (b"SH" + bytes([HB_VERSION, HB_TYPE]) + struct.pack(">H", length) +
             bytes([node, flags]) + struct.pack(">IH", cid, interval) +
             bytes([len(peers), len(entries)]) +
-            struct.pack(">QQQ", nonce, seq & MASK, load) + view_bytes(view))
+            struct.pack(">QQQQI", nonce, seq & MASK, load, digest & MASK,
+                        held & 0xFFFFFFFF) +
+            bytes([len(prints), 0, 0, 0]) + view_bytes(view))
     for pid, pflags, echo in peers:
         body += struct.pack(">BBI", pid, pflags, echo & 0xFFFFFFFF)
     for mac, kind, epoch in entries:
         body += bytes(mac) + bytes([kind, 0]) + struct.pack(">I", epoch)
+    for print_ in prints:
+        body += struct.pack(">Q", print_ & MASK)
     return body
 
 
@@ -184,18 +207,31 @@ def decode(payload):
             payload[2] != HB_VERSION or payload[3] != HB_TYPE):
         return None
     (length,) = struct.unpack_from(">H", payload, 4)
-    npeers, nentries = payload[14], payload[15]
+    npeers, nentries, nprints = payload[14], payload[15], payload[PRINTS_N_OFF]
     if (length != len(payload) or nentries > ENTRIES_MAX or
-            length != PEERS_OFF + PEER_LEN * npeers + ENTRY_LEN * nentries + TAG_LEN):
+            nprints > PRINTS_MAX or any(payload[PRINTS_N_OFF + 1:VIEW_OFF]) or
+            length != hb_len(npeers, nentries, nprints)):
         return None
     cid, interval = struct.unpack_from(">IH", payload, 8)
     nonce, seq, load = struct.unpack_from(">QQQ", payload, 16)
+    (digest,) = struct.unpack_from(">Q", payload, DIGEST_OFF)
+    (held,) = struct.unpack_from(">I", payload, HELD_OFF)
     peers = [struct.unpack_from(">BBI", payload, PEERS_OFF + PEER_LEN * i)
              for i in range(npeers)]
+    off = PEERS_OFF + PEER_LEN * npeers
+    entries = [(payload[off + ENTRY_LEN * i:off + ENTRY_LEN * i + 6],
+                payload[off + ENTRY_LEN * i + 6],
+                struct.unpack_from(">I", payload, off + ENTRY_LEN * i + 8)[0])
+               for i in range(nentries)]
+    off += ENTRY_LEN * nentries
+    prints = [struct.unpack_from(">Q", payload, off + PRINT_LEN * i)[0]
+              for i in range(nprints)]
     return {"node": payload[6], "flags": payload[7], "cid": cid,
             "interval": interval, "nonce": nonce, "seq": seq, "load": load,
+            "digest": digest, "held": held,
             "view": view_ids(payload[VIEW_OFF:VIEW_OFF + VIEW_LEN]),
-            "peers": peers, "tag_off": length - TAG_LEN}
+            "peers": peers, "entries": entries, "prints": prints,
+            "tag_off": length - TAG_LEN}
 
 
 def tag_ok(key32, payload, fields):
@@ -218,52 +254,81 @@ def selftest():
         return 1
     print("ok siphash24 reference vectors")
 
-    # a frame with two peers and one entry, byte by byte as frame.h says
+    # a frame with two peers, one entry and two fingerprints, byte by byte
+    # as frame.h says
     key = bytes(range(32))
     nonce, seq = 0x0123456789ABCDEF, 0xFEDCBA9876543210
+    digest, held = 0x1122334455667788, 0x0102
+    prints = (0x0102030405060708, 0xF0E1D2C3B4A59687)
+    peers = ((1, PEER_ALIVE, 0x01020304), (200, 0, 0xFFFFFFFF))
+    entries = ((b"\x02\x00\x00\xaa\x00\x01", 2, 5),)
     hand = bytes([
-        0x53, 0x48, 2, 1, 0, 72 + 2 * 6 + 12 + 16, 7, F_STARTING,
+        0x53, 0x48, 3, 1, 0, 88 + 2 * 6 + 12 + 2 * 8 + 16, 7, F_HOLDING,
         0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x64, 2, 1,
         0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF,
         0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10,
         0, 0, 0, 0, 0, 0, 0x30, 0x39,
+        # digest of the tables, flows held, 2 fingerprints, reserved
+        0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+        0, 0, 0x01, 0x02, 2, 0, 0, 0,
         # view: 1, 2, 7 in byte 0; 9 in byte 1; 255 in byte 31
         0x86, 0x02] + [0] * 29 + [0x80] + [
         # peers: 1 alive echoing 0x01020304, 200 echoing 0xffffffff
         1, PEER_ALIVE, 0x01, 0x02, 0x03, 0x04,
         200, 0, 0xFF, 0xFF, 0xFF, 0xFF,
         # an entry: MAC, kind 2 (claim), reserved, epoch 5
-        0x02, 0x00, 0x00, 0xAA, 0x00, 0x01, 2, 0, 0, 0, 0, 5])
-    built = encode(7, 0xDEADBEEF, 100, nonce, seq, load=12345,
-                   flags=F_STARTING, view=(1, 2, 7, 9, 255),
-                   peers=((1, PEER_ALIVE, 0x01020304), (200, 0, 0xFFFFFFFF)),
-                   entries=((b"\x02\x00\x00\xaa\x00\x01", 2, 5),))
+        0x02, 0x00, 0x00, 0xAA, 0x00, 0x01, 2, 0, 0, 0, 0, 5,
+        # the fingerprints
+        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+        0xF0, 0xE1, 0xD2, 0xC3, 0xB4, 0xA5, 0x96, 0x87])
+    fields = dict(load=12345, flags=F_HOLDING, view=(1, 2, 7, 9, 255),
+                  peers=peers, entries=entries, digest=digest, held=held,
+                  prints=prints)
+    built = encode(7, 0xDEADBEEF, 100, nonce, seq, **fields)
     if built != hand:
         diff = [i for i in range(min(len(built), len(hand))) if built[i] != hand[i]]
         print("encode: %d bytes, want %d; first differing byte: %s" % (
             len(built), len(hand), diff[0] if diff else "none"))
         return 1
-    whole = frame(key, 7, 100, nonce, seq, cid=0xDEADBEEF, load=12345,
-                  flags=F_STARTING, view=(1, 2, 7, 9, 255),
-                  peers=((1, PEER_ALIVE, 0x01020304), (200, 0, 0xFFFFFFFF)),
-                  entries=((b"\x02\x00\x00\xaa\x00\x01", 2, 5),))
+    whole = frame(key, 7, 100, nonce, seq, cid=0xDEADBEEF, **fields)
     want_tag = (struct.pack(">Q", siphash24(key[:16], hand)) +
                 struct.pack(">Q", siphash24(key[16:], hand)))
     if len(whole) != len(hand) + TAG_LEN or whole[len(hand):] != want_tag:
         print("frame: the tag is not SipHash-2-4 of all before it under each half")
         return 1
-    fields = decode(whole)
-    if (fields is None or fields["node"] != 7 or fields["seq"] != seq or
-            fields["view"] != [1, 2, 7, 9, 255] or
-            fields["peers"] != [(1, PEER_ALIVE, 0x01020304), (200, 0, 0xFFFFFFFF)] or
-            not tag_ok(key, whole, fields)):
+    got = decode(whole)
+    if (got is None or got["node"] != 7 or got["seq"] != seq or
+            got["flags"] != F_HOLDING or got["load"] != 12345 or
+            got["digest"] != digest or got["held"] != held or
+            got["view"] != [1, 2, 7, 9, 255] or got["peers"] != list(peers) or
+            got["entries"] != list(entries) or got["prints"] != list(prints) or
+            got["tag_off"] != len(hand) or not tag_ok(key, whole, got)):
         print("decode: does not read back the frame encoded")
         return 1
-    if (len(frame(key, 1, 100, 1, 1)) != HB_LEN or
+    # the defaults: no digest, nothing held, no fingerprint
+    empty = frame(key, 1, 100, 1, 1)
+    got = decode(empty)
+    if (len(empty) != HB_LEN or HB_LEN != 104 or got is None or
+            got["digest"] != 0 or got["held"] != 0 or got["prints"] != [] or
+            HB_LEN_MAX != 88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 or
             decode(whole[:-1]) is not None or decode(whole + b"\0") is not None):
         print("frame: lengths differ from frame.h")
         return 1
-    print("ok frame encoding matches the version 2 layout")
+    # what the module refuses: a reserved byte set, more than 64
+    # fingerprints, a fingerprint count the length does not match
+    spoilt = []
+    for off, val in ((PRINTS_N_OFF + 1, 1), (PRINTS_N_OFF + 3, 0x80),
+                     (PRINTS_N_OFF, 1), (PRINTS_N_OFF, 3)):
+        bad = bytearray(whole)
+        bad[off] = val
+        spoilt.append(bytes(bad))
+    many = frame(key, 1, 100, 1, 1, prints=range(PRINTS_MAX + 1))
+    if (any(decode(bad) is not None for bad in spoilt) or
+            decode(many) is not None or
+            decode(frame(key, 1, 100, 1, 1, prints=range(PRINTS_MAX))) is None):
+        print("decode: takes frames the module refuses")
+        return 1
+    print("ok frame encoding matches the version 3 layout")
     return 0
 
 
@@ -499,11 +564,14 @@ def main():
             fields = decode(captured)
             cid_ok = struct.unpack_from(">I", captured, 8)[0] == cluster_id(key)
             tag_good = fields is not None and tag_ok(key, captured, fields)
-            print("%s node %d length %d cluster id %s tag %s" % (
+            print("%s node %d length %d cluster id %s tag %s%s" % (
                 "ok" if cid_ok and tag_good else "MISMATCH", node, len(captured),
                 "matches" if cid_ok else "differs",
                 "matches" if tag_good else
-                "differs" if fields else "unread: malformed"))
+                "differs" if fields else "unread: malformed",
+                " flags %#04x digest %016x held %d prints %d" % (
+                    fields["flags"], fields["digest"], fields["held"],
+                    len(fields["prints"])) if fields else ""))
             return 0 if cid_ok and tag_good else 1
         payload = bytearray(captured)
         if args.mode == "altered":

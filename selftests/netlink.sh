@@ -116,7 +116,7 @@ check_eq "raw NODE_ADD with unknown flag bits" \
 	"error 22 unknown node flags bad-attr 28" \
 	"$(raw1 req NODE_ADD NODE_ID:u32=9 NODE_FLAGS:u32=0x80)"
 check_eq "raw NODE_SET with admin state 7" \
-	"error 22 admin state must be up or down bad-attr 28" \
+	"error 22 admin state must be up, down or draining bad-attr 28" \
 	"$(raw1 req NODE_SET NODE_ID:u32=1 NODE_ADMIN:u8=7)"
 # malformed: rejected by the policy, still with a message
 check "raw NODE_ADD with a short node id is malformed" \
@@ -168,7 +168,7 @@ wait_for 5000 grep -q ready "$events"
 sh1 cluster set node 4
 wait "$listener"
 check_eq "events: cluster change" \
-	"CLUSTER_NTF CLUSTER_CHANGED CLUSTER_NODE_ID=4 CLUSTER_IFINDEX=$ifindex CLUSTER_IFNAME=eth0 CLUSTER_INTERVAL=100 CLUSTER_DEAD=3 CLUSTER_QUORUM=0 CLUSTER_HEARTBEAT=0" \
+	"CLUSTER_NTF CLUSTER_CHANGED CLUSTER_NODE_ID=4 CLUSTER_IFINDEX=$ifindex CLUSTER_IFNAME=eth0 CLUSTER_INTERVAL=100 CLUSTER_DEAD=3 CLUSTER_QUORUM=0 CLUSTER_HEARTBEAT=0 CLUSTER_HOLD_TIMEOUT=300" \
 	"$(grep -v ready "$events")"
 
 # --- a full table: batch, dumps across messages ----------------------------

@@ -17,16 +17,20 @@
 static void usage(void)
 {
 	printf("Usage: shoal cluster set [ dev DEV ] [ node ID ] [ interval MS ] [ dead COUNT ]\n"
-	       "                         [ key FILE ] [ quorum { on | off } ]\n"
+	       "                         [ key FILE ] [ quorum { on | off } ] [ hold SECONDS ]\n"
+	       "       shoal cluster leave\n"
 	       "       shoal [ -s ] cluster show\n"
 	       "       shoal cluster help\n"
 	       "where  ID := 1..%u\n"
 	       "       MS := %u..%u, the heartbeat interval (default %u)\n"
 	       "       COUNT := %u..%u, silent intervals before a node is down (default %u)\n"
-	       "       FILE := a file written by \"shoal key generate\", or - for standard input\n",
+	       "       FILE := a file written by \"shoal key generate\", or - for standard input\n"
+	       "       SECONDS := 0..%u, how long flows are held after their bucket moved\n"
+	       "                  away (default %u)\n",
 	       SHOAL_NODE_ID_MAX, SHOAL_INTERVAL_MIN, SHOAL_INTERVAL_MAX,
 	       SHOAL_INTERVAL_DEFAULT, SHOAL_DEAD_MIN, SHOAL_DEAD_MAX,
-	       SHOAL_DEAD_DEFAULT);
+	       SHOAL_DEAD_DEFAULT, SHOAL_HOLD_TIMEOUT_MAX,
+	       SHOAL_HOLD_TIMEOUT_DEFAULT);
 }
 
 int hb_stats_parse(const struct nlattr *nest, struct shoal_hb_stats *st)
@@ -93,6 +97,7 @@ struct cluster_info {
 	int heartbeat;
 	int starting;
 	int quorum;
+	int64_t hold;
 	struct shoal_hb_stats stats;
 };
 
@@ -104,6 +109,7 @@ static void cluster_info_init(struct cluster_info *ci)
 	ci->heartbeat = -1;
 	ci->starting = -1;
 	ci->quorum = -1;
+	ci->hold = -1;
 }
 
 static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
@@ -115,6 +121,7 @@ static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
 		[SHOAL_A_CLUSTER_INTERVAL] = MNL_TYPE_U32,
 		[SHOAL_A_CLUSTER_DEAD] = MNL_TYPE_U32,
 		[SHOAL_A_CLUSTER_QUORUM] = MNL_TYPE_U8,
+		[SHOAL_A_CLUSTER_HOLD_TIMEOUT] = MNL_TYPE_U32,
 		[SHOAL_A_CLUSTER_HEARTBEAT] = MNL_TYPE_U8,
 		[SHOAL_A_CLUSTER_STATS] = MNL_TYPE_NESTED,
 	};
@@ -143,6 +150,8 @@ static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
 			!!mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_HEARTBEAT]);
 	if (tb[SHOAL_A_CLUSTER_QUORUM])
 		ci->quorum = !!mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_QUORUM]);
+	if (tb[SHOAL_A_CLUSTER_HOLD_TIMEOUT])
+		ci->hold = mnl_attr_get_u32(tb[SHOAL_A_CLUSTER_HOLD_TIMEOUT]);
 	if (tb[SHOAL_A_CLUSTER_STARTING])
 		ci->starting = !!mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_STARTING]);
 	if (tb[SHOAL_A_CLUSTER_STATS] &&
@@ -188,8 +197,12 @@ static void print_fields(const struct cluster_info *ci, const char *sep)
 		printf("%sstarting", sep);
 		sep = " ";
 	}
-	if (ci->quorum >= 0)
+	if (ci->quorum >= 0) {
 		printf("%squorum %s", sep, on_off_name(ci->quorum));
+		sep = " ";
+	}
+	if (ci->hold >= 0)
+		printf("%shold %llds", sep, (long long)ci->hold);
 }
 
 static void json_fields(struct json *j, const struct cluster_info *ci)
@@ -219,6 +232,10 @@ static void json_fields(struct json *j, const struct cluster_info *ci)
 		json_kv_bool(j, "quorum", ci->quorum);
 	else
 		json_kv_null(j, "quorum");
+	if (ci->hold >= 0)
+		json_kv_uint(j, "hold", (uint64_t)ci->hold);
+	else
+		json_kv_null(j, "hold");
 	/* absent while heartbeats do not run */
 	if (ci->starting >= 0)
 		json_kv_bool(j, "starting", ci->starting);
@@ -380,7 +397,8 @@ int cluster_event(const struct nlmsghdr *nlh, uint8_t event)
 }
 
 enum {
-	ARG_DEV, ARG_NODE, ARG_INTERVAL, ARG_DEAD, ARG_KEY, ARG_QUORUM, ARG_MAX,
+	ARG_DEV, ARG_NODE, ARG_INTERVAL, ARG_DEAD, ARG_KEY, ARG_QUORUM, ARG_HOLD,
+	ARG_MAX,
 };
 
 /* In enum order: the table also names the arguments. */
@@ -391,6 +409,7 @@ static const struct keyword set_args[] = {
 	{ "dead", ARG_DEAD, false },
 	{ "key", ARG_KEY, false },
 	{ "quorum", ARG_QUORUM, false },
+	{ "hold", ARG_HOLD, false },
 	{ NULL, 0, false },
 };
 
@@ -409,6 +428,7 @@ struct cluster_conf {
 	uint32_t dead;
 	uint8_t key[SHOAL_KEY_LEN];
 	uint8_t quorum;
+	uint32_t hold;
 };
 
 static int parse_set(int argc, char **argv, struct cluster_conf *c)
@@ -463,6 +483,11 @@ static int parse_set(int argc, char **argv, struct cluster_conf *c)
 				return -1;
 			c->quorum = (uint8_t)on;
 			break;
+		case ARG_HOLD:
+			if (parse_u32(val, 0, UINT32_MAX, "hold timeout",
+				      &c->hold))
+				return -1;
+			break;
 		}
 	}
 	return 0;
@@ -481,7 +506,7 @@ static int cluster_set(int argc, char **argv)
 	for (i = 0; i < ARG_MAX && !c.given[i]; i++)
 		;
 	if (i == ARG_MAX) {
-		pr_err("nothing to set; give \"dev\", \"node\", \"interval\", \"dead\", \"key\" or \"quorum\" (try \"" HINT "\").");
+		pr_err("nothing to set; give \"dev\", \"node\", \"interval\", \"dead\", \"key\", \"quorum\" or \"hold\" (try \"" HINT "\").");
 		goto out;
 	}
 
@@ -499,6 +524,8 @@ static int cluster_set(int argc, char **argv)
 		mnl_attr_put_u32(req, SHOAL_A_CLUSTER_DEAD, c.dead);
 	if (c.given[ARG_QUORUM])
 		mnl_attr_put_u8(req, SHOAL_A_CLUSTER_QUORUM, c.quorum);
+	if (c.given[ARG_HOLD])
+		mnl_attr_put_u32(req, SHOAL_A_CLUSTER_HOLD_TIMEOUT, c.hold);
 	if (c.given[ARG_KEY]) {
 		key = mnl_nlmsg_get_payload_tail(req);
 		mnl_attr_put(req, SHOAL_A_CLUSTER_KEY, sizeof(c.key), c.key);
@@ -513,8 +540,26 @@ out:
 	return ret;
 }
 
+static int cluster_leave(int argc, char **argv)
+{
+	struct nlmsghdr *req;
+	struct nl_sock *nl;
+
+	if (argc > 0) {
+		pr_err("\"cluster leave\" takes no argument; try \"" HINT "\".");
+		return -1;
+	}
+	(void)argv;
+	nl = shoal_nl();
+	if (!nl)
+		return -1;
+	req = nl_msg(nl, SHOAL_CMD_CLUSTER_LEAVE, 0);
+	return nl_request(nl, req, NULL, NULL);
+}
+
 static const struct cmd commands[] = {
 	{ "set", cluster_set, false },
+	{ "leave", cluster_leave, false },
 	{ "show", cluster_show, true },	/* "s" reads rather than writes */
 	{ "list", cluster_show, false },
 	{ NULL, NULL, false },

@@ -16,13 +16,16 @@
 static void usage(void)
 {
 	printf("Usage: shoal node add ID [ weight WEIGHT ] [ up | down ] [ spare ]\n"
-	       "       shoal node set ID [ up | down ] [ weight WEIGHT ] [ spare { on | off } ]\n"
+	       "       shoal node set ID [ up | down | drain [ timeout SECONDS ] ]\n"
+	       "                         [ weight WEIGHT ] [ spare { on | off } ]\n"
 	       "       shoal node del ID\n"
 	       "       shoal [ -s ] node show [ ID ]\n"
 	       "       shoal node help\n"
 	       "where  ID := 1..%u\n"
-	       "       WEIGHT := %u..%u\n",
-	       SHOAL_NODE_ID_MAX, SHOAL_WEIGHT_MIN, SHOAL_WEIGHT_MAX);
+	       "       WEIGHT := %u..%u\n"
+	       "       SECONDS := 1..%u\n",
+	       SHOAL_NODE_ID_MAX, SHOAL_WEIGHT_MIN, SHOAL_WEIGHT_MAX,
+	       SHOAL_HOLD_TIMEOUT_MAX);
 }
 
 /* What a reply said; -1 marks an attribute it left out. */
@@ -36,6 +39,8 @@ struct node_info {
 	int64_t last_heard;	/* ms */
 	bool has_load;
 	uint64_t load;		/* packets per second */
+	int64_t held;		/* flows it holds in buckets it gave up */
+	int64_t drain_timeout;	/* s */
 	struct shoal_hb_stats stats;
 };
 
@@ -57,6 +62,8 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 		[SHOAL_A_NODE_STATS] = MNL_TYPE_NESTED,
 		[SHOAL_A_NODE_LOAD] = MNL_TYPE_U64,
 		[SHOAL_A_NODE_REASON] = MNL_TYPE_U8,
+		[SHOAL_A_NODE_HELD] = MNL_TYPE_U32,
+		[SHOAL_A_NODE_DRAIN_TIMEOUT] = MNL_TYPE_U32,
 	};
 	const struct nlattr *tb[SHOAL_A_MAX + 1];
 
@@ -79,6 +86,10 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 		   mnl_attr_get_u8(tb[SHOAL_A_NODE_STATE]) : -1;
 	n->reason = tb[SHOAL_A_NODE_REASON] ?
 		    mnl_attr_get_u8(tb[SHOAL_A_NODE_REASON]) : -1;
+	n->held = tb[SHOAL_A_NODE_HELD] ?
+		  (int64_t)mnl_attr_get_u32(tb[SHOAL_A_NODE_HELD]) : -1;
+	n->drain_timeout = tb[SHOAL_A_NODE_DRAIN_TIMEOUT] ?
+		(int64_t)mnl_attr_get_u32(tb[SHOAL_A_NODE_DRAIN_TIMEOUT]) : -1;
 	n->last_heard = -1;
 	if (tb[SHOAL_A_NODE_LAST_HEARD])
 		n->last_heard = mnl_attr_get_u32(tb[SHOAL_A_NODE_LAST_HEARD]);
@@ -128,6 +139,8 @@ static const char *state_name(int state)
 		return "down";
 	case SHOAL_STATE_UP:
 		return "up";
+	case SHOAL_STATE_DRAINING:
+		return "draining";
 	}
 	return "unknown";
 }
@@ -139,6 +152,8 @@ static void print_attrs(const struct node_info *n, bool heard)
 		printf(" weight %lld", (long long)n->weight);
 	if (n->admin >= 0)
 		printf(" admin %s", state_name(n->admin));
+	if (n->drain_timeout >= 0)
+		printf(" timeout %llds", (long long)n->drain_timeout);
 	if (n->state >= 0)
 		printf(" state %s", state_name(n->state));
 	if (n->flags >= 0 && (n->flags & SHOAL_NODE_F_SPARE))
@@ -155,7 +170,7 @@ static void print_plain(const void *item)
 	printf("node %u", n->id);
 	print_attrs(n, true);
 	printf("\n");
-	if (!stats_output || (!n->stats.valid && !n->has_load))
+	if (!stats_output || (!n->stats.valid && !n->has_load && n->held < 0))
 		return;
 	if (n->stats.valid) {
 		printf("%srx %llu lost %llu rejected %llu unverified %llu", sep,
@@ -165,8 +180,12 @@ static void print_plain(const void *item)
 		       (unsigned long long)n->stats.unverified);
 		sep = " ";
 	}
-	if (n->has_load)
+	if (n->has_load) {
 		printf("%sload %llu", sep, (unsigned long long)n->load);
+		sep = " ";
+	}
+	if (n->held >= 0)
+		printf("%sheld %lld", sep, (long long)n->held);
 	printf("\n");
 }
 
@@ -183,6 +202,10 @@ static void json_fields(struct json *j, const struct node_info *n)
 	else
 		json_kv_null(j, "spare");
 	json_kv_string(j, "admin", n->admin >= 0 ? state_name(n->admin) : NULL);
+	if (n->drain_timeout >= 0)
+		json_kv_uint(j, "drain_timeout", (uint64_t)n->drain_timeout);
+	else
+		json_kv_null(j, "drain_timeout");
 	json_kv_string(j, "state", n->state >= 0 ? state_name(n->state) : NULL);
 }
 
@@ -205,6 +228,10 @@ static void print_json(struct json *j, const void *item)
 		json_kv_uint(j, "load_pps", n->load);
 	else
 		json_kv_null(j, "load_pps");
+	if (n->held >= 0)
+		json_kv_uint(j, "held_flows", (uint64_t)n->held);
+	else
+		json_kv_null(j, "held_flows");
 	json_obj_close(j);
 }
 
@@ -267,6 +294,8 @@ static const char *reason_name(int reason)
 		return "alone";
 	case SHOAL_REASON_UNSEEN:
 		return "unseen";
+	case SHOAL_REASON_LEFT:
+		return "left";
 	case SHOAL_REASON_UNSPEC:
 	case -1:
 		return NULL;
@@ -296,6 +325,9 @@ int node_event(const struct nlmsghdr *nlh, uint8_t event)
 	case SHOAL_EVENT_NODE_DOWN:
 		name = "down";
 		break;
+	case SHOAL_EVENT_NODE_DRAINED:
+		name = "drained";
+		break;
 	default:
 		return 1;
 	}
@@ -303,7 +335,13 @@ int node_event(const struct nlmsghdr *nlh, uint8_t event)
 		return -1;
 
 	j = event_begin("node", name);
-	if (event == SHOAL_EVENT_NODE_UP || event == SHOAL_EVENT_NODE_DOWN) {
+	if (event == SHOAL_EVENT_NODE_DRAINED) {
+		if (j)
+			json_kv_uint(j, "id", n.id);
+		else
+			printf("node %u drained", n.id);
+	} else if (event == SHOAL_EVENT_NODE_UP ||
+		   event == SHOAL_EVENT_NODE_DOWN) {
 		reason = reason_name(n.reason);
 		if (j) {
 			json_kv_uint(j, "id", n.id);
@@ -328,13 +366,15 @@ struct node_change {
 	int64_t weight;
 	int64_t flags;
 	int admin;
+	int64_t drain_timeout;
 };
 
-enum { ARG_UP, ARG_DOWN, ARG_WEIGHT, ARG_SPARE };
+enum { ARG_UP, ARG_DOWN, ARG_DRAIN, ARG_WEIGHT, ARG_SPARE };
 
 static const struct keyword change_args[] = {
 	{ "up", ARG_UP, false },
 	{ "down", ARG_DOWN, false },
+	{ "drain", ARG_DRAIN, false },
 	{ "weight", ARG_WEIGHT, false },
 	{ "spare", ARG_SPARE, false },
 	{ NULL, 0, false },
@@ -355,6 +395,7 @@ static int parse_change(int argc, char **argv, const char *context,
 	c->weight = -1;
 	c->flags = -1;
 	c->admin = -1;
+	c->drain_timeout = -1;
 
 	while (argc > 0) {
 		const char *name;
@@ -371,13 +412,33 @@ static int parse_change(int argc, char **argv, const char *context,
 		switch (arg) {
 		case ARG_UP:
 		case ARG_DOWN:
+		case ARG_DRAIN:
 			if (c->admin >= 0) {
-				pr_err("\"up\" or \"down\" is given twice.");
+				pr_err("\"up\", \"down\" or \"drain\" is given twice.");
 				return -1;
 			}
 			c->admin = arg == ARG_UP ? SHOAL_STATE_UP :
-						   SHOAL_STATE_DOWN;
-			continue;
+				   arg == ARG_DOWN ? SHOAL_STATE_DOWN :
+						     SHOAL_STATE_DRAINING;
+			if (arg != ARG_DRAIN)
+				continue;
+			if (adding) {
+				pr_err("a node is added up or down; drain it with \"node set\".");
+				return -1;
+			}
+			if (argc < 1 || strcmp(argv[0], "timeout"))
+				continue;
+			if (argc < 2) {
+				pr_err("\"timeout\" needs a value; try \"" HINT "\".");
+				return -1;
+			}
+			if (parse_u32(argv[1], 1, SHOAL_HOLD_TIMEOUT_MAX,
+				      "drain timeout", &weight))
+				return -1;
+			c->drain_timeout = weight;
+			argc--;
+			argv++;
+			break;
 		case ARG_WEIGHT:
 			if (c->weight >= 0) {
 				pr_err("\"%s\" is given twice.", name);
@@ -430,6 +491,9 @@ static void put_change(struct nlmsghdr *req, const struct node_change *c)
 		mnl_attr_put_u32(req, SHOAL_A_NODE_FLAGS, (uint32_t)c->flags);
 	if (c->admin >= 0)
 		mnl_attr_put_u8(req, SHOAL_A_NODE_ADMIN, (uint8_t)c->admin);
+	if (c->drain_timeout >= 0)
+		mnl_attr_put_u32(req, SHOAL_A_NODE_DRAIN_TIMEOUT,
+				 (uint32_t)c->drain_timeout);
 }
 
 static int node_change(int argc, char **argv, uint8_t cmd)

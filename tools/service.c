@@ -175,6 +175,9 @@ struct service_info {
 	int xdp;		/* -1: not reported */
 	uint8_t *owned;		/* NULL: not reported */
 	size_t owned_bits;
+	uint8_t *held;		/* moved away, flows still held here */
+	size_t held_bits;
+	int64_t held_flows;
 	struct shoal_stats stats;
 };
 
@@ -202,8 +205,9 @@ static int parse_nodes(const struct nlattr *nest, struct service_info *s)
 	return 0;
 }
 
-/* The owned bitmap covers the buckets, or what was sent if fewer. */
-static int parse_owned(const struct nlattr *attr, struct service_info *s)
+/* A bucket bitmap covers the buckets, or what was sent if fewer. */
+static int parse_bitmap(const struct nlattr *attr, const struct service_info *s,
+			uint8_t **map, size_t *nbits)
 {
 	size_t len = mnl_attr_get_payload_len(attr);
 	size_t bits = len * 8;
@@ -211,13 +215,13 @@ static int parse_owned(const struct nlattr *attr, struct service_info *s)
 	if (s->buckets >= 0 && (uint64_t)s->buckets < bits)
 		bits = (size_t)s->buckets;
 	/* one spare byte so an empty bitmap still reads as "reported" */
-	s->owned = calloc(1, len + 1);
-	if (!s->owned) {
+	*map = calloc(1, len + 1);
+	if (!*map) {
 		pr_err("out of memory.");
 		return -1;
 	}
-	memcpy(s->owned, mnl_attr_get_payload(attr), len);
-	s->owned_bits = bits;
+	memcpy(*map, mnl_attr_get_payload(attr), len);
+	*nbits = bits;
 	return 0;
 }
 
@@ -243,6 +247,8 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 		[SHOAL_A_SERVICE_IFNAME] = MNL_TYPE_NUL_STRING,
 		[SHOAL_A_SERVICE_FLAGS] = MNL_TYPE_U32,
 		[SHOAL_A_SERVICE_OWNED] = MNL_TYPE_BINARY,
+		[SHOAL_A_SERVICE_HELD] = MNL_TYPE_BINARY,
+		[SHOAL_A_SERVICE_HELD_FLOWS] = MNL_TYPE_U32,
 		[SHOAL_A_SERVICE_STATS] = MNL_TYPE_NESTED,
 		[SHOAL_A_SERVICE_XDP] = MNL_TYPE_U8,
 	};
@@ -314,8 +320,15 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 	/* the name is a courtesy of the reply; fall back like ip does */
 	if (s->ifindex && !s->ifname[0] && !if_indextoname(s->ifindex, s->ifname))
 		snprintf(s->ifname, sizeof(s->ifname), "if%u", s->ifindex);
-	if (tb[SHOAL_A_SERVICE_OWNED] && parse_owned(tb[SHOAL_A_SERVICE_OWNED], s))
+	if (tb[SHOAL_A_SERVICE_OWNED] &&
+	    parse_bitmap(tb[SHOAL_A_SERVICE_OWNED], s, &s->owned,
+			 &s->owned_bits))
 		return -1;
+	if (tb[SHOAL_A_SERVICE_HELD] &&
+	    parse_bitmap(tb[SHOAL_A_SERVICE_HELD], s, &s->held, &s->held_bits))
+		return -1;
+	s->held_flows = tb[SHOAL_A_SERVICE_HELD_FLOWS] ?
+		(int64_t)mnl_attr_get_u32(tb[SHOAL_A_SERVICE_HELD_FLOWS]) : -1;
 	if (tb[SHOAL_A_SERVICE_STATS] &&
 	    stats_parse(tb[SHOAL_A_SERVICE_STATS], &s->stats))
 		return -1;
@@ -327,8 +340,10 @@ static void service_list_restart(void *data)
 	struct service_list *list = data;
 	size_t i;
 
-	for (i = 0; i < list->count; i++)
+	for (i = 0; i < list->count; i++) {
 		free(list->services[i].owned);
+		free(list->services[i].held);
+	}
 	list->count = 0;
 }
 
@@ -384,6 +399,11 @@ static void print_fields(const struct service_info *s)
 		printf(" (detached)");
 	if (s->owned)
 		printf(" owned %zu", bitmap_weight(s->owned, s->owned_bits));
+	/* only while flows are held in buckets that moved away */
+	if (s->held && bitmap_weight(s->held, s->held_bits))
+		printf(" held %zu flows %lld",
+		       bitmap_weight(s->held, s->held_bits),
+		       (long long)(s->held_flows > 0 ? s->held_flows : 0));
 }
 
 static void print_plain(const void *item)
@@ -470,6 +490,19 @@ static void json_fields(struct json *j, const struct service_info *s)
 	} else {
 		json_null(j);
 	}
+	json_key(j, "held_buckets");
+	if (s->held) {
+		json_arr_open(j);
+		bitmap_for_each(b, s->held, s->held_bits)
+			json_uint(j, (uint64_t)b);
+		json_arr_close(j);
+	} else {
+		json_null(j);
+	}
+	if (s->held_flows >= 0)
+		json_kv_uint(j, "held_flows", (uint64_t)s->held_flows);
+	else
+		json_kv_null(j, "held_flows");
 }
 
 static void print_json(struct json *j, const void *item)

@@ -16,6 +16,8 @@ static const struct shoal_hb sample = {
 	.nonce = 0x0123456789abcdefull,
 	.seq = 0xfedcba9876543210ull,
 	.load_pps = 0x0000000100000002ull,
+	.digest = 0x1122334455667788ull,
+	.held = 0x99aabbcc,
 };
 
 /* ids on both sides of every byte and word of the view, and the ends */
@@ -40,21 +42,40 @@ static const struct shoal_hb_entry entries[] = {
 
 #define NENTRIES ARRAY_SIZE(entries)
 
+/* fingerprints: every byte different, the top and bottom bits, the ends */
+static const u64 prints[] = {
+	0x0102030405060708ull,
+	0xf0e1d2c3b4a59687ull,
+	0,
+	0xffffffffffffffffull,
+	0x8000000000000001ull,
+};
+
+#define NPRINTS ARRAY_SIZE(prints)
+
+/* fingerprint i of a frame: prints[], then values all different */
+static u64 print_at(unsigned int i)
+{
+	return i < NPRINTS ? prints[i] : 0x9e3779b97f4a7c15ull * (i + 1);
+}
+
 /*
  * A frame of hb with p peers (peers[], then ids counting up past the
- * sender) and n entries (entries[] over and over); garbage first, so that
- * a byte encode leaves alone shows. Returns its length.
+ * sender), n entries (entries[] over and over) and f fingerprints
+ * (print_at()); garbage first, so that a byte encode leaves alone shows.
+ * Returns its length.
  */
 static unsigned int build(u8 *buf, const struct shoal_hb *tmpl,
-			  unsigned int p, unsigned int n)
+			  unsigned int p, unsigned int n, unsigned int f)
 {
 	struct shoal_hb hb = *tmpl;
 	struct shoal_hb_peer rec = { 0, 0, 0 };
-	unsigned int i, id = 0, len = shoal_hb_len(p, n);
+	unsigned int i, id = 0, len = shoal_hb_len(p, n, f);
 
 	memset(buf, 0xa5, len);
 	hb.npeers = p;
 	hb.nentries = n;
+	hb.nprints = f;
 	shoal_hb_encode(&hb, buf);
 	for (i = 0; i < p; i++) {
 		if (i < NPEERS && p <= NPEERS) {
@@ -70,7 +91,27 @@ static unsigned int build(u8 *buf, const struct shoal_hb *tmpl,
 	}
 	for (i = 0; i < n; i++)
 		shoal_hb_put_entry(buf, &hb, i, &entries[i % NENTRIES]);
+	for (i = 0; i < f; i++)
+		shoal_hb_put_print(buf, &hb, i, print_at(i));
 	return len;
+}
+
+/* Set the length field of a frame in buf. */
+static void set_len(u8 *buf, unsigned int len)
+{
+	buf[4] = len >> 8;
+	buf[5] = len;
+}
+
+/* A u64 from 8 big-endian bytes, independent of frame.c. */
+static u64 be64_at(const u8 *p)
+{
+	u64 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
 /*
@@ -105,10 +146,10 @@ static void round_trip(void)
 	u8 buf[SHOAL_HB_LEN_MAX];
 	struct shoal_hb_entry e;
 	struct shoal_hb_peer r;
-	unsigned int len, i;
+	unsigned int len, i, off;
 
 	hb.flags = SHOAL_HB_F_STARTING;
-	len = build(buf, &hb, NPEERS, NENTRIES);
+	len = build(buf, &hb, NPEERS, NENTRIES, NPRINTS);
 	memset(&out, 0x5a, sizeof(out));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(out.node_id, 7);
@@ -118,9 +159,12 @@ static void round_trip(void)
 	CHECK(out.nonce == 0x0123456789abcdefull);
 	CHECK(out.seq == 0xfedcba9876543210ull);
 	CHECK(out.load_pps == 0x0000000100000002ull);
+	CHECK(out.digest == 0x1122334455667788ull);
+	CHECK(out.held == 0x99aabbcc);
 	CHECK(shoal_idset_equal(&out.view, &hb.view));
 	CHECK_INT(out.npeers, NPEERS);
 	CHECK_INT(out.nentries, NENTRIES);
+	CHECK_INT(out.nprints, NPRINTS);
 	for (i = 0; i < NPEERS; i++) {
 		memset(&r, 0x5a, sizeof(r));
 		shoal_hb_get_peer(buf, i, &r);
@@ -135,26 +179,109 @@ static void round_trip(void)
 		CHECK_INT(e.kind, entries[i].kind);
 		CHECK(e.epoch == entries[i].epoch);
 	}
+	/* the fingerprints: after the entries, big-endian, then the tag */
+	for (i = 0; i < NPRINTS; i++) {
+		off = 88 + NPEERS * 6 + NENTRIES * 12 + i * 8;
+		CHECK(shoal_hb_get_print(buf, &out, i) == prints[i]);
+		CHECK(be64_at(buf + off) == prints[i]);
+	}
+	CHECK_INT(shoal_hb_tag_off(NPEERS, NENTRIES, NPRINTS),
+		  88 + NPEERS * 6 + NENTRIES * 12 + NPRINTS * 8);
+	for (i = shoal_hb_tag_off(NPEERS, NENTRIES, NPRINTS); i < len; i++)
+		CHECK_INT(buf[i], 0);
+
 	/* the same with nothing heard and nothing held */
 	hb.flags = 0;
-	len = build(buf, &hb, 0, 0);
+	hb.digest = 0;
+	hb.held = 0;
+	len = build(buf, &hb, 0, 0, 0);
 	CHECK_INT(len, SHOAL_HB_LEN);
+	memset(&out, 0x5a, sizeof(out));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(out.npeers, 0);
 	CHECK_INT(out.nentries, 0);
+	CHECK_INT(out.nprints, 0);
 	CHECK_INT(out.flags, 0);
+	CHECK(out.digest == 0);
+	CHECK_INT(out.held, 0);
 	CHECK(shoal_idset_equal(&out.view, &hb.view));
+
+	/* fingerprints alone, after no peer and no entry, and the extremes */
+	hb.digest = ~0ull;
+	hb.held = 0xffffffff;
+	len = build(buf, &hb, 0, 0, 2);
+	CHECK_INT(len, 88 + 2 * 8 + 16);
+	memset(&out, 0x5a, sizeof(out));
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(out.nprints, 2);
+	CHECK(out.digest == ~0ull);
+	CHECK(out.held == 0xffffffff);
+	CHECK(shoal_hb_get_print(buf, &out, 0) == prints[0]);
+	CHECK(shoal_hb_get_print(buf, &out, 1) == prints[1]);
+	CHECK(be64_at(buf + 88) == prints[0]);
+	CHECK(be64_at(buf + 96) == prints[1]);
+
+	/* and after peers only: the entries take no room */
+	len = build(buf, &hb, NPEERS, 0, 1);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK(shoal_hb_get_print(buf, &out, 0) == prints[0]);
+	CHECK(be64_at(buf + 88 + NPEERS * 6) == prints[0]);
+
+	/* the most fingerprints a frame may have, each its own */
+	len = build(buf, &hb, NPEERS, NENTRIES, SHOAL_HB_PRINTS_MAX);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(out.nprints, SHOAL_HB_PRINTS_MAX);
+	for (i = 0; i < SHOAL_HB_PRINTS_MAX; i++)
+		if (shoal_hb_get_print(buf, &out, i) != print_at(i))
+			CHECK(shoal_hb_get_print(buf, &out, i) == print_at(i));
+	CHECK(be64_at(buf + len - SHOAL_HB_TAG_LEN - 8) ==
+	      print_at(SHOAL_HB_PRINTS_MAX - 1));
 }
 
-/* Every byte of a frame with 2 peers and 2 entries, as frame.h lays it out. */
+/* Every flag the sender may set comes back, alone and together. */
+static void flags_round_trip(void)
+{
+	static const u8 good[] = {
+		0, SHOAL_HB_F_STARTING, SHOAL_HB_F_HOLDING, SHOAL_HB_F_LEAVING,
+		SHOAL_HB_F_HOLDING | SHOAL_HB_F_LEAVING,
+		SHOAL_HB_F_STARTING | SHOAL_HB_F_HOLDING, SHOAL_HB_F_ALL,
+	};
+	struct shoal_hb hb = with_view(), out;
+	u8 buf[SHOAL_HB_LEN_MAX];
+	unsigned int len, i;
+
+	/* the values on the wire, as frame.h documents them */
+	CHECK_INT(SHOAL_HB_F_STARTING, 0x01);
+	CHECK_INT(SHOAL_HB_F_HOLDING, 0x02);
+	CHECK_INT(SHOAL_HB_F_LEAVING, 0x04);
+	CHECK_INT(SHOAL_HB_F_ALL, 0x07);
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		hb.flags = good[i];
+		len = build(buf, &hb, NPEERS, NENTRIES, NPRINTS);
+		CHECK_INT(buf[7], good[i]);
+		memset(&out, 0x5a, sizeof(out));
+		CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+		CHECK_INT(out.flags, good[i]);
+		CHECK(out.digest == sample.digest);
+		CHECK(out.held == sample.held);
+		CHECK_INT(out.nprints, NPRINTS);
+	}
+}
+
+/*
+ * Every byte of a frame with 2 peers, 2 entries and 2 fingerprints, as
+ * frame.h lays it out.
+ */
 static void byte_layout(void)
 {
-	static const u8 head[40] = {
-		'S', 'H', 2, 1, 0, 72 + 2 * 6 + 2 * 12 + 16, 7, 1,
+	static const u8 head[56] = {
+		'S', 'H', 3, 1, 0, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 16, 7, 0x06,
 		0xde, 0xad, 0xbe, 0xef, 0, 100, 2, 2,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 		0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10,
 		0, 0, 0, 1, 0, 0, 0, 2,
+		0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+		0x99, 0xaa, 0xbb, 0xcc, 2, 0, 0, 0,
 	};
 	static const u8 recs[2 * 6] = {
 		1, 1, 0x01, 0x02, 0x03, 0x04,
@@ -164,43 +291,51 @@ static void byte_layout(void)
 		2, 0, 0, 0xaa, 0, 1, 1, 0, 0, 0, 0, 1,
 		2, 0, 0, 0xaa, 0, 2, 2, 0, 0x01, 0x02, 0x03, 0x04,
 	};
+	static const u8 fps[2 * 8] = {
+		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+		0xf0, 0xe1, 0xd2, 0xc3, 0xb4, 0xa5, 0x96, 0x87,
+	};
 	struct shoal_hb hb = with_view();
 	u8 buf[SHOAL_HB_LEN_MAX], view[32] = { 0 };
 	struct shoal_hb_peer two[2] = { peers[0], peers[1] };
 	unsigned int i, len;
 
-	hb.flags = SHOAL_HB_F_STARTING;
+	hb.flags = SHOAL_HB_F_HOLDING | SHOAL_HB_F_LEAVING;
 	hb.npeers = 2;
 	hb.nentries = 2;
-	len = shoal_hb_len(2, 2);
-	CHECK_INT(len, 72 + 2 * 6 + 2 * 12 + 16);
-	CHECK_INT(shoal_hb_tag_off(2, 2), 72 + 2 * 6 + 2 * 12);
+	hb.nprints = 2;
+	len = shoal_hb_len(2, 2, 2);
+	CHECK_INT(len, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 16);
+	CHECK_INT(shoal_hb_tag_off(2, 2, 2), 88 + 2 * 6 + 2 * 12 + 2 * 8);
 	memset(buf, 0xa5, sizeof(buf));
 	shoal_hb_encode(&hb, buf);
-	/* encode zeroes peers, entries and tag, and nothing past them */
+	/* encode zeroes peers, entries, fingerprints and tag, nothing past */
 	for (i = SHOAL_HB_PEERS_OFF; i < len; i++)
 		CHECK_INT(buf[i], 0);
 	CHECK_INT(buf[len], 0xa5);
 	for (i = 0; i < 2; i++) {
 		shoal_hb_put_peer(buf, i, &two[i]);
 		shoal_hb_put_entry(buf, &hb, i, &entries[i]);
+		shoal_hb_put_print(buf, &hb, i, prints[i]);
 	}
 	CHECK(!memcmp(buf, head, sizeof(head)));
 	for (i = 0; i < sizeof(head); i++)
 		if (buf[i] != head[i])
 			CHECK_INT(buf[i], head[i]);
-	/* node id i at bit i % 8 of byte 40 + i / 8 */
+	/* node id i at bit i % 8 of byte 56 + i / 8 */
 	for (i = 0; i < ARRAY_SIZE(view_ids); i++)
 		view[view_ids[i] / 8] |= 1 << (view_ids[i] % 8);
 	CHECK_INT(view[0], 0x86);	/* 1, 2, 7 */
 	CHECK_INT(view[31], 0xc0);	/* 254, 255 */
 	for (i = 0; i < 32; i++)
-		CHECK_INT(buf[40 + i], view[i]);
+		CHECK_INT(buf[56 + i], view[i]);
 	for (i = 0; i < sizeof(recs); i++)
-		CHECK_INT(buf[72 + i], recs[i]);
+		CHECK_INT(buf[88 + i], recs[i]);
 	for (i = 0; i < sizeof(ents); i++)
-		CHECK_INT(buf[72 + sizeof(recs) + i], ents[i]);
-	for (i = shoal_hb_tag_off(2, 2); i < len; i++)
+		CHECK_INT(buf[88 + sizeof(recs) + i], ents[i]);
+	for (i = 0; i < sizeof(fps); i++)
+		CHECK_INT(buf[88 + sizeof(recs) + sizeof(ents) + i], fps[i]);
+	for (i = shoal_hb_tag_off(2, 2, 2); i < len; i++)
 		CHECK_INT(buf[i], 0);
 	CHECK_INT(buf[len], 0xa5);
 
@@ -209,19 +344,21 @@ static void byte_layout(void)
 	shoal_idset_add(&hb.view, 9);
 	hb.npeers = 0;
 	hb.nentries = 0;
+	hb.nprints = 0;
 	shoal_hb_encode(&hb, buf);
-	CHECK_INT(buf[41], 0x02);
-	for (i = 40; i < 72; i++)
-		if (i != 41)
+	CHECK_INT(buf[57], 0x02);
+	for (i = 56; i < 88; i++)
+		if (i != 57)
 			CHECK_INT(buf[i], 0);
 	memset(&hb.view, 0, sizeof(hb.view));
 	shoal_idset_add(&hb.view, 255);
 	shoal_hb_encode(&hb, buf);
-	CHECK_INT(buf[71], 0x80);
-	CHECK_INT(buf[70], 0);
+	CHECK_INT(buf[87], 0x80);
+	CHECK_INT(buf[86], 0);
 	CHECK_INT(buf[4] << 8 | buf[5], SHOAL_HB_LEN);
 	CHECK_INT(buf[14], 0);
 	CHECK_INT(buf[15], 0);
+	CHECK_INT(buf[52], 0);
 }
 
 static void lengths(void)
@@ -230,29 +367,38 @@ static void lengths(void)
 	static u8 buf[SHOAL_HB_LEN_MAX + 16];
 	unsigned int len;
 
-	CHECK_INT(SHOAL_HB_LEN, 88);
-	CHECK_INT(shoal_hb_len(0, 0), 88);
-	CHECK_INT(shoal_hb_tag_off(0, 0), 72);
-	CHECK_INT(shoal_hb_len(1, 0), 94);
-	CHECK_INT(shoal_hb_len(0, 1), 100);
-	CHECK_INT(SHOAL_HB_LEN_MAX, 72 + 255 * 6 + 64 * 12 + 16);
-	CHECK_INT(shoal_hb_len(SHOAL_HB_PEERS_MAX, SHOAL_HB_ENTRIES_MAX),
+	CHECK_INT(SHOAL_HB_LEN, 104);
+	CHECK_INT(shoal_hb_len(0, 0, 0), 104);
+	CHECK_INT(shoal_hb_tag_off(0, 0, 0), 88);
+	CHECK_INT(shoal_hb_len(1, 0, 0), 110);
+	CHECK_INT(shoal_hb_len(0, 1, 0), 116);
+	CHECK_INT(shoal_hb_len(0, 0, 1), 112);
+	CHECK_INT(shoal_hb_tag_off(0, 0, 1), 96);
+	CHECK_INT(shoal_hb_len(1, 1, 1), 88 + 6 + 12 + 8 + 16);
+	CHECK_INT(SHOAL_HB_LEN_MAX, 88 + 255 * 6 + 64 * 12 + 64 * 8 + 16);
+	CHECK_INT(shoal_hb_len(SHOAL_HB_PEERS_MAX, SHOAL_HB_ENTRIES_MAX,
+			       SHOAL_HB_PRINTS_MAX),
 		  SHOAL_HB_LEN_MAX);
 
-	/* the longest frame that can be valid: every other node, 64 entries */
-	len = build(buf, &hb, 254, SHOAL_HB_ENTRIES_MAX);
+	/*
+	 * The longest frame that can be valid: every other node, 64 entries,
+	 * 64 fingerprints
+	 */
+	len = build(buf, &hb, 254, SHOAL_HB_ENTRIES_MAX, SHOAL_HB_PRINTS_MAX);
 	CHECK_INT(len, SHOAL_HB_LEN_MAX - SHOAL_HB_PEER_LEN);
 	CHECK_INT(buf[4] << 8 | buf[5], len);
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(out.npeers, 254);
 	CHECK_INT(out.nentries, SHOAL_HB_ENTRIES_MAX);
+	CHECK_INT(out.nprints, SHOAL_HB_PRINTS_MAX);
 	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
 
 	/* the shortest */
-	len = build(buf, &hb, 0, 0);
+	len = build(buf, &hb, 0, 0, 0);
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, 88, &out), SHOAL_HB_TRUNCATED);	/* v2's */
 	CHECK_INT(decode(buf, 40, &out), SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, 6, &out), SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, 0, &out), SHOAL_HB_TRUNCATED);
@@ -262,7 +408,7 @@ static void lengths(void)
 		  SHOAL_HB_OVERSIZED);
 
 	/* with peers and entries: a record short, a byte short or over */
-	len = build(buf, &hb, NPEERS, NENTRIES);
+	len = build(buf, &hb, NPEERS, NENTRIES, 0);
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, len - SHOAL_HB_TAG_LEN, &out),
@@ -273,15 +419,42 @@ static void lengths(void)
 	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
 	CHECK_INT(decode(buf, len + SHOAL_HB_PEER_LEN, &out),
 		  SHOAL_HB_OVERSIZED);
+	/* a fingerprint's worth more is not a fingerprint the count lacks */
+	CHECK_INT(decode(buf, len + SHOAL_HB_PRINT_LEN, &out),
+		  SHOAL_HB_OVERSIZED);
+
+	/* and fingerprints: one short, cut before them, one over */
+	len = build(buf, &hb, NPEERS, NENTRIES, NPRINTS);
+	CHECK_INT(len, 88 + NPEERS * 6 + NENTRIES * 12 + NPRINTS * 8 + 16);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len - SHOAL_HB_PRINT_LEN, &out),
+		  SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len - SHOAL_HB_TAG_LEN - SHOAL_HB_PRINT_LEN,
+			 &out), SHOAL_HB_TRUNCATED);
+	/* as long as the frame would be without them: still too short */
+	CHECK_INT(decode(buf, shoal_hb_len(NPEERS, NENTRIES, 0), &out),
+		  SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
+	CHECK_INT(decode(buf, len + SHOAL_HB_PRINT_LEN, &out),
+		  SHOAL_HB_OVERSIZED);
+
+	/* one fingerprint alone */
+	len = build(buf, &hb, 0, 0, 1);
+	CHECK_INT(len, 112);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, SHOAL_HB_LEN, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
 }
 
 /* Build a good frame, spoil one byte, and expect decode to refuse it. */
-static void refused(unsigned int p, unsigned int n, unsigned int off, u8 val,
-		    enum shoal_hb_error want, int line)
+static void refused(unsigned int p, unsigned int n, unsigned int f,
+		    unsigned int off, u8 val, enum shoal_hb_error want, int line)
 {
 	static u8 buf[SHOAL_HB_LEN_MAX];
 	struct shoal_hb out;
-	unsigned int len = build(buf, &sample, p, n);
+	unsigned int len = build(buf, &sample, p, n, f);
 
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	buf[off] = val;
@@ -289,55 +462,97 @@ static void refused(unsigned int p, unsigned int n, unsigned int off, u8 val,
 		       __FILE__, line);
 }
 
-#define REFUSED(p, n, off, val) \
-	refused((p), (n), (off), (val), SHOAL_HB_BAD_HEADER, __LINE__)
+#define REFUSED(p, n, f, off, val) \
+	refused((p), (n), (f), (off), (val), SHOAL_HB_BAD_HEADER, __LINE__)
 
 static void bad_headers(void)
 {
 	struct shoal_hb out;
 	static u8 buf[SHOAL_HB_LEN_MAX];
-	unsigned int len, p;
+	unsigned int len, p, bit;
 
-	REFUSED(0, 0, 0, 's');
-	REFUSED(0, 0, 1, 'h');
-	REFUSED(2, 1, 0, 'H');
-	REFUSED(0, 0, 2, 1);			/* version 1 */
-	REFUSED(0, 0, 2, 3);
-	REFUSED(NPEERS, 1, 2, 0);
-	REFUSED(0, 0, 3, 0);			/* type */
-	REFUSED(0, 0, 3, 2);
-	REFUSED(0, 0, 3, SHOAL_VLAN_TYPE);
-	REFUSED(0, 0, 6, 0);			/* node id 0 */
-	REFUSED(NPEERS, NENTRIES, 6, 0);
-	REFUSED(0, 0, 7, 0x02);			/* unknown flags */
-	REFUSED(0, 0, 7, 0x80);
-	REFUSED(NPEERS, NENTRIES, 7, SHOAL_HB_F_STARTING | 0x04);
+	REFUSED(0, 0, 0, 0, 's');
+	REFUSED(0, 0, 0, 1, 'h');
+	REFUSED(2, 1, 1, 0, 'H');
+	REFUSED(0, 0, 0, 2, 1);			/* version 1 */
+	REFUSED(0, 0, 0, 2, 2);			/* version 2 */
+	REFUSED(NPEERS, NENTRIES, NPRINTS, 2, 2);
+	REFUSED(0, 0, 0, 2, 4);
+	REFUSED(NPEERS, 1, 0, 2, 0);
+	REFUSED(0, 0, 0, 3, 0);			/* type */
+	REFUSED(0, 0, 0, 3, 2);
+	REFUSED(0, 0, 0, 3, SHOAL_VLAN_TYPE);
+	REFUSED(0, 0, 0, 6, 0);			/* node id 0 */
+	REFUSED(NPEERS, NENTRIES, 0, 6, 0);
+	REFUSED(0, 0, 0, 7, 0x08);			/* unknown flags */
+	REFUSED(0, 0, 0, 7, 0x80);
+	REFUSED(NPEERS, NENTRIES, 0, 7, SHOAL_HB_F_STARTING | 0x08);
+	REFUSED(NPEERS, NENTRIES, NPRINTS, 7, SHOAL_HB_F_HOLDING | 0x08);
+	REFUSED(0, 0, 0, 7, SHOAL_HB_F_ALL | 0x08);
+	for (bit = 0x08; bit <= 0x80; bit <<= 1)
+		REFUSED(0, 0, 0, 7, bit);
 	/* the length field, alone: one off either way, or another high byte */
-	REFUSED(0, 0, 5, SHOAL_HB_LEN - 1);
-	REFUSED(0, 0, 5, SHOAL_HB_LEN + 1);
-	REFUSED(0, 0, 4, 1);
-	REFUSED(NPEERS, NENTRIES, 5, shoal_hb_len(NPEERS, NENTRIES) - 6);
+	REFUSED(0, 0, 0, 5, SHOAL_HB_LEN - 1);
+	REFUSED(0, 0, 0, 5, SHOAL_HB_LEN + 1);
+	REFUSED(0, 0, 0, 4, 1);
+	REFUSED(NPEERS, NENTRIES, 0, 5,
+		shoal_hb_len(NPEERS, NENTRIES, 0) - 6);
+	/* or a fingerprint's worth either way */
+	REFUSED(NPEERS, NENTRIES, NPRINTS, 5,
+		shoal_hb_len(NPEERS, NENTRIES, NPRINTS) - 8);
+	REFUSED(NPEERS, NENTRIES, NPRINTS, 5,
+		shoal_hb_len(NPEERS, NENTRIES, NPRINTS) + 8);
+	REFUSED(0, 0, 0, 5, SHOAL_HB_LEN + 8);
+
+	/* the reserved bytes after the fingerprint count */
+	REFUSED(0, 0, 0, 53, 1);
+	REFUSED(0, 0, 0, 54, 1);
+	REFUSED(0, 0, 0, 55, 1);
+	REFUSED(0, 0, 0, 53, 0x80);
+	REFUSED(0, 0, 0, 55, 0xff);
+	REFUSED(NPEERS, NENTRIES, NPRINTS, 53, 0x01);
+	REFUSED(NPEERS, NENTRIES, NPRINTS, 54, 0x10);
+	REFUSED(NPEERS, NENTRIES, NPRINTS, 55, 0x80);
 
 	/*
 	 * The counts against the length: a count that does not match the
 	 * length field is refused, whatever the frame's size; one that
 	 * matches a longer field than the frame has is a truncated frame.
 	 */
-	REFUSED(2, 2, 14, 3);
-	REFUSED(2, 2, 14, 1);
-	REFUSED(2, 2, 15, 3);
-	REFUSED(2, 2, 15, 1);
-	REFUSED(0, 0, 14, 255);
-	REFUSED(0, 0, 15, 2);
-	len = build(buf, &sample, 2, 2);
+	REFUSED(2, 2, 0, 14, 3);
+	REFUSED(2, 2, 0, 14, 1);
+	REFUSED(2, 2, 0, 15, 3);
+	REFUSED(2, 2, 0, 15, 1);
+	REFUSED(0, 0, 0, 14, 255);
+	REFUSED(0, 0, 0, 15, 2);
+	REFUSED(2, 2, 2, 52, 3);		/* fingerprints */
+	REFUSED(2, 2, 2, 52, 1);
+	REFUSED(2, 2, 2, 52, 0);
+	REFUSED(0, 0, 0, 52, 1);
+	REFUSED(0, 0, 1, 52, 0);
+	REFUSED(1, 0, 0, 52, 1);
+	len = build(buf, &sample, 2, 2, 0);
 	buf[14] = 4;
-	buf[4] = shoal_hb_len(4, 2) >> 8;
-	buf[5] = shoal_hb_len(4, 2);
+	set_len(buf, shoal_hb_len(4, 2, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_TRUNCATED);
 	buf[14] = 1;
-	buf[4] = shoal_hb_len(1, 2) >> 8;
-	buf[5] = shoal_hb_len(1, 2);
+	set_len(buf, shoal_hb_len(1, 2, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OVERSIZED);
+	/* the same with the fingerprint count */
+	len = build(buf, &sample, 2, 2, 2);
+	buf[52] = 4;
+	set_len(buf, shoal_hb_len(2, 2, 4));
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_TRUNCATED);
+	buf[52] = 1;
+	set_len(buf, shoal_hb_len(2, 2, 1));
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OVERSIZED);
+	buf[52] = 0;
+	set_len(buf, shoal_hb_len(2, 2, 0));
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OVERSIZED);
+	len = build(buf, &sample, 0, 0, 0);
+	buf[52] = 1;
+	set_len(buf, shoal_hb_len(0, 0, 1));
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_TRUNCATED);
 
 	/*
 	 * More than 64 entries, each of them good, with a length field
@@ -347,25 +562,53 @@ static void bad_headers(void)
 		struct shoal_hb hb = sample;
 
 		hb.npeers = p;
-		build(buf, &sample, p, SHOAL_HB_ENTRIES_MAX);
+		build(buf, &sample, p, SHOAL_HB_ENTRIES_MAX, 0);
 		shoal_hb_put_entry(buf, &hb, SHOAL_HB_ENTRIES_MAX, &entries[0]);
-		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX + 1);
-		memset(buf + shoal_hb_tag_off(p, SHOAL_HB_ENTRIES_MAX + 1), 0,
+		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX + 1, 0);
+		memset(buf + shoal_hb_tag_off(p, SHOAL_HB_ENTRIES_MAX + 1, 0), 0,
 		       SHOAL_HB_TAG_LEN);
 		buf[15] = SHOAL_HB_ENTRIES_MAX + 1;
-		buf[4] = len >> 8;
-		buf[5] = len;
+		set_len(buf, len);
 		CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 		/* the same frame with 64 of them is good */
 		buf[15] = SHOAL_HB_ENTRIES_MAX;
-		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX);
-		buf[4] = len >> 8;
-		buf[5] = len;
+		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX, 0);
+		set_len(buf, len);
 		CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	}
 	/* 255 entries: longer than any frame may be */
-	len = build(buf, &sample, 0, 0);
+	len = build(buf, &sample, 0, 0, 0);
 	buf[15] = 255;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+
+	/* and more than 64 fingerprints, the same way */
+	for (p = 0; p <= 1; p++) {
+		struct shoal_hb hb = sample;
+
+		hb.npeers = p;
+		hb.nentries = 1;
+		build(buf, &sample, p, 1, SHOAL_HB_PRINTS_MAX);
+		shoal_hb_put_print(buf, &hb, SHOAL_HB_PRINTS_MAX,
+				   0x0101010101010101ull);
+		len = shoal_hb_len(p, 1, SHOAL_HB_PRINTS_MAX + 1);
+		memset(buf + shoal_hb_tag_off(p, 1, SHOAL_HB_PRINTS_MAX + 1), 0,
+		       SHOAL_HB_TAG_LEN);
+		buf[52] = SHOAL_HB_PRINTS_MAX + 1;
+		set_len(buf, len);
+		CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+		/* the same frame with 64 of them is good */
+		buf[52] = SHOAL_HB_PRINTS_MAX;
+		len = shoal_hb_len(p, 1, SHOAL_HB_PRINTS_MAX);
+		set_len(buf, len);
+		CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+		CHECK_INT(out.nprints, SHOAL_HB_PRINTS_MAX);
+	}
+	/* 255 of them, or 128: refused, not read as a length */
+	len = build(buf, &sample, 0, 0, 0);
+	buf[52] = 255;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+	buf[52] = 128;
+	set_len(buf, shoal_hb_len(0, 0, 128));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 }
 
@@ -373,27 +616,32 @@ static void bad_peers(void)
 {
 	const unsigned int rec = SHOAL_HB_PEERS_OFF;
 
+	CHECK_INT(rec, 88);
 	/* peers[]: ids 1, 3, 8, 255; the sender is 7 */
-	REFUSED(NPEERS, 0, rec + 6, 1);			/* 1, 1 */
-	REFUSED(NPEERS, 0, rec + 6, 0);			/* 1, 0 */
-	REFUSED(NPEERS, 0, rec + 12, 2);		/* 3, 2 */
-	REFUSED(NPEERS, 0, rec + 12, 3);		/* 3, 3 */
-	REFUSED(NPEERS, 0, rec + 18, 8);		/* 8, 8 */
-	REFUSED(NPEERS, 0, rec + 18, 1);
-	REFUSED(NPEERS, 1, rec, 0);			/* id 0 */
-	REFUSED(1, 0, rec, 0);
-	REFUSED(NPEERS, 0, rec + 12, 7);		/* the sender */
-	REFUSED(NPEERS, 2, rec + 6, 7);
-	REFUSED(1, 0, rec, 7);
-	REFUSED(NPEERS, 0, rec + 1, 0x02);		/* unknown flags */
-	REFUSED(NPEERS, 0, rec + 19, 0x80);
-	REFUSED(NPEERS, 0, rec + 19, SHOAL_HB_PEER_ALIVE | 0x10);
-	REFUSED(1, 0, rec + 1, 0xff);
+	REFUSED(NPEERS, 0, 0, rec + 6, 1);			/* 1, 1 */
+	REFUSED(NPEERS, 0, 0, rec + 6, 0);			/* 1, 0 */
+	REFUSED(NPEERS, 0, 0, rec + 12, 2);		/* 3, 2 */
+	REFUSED(NPEERS, 0, 0, rec + 12, 3);		/* 3, 3 */
+	REFUSED(NPEERS, 0, 0, rec + 18, 8);		/* 8, 8 */
+	REFUSED(NPEERS, 0, 0, rec + 18, 1);
+	REFUSED(NPEERS, 1, 0, rec, 0);			/* id 0 */
+	REFUSED(1, 0, 0, rec, 0);
+	REFUSED(1, 0, 1, rec, 0);
+	REFUSED(NPEERS, 0, 0, rec + 12, 7);		/* the sender */
+	REFUSED(NPEERS, 2, 0, rec + 6, 7);
+	REFUSED(NPEERS, 2, NPRINTS, rec + 6, 7);
+	REFUSED(1, 0, 0, rec, 7);
+	REFUSED(NPEERS, 0, 0, rec + 1, 0x02);		/* unknown flags */
+	REFUSED(NPEERS, 0, 0, rec + 19, 0x80);
+	REFUSED(NPEERS, 0, 0, rec + 19, SHOAL_HB_PEER_ALIVE | 0x10);
+	REFUSED(NPEERS, NENTRIES, NPRINTS, rec + 19,
+		SHOAL_HB_PEER_ALIVE | 0x10);
+	REFUSED(1, 0, 0, rec + 1, 0xff);
 	/* and the echo is anything */
 	{
 		static u8 buf[SHOAL_HB_LEN_MAX];
 		struct shoal_hb out;
-		unsigned int len = build(buf, &sample, NPEERS, 0);
+		unsigned int len = build(buf, &sample, NPEERS, 0, 0);
 
 		memset(buf + rec + 2, 0xff, 4);
 		memset(buf + rec + 20, 0, 4);
@@ -403,19 +651,54 @@ static void bad_peers(void)
 
 static void bad_entries(void)
 {
-	unsigned int e0 = shoal_hb_tag_off(0, 0);
-	unsigned int e4 = shoal_hb_tag_off(NPEERS, 0);
+	unsigned int e0 = shoal_hb_tag_off(0, 0, 0);
+	unsigned int e4 = shoal_hb_tag_off(NPEERS, 0, 0);
 
-	REFUSED(0, 1, e0 + 6, 0);				/* kind */
-	REFUSED(0, 1, e0 + 6, SHOAL_HB_ENTRY_FENCING + 1);
-	REFUSED(0, 1, e0 + 6, 0xff);
-	REFUSED(NPEERS, NENTRIES, e4 + 2 * 12 + 6, 0);
-	REFUSED(NPEERS, NENTRIES, e4 + 12 + 6, SHOAL_HB_ENTRY_FENCING + 1);
-	REFUSED(0, 1, e0 + 7, 1);				/* reserved */
-	REFUSED(0, 1, e0 + 7, 0x80);
-	REFUSED(NPEERS, NENTRIES, e4 + 2 * 12 + 7, 1);
-	REFUSED(NPEERS, SHOAL_HB_ENTRIES_MAX, e4 + 63 * 12 + 7, 1);
-	REFUSED(NPEERS, SHOAL_HB_ENTRIES_MAX, e4 + 63 * 12 + 6, 0);
+	CHECK_INT(e0, 88);
+	CHECK_INT(e4, 88 + NPEERS * 6);
+	REFUSED(0, 1, 0, e0 + 6, 0);				/* kind */
+	REFUSED(0, 1, 0, e0 + 6, SHOAL_HB_ENTRY_FENCING + 1);
+	REFUSED(0, 1, 0, e0 + 6, 0xff);
+	REFUSED(0, 1, 1, e0 + 6, 0);
+	REFUSED(NPEERS, NENTRIES, 0, e4 + 2 * 12 + 6, 0);
+	REFUSED(NPEERS, NENTRIES, 0, e4 + 12 + 6, SHOAL_HB_ENTRY_FENCING + 1);
+	REFUSED(NPEERS, NENTRIES, NPRINTS, e4 + 3 * 12 + 6, 0);
+	REFUSED(0, 1, 0, e0 + 7, 1);				/* reserved */
+	REFUSED(0, 1, 0, e0 + 7, 0x80);
+	REFUSED(NPEERS, NENTRIES, 0, e4 + 2 * 12 + 7, 1);
+	REFUSED(NPEERS, NENTRIES, NPRINTS, e4 + 3 * 12 + 7, 1);
+	REFUSED(NPEERS, SHOAL_HB_ENTRIES_MAX, 0, e4 + 63 * 12 + 7, 1);
+	REFUSED(NPEERS, SHOAL_HB_ENTRIES_MAX, 0, e4 + 63 * 12 + 6, 0);
+	REFUSED(NPEERS, SHOAL_HB_ENTRIES_MAX, SHOAL_HB_PRINTS_MAX,
+		e4 + 63 * 12 + 7, 1);
+}
+
+/*
+ * Fingerprints are not checked: any value decodes, and a byte of one
+ * that reads like an entry's kind or reserved byte is none.
+ */
+static void any_print(void)
+{
+	static u8 buf[SHOAL_HB_LEN_MAX];
+	struct shoal_hb out;
+	unsigned int len, off, i;
+
+	len = build(buf, &sample, NPEERS, NENTRIES, NPRINTS);
+	off = shoal_hb_tag_off(NPEERS, NENTRIES, 0);
+	for (i = 0; i < NPRINTS * 8; i++)
+		buf[off + i] = i % 2 ? 0xff : 0;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK(shoal_hb_get_print(buf, &out, 0) == 0x00ff00ff00ff00ffull);
+	memset(buf + off, 0, NPRINTS * 8);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK(shoal_hb_get_print(buf, &out, NPRINTS - 1) == 0);
+	/*
+	 * and the decoder takes them without the holding flag too: what they
+	 * mean then is heartbeat.c's to say (it ignores them)
+	 */
+	len = build(buf, &sample, 0, 0, 1);
+	CHECK_INT(buf[7] & SHOAL_HB_F_HOLDING, 0);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 }
 
 /* The view's bitmap is not checked: any bits decode, bit 0 included. */
@@ -427,23 +710,27 @@ static void any_view(void)
 
 	for (i = 0; i < 4; i++)
 		hb.view.w[i] = ~0ull;
-	build(buf, &hb, 0, 0);
-	for (i = 40; i < 72; i++)
+	build(buf, &hb, 0, 0, 0);
+	for (i = 56; i < 88; i++)
 		CHECK_INT(buf[i], 0xff);
 	CHECK_INT(decode(buf, sizeof(buf), &out), SHOAL_HB_OK);
 	CHECK(shoal_idset_equal(&out.view, &hb.view));
 	CHECK(shoal_idset_has(&out.view, 0));
 	CHECK(shoal_idset_has(&out.view, 255));
+	/* the view's bytes run up to the peers, not into the fixed fields */
+	CHECK(out.digest == sample.digest);
+	CHECK(out.held == sample.held);
+	CHECK_INT(out.nprints, 0);
 	memset(&hb.view, 0, sizeof(hb.view));
 	hb.view.w[1] = 0x8000000000000001ull;
-	build(buf, &hb, 0, 0);
+	build(buf, &hb, 0, 0, 0);
 	CHECK_INT(decode(buf, sizeof(buf), &out), SHOAL_HB_OK);
 	CHECK(shoal_idset_has(&out.view, 64));
 	CHECK(shoal_idset_has(&out.view, 127));
 	CHECK(!shoal_idset_has(&out.view, 63));
 	CHECK(!shoal_idset_has(&out.view, 128));
-	CHECK_INT(buf[48], 0x01);
-	CHECK_INT(buf[55], 0x80);
+	CHECK_INT(buf[64], 0x01);
+	CHECK_INT(buf[71], 0x80);
 }
 
 static void vlan_header(void)
@@ -471,13 +758,17 @@ static void vlan_header(void)
 }
 
 const struct ktap_case frame_cases[] = {
-	{ "frame: round trip with view, peers and entries", round_trip },
+	{ "frame: round trip with view, peers, entries and fingerprints",
+	  round_trip },
+	{ "frame: flags starting, holding and leaving round trip",
+	  flags_round_trip },
 	{ "frame: every byte at its offset, view little-endian", byte_layout },
 	{ "frame: lengths, truncated and oversized frames", lengths },
-	{ "frame: bad magic, version, type, length, counts, node id, flags",
-	  bad_headers },
+	{ "frame: bad magic, version, type, length, counts, node id, flags,"
+	  " reserved bytes", bad_headers },
 	{ "frame: peers not rising, naming the sender, unknown flags", bad_peers },
 	{ "frame: entries of unknown kind, reserved byte set", bad_entries },
+	{ "frame: any fingerprint decodes", any_print },
 	{ "frame: any view bitmap decodes", any_view },
 	{ "frame: virtual LAN header", vlan_header },
 	{ NULL, NULL },

@@ -21,6 +21,16 @@
  *				at least one. The device must exist in
  *				the namespace. When the device goes away
  *				the cluster forgets it.
+ *	SHOAL_CMD_CLUSTER_LEAVE	CAP_NET_ADMIN, no attributes. This node
+ *				leaves: it says so in authenticated frames,
+ *				so that the others take its buckets and
+ *				personas over at once, and its heartbeats
+ *				stop (a cluster set that starts them again
+ *				brings it back). The same is done when the
+ *				cluster device or the namespace goes, the
+ *				module is unloaded, the machine reboots, and
+ *				(through netpoll, where the device can) when
+ *				the kernel panics.
  *
  *	Heartbeats: with a node id, a device and a key, the module sends an
  *	authenticated heartbeat frame (ethertype SHOAL_ETH_P_HEARTBEAT, to
@@ -46,6 +56,12 @@
  *	SHOAL_CMD_NODE_SET	CAP_NET_ADMIN. SHOAL_A_NODE_ID required and
  *				at least one of SHOAL_A_NODE_WEIGHT,
  *				SHOAL_A_NODE_FLAGS, SHOAL_A_NODE_ADMIN.
+ *				Admin state draining (with an optional
+ *				SHOAL_A_NODE_DRAIN_TIMEOUT): the node takes
+ *				no new flow, its buckets go to the others,
+ *				and it keeps the flows it holds until none
+ *				is left (SHOAL_EVENT_NODE_DRAINED) or the
+ *				timeout; up ends a drain.
  *				Fails with ENOENT if the node does not exist.
  *	SHOAL_CMD_NODE_DEL	CAP_NET_ADMIN. SHOAL_A_NODE_ID required.
  *				Fails with ENOENT if the node does not exist.
@@ -58,6 +74,15 @@
  *	hashing), so members agree without talking and a node going down
  *	moves only its own buckets. A service is named by its address:
  *	exactly one of SHOAL_A_SERVICE_ADDR4 and SHOAL_A_SERVICE_ADDR6.
+ *
+ *	A bucket that moves away from a node that stays alive (a node
+ *	coming back or added, a weight, a pin, a drain) keeps its
+ *	established flows there: the new owner takes every new flow at
+ *	once, the old one keeps the TCP connections and connected UDP
+ *	sockets it has until none is left or SHOAL_A_CLUSTER_HOLD_TIMEOUT.
+ *	A node takes a bucket from a live node only once every member it
+ *	hears has the same tables. Nothing is kept from a node declared
+ *	down.
  *
  *	SHOAL_CMD_SERVICE_GET	doit by address, or dump. Replies carry
  *				every SHOAL_A_SERVICE_* attribute, the
@@ -199,6 +224,8 @@ enum shoal_cmd {
 
 	SHOAL_CMD_DISK_REPORT,
 	SHOAL_CMD_DISK_NTF,
+
+	SHOAL_CMD_CLUSTER_LEAVE,
 
 	__SHOAL_CMD_MAX,
 };
@@ -388,6 +415,26 @@ enum shoal_attr {
 	 */
 	SHOAL_A_HB_UNVERIFIED,
 
+	/* u32: seconds a node keeps the flows it holds in buckets that moved
+	 * away from it while it stayed alive (0: it keeps none); default
+	 * SHOAL_HOLD_TIMEOUT_DEFAULT
+	 */
+	SHOAL_A_CLUSTER_HOLD_TIMEOUT,
+	/* u32: with SHOAL_A_NODE_ADMIN draining, seconds the node keeps its
+	 * flows before they are given up; absent: the cluster's hold timeout
+	 */
+	SHOAL_A_NODE_DRAIN_TIMEOUT,
+	/* u32: flows the node holds in buckets that moved away from it, as
+	 * it last said (replies only)
+	 */
+	SHOAL_A_NODE_HELD,
+	/* binary, as SHOAL_A_SERVICE_OWNED: buckets that moved away from this
+	 * node while it holds flows in them (replies only)
+	 */
+	SHOAL_A_SERVICE_HELD,
+	/* u32: flows this node holds in the service's buckets (replies only) */
+	SHOAL_A_SERVICE_HELD_FLOWS,
+
 	__SHOAL_A_MAX,
 };
 
@@ -425,7 +472,15 @@ enum shoal_node_flags {
 enum shoal_state {
 	SHOAL_STATE_DOWN,
 	SHOAL_STATE_UP,
+	/* takes no new flow; keeps those it holds until none is left or
+	 * its drain timeout
+	 */
+	SHOAL_STATE_DRAINING,
 };
+
+/* seconds held flows are kept at most, unless configured otherwise */
+#define SHOAL_HOLD_TIMEOUT_DEFAULT	300
+#define SHOAL_HOLD_TIMEOUT_MAX		86400
 
 enum shoal_reason {
 	SHOAL_REASON_UNSPEC,
@@ -442,6 +497,7 @@ enum shoal_reason {
 				 * after it started: a member on its own
 				 */
 	SHOAL_REASON_UNSEEN,	/* a member this node hears counts it down */
+	SHOAL_REASON_LEFT,	/* it said it was leaving the cluster */
 };
 
 /* Personas: at most SHOAL_PERSONAS_MAX per namespace. */
@@ -534,6 +590,10 @@ enum shoal_event {
 	 * disks in flight any more: it says released now (_EPOCH)
 	 */
 	SHOAL_EVENT_PERSONA_DISKS_FENCED,
+	/* a draining node holds no flow any more: SHOAL_A_NODE_ID; it can be
+	 * taken down without breaking a connection
+	 */
+	SHOAL_EVENT_NODE_DRAINED,
 
 	__SHOAL_EVENT_MAX,
 };
