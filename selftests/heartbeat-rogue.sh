@@ -210,7 +210,9 @@ check_eq "still no membership change, still the original tables" "yes" \
 last_ok || diag "node 1's node events: $(mon_nodes 1 "$M1" | paste -sd,)" "states: $(states)"
 
 # --- h. no flapping: a dead node needs three frames in a row -------------------
-ip -n "$(ns 3)" link set eth0 down
+# Node 3 is cut at the switch: its own device stays up (a device set up
+# again would start a new boot, and this is about the old one).
+ip -n "$(ns sw)" link set n3 down
 split_3() { [ "$(states)" = "1:1=up,2=up,3=down 2:1=up,2=up,3=down 3:1=down,2=down,3=up" ]; }
 check "node 3's link down: nodes 1 and 2 declare it down" wait_for 3000 split_3
 rx3() { sn 1 -j node show 3 | jq -r '.[0].rx_frames'; }
@@ -272,7 +274,7 @@ check_eq "buckets: node 3's went to it and came back, on node 1" \
 # are never taken back: its frames are refused until it starts a new boot.
 M1=$(mon_lines 1)
 before=$(counters)
-ip -n "$(ns 3)" link set eth0 up
+ip -n "$(ns sw)" link set n3 up
 # shellcheck disable=SC2016 # expanded by eval, each time
 wait_for 3000 eval '[[ "$(delta "$before" "$(counters)")" == *replayed* ]]'
 read -r -t 0.5 -u "$_LIB_SLEEP_FD" _ || true
