@@ -251,18 +251,19 @@ static int __net_init shoal_net_init(struct net *net)
 }
 
 /*
- * The core unregisters the namespace's devices after this (we are a pernet
- * device), and frees sn after that: from here on nothing may act on sn but
- * this function, and the work it cancels must not be queued again.
+ * The namespace goes: the node leaves, while frames can still be sent, and
+ * stops. The core waits for an RCU grace period after every namespace's
+ * pre_exit, once for all of them, before the exit below: a frame received
+ * meanwhile, or a panic walking the namespaces, is done with sn by then.
  */
-static void __net_exit shoal_net_exit(struct net *net)
+static void __net_exit shoal_net_pre_exit(struct net *net)
 {
 	struct shoal_net *sn = shoal_net(net);
 
 	shoal_departure_net_exit(sn);
 	rtnl_lock();
 	mutex_lock(&sn->lock);
-	/* the others take over at once, while frames can still be sent */
+	/* the others take over at once */
 	shoal_cluster_depart(sn, SHOAL_LEFT_EXIT);
 	WRITE_ONCE(sn->dying, true);
 	WRITE_ONCE(sn->ifindex, 0);
@@ -270,8 +271,16 @@ static void __net_exit shoal_net_exit(struct net *net)
 	shoal_hb_update(sn);
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
-	/* a frame received meanwhile may have seen them running */
-	synchronize_net();
+}
+
+/*
+ * The core unregisters the namespace's devices after this (we are a pernet
+ * device), and frees sn after that: from here on nothing may act on sn but
+ * this function, and the work it cancels must not be queued again.
+ */
+static void __net_exit shoal_net_exit(struct net *net)
+{
+	struct shoal_net *sn = shoal_net(net);
 
 	shoal_persona_flush(sn);
 	shoal_service_flush(sn);
@@ -285,6 +294,7 @@ static void __net_exit shoal_net_exit(struct net *net)
 
 static struct pernet_operations shoal_net_ops = {
 	.init = shoal_net_init,
+	.pre_exit = shoal_net_pre_exit,
 	.exit = shoal_net_exit,
 	.id = &shoal_net_id,
 	.size = sizeof(struct shoal_net),

@@ -30,13 +30,15 @@ void shoal_departure_net_init(struct shoal_net *sn)
 	mutex_unlock(&shoal_nets_lock);
 }
 
-/* Before the namespace's exit: a reboot or a panic no longer sees it. */
+/*
+ * The namespace goes: a reboot no longer sees it, a panic no longer once
+ * the grace period that the core waits for before its exit is over.
+ */
 void shoal_departure_net_exit(struct shoal_net *sn)
 {
 	mutex_lock(&shoal_nets_lock);
 	list_del_rcu(&sn->all);
 	mutex_unlock(&shoal_nets_lock);
-	synchronize_rcu();
 }
 
 /*
