@@ -32,11 +32,7 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/key")
 
-states() {
-	local i
-	for i in 1 2 3; do sn "$i" -j node show; done |
-		jq -r -s 'to_entries | map("\(.key + 1):" + (.value | map("\(.id)=\(.state)") | join(","))) | join(" ")'
-}
+states() { node_states 1 2 3; }
 ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
 all_up() { [ "$(states)" = "$ALL_UP" ]; }
 

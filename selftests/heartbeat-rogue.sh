@@ -53,11 +53,7 @@ mon_nodes() {
 	tail -n +"$(($2 + 1))" "$tmp/mon.$1" |
 		jq -r 'select(.object == "node" and (.event == "up" or .event == "down")) | "\(.id) \(.event) (\(.reason))"'
 }
-states() {
-	local i
-	for i in 1 2 3; do sn "$i" -j node show; done |
-		jq -r -s 'to_entries | map("\(.key + 1):" + (.value | map("\(.id)=\(.state)") | join(","))) | join(" ")'
-}
+states() { node_states 1 2 3; }
 ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
 all_up() { [ "$(states)" = "$ALL_UP" ]; }
 table() { sn "$1" -j bucket show "$S" | jq -r '.[] | "\(.bucket) \(.owner)"'; }

@@ -87,11 +87,7 @@ summary() { awk '{ $1 = $1 "ms"; print }' | paste -sd';' | sed 's/;/; /g'; }
 
 # --- state --------------------------------------------------------------
 # states: "i:id=state,..." for nodes 1..3, as each sees the others
-states() {
-	local i
-	for i in 1 2 3; do sn "$i" -j node show; done |
-		jq -r -s 'to_entries | map("\(.key + 1):" + (.value | map("\(.id)=\(.state)") | join(","))) | join(" ")'
-}
+states() { node_states 1 2 3; }
 ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
 all_up() { [ "$(states)" = "$ALL_UP" ]; }
 # state N ID: node ID's state as node N sees it

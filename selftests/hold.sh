@@ -68,6 +68,7 @@ make_cluster 4
 make_client cl 192.0.2.200 2001:db8::200
 CL=$(ns cl)
 SRC4=192.0.2.201,192.0.2.202,192.0.2.203,192.0.2.204
+# shellcheck disable=SC2034 # read as ${!src}
 SRC6=2001:db8::201,2001:db8::202,2001:db8::203,2001:db8::204
 {
 	printf 'addr add 192.0.2.%s/24 dev eth0\n' 201 202 203 204
@@ -85,13 +86,6 @@ setup_node() {
 		"service add $SU proto udp port 5353" | sn "$1" -b -
 }
 start_node() { sn "$1" cluster set dev eth0 node "$1" key "$tmp/key" dead "$DEAD"; }
-has_line() {
-	local l
-	while IFS= read -r l; do
-		[[ $l != "$2"* ]] || return 0
-	done <"$1"
-	return 1
-}
 for i in 1 2 3 4; do
 	setup_node "$i"
 	ip netns exec "$(ns "$i")" selftests/responder.py --id "$i" --tcp 80 --udp-connected 5353 --udp-idle 2 \
@@ -107,24 +101,6 @@ for i in 1 2 3 4; do
 	add_cleanup "kill $! 2>/dev/null"
 done
 
-# states: "i:id=state,..." per node, as it sees the others
-states() {
-	local i l id st out=''
-	for i in "$@"; do
-		out+="$i:"
-		while read -r l id _ _ _ _ _ st _; do
-			[ "$l" != node ] || out+="$id=$st,"
-		done < <(sn "$i" node show)
-		out="${out%,} "
-	done
-	echo "${out% }"
-}
-# see NODES STATES: every node of NODES sees STATES ("1=up,2=up,...")
-see() {
-	local i want=''
-	for i in $1; do want+="$i:$2 "; done
-	[ "$(states $1)" = "${want% }" ]
-}
 table() { sn "$1" bucket show "$2"; }
 # same_tables NODES: every node of NODES has node 1's... first node's tables
 same_tables() {
@@ -225,7 +201,7 @@ fresh_ok() {
 
 change_join() {
 	start_node 4
-	wait_for 20000 see "1 2 3 4" "1=up,2=up,3=up,4=up" || diag "states: $(states 1 2 3 4)"
+	wait_for 20000 all_see "1 2 3 4" "1=up,2=up,3=up,4=up" || diag "states: $(node_states 1 2 3 4)"
 	NEWOWNER=4
 }
 # A change is given to one node after the other. Midway, a node that has
@@ -261,12 +237,12 @@ before_failback() {
 	# made while node 3 is away, the connections in its buckets are the
 	# others'; they hold them when it comes back
 	ip -n "$(ns 3)" link set eth0 down
-	wait_for 10000 see "1 2 4" "1=up,2=up,3=down,4=up" || diag "states: $(states 1 2 4)"
+	wait_for 10000 all_see "1 2 4" "1=up,2=up,3=down,4=up" || diag "states: $(node_states 1 2 4)"
 }
 change_failback() {
 	ip -n "$(ns 3)" link set eth0 up
 	ip -n "$(ns 3)" addr add 2001:db8::3/64 dev eth0 nodad 2>/dev/null
-	wait_for 20000 see "1 2 3 4" "1=up,2=up,3=up,4=up" || diag "states: $(states 1 2 3 4)"
+	wait_for 20000 all_see "1 2 3 4" "1=up,2=up,3=up,4=up" || diag "states: $(node_states 1 2 3 4)"
 	NEWOWNER=3
 }
 # drained_on NODE NODES: every node of NODES has said NODE is drained
@@ -303,7 +279,7 @@ after_leave() {
 		wait_for 30000 drained_on 4 "1 3 4"
 	LEFT0=$(date +%s%N)
 	sn 4 cluster leave
-	wait_for 5000 see "1 3" "1=up,2=down,3=up,4=down" || diag "states: $(states 1 3)"
+	wait_for 5000 all_see "1 3" "1=up,2=down,3=up,4=down" || diag "states: $(node_states 1 3)"
 	# from the monitor's time of the event (UTC, to the microsecond)
 	t=$(grep '"event":"down"' "$tmp/mon.1" | grep '"id":4' | tail -n 1 | jq -r .time)
 	[ -z "$t" ] || LEFTMS=$((($(TZ=UTC0 date -d "$t" +%s%N) - LEFT0) / 1000000))
@@ -317,7 +293,7 @@ declare -A LIVE=([join]="1 2 3 4" [weight]="1 2 3 4" [pin]="1 2 3 4" [failback]=
 	[drain]="1 3 4" [leave]="1 3")
 
 for i in 1 2 3; do start_node "$i"; done
-wait_for 20000 see "1 2 3" "1=up,2=up,3=up,4=down" || diag "states: $(states 1 2 3)"
+wait_for 20000 all_see "1 2 3" "1=up,2=up,3=up,4=down" || diag "states: $(node_states 1 2 3)"
 check "three nodes up, one table for each service" same_tables "1 2 3"
 for s in "$S4" "$S6"; do
 	ip -n "$CL" neigh replace "$s" dev eth0 lladdr "$(sn 1 -j service show "$s" | jq -r '.[0].mac')" nud permanent

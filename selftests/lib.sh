@@ -295,6 +295,42 @@ on_nodes() {
 	done
 }
 
+# node_states NODE...: "N:ID=STATE,... ..." for each NODE, every node's
+# state as NODE sees it (bash reads the tool's plain output: under
+# emulation jq costs a second)
+node_states() {
+	local i k w out=''
+	for i in "$@"; do
+		out+="$i:"
+		while read -r -a w; do
+			[ "${w[0]:-}" = node ] || continue
+			for ((k = 2; k < ${#w[@]} - 1; k++)); do
+				[ "${w[k]}" != state ] || { out+="${w[1]}=${w[k + 1]},"; break; }
+			done
+		done < <(sn "$i" node show)
+		out="${out%,} "
+	done
+	echo "${out% }"
+}
+
+# all_see NODES STATES: each node of NODES sees STATES ("1=up,2=down,...")
+all_see() {
+	local i want=''
+	for i in $1; do want+="$i:$2 "; done
+	# shellcheck disable=SC2086 # NODES is a list
+	[ "$(node_states $1)" = "${want% }" ]
+}
+
+# has_line FILE PREFIX: a line of FILE starts with PREFIX (no process
+# started: for polling loops; under emulation a process costs about 150 ms)
+has_line() {
+	local l
+	while IFS= read -r l; do
+		[[ $l != "$2"* ]] || return 0
+	done <"$1"
+	return 1
+}
+
 # make_client NAME IPV4[/LEN] IPV6[/LEN]: one more namespace on the bridge.
 # NAME (at most 15 characters, not all digits) also names its switch port.
 make_client() {

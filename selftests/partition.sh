@@ -113,15 +113,6 @@ heard() {
 all_up() { snap && is_all_up; }
 ready() { snap && is_all_up && [ "$SNAP_HOLDERS" = 1 ] && is_one_holder && is_one_table; }
 healed() { snap && is_all_up && is_one_holder && is_one_table; }
-# has_line FILE PREFIX: a line of FILE starts with PREFIX (no process
-# started: this runs in polling loops)
-has_line() {
-	local l
-	while IFS= read -r l; do
-		[[ $l != "$2"* ]] || return 0
-	done <"$1"
-	return 1
-}
 # isolate on|off: the switch ports of nodes 1 and 2
 isolate() {
 	printf 'link set dev n%s type bridge_slave isolated %s\n' 1 "$1" 2 "$1" |

@@ -87,16 +87,6 @@ setup_node() {
 	printf '%s\n' "cluster set dev eth0 node $1 key $tmp/key dead $DEAD" "node add 1" "node add 2" \
 		"node add 3" "service add $S proto tcp" | sn "$1" -b -
 }
-# has_line FILE PREFIX: a line of FILE starts with PREFIX (no process
-# started: this runs in polling loops; under emulation each process
-# costs about 150 ms)
-has_line() {
-	local l
-	while IFS= read -r l; do
-		[[ $l != "$2"* ]] || return 0
-	done <"$1"
-	return 1
-}
 # start_responder I: selftests/responder.py in node I (wait_responders:
 # until they listen)
 start_responder() {
@@ -152,19 +142,7 @@ stop_node1() {
 		wait "$p" 2>/dev/null
 	done
 }
-# states: "i:id=state,..." per node, as it sees the others (bash reads the
-# tool's plain output: jq costs a second here)
-states() {
-	local i l id st out=''
-	for i in 1 2 3; do
-		out+="$i:"
-		while read -r l id _ _ _ _ _ st _; do
-			[ "$l" != node ] || out+="$id=$st,"
-		done < <(sn "$i" node show)
-		out="${out%,} "
-	done
-	echo "${out% }"
-}
+states() { node_states 1 2 3; }
 ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
 all_up() { [ "$(states)" = "$ALL_UP" ]; }
 table() { sn "$1" bucket show "$S"; }

@@ -30,11 +30,7 @@ add_cleanup "rm -rf $tmp"
 
 
 # states: "i:id=state,..." for nodes 1..4, as each sees the others
-states() {
-	local i
-	for i in 1 2 3 4; do sn "$i" -j node show; done |
-		jq -r -s 'to_entries | map("\(.key + 1):" + (.value | map("\(.id)=\(.state)") | join(","))) | join(" ")'
-}
+states() { node_states 1 2 3 4; }
 # expect_states SIDE_A SIDE_B: what states() says when the nodes in SIDE_A
 # ("1 2") hear only each other, and so do the nodes in SIDE_B
 view() {
