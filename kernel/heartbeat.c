@@ -857,16 +857,26 @@ bool shoal_hb_alive(struct shoal_net *sn, u32 id)
 	return alive;
 }
 
+/*
+ * Node id's record, for a read of one field under rcu_read_lock(); NULL
+ * without heartbeats or for an id out of range.
+ */
+static struct shoal_peer *shoal_hb_peer_rcu(struct shoal_net *sn, u32 id)
+{
+	struct shoal_hb_state *hb = rcu_dereference(sn->hb);
+
+	return hb && id && id <= SHOAL_NODE_ID_MAX ? &hb->peers[id] : NULL;
+}
+
 /* Why node id last joined or left the members, for events. */
 u8 shoal_hb_reason(struct shoal_net *sn, u32 id, bool up)
 {
-	struct shoal_hb_state *hb;
-	u8 reason = 0;
+	struct shoal_peer *peer;
+	u8 reason;
 
 	rcu_read_lock();
-	hb = rcu_dereference(sn->hb);
-	if (hb && id <= SHOAL_NODE_ID_MAX)
-		reason = READ_ONCE(hb->peers[id].reason);
+	peer = shoal_hb_peer_rcu(sn, id);
+	reason = peer ? READ_ONCE(peer->reason) : 0;
 	rcu_read_unlock();
 	return reason ?: up ? SHOAL_REASON_HEARD : SHOAL_REASON_TIMEOUT;
 }
@@ -917,13 +927,12 @@ bool shoal_hb_hears_members(struct shoal_net *sn)
  */
 u64 shoal_hb_left_unheard(struct shoal_net *sn, u32 id)
 {
-	struct shoal_hb_state *hb;
-	u64 left = 0;
+	struct shoal_peer *peer;
+	u64 left;
 
 	rcu_read_lock();
-	hb = rcu_dereference(sn->hb);
-	if (hb && id && id <= SHOAL_NODE_ID_MAX)
-		left = READ_ONCE(hb->peers[id].left_unheard);
+	peer = shoal_hb_peer_rcu(sn, id);
+	left = peer ? READ_ONCE(peer->left_unheard) : 0;
 	rcu_read_unlock();
 	return left;
 }
@@ -1078,13 +1087,12 @@ bool shoal_hb_agrees(struct shoal_net *sn, u32 id, u64 digest)
 /* Whether node id said last that it holds flows in buckets it gave up. */
 bool shoal_hb_holding(struct shoal_net *sn, u32 id)
 {
-	struct shoal_hb_state *hb;
-	bool holding = false;
+	struct shoal_peer *peer;
+	bool holding;
 
 	rcu_read_lock();
-	hb = rcu_dereference(sn->hb);
-	if (hb && id && id <= SHOAL_NODE_ID_MAX)
-		holding = READ_ONCE(hb->peers[id].holding);
+	peer = shoal_hb_peer_rcu(sn, id);
+	holding = peer && READ_ONCE(peer->holding);
 	rcu_read_unlock();
 	return holding;
 }
