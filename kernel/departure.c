@@ -43,14 +43,16 @@ void shoal_departure_net_exit(struct shoal_net *sn)
 
 /*
  * A netpoll instance on the cluster device, for the panic path; NULL if
- * the device cannot do netpoll (the node then goes unannounced when it
- * panics). Caller holds RTNL.
+ * there is no device or it cannot do netpoll (the node then goes
+ * unannounced when it panics). Caller holds RTNL.
  */
 struct netpoll *shoal_netpoll_open(struct net_device *dev)
 {
 	struct netpoll *np;
 
 	ASSERT_RTNL();
+	if (!dev)
+		return NULL;
 	np = kzalloc(sizeof(*np), GFP_KERNEL);
 	if (!np)
 		return NULL;
