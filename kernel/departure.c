@@ -73,9 +73,8 @@ void shoal_netpoll_close(struct netpoll *np)
 		__netpoll_free(np);
 }
 
-/* The machine reboots, halts or powers off: every namespace leaves. */
-static int shoal_reboot(struct notifier_block *nb, unsigned long action,
-			void *data)
+/* Every namespace leaves its cluster. */
+static void shoal_departure_all(void)
 {
 	struct shoal_net *sn;
 
@@ -83,6 +82,13 @@ static int shoal_reboot(struct notifier_block *nb, unsigned long action,
 	list_for_each_entry(sn, &shoal_nets, all)
 		shoal_cluster_shutdown(sn);
 	mutex_unlock(&shoal_nets_lock);
+}
+
+/* The machine reboots, halts or powers off. */
+static int shoal_reboot(struct notifier_block *nb, unsigned long action,
+			void *data)
+{
+	shoal_departure_all();
 	return NOTIFY_DONE;
 }
 
@@ -124,8 +130,14 @@ int shoal_departure_init(void)
 	return 0;
 }
 
+/*
+ * The module goes: every namespace leaves first, while its cluster device
+ * still takes frames (unregistering the device notifier next replays the
+ * devices' removal, which would stop heartbeats without a word).
+ */
 void shoal_departure_uninit(void)
 {
 	atomic_notifier_chain_unregister(&panic_notifier_list, &shoal_panic_nb);
 	unregister_reboot_notifier(&shoal_reboot_nb);
+	shoal_departure_all();
 }
