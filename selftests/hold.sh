@@ -21,6 +21,11 @@
 #             them, and then it is set down;
 #   leave:    node 4 is drained and, once drained, leaves ("cluster
 #             leave"): the others count it down at once (reason "left");
+#   death:    node 3's cluster link goes down, and it is counted down
+#             (timeout): nothing is held for a dead node, node 1 answers
+#             its connections with a reset at once (not one times out),
+#             none of node 1's breaks; when node 3 comes back it holds
+#             nothing from before, and node 1's still do not break;
 #   control:  with "hold 0", node 3's weight goes up: the same client
 #             sees connections break, as without this module's holding.
 # After each: not one TCP connection broke (reset, closed, timed out, or
@@ -43,8 +48,8 @@ PHASES=(join weight pin failback drain leave)
 CONTROL=1
 # per phase: made (TCP, UDP), none broke (TCP, UDP), tables agree, fresh
 # ones, nothing held; drain one more, the checks after it one; leave
-# one after, three at the end; the control phase two
-plan=$((1 + 7 * ${#PHASES[@]} + 2 * CONTROL))
+# one after, three at the end; death five; the control phase two
+plan=$((1 + 7 * ${#PHASES[@]} + 5 + 2 * CONTROL))
 [[ " ${PHASES[*]} " != *" weight "* ]] || plan=$((plan + 1))
 [[ " ${PHASES[*]} " != *" drain "* ]] || plan=$((plan + 2))
 [[ " ${PHASES[*]} " != *" leave "* ]] || plan=$((plan + 3))
@@ -334,6 +339,47 @@ for phase in "${PHASES[@]}"; do
 	! declare -F "after_$phase" >/dev/null || "after_$phase"
 	PORTSET=$((PORTSET + 2))
 done
+# --- death: nothing held for a dead node, nothing held from before it died
+hold_start "$PORTSET"
+hold_ready
+check_eq "death: $CONNS4 IPv4 and $CONNS6 IPv6 connections made" "$CONNS4 0 $CONNS6 0" \
+	"$(awk '$1 == "ready" { print $2, $3 }' "${HOLDOUT[4]}") $(awk '$1 == "ready" { print $2, $3 }' "${HOLDOUT[6]}")"
+from4=$(wc -l <"${HOLDOUT[4]}")
+from6=$(wc -l <"${HOLDOUT[6]}")
+# node 3's connections, as made
+of3=$(cat "${HOLDOUT[4]}" "${HOLDOUT[6]}" | awk '$1 == "conn" && $5 == 3' | grep -c .)
+ip -n "$(ns 3)" link set eth0 down
+wait_for 10000 all_see "1" "1=up,2=down,3=down,4=down" || diag "states: $(node_states 1)"
+WANT[4]=$(($(status_min 4) + 5))
+WANT[6]=$(($(status_min 6) + 5))
+WANTU=0
+wait_for 30000 answered_again ||
+	diag "client status: $(cat "${HOLDSTATUS[4]}"); $(cat "${HOLDSTATUS[6]}")"
+broke=$( (tail -n +"$((from4 + 1))" "${HOLDOUT[4]}"; tail -n +"$((from6 + 1))" "${HOLDOUT[6]}") |
+	awk '$1 == "broke"')
+check_eq "death: each of node 3's $of3 connections was reset by node 1, none timed out" \
+	"$of3 $of3" "$(awk '$5 == 3' <<<"$broke" | grep -c .) $(awk '$5 == 3 && $6 == "reset"' <<<"$broke" | grep -c .)"
+check_eq "death: none of node 1's connections broke" 0 "$(awk '$5 != 3' <<<"$broke" | grep -c .)"
+last_ok || diag "broken (index source port node reason ms):" "$(cut -d' ' -f2- <<<"$broke" | head -n 20)"
+from4=$(wc -l <"${HOLDOUT[4]}")
+from6=$(wc -l <"${HOLDOUT[6]}")
+ip -n "$(ns 3)" link set eth0 up
+ip -n "$(ns 3)" addr add 2001:db8::3/64 dev eth0 nodad 2>/dev/null
+wait_for 20000 all_see "1 3" "1=up,2=down,3=up,4=down" || diag "states: $(node_states 1 3)"
+wait_for 20000 same_tables "1 3" || diag "node 1 and node 3 disagree on the tables"
+holds_none() { holds_nothing "$1" && [ "$(sn "$1" -j -s node show "$1" | jq '.[0].held_flows')" = 0 ]; }
+check "death: back, node 3 holds nothing from before (no flow, no bucket)" holds_none 3
+WANT[4]=$(($(status_min 4) + 5))
+WANT[6]=$(($(status_min 6) + 5))
+wait_for 30000 answered_again ||
+	diag "client status: $(cat "${HOLDSTATUS[4]}"); $(cat "${HOLDSTATUS[6]}")"
+check_eq "death: back, none of node 1's connections broke" 0 \
+	"$( (tail -n +"$((from4 + 1))" "${HOLDOUT[4]}"; tail -n +"$((from6 + 1))" "${HOLDOUT[6]}") |
+		awk '$1 == "broke"' | grep -c .)"
+hold_stop
+wait_for 20000 holds_nothing "1 3" || diag "still held after the client closed"
+PORTSET=$((PORTSET + 2))
+
 # --- control: nothing held, connections break (the test can see it)
 if [ "$CONTROL" = 1 ]; then
 	on_nodes "1 3" cluster set hold 0
