@@ -383,6 +383,38 @@ def probe(args):
 SETUP_AT_ONCE = 16
 
 
+class Paced:
+    """What Hold and UdpHold share: the items' sockets in self.sel, the
+    next sends in the heap self.due and the deadlines in the queue
+    self.waiting, both by time; a status file every 100 ms."""
+
+    def loop(self):
+        """Until a signal (Stop); then no more of them."""
+        args = self.args
+        next_status = time.monotonic()
+        try:
+            while True:
+                now = time.monotonic()
+                wake = next_status if args.status else now + 0.05
+                if self.due:
+                    wake = min(wake, self.due[0][0])
+                if self.waiting:
+                    wake = min(wake, self.waiting[0][0])
+                for key, _ in self.sel.select(timeout=max(0.0, min(wake - now, 0.05))):
+                    item = key.data
+                    if item.sock is not None:
+                        self.event(item, time.monotonic())
+                now = time.monotonic()
+                self.tick(now)
+                if args.status and now >= next_status:
+                    self.status(now)
+                    next_status = now + 0.1
+        except Stop:
+            pass
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Held:
     """One long-lived connection of hold()."""
 
@@ -399,7 +431,7 @@ class Held:
         self.last_sent = 0.0
 
 
-class Hold:
+class Hold(Paced):
     """A connection sends its next line an interval after the last one,
     but not before that one was answered: when the VM is slow the client
     slows down with it instead of piling up packets. Under emulation a
@@ -556,32 +588,10 @@ class Hold:
 
     def run(self):
         args = self.args
-        now = time.monotonic()
         for i in range(args.count):
             self.conns.append(Held(i, args.sources[i % len(args.sources)],
                                    source_port(args.port_set, i)))
-        next_status = now
-        try:
-            while True:
-                now = time.monotonic()
-                wake = next_status if args.status else now + 0.05
-                if self.due:
-                    wake = min(wake, self.due[0][0])
-                if self.waiting:
-                    wake = min(wake, self.waiting[0][0])
-                for key, _ in self.sel.select(timeout=max(0.0, min(wake - now, 0.05))):
-                    c = key.data
-                    if c.sock is not None:
-                        self.event(c, time.monotonic())
-                now = time.monotonic()
-                self.tick(now)
-                if args.status and now >= next_status:
-                    self.status(now)
-                    next_status = now + 0.1
-        except Stop:
-            pass
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.loop()
         live = sum(c.state == "live" for c in self.conns)
         print("# held %d live %d broken %d failed %d answers %d" % (
             live + self.broken, live, self.broken, self.failed,
@@ -615,7 +625,7 @@ class UdpFlow:
         self.why = None  # the last error seen, for a failed setup
 
 
-class UdpHold:
+class UdpHold(Paced):
     """The single-SEQ-in-flight pacing of Hold, with datagrams: resends
     wait in a queue by deadline (the timeout is the same for all)."""
 
@@ -811,28 +821,7 @@ class UdpHold:
             # SEQ 0 spread over an interval too
             heapq.heappush(self.due, (now + args.interval * i / args.count, i))
         self.pending = args.count
-        next_status = now
-        try:
-            while True:
-                now = time.monotonic()
-                wake = next_status if args.status else now + 0.05
-                if self.due:
-                    wake = min(wake, self.due[0][0])
-                if self.waiting:
-                    wake = min(wake, self.waiting[0][0])
-                for key, _ in self.sel.select(timeout=max(0.0, min(wake - now, 0.05))):
-                    f = key.data
-                    if f.sock is not None:
-                        self.event(f, time.monotonic())
-                now = time.monotonic()
-                self.tick(now)
-                if args.status and now >= next_status:
-                    self.status(now)
-                    next_status = now + 0.1
-        except Stop:
-            pass
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.loop()
         flows, lost, wrong, dups, resends, _, answers = self.counts()
         print("# flows %d lost %d wrong %d dup %d resends %d answers %d"
               " resent_answers %d late %d" % (flows, lost, wrong, dups, resends, answers,

@@ -96,6 +96,21 @@ def dest_of(v6, anc):
     return None, 0, None
 
 
+def received(s):
+    """The datagrams waiting on s, up to 64, as (data, peer, dst, ifindex,
+    pktinfo); an error queued (an ICMP one for an earlier answer) is
+    passed over."""
+    v6 = s.family == socket.AF_INET6
+    for _ in range(64):
+        try:
+            data, anc, _flags, peer = s.recvmsg(65536, socket.CMSG_SPACE(64))
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            continue
+        yield (data, peer) + tuple(dest_of(v6, anc))
+
+
 class Flow:
     """A client of a --udp-connected port, with its connected socket."""
 
@@ -228,16 +243,7 @@ class Responder:
     # --- UDP
 
     def datagram(self, s):
-        v6 = s.family == socket.AF_INET6
-        for _ in range(64):
-            try:
-                data, anc, _flags, peer = s.recvmsg(65536, socket.CMSG_SPACE(64))
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                # e.g. a queued ICMP error for an earlier answer
-                continue
-            dst, _ifindex, pktinfo = dest_of(v6, anc)
+        for _data, peer, dst, _ifindex, pktinfo in received(s):
             log("udp", plain(peer[0]), peer[1], plain(dst or "?"), s.getsockname()[1])
             try:
                 s.sendmsg([self.answer], [pktinfo] if dst else [], 0, peer)
@@ -251,16 +257,8 @@ class Responder:
         return self.node + (b" " + data if data else b"") + b"\n"
 
     def listener_datagram(self, s):
-        v6 = s.family == socket.AF_INET6
         port = s.getsockname()[1]
-        for _ in range(64):
-            try:
-                data, anc, _flags, peer = s.recvmsg(65536, socket.CMSG_SPACE(64))
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                continue
-            dst, ifindex, pktinfo = dest_of(v6, anc)
+        for data, peer, dst, ifindex, pktinfo in received(s):
             self.first_datagram(s, data, peer, dst, ifindex, pktinfo, port)
 
     def first_datagram(self, s, data, peer, dst, ifindex, pktinfo, port):
