@@ -200,46 +200,7 @@ fi
 FLOW_RANGE=${FLOWS%%,*}-${FLOWS##*,}
 info shoal_flows "$FLOWS"
 
-# mon_mark: remembers how many events each node's monitor has logged
-mon_mark() {
-	local i l
-	for i in 1 2; do
-		mapfile -t l <"$tmp/mon-$i"
-		MON_SEEN[i]=${#l[@]}
-	done
-}
-# down_after RESULT: "down1_us D1 down2_us D2": when nodes 1 and 2
-# reported node 3 down, from the client's last answer from node 3, by
-# their monitors' clocks (CLOCK_REALTIME when the event was read, as the
-# client's); -1 if not seen. Events well before the last answer are false
-# detections before the cut, skipped.
-down_after() {
-	local i l e t last out=
-	last=$(awk '{ for (i = 1; i < NF; i++) if ($i == "last_old_rt_us") print $(i + 1) }' <<<"$1")
-	[[ $last =~ ^[0-9]+$ ]] || { echo "down1_us -1 down2_us -1"; return; }
-	for i in 1 2; do
-		mapfile -t -s "${MON_SEEN[i]}" l <"$tmp/mon-$i"
-		t=-1
-		for e in "${l[@]}"; do
-			if [[ $e == *"node 3 down (timeout)"* && $e =~ ^\[([^]]*)\] ]]; then
-				t=$(($(date -d "${BASH_REMATCH[1]}" +%s%6N) - last))
-				# not a false detection before the cut
-				[ "$t" -lt -5000 ] || break
-				t=-1
-			fi
-		done
-		out+=" down${i}_us $t"
-	done
-	echo "${out# }"
-}
-MON_PIDS=()
-MON_SEEN=()
 DOWNS0=()
-mon_stop() {
-	local p
-	for p in "${MON_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	MON_PIDS=()
-}
 add_cleanup mon_stop
 for ms in $SHOAL_INTERVALS; do
 	for i in 1 2 3; do

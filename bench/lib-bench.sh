@@ -5,7 +5,8 @@
 # Helpers shared by the benchmarks that run inside the test VM
 # (bench/failover.sh, bench/falsefail.sh, bench/takeover.sh), sourced after
 # selftests/lib.sh: output lines for bench/report.py, clocks, the VM's CPU
-# load, one cut-the-link trial, and a keepalived (VRRPv3) pair, namespaces
+# load, one failover trial and the node events around it, and a keepalived
+# (VRRPv3) pair, namespaces
 # ka and kb, sharing one address.
 #
 # The caller sets tmp (a scratch directory), and before using the
@@ -58,28 +59,40 @@ cpu_reset
 # node than CUT_ID, returns 2 and prints no BENCH line unless ATTEMPT is
 # the last (5): the caller tries again.
 # No process is started from the client's start to its result (under
-# emulation each one stalls the VM for tens of ms): the link is cut by
-# "udpping linkdown", started before the client and told when through a
-# pipe (a coprocess), and the client's output comes through a FIFO read
-# with the read builtin. TRIAL_CUT_US is the time the cut was asked for
+# emulation each one stalls the VM for tens of ms): the node goes by a
+# process started before the client and told when through a pipe (a
+# coprocess), and the client's output comes through a FIFO read with the
+# read builtin. How the node goes is TRIAL_CUT: linkdown (the default:
+# "udpping linkdown" sets its eth0 down; the caller sets it up again) or
+# leave ("cluster leave" from a "shoal -b -" in its namespace; the caller
+# brings it back). TRIAL_CUT_US is the time the cut was asked for
 # (CLOCK_REALTIME, microseconds since the epoch), for TRIAL_EXTRA: a
-# function given the client's result line, whose output ends the BENCH line.
+# function given the client's result line, whose output ends the BENCH
+# line; TRIAL_TAG replaces BENCH in it.
 # The caller sets UDPPING, CL (the client's namespace), CLIENT (its
 # address) and PORT.
 trial() {
 	local kind=$1 setting=$2 n=$3 addr=$4 sports=$5 victim=$6 victim_id=$7 attempt=${8:-5}
-	local fifo=$tmp/fifo
-	local pid fd line='' res='' t0 i0 cut_pid cin cout tag=BENCH
+	local fifo=$tmp/fifo how=${TRIAL_CUT:-linkdown}
+	local pid fd line='' res='' t0 i0 cut_pid cin cout tag=${TRIAL_TAG:-BENCH}
 	# trial 0 warms up (code paths, caches, the emulator's translations)
-	[ "$n" -gt 0 ] || tag=BENCH-WARMUP
-	coproc CUT { ip netns exec "$(ns "$victim")" "$UDPPING" linkdown eth0 2>&1; }
+	[ "$n" -gt 0 ] || tag=$tag-WARMUP
+	if [ "$how" = leave ]; then
+		# exec: the coprocess is shoal itself, reading its commands
+		# line by line as they come; a first one shows it is there
+		coproc CUT { exec shoal -n "$(ns "$victim")" -j -b - 2>&1; }
+	else
+		coproc CUT { ip netns exec "$(ns "$victim")" "$UDPPING" linkdown eth0 2>&1; }
+	fi
 	# bash forgets CUT once the coprocess has exited: copies
 	# shellcheck disable=SC2153 # set by coproc
 	cut_pid=$CUT_PID
 	exec {cin}<&"${CUT[0]}" {cout}>&"${CUT[1]}"
+	[ "$how" != leave ] || echo "cluster show" >&"$cout"
 	IFS= read -r -t 15 -u "$cin" line
-	if [ "$line" != armed ]; then
-		note "$kind $setting trial $n: udpping linkdown failed: $line"
+	if { [ "$how" = leave ] && [[ $line != "["* ]]; } ||
+		{ [ "$how" != leave ] && [ "$line" != armed ]; }; then
+		note "$kind $setting trial $n: the process that cuts failed: $line"
 		echo "$tag $kind $setting $n result gap_us -1 error no-cut"
 		kill "$cut_pid" 2>/dev/null
 		wait "$cut_pid" 2>/dev/null
@@ -113,7 +126,7 @@ trial() {
 	t0=$CPU_T i0=$CPU_I
 	kill -USR1 "$pid"
 	TRIAL_CUT_US=${EPOCHREALTIME//[!0-9]/}
-	echo cut >&"$cout"
+	if [ "$how" = leave ]; then echo "cluster leave" >&"$cout"; else echo cut >&"$cout"; fi
 	while IFS= read -r -u "$fd" line; do
 		case $line in result\ *) res=$line ;; *) note "client: $line" ;; esac
 	done
@@ -122,12 +135,79 @@ trial() {
 	cpu_sample
 	CPU_ALL=$((CPU_ALL + CPU_T - t0))
 	CPU_BUSY=$((CPU_BUSY + CPU_T - t0 - (CPU_I - i0)))
-	IFS= read -r -t 5 -u "$cin" line
-	[ "$line" = down ] || note "$kind $setting trial $n: the cut said: $line"
+	if [ "$how" = leave ]; then
+		# (the caller brings it back: this process has done its part)
+		kill "$cut_pid" 2>/dev/null
+	else
+		IFS= read -r -t 5 -u "$cin" line
+		[ "$line" = down ] || note "$kind $setting trial $n: the cut said: $line"
+	fi
 	wait "$cut_pid"
 	exec {cin}<&- {cout}>&-
 	[ -n "$res" ] || res="result gap_us -1 error client-failed"
 	echo "$tag $kind $setting $n $res${TRIAL_EXTRA:+ $($TRIAL_EXTRA "$res")}"
+}
+
+# Node events around a trial, for TRIAL_EXTRA=down_after: the caller runs
+# "shoal monitor" on nodes 1 and 2 into $tmp/mon-1 and $tmp/mon-2 (pids in
+# MON_PIDS, for mon_stop) and calls mon_mark before each trial.
+MON_PIDS=()
+MON_SEEN=()
+mon_mark() {
+	local i l
+	for i in 1 2; do
+		mapfile -t l <"$tmp/mon-$i"
+		MON_SEEN[i]=${#l[@]}
+	done
+}
+mon_stop() {
+	local p
+	for p in "${MON_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	MON_PIDS=()
+}
+# down_after RESULT: "down1_us D1 down2_us D2": when nodes 1 and 2
+# reported node 3 down (whatever the reason), from the client's last
+# answer from node 3, by their monitors' clocks (CLOCK_REALTIME when the
+# event was read, as the client's); -1 if not seen. Events well before the
+# last answer are false detections before the cut, skipped.
+down_after() {
+	local i l e t last out=
+	last=$(awk '{ for (i = 1; i < NF; i++) if ($i == "last_old_rt_us") print $(i + 1) }' <<<"$1")
+	[[ $last =~ ^[0-9]+$ ]] || { echo "down1_us -1 down2_us -1"; return; }
+	for i in 1 2; do
+		mapfile -t -s "${MON_SEEN[i]}" l <"$tmp/mon-$i"
+		t=-1
+		for e in "${l[@]}"; do
+			if [[ $e == *"node 3 down ("* && $e =~ ^\[([^]]*)\] ]]; then
+				t=$(($(date -d "${BASH_REMATCH[1]}" +%s%6N) - last))
+				[ "$t" -lt -5000 ] || break
+				t=-1
+			fi
+		done
+		out+=" down${i}_us $t"
+	done
+	echo "${out# }"
+}
+
+# pktwin_measure COUNTER...: one window of bench/build/pktwin ($PKTWIN) in
+# the namespace $PK, of $WINDOW guest ns after $SETTLE, retried (up to 3
+# windows) while the CPU idled more than a fifth of it (the host fell
+# behind feeding the NIC); WIN is pktwin's line of the busiest window,
+# with "windows N". For the benchmarks that run under -icount.
+pktwin_measure() {
+	local n res best='' best_idle=-1 ns idle
+	for n in 1 2 3; do
+		res=$(ip netns exec "$PK" "$PKTWIN" window "$SETTLE" "$WINDOW" "$@" 2>&1) ||
+			{ WIN="error ${res//$'\n'/ }"; return 1; }
+		[[ $res =~ ^ns\ ([0-9]+)\ .*idle_ns\ ([0-9]+)$ ]] ||
+			{ WIN="error ${res//$'\n'/ }"; return 1; }
+		ns=${BASH_REMATCH[1]} idle=${BASH_REMATCH[2]}
+		if [ "$best_idle" -lt 0 ] || [ "$idle" -lt "$best_idle" ]; then
+			best=$res best_idle=$idle
+		fi
+		[ $((idle * 5)) -gt "$ns" ] || break
+	done
+	WIN="$best windows $n"
 }
 
 # --- keepalived ---------------------------------------------------------------

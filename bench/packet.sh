@@ -38,12 +38,16 @@
 # Arguments (vm-run passes no environment): BENCH_PACKET_MAC=MAC (the NIC's,
 # required), BENCH_PACKET_WINDOW=NS (guest ns per window, default 1e9),
 # BENCH_PACKET_SETTLE=NS (before each window, default 3e8),
-# BENCH_PACKET_RATE=PPS (the generator's, for the record). The generator
-# starts when this writes "ready ADDR PORT" to $SHOAL_OUT/ready.
+# BENCH_PACKET_RATE=PPS (the generator's, for the record),
+# BENCH_PACKET_BASELINE=KO REV (another build of the module, from commit
+# REV: the owned shoal rows again with it, module swapped, rows
+# own-shoal-nf-base and own-shoal-xdp-base). The generator starts when
+# this writes "ready ADDR PORT" to $SHOAL_OUT/ready.
 
 for a in "$@"; do
 	case $a in
-	BENCH_PACKET_MAC=* | BENCH_PACKET_WINDOW=* | BENCH_PACKET_SETTLE=* | BENCH_PACKET_RATE=*)
+	BENCH_PACKET_MAC=* | BENCH_PACKET_WINDOW=* | BENCH_PACKET_SETTLE=* | BENCH_PACKET_RATE=* | \
+		BENCH_PACKET_BASELINE=*)
 		export "${a?}" ;;
 	*) echo "packet.sh: unknown argument $a" >&2; exit 2 ;;
 	esac
@@ -250,24 +254,6 @@ emit() {
 	echo "BENCH-PACKET $id status $status $*"
 }
 
-# measure COUNTER...: one window in $PK, retried (up to 3 windows) while
-# the CPU idled more than a fifth of it (the host fell behind feeding the
-# NIC); WIN is pktwin's line of the busiest window, with "windows N".
-measure() {
-	local n res best='' best_idle=-1 ns idle
-	for n in 1 2 3; do
-		res=$(pk "$PKTWIN" window "$SETTLE" "$WINDOW" "$@" 2>&1) ||
-			{ WIN="error ${res//$'\n'/ }"; return 1; }
-		[[ $res =~ ^ns\ ([0-9]+)\ .*idle_ns\ ([0-9]+)$ ]] ||
-			{ WIN="error ${res//$'\n'/ }"; return 1; }
-		ns=${BASH_REMATCH[1]} idle=${BASH_REMATCH[2]}
-		if [ "$best_idle" -lt 0 ] || [ "$idle" -lt "$best_idle" ]; then
-			best=$res best_idle=$idle
-		fi
-		[ $((idle * 5)) -gt "$ns" ] || break
-	done
-	WIN="$best windows $n"
-}
 
 # row ID KIND SETUP [ARGS...]: one measurement. KIND: drop (counter: the
 # NIC's rx_packets; DROPS_FN must rise by as much, nothing may reach UDP)
@@ -299,9 +285,9 @@ row() {
 	e0=$(udp_rcvbuf_errors)
 	d0=$("$DROPS_FN")
 	if [ "$kind" = owned ]; then
-		measure "sink:$tmp/sink" "$rx" || true
+		pktwin_measure "sink:$tmp/sink" "$rx" || true
 	else
-		measure "$rx" || true
+		pktwin_measure "$rx" || true
 	fi
 	d1=$("$DROPS_FN")
 	u1=$(udp_in)
@@ -360,6 +346,19 @@ DROPS_FN=zero row own-none owned none
 DROPS_FN=zero row own-xdp-pass owned setup_xdp_pass
 DROPS_FN=drops_shoal ON_LO=0 SHOAL=1 row own-shoal-nf owned shoal_setup 1 1 1024 1 0
 DROPS_FN=drops_shoal ON_LO=0 SHOAL=1 row own-shoal-xdp owned shoal_setup 1 1 1024 1 1
+# the same with the baseline build of the module, swapped in and out
+if [ -n "${BENCH_PACKET_BASELINE:-}" ]; then
+	read -r base_ko base_rev <<<"$BENCH_PACKET_BASELINE"
+	info baseline "$base_rev $(sha256sum "$base_ko" | cut -c1-12)"
+	if rmmod shoal && insmod "$base_ko"; then
+		DROPS_FN=drops_shoal ON_LO=0 SHOAL=1 row own-shoal-nf-base owned shoal_setup 1 1 1024 1 0
+		DROPS_FN=drops_shoal ON_LO=0 SHOAL=1 row own-shoal-xdp-base owned shoal_setup 1 1 1024 1 1
+	else
+		note "the baseline module $base_ko did not load"
+	fi
+	grep -q '^shoal ' /proc/modules && rmmod shoal
+	selftests/vm/shoal-load
+fi
 
 # --- scale: shoal's drop with fewer and more buckets, more nodes, more
 # services (the 999 others first)
