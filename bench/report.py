@@ -7,6 +7,7 @@ usage: report.py OUT --command CMD --commit C [--host-kernel K]
                  [--falsefail LOG --falsefail-seconds S [--falsefail-status N]]
                  [--takeover LOG --takeover-seconds S [--takeover-status N]]
                  [--packet LOG --packet-seconds S [--packet-status N] [--micro MD]]
+                 [--moves LOG --moves-seconds S [--moves-status N]]
 
 OUT has a section per benchmark: "# Failover benchmark", from the "BENCH ..."
 and "BENCH-INFO ..." lines of bench/failover.sh's console log, and
@@ -14,11 +15,13 @@ and "BENCH-INFO ..." lines of bench/failover.sh's console log, and
 bench/falsefail.sh's, and "# Takeover benchmark", from the "BENCH takeover
 ..." lines of bench/takeover.sh's, and "# Packet-path benchmark", from the
 "BENCH-PACKET ..." lines of bench/packet.sh's (with bench/micro's table from
-MD). A benchmark whose log is not given keeps its section of OUT as it was,
+MD), and "# Connections kept through planned changes", from the "BENCH-MOVES
+..." lines of bench/moves.sh's. A benchmark whose log is not given keeps its section of OUT as it was,
 word for word (it was not run this time). Writes OUT, prints it, and exits
 1 if the failover benchmark ran and its target check failed (or nothing was
 measured), or if the packet-path benchmark ran and a target it measured
-failed, else 0: the others have no target.
+failed, or if the planned-changes benchmark ran and one of its targets was
+missed, else 0: the others have no target.
 """
 
 import argparse
@@ -996,6 +999,36 @@ PACKET_SCALE = [
 ]
 
 
+def parse_window(status, kv, none_reason):
+    """A window's result from bench/build/pktwin, as the packet-path and
+    planned-changes benchmarks print it: STATUS and then "KEY VALUE"
+    words (count N repeated, reason TEXT last); instructions per packet
+    (ipp) from the guest ns that were not idle and the first count."""
+    d = {"status": status, "counts": []}
+    i = 0
+    while i < len(kv):
+        if kv[i] == "reason":
+            d["reason"] = " ".join(kv[i + 1:])
+            break
+        if i + 1 < len(kv):
+            if kv[i] == "count":
+                d["counts"].append(int(kv[i + 1]))
+            else:
+                d[kv[i]] = kv[i + 1]
+        i += 2
+    if d["status"] == "ok":
+        try:
+            ns, idle = int(d["ns"]), int(d["idle_ns"])
+            d["busy_ns"] = ns - idle
+            d["busy"] = (ns - idle) / ns if ns else 0.0
+            d["ipp"] = (ns - idle) / d["counts"][0] if d["counts"][0] else None
+        except (KeyError, IndexError, ValueError):
+            d["status"], d["reason"] = "failed", "unreadable result line"
+        if d["status"] == "ok" and d.get("ipp") is None:
+            d["status"], d["reason"] = "failed", none_reason
+    return d
+
+
 def parse_packet(path):
     rows, info, notes = {}, {}, []
     with open(path, errors="replace") as f:
@@ -1008,32 +1041,7 @@ def parse_packet(path):
                 w = line.split(" ")
                 if len(w) < 4 or w[2] != "status":
                     continue
-                d = {"status": w[3], "counts": []}
-                kv = w[4:]
-                i = 0
-                while i < len(kv):
-                    if kv[i] == "reason":
-                        d["reason"] = " ".join(kv[i + 1:])
-                        break
-                    if i + 1 < len(kv):
-                        if kv[i] == "count":
-                            d["counts"].append(int(kv[i + 1]))
-                        else:
-                            d[kv[i]] = kv[i + 1]
-                    i += 2
-                if d["status"] == "ok":
-                    try:
-                        ns, idle = int(d["ns"]), int(d["idle_ns"])
-                        d["busy_ns"] = ns - idle
-                        d["busy"] = (ns - idle) / ns if ns else 0.0
-                        d["ipp"] = (ns - idle) / d["counts"][0] if d["counts"][0] else None
-                    except (KeyError, IndexError, ValueError):
-                        d["status"] = "failed"
-                        d["reason"] = "unreadable result line"
-                    if d.get("ipp") is None and d["status"] == "ok":
-                        d["status"] = "failed"
-                        d["reason"] = "no packets counted"
-                rows[w[1]] = d
+                rows[w[1]] = parse_window(w[3], w[4:], "no packets counted")
             elif line.startswith("# "):
                 notes.append(line[2:])
     return rows, info, notes
@@ -1174,7 +1182,12 @@ def packet_section(args):
     w("| row | instructions/packet | ratio to no filter | datagrams read | CPU busy | "
       "rcvbuf errors |")
     w("|---|---:|---:|---:|---:|---:|")
-    for rid, label in PACKET_OWNED_ROWS:
+    base = info.get("baseline", "").split()
+    owned_rows = list(PACKET_OWNED_ROWS)
+    if base:
+        owned_rows += [("own-shoal-nf-base", "shoal, netfilter, the module of %s" % base[0]),
+                       ("own-shoal-xdp-base", "shoal, XDP on, the module of %s" % base[0])]
+    for rid, label in owned_rows:
         c = cells(rid, nofilter)
         if c:
             w("| %s | %s | %s | %s | %s | %s |" % (label, c[0], c[1], c[2], c[3],
@@ -1238,6 +1251,19 @@ def packet_section(args):
           "already %+.1f%% over no filter)"
           % (num(v), num(xp), 100 * (v / xp - 1), verdict(v <= 1.05 * xp),
              100 * (xp / nofilter - 1)))
+    # against another build of the module, measured in the same run
+    for rid, what in (("own-shoal-nf", "netfilter"), ("own-shoal-xdp", "XDP on")):
+        if not base:
+            break
+        v, b = ipp(rid), ipp(rid + "-base")
+        if v is None or b is None:
+            w("- owned, shoal %s within 1%% of the module of %s: not measured: %s"
+              % (what, base[0], not_measured(rid if v is None else rid + "-base")))
+            continue
+        good = v <= 1.01 * b
+        passed &= good
+        w("- owned, shoal %s within 1%% of the module of %s: %s vs %s (%+.2f%%): %s"
+          % (what, base[0], num(v), num(b), 100 * (v / b - 1), verdict(good)))
     w("")
 
     w("## Scale")
@@ -1307,6 +1333,573 @@ def packet_section(args):
     return out, passed
 
 
+# --- planned changes ----------------------------------------------------------------
+
+MOVES_TITLE = "# Connections kept through planned changes"
+
+MOVES_SYSTEMS = [
+    ("shoal", "shoal"),
+    ("nft", "nft `jhash` recipe"),
+    ("xt_cluster", "xt_cluster"),
+    ("clusterip", "CLUSTERIP"),
+]
+MOVES_KINDS = [
+    ("add", "A fourth node added to three"),
+    ("return", "A failed node's return"),
+]
+# How each system makes the change, per kind
+MOVES_HOW = {
+    ("shoal", "add"): "node 4, declared on every node from the start, starts "
+                      "(`cluster set node 4 key KEY`)",
+    ("shoal", "return"): "node 3's `eth0` down until nodes 1 and 2 declare it down, "
+                         "connections made, then up",
+    ("nft", "add"): "`mod 3` → `mod 4`: node 4 gets its rule (value 3), then nodes 1–3, "
+                    "one after the other (one `nft -f` transaction each)",
+    ("nft", "return"): "node 3's link down, nodes 1 and 2 to `mod 2`; connections made; "
+                       "link up (node 3 kept `mod 3`), nodes 1 and 2 back to `mod 3`",
+    ("xt_cluster", "add"): "`--cluster-total-nodes 3` → `4` (rule replaced, `-R`), node 4 "
+                           "first",
+    ("xt_cluster", "return"): "as nft: total nodes 3 → 2 on the survivors, back to 3",
+    ("clusterip", "add"): "`--total-nodes 4` from the start, node 1 answering for 1 and 4; "
+                          "node 4 gets its rule, node 1 `echo -4`",
+    ("clusterip", "return"): "node 2 `echo +3` while node 3 is away, `echo -3` when it "
+                             "is back",
+}
+# Share of the connections a change breaks by design: nft, xt_cluster and
+# CLUSTERIP all map a hash onto N nodes by ranges (reciprocal_scale), so
+# 3 → 4 keeps [0,1/4) + [1/3,1/2) + [2/3,3/4) = 1/2, and 2 → 3 keeps
+# [0,1/3) + [1/2,2/3) = 1/2; CLUSTERIP's node numbers move whole: 1/4.
+MOVES_EXPECTED = {
+    ("shoal", "add"): 0.0, ("shoal", "return"): 0.0,
+    ("nft", "add"): 0.5, ("nft", "return"): 0.5,
+    ("xt_cluster", "add"): 0.5, ("xt_cluster", "return"): 0.5,
+    ("clusterip", "add"): 0.25, ("clusterip", "return"): 0.25,
+}
+
+
+def parse_moves(path):
+    holds, gaps, costs, info, notes = {}, {}, {}, {}, []
+    loads, panics = [], []
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if line.startswith("BENCH-INFO "):
+                _, key, *rest = line.split(" ", 2)
+                info.setdefault(key, []).append(rest[0] if rest else "")
+            elif line.startswith("BENCH-MOVES hold "):
+                w = line.split()
+                if len(w) < 4:
+                    continue
+                d = {}
+                kv = w[4:]
+                if kv and kv[0] == "error":
+                    d["error"] = " ".join(kv[1:])
+                else:
+                    for i in range(0, len(kv) - 1, 2):
+                        d[kv[i]] = kv[i + 1]
+                holds[(w[2], w[3])] = d
+            elif line.startswith("BENCH-MOVES load "):
+                w = line.split()
+                d = {"line": w[2]}
+                kv = w[3:]
+                if kv and kv[0] == "error":
+                    d["error"] = " ".join(kv[1:])
+                else:
+                    for i in range(0, len(kv) - 1, 2):
+                        d[kv[i]] = kv[i + 1]
+                loads.append(d)
+            elif line.startswith("BENCH-MOVES gap "):
+                w = line.split()
+                if len(w) < 7 or w[5] != "result":
+                    continue
+                d = {"trial": int(w[4])}
+                kv = w[6:]
+                for i in range(0, len(kv) - 1, 2):
+                    d[kv[i]] = kv[i + 1]
+                gaps.setdefault((w[2], w[3]), []).append(d)
+            elif line.startswith("BENCH-MOVES panic "):
+                # panic INTERVAL DEAD TRIAL result status S KEY LO..HI ...
+                w = line.split()
+                if len(w) < 8 or w[5] != "result" or w[6] != "status":
+                    continue
+                d = {"interval": w[2], "dead": w[3], "trial": w[4], "status": w[7]}
+                kv = w[8:]
+                for i in range(0, len(kv) - 1, 2):
+                    lo, dots, hi = kv[i + 1].partition("..")
+                    try:
+                        d[kv[i]] = (int(lo), int(hi)) if dots else int(lo)
+                    except ValueError:
+                        pass
+                panics.append(d)
+            elif line.startswith("BENCH-MOVES cost "):
+                w = line.split(" ")
+                if len(w) < 5 or w[3] != "status":
+                    continue
+                costs[w[2]] = parse_window(w[4], w[5:], "no datagram read")
+            elif line.startswith("# "):
+                notes.append(line[2:])
+    return holds, gaps, costs, info, notes, loads, panics
+
+
+def moves_section(args):
+    """(markdown lines, targets met)"""
+    holds, gaps, costs, info, notes, loads, panics = parse_moves(args.moves)
+
+    def first(key, default="?"):
+        return info.get(key, [default])[0]
+
+    out = []
+    w = out.append
+    secs = args.moves_seconds
+    icount = first("moves_icount", "0") == "1"
+    conns = first("moves_conns")
+    line_s = first("moves_line_s")
+    hb = first("moves_hb", "100 10").split()
+    dead = first("moves_dead", "3")
+    ntrials = first("trials")
+
+    def load_text():
+        """Why the line interval: what the load probe saw."""
+        if not loads:
+            return ("(No load probe in this run: the line interval was chosen by hand.)")
+        parts = []
+        overloaded = False
+        for d in loads:
+            if "error" in d:
+                parts.append("a line every %s s: the connections were not made (%s)"
+                             % (d["line"], d["error"]))
+                overloaded = True
+                continue
+            asked, got = int(d.get("asked_per_s", 0)), int(d.get("answers_per_s", 0))
+            if got < 0.9 * asked or int(d.get("broken", 0)) or int(d.get("busy_pct", 0)) >= 90:
+                overloaded = True
+            parts.append(
+                "with a line every **%s s** (%s lines a second asked), the VM answered **%s a "
+                "second**, its vCPU %s%% busy, and %s of the %s connections broke with nothing "
+                "changed%s" % (
+                    d["line"], "{:,}".format(int(d.get("asked_per_s", 0))),
+                    "{:,}".format(int(d.get("answers_per_s", 0))), d.get("busy_pct", "?"),
+                    d.get("broken", "?"), d.get("held", "?"),
+                    " (%s)" % d["reasons"].rstrip(",").replace(",", ", ")
+                    if d.get("reasons") else ""))
+        probe = ("A load probe ran first, in the same run, with shoal's nodes (the "
+                 "connections held 20 s, nothing changed): %s. " % "; ".join(parts))
+        if overloaded:
+            return probe + (
+                "That is more than the emulated VM keeps up with: every line is flooded to "
+                "every node, and the client, the responders and four nodes' filters share "
+                "the VM's one vCPU; an overloaded VM breaks connections by timeout for reasons "
+                "of its own, and a client that waits for each answer sends fewer lines than "
+                "asked. So each connection sends a line every %s s." % line_s)
+        return probe + ("The VM keeps up with that: each connection sends a line every %s s."
+                         % line_s)
+
+    w(MOVES_TITLE)
+    w("")
+    w("Generated by `bench/run`; do not edit by hand.")
+    w("")
+    w("- Command: `%s`" % args.command)
+    w("- Date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    w("- Commit: %s" % args.commit)
+    w("- Kernel (guest): %s, under QEMU TCG%s (%s vCPU); host kernel %s"
+      % (first("kernel"), " with `-icount shift=0,sleep=on`" if icount else
+         " (software emulation)", first("cpus"), args.host_kernel))
+    w("- %s; %s" % (first("moves_iptables"), first("moves_nft")))
+    w("- Run time: %d min %02d s (its VM run)" % (secs // 60, secs % 60))
+    if args.moves_status:
+        w("- **The VM run failed (exit status %d)**: see bench/build/moves.log."
+          % args.moves_status)
+    w("")
+    w("## What is measured")
+    w("")
+    w("One VM run (`selftests/vm-run bench/moves.sh`), network namespaces on a bridge, in three "
+      "parts.")
+    w("")
+    w("**1. Held connections through a planned change.** A client holds %s long-lived TCP "
+      "connections to 192.0.2.100 port 80 (`selftests/client.py hold`, each from its own "
+      "source address in 10.77.0.0/16 and its own port; every node routes 10.77.0.0/16 back "
+      "through the client). Every connection sends a line every **%s s** and expects its "
+      "holder's answer (`selftests/responder.py` on every node, answering `node ID`); it is "
+      "**broken** at once on a reset, a FIN or an answer from another node (*wrong echo*), or "
+      "when a line goes unanswered for %s s (*timeout*). %s The change comes once every "
+      "connection has been answered twice; the "
+      "connections broken are counted until every surviving connection has been answered 3 "
+      "more times after it (with a change that takes time, after it has settled: for shoal, "
+      "every node sees the others' states and has the same tables). Each change has its own "
+      "port set: no TCP 4-tuple is reused. Every system runs on fresh namespaces (nodes "
+      "1–4, node 4 idle until it is added). The client reaches the service through a "
+      "permanent neighbour entry for the service's cluster MAC (a multicast MAC, so the bridge "
+      "floods the frames to every node): shoal's own, `01:00:5e:00:01:64` for the others."
+      % ("{:,}".format(int(conns)) if conns.isdigit() else conns, line_s,
+         first("moves_client_timeout_s"), load_text()))
+    w("")
+    w("- **shoal**: `cluster set dev eth0 node I key KEY interval %s dead %s` (10 silent "
+      "intervals: under emulation frames wait for hundreds of ms now and then, and a false "
+      "failover would break connections for reasons this benchmark is not about), nodes "
+      "1–4 declared on every node, `service add 192.0.2.100 proto tcp port 80` (1024 "
+      "buckets); the hold timeout is the default 300 s." % (hb[0], hb[1]))
+    w("- **nft `jhash` recipe**: on node *i*, prerouting at raw priority, `ip daddr "
+      "192.0.2.100 tcp dport 80 meta pkttype set host jhash ip saddr . tcp sport mod N seed "
+      "0x5eed vmap { i-1 : accept, (others) : drop }`, the address on `lo`, the cluster MAC "
+      "accepted (`ip maddr add`). The recipe has no membership of its own; its users pair it "
+      "with a cluster manager (keepalived or Pacemaker scripts) that rewrites every node's "
+      "rule with the new modulus when a node goes or comes: that is what is done here, one "
+      "node after the other, a node's rule replaced in one `nft -f` transaction. (Such a "
+      "manager could instead keep `mod 3` and give the failed node's value to a survivor, as "
+      "CLUSTERIP does: that would break only the returning node's third.)")
+    w("- **xt_cluster**: `libxt_cluster`'s documented pair on every node, mangle PREROUTING "
+      "`-m cluster --cluster-total-nodes N --cluster-local-node i --cluster-hash-seed 0x5eed "
+      "-j MARK --set-mark 0xffff`, then DROP what is unmarked; conntrack's TCP pick-up off "
+      "(`nf_conntrack_tcp_loose=0`), as its manual says for TCP; iptables-legacy. Total nodes "
+      "changed as for nft (rule 1 replaced with `-R`). It hashes the source address only (hence "
+      "one address per connection here).")
+    w("- **CLUSTERIP**: filter INPUT `-i eth0 -j CLUSTERIP --new --hashmode "
+      "sourceip-sourceport --clustermac 01:00:5e:00:01:64 --total-nodes 4 --local-node i`; "
+      "iptables-legacy (6.1 refuses it through iptables-nft). CLUSTERIP's node count is fixed "
+      "when the rule is made (a config with the same address keeps its first count: changing "
+      "it means deleting every node's rule first, an instant with no filter at all), and "
+      "nodes take or give up node numbers with `echo +N` / `echo -N > "
+      "/proc/net/ipt_CLUSTERIP/ADDR`. So the cluster is made for 4 from the start, node 1 "
+      "answering for 1 and 4; a node is added by giving it its number back, a failed node's "
+      "number is taken over by a survivor.")
+    w("")
+    w("Two changes for each system, in this order: **a failed node's return** (node 3's "
+      "`eth0` set down; shoal's nodes declare it down, the recipes' survivors are reconfigured "
+      "as a cluster manager would; the connections are made while it is away, so some of "
+      "them are in its share; then its link comes back, and the recipes are reconfigured "
+      "back), then **a fourth node added to three** (connections made with nodes 1–3, "
+      "then node 4 joins). *Expected by design*: nft, xt_cluster and CLUSTERIP all map a "
+      "hash onto N nodes by ranges (`reciprocal_scale`), so 3 → 4 nodes keeps [0, ¼) + [⅓, ½) "
+      "+ [⅔, ¾) = ½ of the hash space where it was, and 2 → 3 keeps [0, ⅓) + [½, ⅔) = ½; "
+      "CLUSTERIP moves whole node numbers: ¼. A node that takes a connection it has no socket "
+      "for answers with a reset (xt_cluster without pick-up drops it: a timeout).")
+    w("")
+    w("**2. Failover gap: a clean leave against dead-interval detection.** "
+      "`bench/failover.sh`'s trial, shoal only: 3 nodes, the UDP service 192.0.2.100 port "
+      "7000 (`bench/udpping serve` on every node), a client (`bench/udpping run`) sending a "
+      "request every 1 ms on 4 flows all node 3's; the gap is from node 3's last answer to "
+      "the first answer from another node. **leave**: node 3 runs `shoal cluster leave` (a "
+      "`shoal -j -b -` process started beforehand in its namespace is given the command "
+      "through a pipe: no process starts at that moment); **cut**: node 3's `eth0` is set down "
+      "(`udpping linkdown`, as in the failover benchmark). `cluster set ... interval I dead %s`; "
+      "%s trials per setting after one unmeasured warm-up. Node 3 comes back (link up, or "
+      "heartbeats set up again with `cluster set interval I`), is up everywhere and answers "
+      "its flows again before the next trial. *down event*: the first `node 3 down` event "
+      "(reason `left` or `timeout`) that `shoal monitor` on node 1 or 2 read, from the last "
+      "answer (CLOCK_REALTIME on both sides); *publish*: from that event to the first answer "
+      "from the new owner — what the new tables take to be computed, agreed and published, "
+      "and the first answer to come back. By design (`Documentation/heartbeats.md`): a cut "
+      "node is declared down dead·I + ½·I after its last frame, so (dead − ½)·I to "
+      "(dead + ½)·I after the cut; a leaving node says so in a frame sent at once, and the "
+      "others publish when it arrives." % (dead, ntrials))
+    w("")
+    w("The gap on a kernel **panic** cannot be measured in one VM: the panic takes the whole "
+      "VM — every namespace, the client and the clock — down with it. `bench/panic.sh` runs "
+      "the several-VM test `selftests/cluster/departure.guest INTERVAL DEAD panic` instead: three VMs "
+      "on one switch serve 10.0.0.100 and persona `web` (on node 1); node 1 panics "
+      "(`echo c > /proc/sysrq-trigger`), and its panic notifier sends its goodbye through "
+      "netpoll (`kernel/departure.c`). Nodes 2 and 3 report when they counted node 1 down "
+      "and saw its buckets and persona move, after node 1's last regular heartbeat, on their "
+      "own clock (the panic came at most one interval after that heartbeat). Each time is "
+      "known to a range (a query of when node 1 was last heard, whose moment is known to "
+      "the query's round trip); the upper end is what is shown and judged. Dead %s there: "
+      "three VMs share two CPUs, and fewer dead intervals at 10 ms would count a VM's "
+      "stall as a death, which is not what is measured." % (
+          panics[0]["dead"] if panics else "10"))
+    w("")
+    w("**3. Owned-packet cost in a moving bucket.** %s" % (
+        "`bench/packet.sh`'s method: the VM runs under `-icount shift=0,sleep=on` (the guest "
+        "clock advances 1 ns per guest instruction while the CPU runs) with a second NIC fed "
+        "by `bench/pktgen-dgram` from the host (64-byte UDP frames to 198.51.100.10 port "
+        "9000 from 2^20 sources, each a new flow), and instructions per packet = (guest ns of "
+        "the window − ns idle) / datagrams a UDP sink on node 1 read (`bench/pktwin`). Node 1 "
+        "(the namespace with the NIC) and node 2, both on the bridge, serve 198.51.100.10 UDP "
+        "port 9000 (1024 buckets, heartbeats every 100 ms, dead 10). Node 2 serves it alone "
+        "first (`nodes 2`), and the client makes 16 UDP flows to it, each answered from a "
+        "connected socket (`responder.py --udp-connected`); then `service set ... nodes 1` on "
+        "both moves every bucket to node 1 while node 2 holds those flows (hold 600 s): every "
+        "bucket is *contested* on node 1 (its own for new flows, another live node holding "
+        "flows in it), so every packet of the flood takes the moving-bucket path "
+        "(`shoal_hold_keeps()`: the flow's fingerprint looked up among those node 2 holds, "
+        "`shoal_hb_print_held()`). Checked: node 1 drops the datagrams of node 2's held flows "
+        "(its drop counter), owns all 1024 buckets, and node 2 still holds after the window. "
+        "Then node 2's flows are closed, its hold ends, and the same buckets are *settled* "
+        "and owned — today's path, the same namespaces, the same traffic. The parts above ran "
+        "under `-icount` too: their times are the guest's clock, which runs at one "
+        "instruction per ns while the vCPU is busy and at the host's pace while it idles."
+        if icount else
+        "not measured in this run (it needs the VM under `-icount` with the second NIC, "
+        "which `bench/run` gives it unless `BENCH_MOVES_COST=0`)."))
+    w("")
+
+    # --- results: held connections
+    passed = True
+    targets = []
+    w("## Held connections")
+    w("")
+    for kind, title in MOVES_KINDS:
+        w("### %s" % title)
+        w("")
+        w("| system | how | connections held before | broken by the change | share broken | "
+          "reset / timeout / wrong echo / other | expected by design | vCPU busy |")
+        w("|---|---|---:|---:|---:|---|---:|---:|")
+        for sysid, label in MOVES_SYSTEMS:
+            d = holds.get((sysid, kind))
+            how = MOVES_HOW[(sysid, kind)]
+            exp = MOVES_EXPECTED[(sysid, kind)]
+            exps = "0" if exp == 0 else "%.0f%%" % (100 * exp)
+            if d is None:
+                w("| %s | %s | not run | | | | %s | |" % (label, how, exps))
+                if sysid == "shoal":
+                    targets.append(("shoal 0 broken: %s" % title.lower(), None, "not run"))
+                continue
+            if "error" in d:
+                w("| %s | %s | failed (%s) | | | | %s | |" % (label, how, d["error"], exps))
+                if sysid == "shoal":
+                    targets.append(("shoal 0 broken: %s" % title.lower(), False,
+                                    "failed (%s)" % d["error"]))
+                continue
+            held = int(d.get("live_before", d.get("held", 0)))
+            broken = int(d.get("broken", 0))
+            share = "%.1f%%" % (100.0 * broken / held) if held else "-"
+            why = "%s / %s / %s / %s" % (d.get("reset", "?"), d.get("timeout", "?"),
+                                         d.get("wrong", "?"),
+                                         int(d.get("closed", 0)) + int(d.get("other", 0)))
+            extra = []
+            if int(d.get("failed", 0)):
+                extra.append("%s not made" % d["failed"])
+            if int(d.get("broken_before", 0)):
+                extra.append("%s broke before the change" % d["broken_before"])
+            held_s = "{:,}".format(held) + (" (%s)" % "; ".join(extra) if extra else "")
+            w("| %s | %s | %s | **%s** | %s | %s | %s | %s |" % (
+                label, how, held_s, "{:,}".format(broken), share, why, exps,
+                "%s%%" % d["busy_pct"] if "busy_pct" in d else "?"))
+            if sysid == "shoal":
+                good = broken == 0 and held > 0
+                targets.append(("shoal 0 broken: %s" % title.lower(), good,
+                                "%d of %d broken" % (broken, held)))
+        w("")
+    w("*connections held before*: live just before the change (of those made: `ready` count); "
+      "*broken by the change*: `broke` lines from the change until every surviving connection "
+      "had been answered 3 more times; *vCPU busy*: the VM's one vCPU, not idle, from the "
+      "connections made to the end of the count (`/proc/stat`). Where the connections were, "
+      "node:count, as made:")
+    w("")
+    for kind, title in MOVES_KINDS:
+        parts = []
+        for sysid, label in MOVES_SYSTEMS:
+            d = holds.get((sysid, kind))
+            if d and "nodes" in d:
+                parts.append("%s %s" % (label, " ".join(sorted(d["nodes"].split(",")))))
+        if parts:
+            w("- %s: %s" % (title.lower(), "; ".join(parts)))
+    held_info = info.get("moves_shoal_held", [])
+    if held_info:
+        w("- shoal, flows each node said it held once the change settled (`node show -s`): %s"
+          % "; ".join(x.replace(",", " ").strip() for x in held_info))
+    w("")
+
+    # --- results: failover gap
+    def med(xs):
+        return statistics.median(xs) if xs else None
+
+    def fmt(us):
+        return "-" if us is None else ms(us)
+
+    w("## Failover gap: clean leave against dead-interval detection")
+    w("")
+    w("| interval (ms) | how node 3 goes | trials | median gap (ms) | max gap (ms) | "
+      "median last answer → down event (ms) | median down event → first new answer "
+      "(ms) | by design (ms) |")
+    w("|---:|---|---:|---:|---:|---:|---:|---:|")
+    settings = sorted({k[1] for k in gaps}, key=lambda x: -float(x))
+    leave_stats = {}
+    for s in settings:
+        for method in ("leave", "cut"):
+            rows = gaps.get((method, s), [])
+            if not rows:
+                continue
+            ok = [r for r in rows if int(r.get("gap_us", -1)) >= 0 and
+                  not disturbed(r) and int(r.get("early", 0)) == 0]
+            g = [int(r["gap_us"]) for r in ok]
+            det, pub = [], []
+            for r in ok:
+                v = [int(r.get(k, -1)) for k in ("down1_us", "down2_us")]
+                v = [x for x in v if x >= 0]
+                if v:
+                    det.append(min(v))
+                    pub.append(int(r["gap_us"]) - min(v))
+            bad = len(rows) - len(ok)
+            i = float(s)
+            design = ("≈ 0 + publish" if method == "leave" else
+                      "%g–%g + publish" % ((int(dead) - 0.5) * i, (int(dead) + 0.5) * i))
+            w("| %s | %s | %d%s | %s | %s | %s | %s | %s |" % (
+                s, "leave (`cluster leave`)" if method == "leave" else "cut (link down)",
+                len(ok), " (%d failed or disturbed)" % bad if bad else "",
+                fmt(med(g)), fmt(max(g) if g else None), fmt(med(det)), fmt(med(pub)), design))
+            if method == "leave":
+                leave_stats[s] = (g, pub, bad, len(rows))
+    if not settings:
+        w("| - | not measured | | | | | | |")
+    w("")
+    w("Every trial (gap in ms):")
+    w("")
+    for s in settings:
+        for method in ("leave", "cut"):
+            rows = gaps.get((method, s), [])
+            if rows:
+                w("- %s %s ms: %s" % (method, s, ", ".join(
+                    (ms(int(r["gap_us"])) + ("!" if int(r.get("early", 0)) else "") +
+                     ("~" if disturbed(r) else "")) if int(r.get("gap_us", -1)) >= 0
+                    else "failed" for r in rows)))
+    w("")
+    w("(! marks a trial whose client was answered by another node before node 3 went, ~ one "
+      "where node 3 still answered after another had: both left out of the statistics.) "
+      "Down events per node (timeout/left), the warm-ups included: %s."
+      % ("; ".join(info.get("moves_gap_downs", [])) or "-"))
+    w("")
+
+    # --- results: panic
+    w("## Failover gap: kernel panic against dead-interval detection")
+    w("")
+    w("| interval (ms) | trials | median gap (ms) | max gap (ms) | median panic → down event "
+      "(ms) | of which node 1 printing the panic, median (ms) | median down event → buckets "
+      "moved (ms) | web taken over, max (ms) | down after the last heartbeat, at most (ms) | "
+      "silence alone (ms) |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    pintervals = sorted({p["interval"] for p in panics}, key=lambda x: -float(x))
+    panic_stats = {}
+    for iv in pintervals:
+        rows = [p for p in panics if p["interval"] == iv]
+        # measured: the test's own bounds (two intervals) may have failed
+        good = [p for p in rows if
+                all(isinstance(p.get(k), int) for k in ("pdown2", "pbuckets2"))]
+        bad = len(rows) - len(good)
+        # per receiving node: panic → buckets moved (the gap), → down
+        gap, det, pub = [], [], []
+        for r in good:
+            for n in "23":
+                if isinstance(r.get("pbuckets" + n), int) and isinstance(r.get("pdown" + n), int):
+                    gap.append(r["pbuckets" + n])
+                    det.append(r["pdown" + n])
+                    pub.append(r["pbuckets" + n] - r["pdown" + n])
+        web = [r["pweb"] for r in good if isinstance(r.get("pweb"), int)]
+        prn = [r["printing"] for r in good if isinstance(r.get("printing"), int)]
+        hb = [r[k][1] for r in good for k in ("down2", "down3") if isinstance(r.get(k), tuple)]
+        panic_stats[iv] = (gap, det, pub, bad, len(rows))
+        silence = int(rows[0]["dead"]) * float(iv) + float(iv) / 2
+        w("| %s | %d%s | %s | %s | %s | %s | %s | %s | %s | %g |" % (
+            iv, len(good), " (%d failed)" % bad if bad else "",
+            med(gap) if gap else "-", max(gap) if gap else "-", med(det) if det else "-",
+            med(prn) if prn else "-", med(pub) if pub else "-", max(web) if web else "-",
+            max(hb) if hb else "-", silence))
+    if not pintervals:
+        w("| - | not measured | | | | | | | | |")
+    w("")
+    if panics:
+        w("*of which node 1 printing the panic*: from its console's timestamps, sysrq's "
+          "\"Trigger a crash\" to the end of the panic's stack dump, after which the panic "
+          "notifiers run (this module's first): the kernel writes the panic to its serial "
+          "console first, slow under emulation. The rest of the gap is the goodbye's way "
+          "through three VMs that share two CPUs, and the monitor's reading of the event.")
+        w("")
+        w("Every trial (gap in ms, node 2/node 3): " + "; ".join(
+            "%s ms: %s/%s" % (p["interval"], p.get("pbuckets2", "-"), p.get("pbuckets3", "-"))
+            for p in panics) + ".")
+        w("")
+
+    # --- results: cost
+    w("## Owned-packet cost in a moving bucket")
+    w("")
+    con, sett = costs.get("contested"), costs.get("settled")
+
+    def num(x):
+        return "{:,.0f}".format(x)
+
+    def cost_cells(d, base):
+        if not d or d["status"] != "ok":
+            why = "not run" if d is None else "%s: %s" % (
+                "not available" if d["status"] == "na" else "failed", d.get("reason", "?"))
+            return ["not measured (%s)" % why, "", "", "", ""]
+        return [num(d["ipp"]), "%.3f" % (d["ipp"] / base) if base else "-",
+                num(d["counts"][0]), "%.1f%%" % (100 * d["busy"]),
+                "%s / %s" % (d.get("shoal_rx", "?"), d.get("shoal_dropped", "?"))]
+
+    base = sett["ipp"] if sett and sett["status"] == "ok" else None
+    w("| buckets | instructions/packet | ratio to settled | datagrams read | CPU busy | "
+      "shoal kept / dropped |")
+    w("|---|---:|---:|---:|---:|---:|")
+    w("| settled and owned (today's path) | %s |" % " | ".join(cost_cells(sett, base)))
+    w("| contested: owned, another live node holding flows | %s |"
+      % " | ".join(cost_cells(con, base)))
+    w("")
+    chk = first("moves_cost_held_check", "")
+    if chk and chk != "?":
+        w("Checks: %s flows held by node 2 (`connected` sockets of its responder); before the "
+          "flood, the held flows' datagrams sent again: %s; after the contested window: %s."
+          % (first("moves_cost_flows"), chk.replace("_", " "),
+             first("moves_cost_after_contested", "-").replace("_", " ")))
+        w("")
+    if con and sett and con["status"] == "ok" and sett["status"] == "ok":
+        w("A packet of a contested bucket costs %s instructions more than one of a settled "
+          "bucket (%+.1f%%)." % (num(con["ipp"] - sett["ipp"]),
+                                  100 * (con["ipp"] / sett["ipp"] - 1)))
+        w("")
+
+    # --- targets
+    w("## Target check")
+    w("")
+    for s in settings:
+        if s not in leave_stats:
+            continue
+        g, pub, bad, n = leave_stats[s]
+        i_us = float(s) * 1000
+        if not g or not pub:
+            targets.append(("leave gap at %s ms ≤ 1 interval + the time to publish" % s, False,
+                            "no trial measured"))
+            continue
+        bound = i_us + med(pub)
+        good = med(g) <= bound and not bad
+        within = sum(1 for r_g, r_p in zip(g, pub) if r_g <= i_us + r_p)
+        targets.append(("leave gap at %s ms ≤ 1 interval + the time to publish" % s, good,
+                        "median %s ms ≤ %s + %s = %s ms; max %s ms; %d of %d trials within "
+                        "their own bound%s" % (
+                            ms(med(g)), s, ms(med(pub)), ms(bound), ms(max(g)), within,
+                            len(g), ", %d failed" % bad if bad else "")))
+    if not settings:
+        targets.append(("leave gap ≤ 1 interval + the time to publish", None, "not run"))
+    for iv in pintervals:
+        gap, det, pub, bad, n = panic_stats[iv]
+        name = "panic gap at %s ms ≤ 1 interval + the time to publish" % iv
+        if not gap:
+            targets.append((name, False, "no trial measured"))
+            continue
+        bound = float(iv) + med(pub)
+        within = sum(1 for g, p in zip(gap, pub) if g <= float(iv) + p)
+        targets.append((name, med(gap) <= bound and not bad,
+                        "median %s ms ≤ %s + %s = %g ms; max %s ms; %d of %d within their own "
+                        "bound%s" % (med(gap), iv, med(pub), bound, max(gap), within, len(gap),
+                                     ", %d of %d trials failed" % (bad, n) if bad else "")))
+    if not pintervals:
+        targets.append(("panic gap ≤ 1 interval + the time to publish", None, "not run"))
+    for name, good, text in targets:
+        verdict = "not measured" if good is None else ("met" if good else "**missed**")
+        if good is not None:
+            passed &= good
+        w("- %s: %s: %s" % (name, text, verdict))
+    w("")
+    w("*the time to publish*: the median of *down event → first new answer* in the same "
+      "setting's leave trials.")
+    w("")
+    if notes:
+        w("## Notes from the run")
+        w("")
+        for x in notes:
+            w("    " + x)
+        w("")
+    return out, passed
+
+
 def split_sections(path):
     """The sections of an existing OUT: {title: text}."""
     try:
@@ -1316,7 +1909,7 @@ def split_sections(path):
         return {}
     sections, cur, buf = {}, None, []
     for line in text.split("\n"):
-        if line in (FAILOVER_TITLE, FALSE_TITLE, TAKEOVER_TITLE, PACKET_TITLE):
+        if line in (FAILOVER_TITLE, FALSE_TITLE, TAKEOVER_TITLE, PACKET_TITLE, MOVES_TITLE):
             if cur:
                 sections[cur] = "\n".join(buf).rstrip("\n") + "\n"
             cur, buf = line, []
@@ -1346,6 +1939,9 @@ def main():
     ap.add_argument("--packet-seconds", type=int, default=0)
     ap.add_argument("--packet-status", type=int, default=0)
     ap.add_argument("--micro")
+    ap.add_argument("--moves")
+    ap.add_argument("--moves-seconds", type=int, default=0)
+    ap.add_argument("--moves-status", type=int, default=0)
     args = ap.parse_args()
 
     old = split_sections(args.out)
@@ -1370,6 +1966,12 @@ def main():
         parts.append("\n".join(lines).rstrip("\n") + "\n")
     elif PACKET_TITLE in old:
         parts.append(old[PACKET_TITLE])
+    if args.moves:
+        lines, ok = moves_section(args)
+        passed &= ok
+        parts.append("\n".join(lines).rstrip("\n") + "\n")
+    elif MOVES_TITLE in old:
+        parts.append(old[MOVES_TITLE])
     text = "\n".join(parts)
     with open(args.out, "w") as f:
         f.write(text)
