@@ -340,29 +340,37 @@ FAILOVER_TITLE = "# Failover benchmark"
 FALSE_TITLE = "# False-failover benchmark"
 
 
-def parse_false(path):
-    info = {}  # key -> list of values, in order
-    rows = []  # (system, setting, {key: value})
-    events = {}  # (system, setting) -> list of event lines' words
-    notes = []
+def log_lines(path, info, notes):
+    """A benchmark log's lines, but for its "BENCH-INFO KEY VALUE" lines,
+    which go to info (KEY -> [VALUE, ...]), and its "# " notes, to notes."""
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\r\n")
             if line.startswith("BENCH-INFO "):
                 _, key, *rest = line.split(" ", 2)
                 info.setdefault(key, []).append(rest[0] if rest else "")
-            elif line.startswith("BENCH-FALSE "):
-                w = line.split()
-                if len(w) < 3:
-                    continue
-                kv = w[3:]
-                rows.append((w[1], w[2], {kv[i]: kv[i + 1] for i in range(0, len(kv) - 1, 2)}))
-            elif line.startswith("BENCH-FALSE-EVENT "):
-                w = line.split()
-                if len(w) >= 7:
-                    events.setdefault((w[1], w[2]), []).append(w[3:])
             elif line.startswith("# "):
                 notes.append(line[2:])
+            else:
+                yield line
+
+
+def parse_false(path):
+    info = {}  # key -> list of values, in order
+    rows = []  # (system, setting, {key: value})
+    events = {}  # (system, setting) -> list of event lines' words
+    notes = []
+    for line in log_lines(path, info, notes):
+        if line.startswith("BENCH-FALSE "):
+            w = line.split()
+            if len(w) < 3:
+                continue
+            kv = w[3:]
+            rows.append((w[1], w[2], {kv[i]: kv[i + 1] for i in range(0, len(kv) - 1, 2)}))
+        elif line.startswith("BENCH-FALSE-EVENT "):
+            w = line.split()
+            if len(w) >= 7:
+                events.setdefault((w[1], w[2]), []).append(w[3:])
     return info, rows, events, notes
 
 
@@ -1380,64 +1388,57 @@ MOVES_EXPECTED = {
 def parse_moves(path):
     holds, gaps, costs, info, notes = {}, {}, {}, {}, []
     loads, panics = [], []
-    with open(path, errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\r\n")
-            if line.startswith("BENCH-INFO "):
-                _, key, *rest = line.split(" ", 2)
-                info.setdefault(key, []).append(rest[0] if rest else "")
-            elif line.startswith("BENCH-MOVES hold "):
-                w = line.split()
-                if len(w) < 4:
-                    continue
-                d = {}
-                kv = w[4:]
-                if kv and kv[0] == "error":
-                    d["error"] = " ".join(kv[1:])
-                else:
-                    for i in range(0, len(kv) - 1, 2):
-                        d[kv[i]] = kv[i + 1]
-                holds[(w[2], w[3])] = d
-            elif line.startswith("BENCH-MOVES load "):
-                w = line.split()
-                d = {"line": w[2]}
-                kv = w[3:]
-                if kv and kv[0] == "error":
-                    d["error"] = " ".join(kv[1:])
-                else:
-                    for i in range(0, len(kv) - 1, 2):
-                        d[kv[i]] = kv[i + 1]
-                loads.append(d)
-            elif line.startswith("BENCH-MOVES gap "):
-                w = line.split()
-                if len(w) < 7 or w[5] != "result":
-                    continue
-                d = {"trial": int(w[4])}
-                kv = w[6:]
+    for line in log_lines(path, info, notes):
+        if line.startswith("BENCH-MOVES hold "):
+            w = line.split()
+            if len(w) < 4:
+                continue
+            d = {}
+            kv = w[4:]
+            if kv and kv[0] == "error":
+                d["error"] = " ".join(kv[1:])
+            else:
                 for i in range(0, len(kv) - 1, 2):
                     d[kv[i]] = kv[i + 1]
-                gaps.setdefault((w[2], w[3]), []).append(d)
-            elif line.startswith("BENCH-MOVES panic "):
-                # panic INTERVAL DEAD TRIAL result status S KEY LO..HI ...
-                w = line.split()
-                if len(w) < 8 or w[5] != "result" or w[6] != "status":
-                    continue
-                d = {"interval": w[2], "dead": w[3], "trial": w[4], "status": w[7]}
-                kv = w[8:]
+            holds[(w[2], w[3])] = d
+        elif line.startswith("BENCH-MOVES load "):
+            w = line.split()
+            d = {"line": w[2]}
+            kv = w[3:]
+            if kv and kv[0] == "error":
+                d["error"] = " ".join(kv[1:])
+            else:
                 for i in range(0, len(kv) - 1, 2):
-                    lo, dots, hi = kv[i + 1].partition("..")
-                    try:
-                        d[kv[i]] = (int(lo), int(hi)) if dots else int(lo)
-                    except ValueError:
-                        pass
-                panics.append(d)
-            elif line.startswith("BENCH-MOVES cost "):
-                w = line.split(" ")
-                if len(w) < 5 or w[3] != "status":
-                    continue
-                costs[w[2]] = parse_window(w[4], w[5:], "no datagram read")
-            elif line.startswith("# "):
-                notes.append(line[2:])
+                    d[kv[i]] = kv[i + 1]
+            loads.append(d)
+        elif line.startswith("BENCH-MOVES gap "):
+            w = line.split()
+            if len(w) < 7 or w[5] != "result":
+                continue
+            d = {"trial": int(w[4])}
+            kv = w[6:]
+            for i in range(0, len(kv) - 1, 2):
+                d[kv[i]] = kv[i + 1]
+            gaps.setdefault((w[2], w[3]), []).append(d)
+        elif line.startswith("BENCH-MOVES panic "):
+            # panic INTERVAL DEAD TRIAL result status S KEY LO..HI ...
+            w = line.split()
+            if len(w) < 8 or w[5] != "result" or w[6] != "status":
+                continue
+            d = {"interval": w[2], "dead": w[3], "trial": w[4], "status": w[7]}
+            kv = w[8:]
+            for i in range(0, len(kv) - 1, 2):
+                lo, dots, hi = kv[i + 1].partition("..")
+                try:
+                    d[kv[i]] = (int(lo), int(hi)) if dots else int(lo)
+                except ValueError:
+                    pass
+            panics.append(d)
+        elif line.startswith("BENCH-MOVES cost "):
+            w = line.split(" ")
+            if len(w) < 5 or w[3] != "status":
+                continue
+            costs[w[2]] = parse_window(w[4], w[5:], "no datagram read")
     return holds, gaps, costs, info, notes, loads, panics
 
 
