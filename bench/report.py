@@ -1863,9 +1863,10 @@ def moves_section(args):
         good = med(g) <= bound and not bad
         within = sum(1 for r_g, r_p in zip(g, pub) if r_g <= i_us + r_p)
         targets.append(("leave gap at %s ms ≤ 1 interval + the time to publish" % s, good,
-                        "median %s ms ≤ %s + %s = %s ms; max %s ms; %d of %d trials within "
+                        "median %s ms %s %s + %s = %s ms; max %s ms; %d of %d trials within "
                         "their own bound%s" % (
-                            ms(med(g)), s, ms(med(pub)), ms(bound), ms(max(g)), within,
+                            ms(med(g)), "≤" if good else ">", s, ms(med(pub)), ms(bound),
+                            ms(max(g)), within,
                             len(g), ", %d failed" % bad if bad else "")))
     if not settings:
         targets.append(("leave gap ≤ 1 interval + the time to publish", None, "not run"))
@@ -1877,9 +1878,11 @@ def moves_section(args):
             continue
         bound = float(iv) + med(pub)
         within = sum(1 for g, p in zip(gap, pub) if g <= float(iv) + p)
-        targets.append((name, med(gap) <= bound and not bad,
-                        "median %s ms ≤ %s + %s = %g ms; max %s ms; %d of %d within their own "
-                        "bound%s" % (med(gap), iv, med(pub), bound, max(gap), within, len(gap),
+        good = med(gap) <= bound and not bad
+        targets.append((name, good,
+                        "median %s ms %s %s + %s = %g ms; max %s ms; %d of %d within their own "
+                        "bound%s" % (med(gap), "≤" if good else ">", iv, med(pub), bound,
+                                     max(gap), within, len(gap),
                                      ", %d of %d trials failed" % (bad, n) if bad else "")))
     if not pintervals:
         targets.append(("panic gap ≤ 1 interval + the time to publish", None, "not run"))
