@@ -53,8 +53,7 @@ def parse(path):
                     continue
                 d = {"trial": int(w[3])}
                 kv = w[5:]
-                for i in range(0, len(kv) - 1, 2):
-                    d[kv[i]] = kv[i + 1]
+                d.update(pairs(kv))
                 trials.setdefault((w[1], w[2]), []).append(d)
             elif line.startswith("# "):
                 notes.append(line[2:])
@@ -340,6 +339,11 @@ FAILOVER_TITLE = "# Failover benchmark"
 FALSE_TITLE = "# False-failover benchmark"
 
 
+def pairs(words):
+    """{KEY: VALUE} of a line's "KEY VALUE KEY VALUE ..." words."""
+    return {words[i]: words[i + 1] for i in range(0, len(words) - 1, 2)}
+
+
 def log_lines(path, info, notes):
     """A benchmark log's lines, but for its "BENCH-INFO KEY VALUE" lines,
     which go to info (KEY -> [VALUE, ...]), and its "# " notes, to notes."""
@@ -366,7 +370,7 @@ def parse_false(path):
             if len(w) < 3:
                 continue
             kv = w[3:]
-            rows.append((w[1], w[2], {kv[i]: kv[i + 1] for i in range(0, len(kv) - 1, 2)}))
+            rows.append((w[1], w[2], pairs(kv)))
         elif line.startswith("BENCH-FALSE-EVENT "):
             w = line.split()
             if len(w) >= 7:
@@ -793,8 +797,7 @@ def parse_takeover(path):
                     continue
                 d = {"setting": w[3], "trial": int(w[4])}
                 kv = w[6:]
-                for i in range(0, len(kv) - 1, 2):
-                    d[kv[i]] = kv[i + 1]
+                d.update(pairs(kv))
                 trials.setdefault(w[2], []).append(d)
             elif line.startswith("# "):
                 notes.append(line[2:])
@@ -1398,8 +1401,7 @@ def parse_moves(path):
             if kv and kv[0] == "error":
                 d["error"] = " ".join(kv[1:])
             else:
-                for i in range(0, len(kv) - 1, 2):
-                    d[kv[i]] = kv[i + 1]
+                d.update(pairs(kv))
             holds[(w[2], w[3])] = d
         elif line.startswith("BENCH-MOVES load "):
             w = line.split()
@@ -1408,8 +1410,7 @@ def parse_moves(path):
             if kv and kv[0] == "error":
                 d["error"] = " ".join(kv[1:])
             else:
-                for i in range(0, len(kv) - 1, 2):
-                    d[kv[i]] = kv[i + 1]
+                d.update(pairs(kv))
             loads.append(d)
         elif line.startswith("BENCH-MOVES gap "):
             w = line.split()
@@ -1417,8 +1418,7 @@ def parse_moves(path):
                 continue
             d = {"trial": int(w[4])}
             kv = w[6:]
-            for i in range(0, len(kv) - 1, 2):
-                d[kv[i]] = kv[i + 1]
+            d.update(pairs(kv))
             gaps.setdefault((w[2], w[3]), []).append(d)
         elif line.startswith("BENCH-MOVES panic "):
             # panic INTERVAL DEAD TRIAL result status S KEY LO..HI ...
