@@ -71,6 +71,11 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 		sn->quorum = *cfg->quorum;
 	if (cfg->hold_timeout)
 		WRITE_ONCE(sn->hold_timeout, *cfg->hold_timeout);
+	if (cfg->pushed_load) {
+		WRITE_ONCE(sn->pushed_load, *cfg->pushed_load);
+		shoal_pools_announce(sn);
+		shoal_pools_kick(sn);
+	}
 	if (node_id)
 		WRITE_ONCE(sn->local_id, *node_id);
 	/* after a leave, heartbeats set up again bring this node back */
@@ -242,6 +247,7 @@ static int __net_init shoal_net_init(struct net *net)
 	sn->quorate = true;
 	shoal_hb_net_init(sn);
 	shoal_hold_net_init(sn);
+	shoal_pool_net_init(sn);
 	shoal_persona_net_init(sn);
 	sn->rx_accepted = alloc_percpu(u64);
 	if (!sn->rx_accepted)
@@ -288,6 +294,7 @@ static void __net_exit shoal_net_exit(struct net *net)
 	/* nothing can queue the work now; it may be running, but not again */
 	shoal_hb_net_exit(sn);
 	shoal_hold_net_exit(sn);
+	shoal_pool_net_exit(sn);
 	shoal_persona_net_exit(sn);
 	free_percpu(sn->rx_accepted);
 }

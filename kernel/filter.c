@@ -18,6 +18,7 @@
 #include <linux/netfilter_arp.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/tcp.h>
 #include <net/arp.h>
 #include <net/ip6_checksum.h>
 #include <net/ipv6.h>
@@ -176,6 +177,19 @@ static bool shoal_keeps_moved(struct shoal_net *sn,
 	return false;
 }
 
+/* Whether the packet opens a TCP connection: a SYN without ACK. */
+static bool shoal_opens_tcp(const struct sk_buff *skb,
+			    const struct shoal_flow *flow)
+{
+	struct tcphdr _th;
+	const struct tcphdr *th;
+
+	if (flow->proto != IPPROTO_TCP || flow->quoted)
+		return false;
+	th = skb_header_pointer(skb, flow->l4off, sizeof(_th), &_th);
+	return th && th->syn && !th->ack;
+}
+
 /*
  * Keep the packet if this node owns its bucket; count either way. Inline,
  * so that parse is a direct call.
@@ -208,6 +222,8 @@ shoal_filter(struct shoal_net *sn, struct shoal_service *svc,
 	atomic64_inc(&stats->rx_packets);
 	this_cpu_inc(*sn->rx_accepted);
 	atomic64_add(skb->len, &stats->rx_bytes);
+	if (shoal_opens_tcp(skb, &flow))
+		atomic64_inc(&stats->new_flows);
 	/* it came to the cluster MAC; deliver it as our own */
 	skb->pkt_type = PACKET_HOST;
 	return NF_ACCEPT;

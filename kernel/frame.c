@@ -61,7 +61,7 @@ static u64 get64(const u8 *p)
 void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf)
 {
 	unsigned int i, len = shoal_hb_len(hb->npeers, hb->nentries,
-					   hb->nprints);
+					   hb->nprints, hb->npools);
 
 	for (i = 0; i < len; i++)
 		buf[i] = 0;
@@ -82,6 +82,7 @@ void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf)
 	put64(buf + SHOAL_HB_DIGEST_OFF, hb->digest);
 	put32(buf + SHOAL_HB_HELD_OFF, hb->held);
 	buf[SHOAL_HB_PRINTS_N_OFF] = hb->nprints;
+	buf[SHOAL_HB_POOLS_N_OFF] = hb->npools;
 	for (i = 0; i < 4; i++)
 		put64le(buf + SHOAL_HB_VIEW_OFF + 8 * i, hb->view.w[i]);
 }
@@ -156,6 +157,87 @@ u64 shoal_hb_get_print(const u8 *buf, const struct shoal_hb *hb,
 	return get64(buf + shoal_hb_print_off(hb, i));
 }
 
+static unsigned int shoal_hb_pool_off(const struct shoal_hb *hb,
+				      unsigned int i)
+{
+	return shoal_hb_print_off(hb, hb->nprints) + i * SHOAL_HB_POOL_LEN;
+}
+
+void shoal_hb_put_pool(u8 *buf, const struct shoal_hb *hb, unsigned int i,
+		       const struct shoal_hb_pool *pool)
+{
+	u8 *p = buf + shoal_hb_pool_off(hb, i);
+	unsigned int j;
+
+	p[0] = pool->family;
+	p[1] = pool->proto;
+	put16(p + 2, pool->port);
+	/* the address as it is in memory: already in network order */
+	for (j = 0; j < 16; j++)
+		p[4 + j] = ((const u8 *)pool->addr)[j];
+	put16(p + 20, pool->weight);
+	p[22] = pool->util;
+	p[23] = pool->nactive;
+	put32(p + 24, pool->epoch);
+	p[28] = pool->decider;
+	p[29] = pool->why;
+	p[30] = pool->trigger;
+	p[31] = 0;
+	for (j = 0; j < SHOAL_HB_POOL_ACTIVE; j++)
+		p[32 + j] = j < pool->nactive ? pool->active[j] : 0;
+}
+
+void shoal_hb_get_pool(const u8 *buf, const struct shoal_hb *hb,
+		       unsigned int i, struct shoal_hb_pool *pool)
+{
+	const u8 *p = buf + shoal_hb_pool_off(hb, i);
+	unsigned int j;
+
+	pool->family = p[0];
+	pool->proto = p[1];
+	pool->port = get16(p + 2);
+	for (j = 0; j < 16; j++)
+		((u8 *)pool->addr)[j] = p[4 + j];
+	pool->weight = get16(p + 20);
+	pool->util = p[22];
+	pool->nactive = p[23];
+	pool->epoch = get32(p + 24);
+	pool->decider = p[28];
+	pool->why = p[29];
+	pool->trigger = p[30];
+	for (j = 0; j < SHOAL_HB_POOL_ACTIVE; j++)
+		pool->active[j] = p[32 + j];
+}
+
+/*
+ * A pool entry as the module writes one: a known family, an IPv4
+ * address padded with zeroes, a decision with its decider, members and
+ * reason (none without), the members node ids, each once, then zeroes.
+ */
+static int shoal_hb_pool_ok(const u8 *p)
+{
+	unsigned int j, k, n = p[23];
+
+	if ((p[0] != 4 && p[0] != 6) || p[29] > SHOAL_HB_POOL_WHY_MAX ||
+	    p[31] || n > SHOAL_HB_POOL_ACTIVE || !get32(p + 24) != !p[28] ||
+	    (!p[28] && (n || p[29])))
+		return 0;
+	for (j = p[0] == 4 ? 8 : 20; j < 20; j++)
+		if (p[j])
+			return 0;
+	for (j = 0; j < SHOAL_HB_POOL_ACTIVE; j++) {
+		int listed = j < n, id = p[32 + j] != 0;
+
+		/* ids up to the count, zeroes after it */
+		if (id != listed)
+			return 0;
+		for (k = 0; k < j && j < n; k++)
+			if (p[32 + k] == p[32 + j])
+				return 0;
+	}
+	return 1;
+}
+
 /* Peers with ids rising, none the sender's, no unknown flag. */
 static int shoal_hb_peers_ok(const u8 *buf, unsigned int npeers)
 {
@@ -182,6 +264,9 @@ static int shoal_hb_entries_ok(const u8 *buf, const struct shoal_hb *hb)
 		    p[6] > SHOAL_HB_ENTRY_FENCING || p[7])
 			return 0;
 	}
+	for (i = 0; i < hb->npools; i++)
+		if (!shoal_hb_pool_ok(buf + shoal_hb_pool_off(hb, i)))
+			return 0;
 	return 1;
 }
 
@@ -198,9 +283,11 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 	    buf[3] != SHOAL_HB_TYPE || buf[6] == 0 ||
 	    (buf[7] & ~SHOAL_HB_F_ALL) || buf[15] > SHOAL_HB_ENTRIES_MAX ||
 	    buf[SHOAL_HB_PRINTS_N_OFF] > SHOAL_HB_PRINTS_MAX ||
-	    buf[53] || buf[54] || buf[55])
+	    buf[SHOAL_HB_POOLS_N_OFF] > SHOAL_HB_POOLS_MAX ||
+	    buf[54] || buf[55])
 		return SHOAL_HB_BAD_HEADER;
-	want = shoal_hb_len(buf[14], buf[15], buf[SHOAL_HB_PRINTS_N_OFF]);
+	want = shoal_hb_len(buf[14], buf[15], buf[SHOAL_HB_PRINTS_N_OFF],
+			    buf[SHOAL_HB_POOLS_N_OFF]);
 	if (get16(buf + 4) != want)
 		return SHOAL_HB_BAD_HEADER;
 	if (len < want)
@@ -210,6 +297,7 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 	hb->npeers = buf[14];
 	hb->nentries = buf[15];
 	hb->nprints = buf[SHOAL_HB_PRINTS_N_OFF];
+	hb->npools = buf[SHOAL_HB_POOLS_N_OFF];
 	if (!shoal_hb_peers_ok(buf, hb->npeers) ||
 	    !shoal_hb_entries_ok(buf, hb))
 		return SHOAL_HB_BAD_HEADER;

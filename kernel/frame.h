@@ -3,7 +3,7 @@
  * The heartbeat frame on the wire, after the Ethernet header. Pure
  * encoding, shared by the module and host-side tests.
  *
- *  0  magic "SH"        2  version 3        3  type 1 (heartbeat)
+ *  0  magic "SH"        2  version 4        3  type 1 (heartbeat)
  *  4  length (2)        6  node id          7  flags (SHOAL_HB_F_*)
  *  8  cluster id (4)   12  interval ms (2) 14  peers p (1)
  * 15  persona entries n (1)
@@ -11,7 +11,7 @@
  * 32  load: packets per second accepted (8)
  * 40  digest of the sender's bucket tables (8)
  * 48  flows the sender holds in buckets that moved away from it (4)
- * 52  held UDP flows f (1), reserved (3)
+ * 52  held UDP flows f (1), pool entries q (1), reserved (2)
  * 56  view: the nodes the sender counts as members, a bitmap of 32 bytes,
  *     node id i at bit i % 8 of byte i / 8 (bit 0 unused)
  * 88  p peer records of 6 bytes, ids rising: node id (1), flags
@@ -21,7 +21,17 @@
  *     reserved (1), epoch (4)
  * 88 + 6 p + 12 n  f fingerprints of the connected UDP flows the sender
  *     holds (8 each, shoal_flow_print())
- * 88 + 6 p + 12 n + 8 f  tag: keyed MAC over everything before it (16)
+ * 88 + 6 p + 12 n + 8 f  q pool entries of 48 bytes, one per service with
+ *     an elastic pool: address family (1: 4 or 6), protocol (1), port (2),
+ *     address (16, an IPv4 one in the first 4), the sender's weight (2),
+ *     its utilization in percent (1, SHOAL_UTIL_NONE if unknown), active
+ *     members a (1), the epoch of the decision it follows (4, 0: none
+ *     yet), the node that made it (1, 0 with epoch 0), why it made it (1,
+ *     enum shoal_pool_why, 0 with epoch 0), the utilization that
+ *     triggered it (1), reserved (1), the active members in the order
+ *     they joined (16: a ids, then zeroes)
+ * 88 + 6 p + 12 n + 8 f + 48 q  tag: keyed MAC over everything before it
+ *     (16)
  *
  * Multi-byte fields are big-endian.
  */
@@ -39,11 +49,12 @@
 
 #include "bucket.h"	/* the fixed-width types, in kernel and on host */
 
-#define SHOAL_HB_VERSION	3
+#define SHOAL_HB_VERSION	4
 #define SHOAL_HB_TYPE		1
 #define SHOAL_HB_DIGEST_OFF	40
 #define SHOAL_HB_HELD_OFF	48
 #define SHOAL_HB_PRINTS_N_OFF	52
+#define SHOAL_HB_POOLS_N_OFF	53
 #define SHOAL_HB_VIEW_OFF	56
 #define SHOAL_HB_VIEW_LEN	32
 #define SHOAL_HB_PEERS_OFF	88
@@ -53,6 +64,10 @@
 #define SHOAL_HB_ENTRIES_MAX	64
 #define SHOAL_HB_PRINT_LEN	8
 #define SHOAL_HB_PRINTS_MAX	64
+#define SHOAL_HB_POOL_LEN	48
+#define SHOAL_HB_POOLS_MAX	16
+#define SHOAL_HB_POOL_ACTIVE	16	/* SHOAL_POOL_MEMBERS */
+#define SHOAL_HB_POOL_WHY_MAX	6	/* SHOAL_POOL_WHY_SILENT */
 #define SHOAL_HB_TAG_LEN	16
 /* the shortest frame: no peer heard, no persona held */
 #define SHOAL_HB_LEN		(SHOAL_HB_PEERS_OFF + SHOAL_HB_TAG_LEN)
@@ -60,6 +75,7 @@
 				 SHOAL_HB_PEERS_MAX * SHOAL_HB_PEER_LEN + \
 				 SHOAL_HB_ENTRIES_MAX * SHOAL_HB_ENTRY_LEN + \
 				 SHOAL_HB_PRINTS_MAX * SHOAL_HB_PRINT_LEN + \
+				 SHOAL_HB_POOLS_MAX * SHOAL_HB_POOL_LEN + \
 				 SHOAL_HB_TAG_LEN)
 
 /* The sender is starting: it owns nothing and counts as no member yet. */
@@ -146,6 +162,22 @@ struct shoal_hb_entry {
 	u32 epoch;
 };
 
+/* What a node says about a service with an elastic pool. */
+struct shoal_hb_pool {
+	u8 family;		/* 4 or 6 */
+	u8 proto;
+	u16 port;
+	u32 addr[4];		/* network order, as in struct in6_addr */
+	u16 weight;
+	u8 util;
+	u8 nactive;
+	u32 epoch;
+	u8 decider;
+	u8 active[SHOAL_HB_POOL_ACTIVE];
+	u8 why;			/* what the decision says of itself */
+	u8 trigger;
+};
+
 struct shoal_hb {
 	u8 node_id;
 	u8 flags;
@@ -160,6 +192,7 @@ struct shoal_hb {
 	u8 npeers;
 	u8 nentries;
 	u8 nprints;
+	u8 npools;
 };
 
 enum shoal_hb_error {
@@ -170,27 +203,29 @@ enum shoal_hb_error {
 };
 
 /*
- * Bytes in a frame with p peers, n entries and f fingerprints, and where
- * its tag starts.
+ * Bytes in a frame with p peers, n entries, f fingerprints and q pool
+ * entries, and where its tag starts.
  */
 static inline unsigned int shoal_hb_tag_off(unsigned int p, unsigned int n,
-					    unsigned int f)
+					    unsigned int f, unsigned int q)
 {
 	return SHOAL_HB_PEERS_OFF + p * SHOAL_HB_PEER_LEN +
-	       n * SHOAL_HB_ENTRY_LEN + f * SHOAL_HB_PRINT_LEN;
+	       n * SHOAL_HB_ENTRY_LEN + f * SHOAL_HB_PRINT_LEN +
+	       q * SHOAL_HB_POOL_LEN;
 }
 
 static inline unsigned int shoal_hb_len(unsigned int p, unsigned int n,
-					unsigned int f)
+					unsigned int f, unsigned int q)
 {
-	return shoal_hb_tag_off(p, n, f) + SHOAL_HB_TAG_LEN;
+	return shoal_hb_tag_off(p, n, f, q) + SHOAL_HB_TAG_LEN;
 }
 
 /*
- * Write hb into buf (shoal_hb_len() bytes), peers, entries, fingerprints
- * and tag zeroed; the caller fills the peers with shoal_hb_put_peer(),
- * the entries with shoal_hb_put_entry() and the fingerprints with
- * shoal_hb_put_print().
+ * Write hb into buf (shoal_hb_len() bytes), peers, entries, fingerprints,
+ * pool entries and tag zeroed; the caller fills the peers with
+ * shoal_hb_put_peer(), the entries with shoal_hb_put_entry(), the
+ * fingerprints with shoal_hb_put_print() and the pool entries with
+ * shoal_hb_put_pool().
  */
 void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf);
 void shoal_hb_put_peer(u8 *buf, unsigned int i,
@@ -199,12 +234,15 @@ void shoal_hb_put_entry(u8 *buf, const struct shoal_hb *hb, unsigned int i,
 			const struct shoal_hb_entry *entry);
 void shoal_hb_put_print(u8 *buf, const struct shoal_hb *hb, unsigned int i,
 			u64 print);
+void shoal_hb_put_pool(u8 *buf, const struct shoal_hb *hb, unsigned int i,
+		       const struct shoal_hb_pool *pool);
 
 /*
- * Read a frame of len bytes, its peers and entries checked too; the tag
- * is checked by the caller. Then shoal_hb_get_peer() reads peer
- * i < hb->npeers, shoal_hb_get_entry() entry i < hb->nentries and
- * shoal_hb_get_print() fingerprint i < hb->nprints.
+ * Read a frame of len bytes, its peers, entries and pool entries checked
+ * too; the tag is checked by the caller. Then shoal_hb_get_peer() reads
+ * peer i < hb->npeers, shoal_hb_get_entry() entry i < hb->nentries,
+ * shoal_hb_get_print() fingerprint i < hb->nprints and
+ * shoal_hb_get_pool() pool entry i < hb->npools.
  */
 enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 				    struct shoal_hb *hb);
@@ -214,5 +252,7 @@ void shoal_hb_get_entry(const u8 *buf, const struct shoal_hb *hb,
 			unsigned int i, struct shoal_hb_entry *entry);
 u64 shoal_hb_get_print(const u8 *buf, const struct shoal_hb *hb,
 		       unsigned int i);
+void shoal_hb_get_pool(const u8 *buf, const struct shoal_hb *hb,
+		       unsigned int i, struct shoal_hb_pool *pool);
 
 #endif /* _SHOAL_FRAME_H */

@@ -164,7 +164,7 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	struct shoal_hb_peer rec;
 	struct shoal_peer *peer;
 	struct net_device *dev;
-	unsigned int n, p, f, room, i, len;
+	unsigned int n, p, f, q, room, i, len;
 	struct sk_buff *skb;
 	u8 *buf;
 	u32 id;
@@ -176,17 +176,18 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	    shoal_persona_entries(sn, hb->entries, now,
 				  (u64)hb->dead * hb->interval_ms * NSEC_PER_MSEC);
 	f = hb->holding ? hb->nprints : 0;
+	q = hb->npools;
 	for (p = 0, id = 1; id <= SHOAL_NODE_ID_MAX; id++)
 		p += id != local && shoal_hb_echoes(hb, &hb->peers[id], now);
 	/* peers past the device's MTU are left out, the highest ids first */
-	room = dev->mtu > shoal_hb_len(0, n, f) ?
-	       (dev->mtu - shoal_hb_len(0, n, f)) / SHOAL_HB_PEER_LEN : 0;
+	room = dev->mtu > shoal_hb_len(0, n, f, q) ?
+	       (dev->mtu - shoal_hb_len(0, n, f, q)) / SHOAL_HB_PEER_LEN : 0;
 	if (p > room) {
 		net_warn_ratelimited("shoal: %s: heartbeats name %u of %u peers: MTU %u too small\n",
 				     dev->name, room, p, dev->mtu);
 		p = room;
 	}
-	len = shoal_hb_len(p, n, f);
+	len = shoal_hb_len(p, n, f, q);
 	skb = alloc_skb(LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom,
 			GFP_ATOMIC);
 	if (!skb)
@@ -210,6 +211,7 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	frame.npeers = p;
 	frame.nentries = n;
 	frame.nprints = f;
+	frame.npools = q;
 	shoal_hb_encode(&frame, buf);
 	for (i = 0, id = 1; id <= SHOAL_NODE_ID_MAX && i < p; id++) {
 		peer = &hb->peers[id];
@@ -226,8 +228,10 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 		shoal_hb_put_entry(buf, &frame, i, &hb->entries[i]);
 	for (i = 0; i < f; i++)
 		shoal_hb_put_print(buf, &frame, i, hb->prints[i]);
-	shoal_hb_tag(hb, buf, shoal_hb_tag_off(p, n, f),
-		     buf + shoal_hb_tag_off(p, n, f));
+	for (i = 0; i < q; i++)
+		shoal_hb_put_pool(buf, &frame, i, &hb->pools[i]);
+	shoal_hb_tag(hb, buf, shoal_hb_tag_off(p, n, f, q),
+		     buf + shoal_hb_tag_off(p, n, f, q));
 
 	skb->dev = dev;
 	skb->protocol = htons(SHOAL_ETH_P_HEARTBEAT);
@@ -409,6 +413,60 @@ static bool shoal_hb_publish(struct shoal_net *sn, struct shoal_hb_state *hb,
 }
 
 /*
+ * Caller holds hb->lock: publish for the packet path the fingerprints of
+ * the flows that live members hold, if they changed. (A set that cannot
+ * be allocated now is made on the next frame or check.)
+ */
+static void shoal_hb_sync_prints(struct shoal_hb_state *hb)
+{
+	struct shoal_print_set *set, *old;
+	const struct shoal_peer *peer;
+	unsigned int n = 0, k = 0, i;
+	bool same;
+	u32 id;
+
+	old = rcu_dereference_protected(hb->held_prints,
+					lockdep_is_held(&hb->lock));
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		peer = &hb->peers[id];
+		if (peer->alive && peer->holding)
+			n += peer->nprints;
+	}
+	same = n == (old ? old->n : 0);
+	for (id = 1; same && n && id <= SHOAL_NODE_ID_MAX; id++) {
+		peer = &hb->peers[id];
+		if (!peer->alive || !peer->holding)
+			continue;
+		for (i = 0; same && i < peer->nprints; i++)
+			same = old->print[k++] == peer->prints[i];
+	}
+	if (same)
+		return;
+	set = NULL;
+	if (n) {
+		set = kmalloc(struct_size(set, print, 2 * n), GFP_ATOMIC);
+		if (!set)
+			return;
+		set->n = n;
+		set->sorted = set->print + n;
+		k = 0;
+		for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+			peer = &hb->peers[id];
+			if (!peer->alive || !peer->holding)
+				continue;
+			memcpy(set->print + k, peer->prints,
+			       peer->nprints * sizeof(peer->prints[0]));
+			k += peer->nprints;
+		}
+		memcpy(set->sorted, set->print, n * sizeof(set->print[0]));
+		shoal_prints_sort(set->sorted, n);
+	}
+	rcu_assign_pointer(hb->held_prints, set);
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
+/*
  * Declare down the nodes whose time is up, at the moment it is up: this
  * timer is kept at the earliest deadline of the nodes alive (or an
  * interval away when none is), so a node is declared down dead intervals
@@ -464,6 +522,7 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 	lost |= starting != hb->starting;
 	if (next == U64_MAX || (hb->starting && now + interval < next))
 		next = now + interval;
+	shoal_hb_sync_prints(hb);
 out:
 	hrtimer_set_expires(timer, ns_to_ktime(next));
 	spin_unlock(&hb->lock);
@@ -620,6 +679,7 @@ static enum shoal_hb_verdict shoal_hb_fresh(struct shoal_net *sn,
 	peer->holding = false;
 	peer->held = 0;
 	peer->nprints = 0;
+	peer->npools = 0;
 	peer->left = false;
 	peer->heard = false;	/* not steady yet: rise counts from one */
 	peer->rise = 0;
@@ -695,8 +755,8 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 
 /*
  * Caller holds hb->lock: what the sender's newest frame says of its
- * tables and holds (a late frame says what is no longer so). Returns
- * whether ownership may change with it.
+ * tables, holds and pools (a late frame says what is no longer so).
+ * Returns whether ownership may change with it.
  */
 static bool shoal_hb_holds(struct shoal_hb_state *hb, struct shoal_peer *peer,
 			   const u8 *buf, const struct shoal_hb *frame)
@@ -718,6 +778,15 @@ static bool shoal_hb_holds(struct shoal_hb_state *hb, struct shoal_peer *peer,
 	peer->nprints = holding ? frame->nprints : 0;
 	for (i = 0; i < peer->nprints; i++)
 		peer->prints[i] = shoal_hb_get_print(buf, frame, i);
+	changed |= peer->npools != frame->npools;
+	peer->npools = frame->npools;
+	for (i = 0; i < frame->npools; i++) {
+		struct shoal_hb_pool e = {};
+
+		shoal_hb_get_pool(buf, frame, i, &e);
+		changed |= memcmp(&e, &peer->pools[i], sizeof(e));
+		peer->pools[i] = e;
+	}
 	return changed;
 }
 
@@ -733,6 +802,7 @@ static void shoal_hb_left(struct shoal_hb_state *hb, struct shoal_peer *peer,
 	peer->rise = 0;
 	peer->holding = false;
 	peer->nprints = 0;
+	peer->npools = 0;
 	peer->grace_end = 0;
 	hb->reports[id] = (struct shoal_member_report){};
 }
@@ -758,7 +828,7 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 		goto out;
 	}
 	tag_off = shoal_hb_tag_off(frame.npeers, frame.nentries,
-				   frame.nprints);
+				   frame.nprints, frame.npools);
 	shoal_hb_tag(hb, buf, tag_off, tag);
 	if (crypto_memneq(tag, buf + tag_off, SHOAL_HB_TAG_LEN)) {
 		shoal_hb_reject(hb, &hb->stats.bad_mac, frame.node_id);
@@ -801,6 +871,7 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 	shoal_hb_settle(sn, hb, now);
 	changed |= shoal_hb_publish(sn, hb, now);
 out:
+	shoal_hb_sync_prints(hb);
 	spin_unlock(&hb->lock);
 	if (changed)
 		queue_work(system_highpri_wq, &sn->hb_work);
@@ -959,24 +1030,28 @@ bool shoal_hb_joining(struct shoal_net *sn, u32 id)
 	return joining;
 }
 
-/* A copy of what heartbeats know of node id, for replies. */
-bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer *out,
-		   u64 *since_ms)
+/* What heartbeats know of node id, for replies. */
+bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer_info *out)
 {
 	struct shoal_hb_state *hb;
+	const struct shoal_peer *peer;
+	u64 last_heard;
 	bool ok = false;
 
 	rcu_read_lock();
 	hb = rcu_dereference(sn->hb);
 	if (hb) {
 		spin_lock_bh(&hb->lock);
-		*out = hb->peers[id];
-		if (id == READ_ONCE(sn->local_id))
-			out->load_pps = hb->load_pps;
+		peer = &hb->peers[id];
+		out->heard = peer->heard;
+		last_heard = peer->last_heard;
+		out->load_pps = id == READ_ONCE(sn->local_id) ?
+				hb->load_pps : peer->load_pps;
+		out->stats = peer->stats;
 		spin_unlock_bh(&hb->lock);
-		*since_ms = out->heard ?
-			div_u64(ktime_get_ns() - out->last_heard,
-				NSEC_PER_MSEC) : 0;
+		out->since_ms = out->heard ?
+			div_u64(ktime_get_ns() - last_heard, NSEC_PER_MSEC) :
+			0;
 		ok = true;
 	}
 	rcu_read_unlock();
@@ -1118,25 +1193,12 @@ u32 shoal_hb_held_of(struct shoal_net *sn, u32 id)
  */
 bool shoal_hb_print_held(struct shoal_net *sn, u64 print)
 {
+	const struct shoal_print_set *set;
 	struct shoal_hb_state *hb;
-	struct shoal_peer *peer;
-	bool held = false;
-	unsigned int i;
-	u32 id;
 
 	hb = rcu_dereference(sn->hb);
-	if (!hb)
-		return false;
-	spin_lock_bh(&hb->lock);
-	for (id = 1; id <= SHOAL_NODE_ID_MAX && !held; id++) {
-		peer = &hb->peers[id];
-		if (!peer->alive || !peer->holding)
-			continue;
-		for (i = 0; i < peer->nprints && !held; i++)
-			held = peer->prints[i] == print;
-	}
-	spin_unlock_bh(&hb->lock);
-	return held;
+	set = hb ? rcu_dereference(hb->held_prints) : NULL;
+	return set && shoal_print_find(set->sorted, set->n, print);
 }
 
 /*
@@ -1170,6 +1232,63 @@ void shoal_hb_set_holds(struct shoal_net *sn, u64 digest, bool holding,
 	rcu_read_unlock();
 	if (changed)
 		shoal_hb_send_now(sn);
+}
+
+/* Say in this node's frames what its pools are (pool.c). */
+void shoal_hb_set_pools(struct shoal_net *sn,
+			const struct shoal_hb_pool *pools, unsigned int n)
+{
+	struct shoal_hb_state *hb;
+	bool changed = false;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb) {
+		spin_lock_bh(&hb->lock);
+		changed = hb->npools != n ||
+			  memcmp(hb->pools, pools, n * sizeof(pools[0]));
+		hb->npools = n;
+		memcpy(hb->pools, pools, n * sizeof(pools[0]));
+		spin_unlock_bh(&hb->lock);
+	}
+	rcu_read_unlock();
+	/* a decision reaches the others within an interval: at once */
+	if (changed)
+		shoal_hb_send_now(sn);
+}
+
+/*
+ * The pool entries of node id's newest frame (this node's own included;
+ * none unless it is alive): copies those from first on, at most max, into
+ * out, and returns how many there are in all.
+ */
+unsigned int shoal_hb_pools_of(struct shoal_net *sn, u32 id,
+			       unsigned int first, unsigned int max,
+			       struct shoal_hb_pool *out)
+{
+	const struct shoal_hb_pool *pools = NULL;
+	struct shoal_hb_state *hb;
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb) {
+		spin_lock_bh(&hb->lock);
+		if (id == READ_ONCE(sn->local_id)) {
+			n = hb->npools;
+			pools = hb->pools;
+		} else if (id && id <= SHOAL_NODE_ID_MAX &&
+			   hb->peers[id].alive) {
+			n = hb->peers[id].npools;
+			pools = hb->peers[id].pools;
+		}
+		if (first < n)
+			memcpy(out, pools + first,
+			       min(max, n - first) * sizeof(out[0]));
+		spin_unlock_bh(&hb->lock);
+	}
+	rcu_read_unlock();
+	return n;
 }
 
 /*
@@ -1240,6 +1359,7 @@ static void shoal_hb_work(struct work_struct *work)
 	spin_unlock_bh(&hb->lock);
 	if (report)
 		shoal_notify_auth_failed(sn, &stats, claim);
+	shoal_pools_heard(sn);
 	shoal_nodes_changed(sn, SHOAL_REASON_UNSPEC);
 out:
 	mutex_unlock(&sn->lock);
@@ -1309,6 +1429,8 @@ static void shoal_hb_stop(struct shoal_net *sn)
 	shoal_netpoll_close(hb->np);
 	hrtimer_cancel(&hb->timer);
 	hrtimer_cancel(&hb->check_timer);
+	/* the packet path may read both until a grace period is over */
+	kfree_rcu(rcu_dereference_protected(hb->held_prints, true), rcu);
 	kvfree_rcu(hb, rcu);
 }
 
@@ -1379,6 +1501,9 @@ int shoal_hb_update(struct shoal_net *sn)
 		spin_unlock_bh(&hb->lock);
 	}
 	shoal_hb_listen(sn, want && !err ? sn->ifindex : 0);
+	/* a new instance, or another node id: say what the pools are */
+	if (want && !err)
+		shoal_pools_announce(sn);
 	return err;
 }
 

@@ -70,18 +70,7 @@ static u64 shoal_print_of(const struct shoal_service *svc,
 
 static bool shoal_prints_has(const struct shoal_prints *prints, u64 print)
 {
-	unsigned int lo = 0, hi = prints ? prints->n : 0, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (prints->print[mid] == print)
-			return true;
-		if (prints->print[mid] < print)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return prints && shoal_print_find(prints->print, prints->n, print);
 }
 
 /*
@@ -323,6 +312,12 @@ static int shoal_print_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sort n fingerprints for shoal_print_find(). */
+void shoal_prints_sort(u64 *print, unsigned int n)
+{
+	sort(print, n, sizeof(print[0]), shoal_print_cmp, NULL);
+}
+
 /* Replace the held fingerprints with new (none if NULL or empty). */
 static void shoal_prints_publish(struct shoal_net *sn,
 				 struct shoal_prints *new)
@@ -334,8 +329,7 @@ static void shoal_prints_publish(struct shoal_net *sn,
 		new = NULL;
 	}
 	if (new)
-		sort(new->print, new->n, sizeof(new->print[0]),
-		     shoal_print_cmp, NULL);
+		shoal_prints_sort(new->print, new->n);
 	old = rcu_replace_pointer(sn->prints, new, lockdep_is_held(&sn->lock));
 	if (old)
 		kfree_rcu(old, rcu);
@@ -647,6 +641,7 @@ void shoal_hold_net_init(struct shoal_net *sn)
 {
 	INIT_DELAYED_WORK(&sn->hold_work, shoal_hold_work);
 	sn->hold_timeout = SHOAL_HOLD_TIMEOUT_DEFAULT;
+	sn->pushed_load = SHOAL_UTIL_NONE;
 }
 
 /* The namespace is going, sn->dying set: nothing queues the work again. */

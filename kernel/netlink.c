@@ -25,6 +25,7 @@ static const struct nla_policy shoal_cluster_set_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_CLUSTER_DEAD] = { .type = NLA_U32 },
 	[SHOAL_A_CLUSTER_QUORUM] = NLA_POLICY_MAX(NLA_U8, 1),
 	[SHOAL_A_CLUSTER_HOLD_TIMEOUT] = { .type = NLA_U32 },
+	[SHOAL_A_CLUSTER_LOAD] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy shoal_node_id_policy[SHOAL_A_MAX + 1] = {
@@ -63,10 +64,23 @@ static const struct nla_policy shoal_service_add_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_SERVICE_XDP] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
+/* ranges, and which settings go together, in shoal_parse_pool() */
+static const struct nla_policy shoal_pool_policy[SHOAL_A_MAX + 1] = {
+	[SHOAL_A_POOL_OFF] = { .type = NLA_FLAG },
+	[SHOAL_A_POOL_MIN] = { .type = NLA_U32 },
+	[SHOAL_A_POOL_MAX] = { .type = NLA_U32 },
+	[SHOAL_A_POOL_UP] = { .type = NLA_U32 },
+	[SHOAL_A_POOL_DOWN] = { .type = NLA_U32 },
+	[SHOAL_A_POOL_HOLD] = { .type = NLA_U32 },
+	[SHOAL_A_POOL_LOAD] = { .type = NLA_U8 },
+	[SHOAL_A_POOL_CAPACITY] = { .type = NLA_U32 },
+};
+
 static const struct nla_policy shoal_service_set_policy[SHOAL_A_MAX + 1] = {
 	SHOAL_SERVICE_ADDR_POLICY,
 	[SHOAL_A_SERVICE_NODES] = NLA_POLICY_NESTED(shoal_node_list_policy),
 	[SHOAL_A_SERVICE_XDP] = NLA_POLICY_MAX(NLA_U8, 1),
+	[SHOAL_A_SERVICE_POOL] = NLA_POLICY_NESTED(shoal_pool_policy),
 };
 
 static const struct nla_policy shoal_bucket_set_policy[SHOAL_A_MAX + 1] = {
@@ -164,6 +178,9 @@ static int shoal_put_cluster(struct sk_buff *skb, struct shoal_net *sn)
 	    nla_put_u8(skb, SHOAL_A_CLUSTER_QUORUM, READ_ONCE(sn->quorum)) ||
 	    nla_put_u32(skb, SHOAL_A_CLUSTER_HOLD_TIMEOUT,
 			READ_ONCE(sn->hold_timeout)) ||
+	    (READ_ONCE(sn->pushed_load) != SHOAL_UTIL_NONE &&
+	     nla_put_u32(skb, SHOAL_A_CLUSTER_LOAD,
+			 READ_ONCE(sn->pushed_load))) ||
 	    nla_put_u8(skb, SHOAL_A_CLUSTER_HEARTBEAT, running) ||
 	    (running && nla_put_u8(skb, SHOAL_A_CLUSTER_STARTING,
 				   shoal_hb_starting(sn))) ||
@@ -181,24 +198,49 @@ static int shoal_put_cluster(struct sk_buff *skb, struct shoal_net *sn)
 	return err;
 }
 
+/* The utilization the node's frames give for each pool it is part of. */
+static int shoal_put_node_utils(struct sk_buff *skb, struct shoal_net *sn,
+				u32 id)
+{
+	struct shoal_hb_pool e;
+	struct nlattr *nest;
+	unsigned int i;
+
+	/* one at a time: replies are built under RCU, with no room for all */
+	for (i = 0; i < shoal_hb_pools_of(sn, id, i, 1, &e); i++) {
+		nest = nla_nest_start(skb, SHOAL_A_NODE_UTIL);
+		if (!nest ||
+		    (e.family == 4 ?
+		     nla_put(skb, SHOAL_A_SERVICE_ADDR4, 4, e.addr) :
+		     nla_put(skb, SHOAL_A_SERVICE_ADDR6, 16, e.addr)) ||
+		    nla_put_u8(skb, SHOAL_A_SERVICE_PROTO, e.proto) ||
+		    nla_put_u16(skb, SHOAL_A_SERVICE_PORT, e.port) ||
+		    (e.util != SHOAL_UTIL_NONE &&
+		     nla_put_u32(skb, SHOAL_A_POOL_UTIL, e.util)))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
 /* What heartbeats know of the node, if they run. */
 static int shoal_put_node_hb(struct sk_buff *skb, struct shoal_net *sn,
 			     const struct shoal_node *node)
 {
-	struct shoal_peer peer;
-	u64 since_ms;
+	struct shoal_peer_info peer;
 
-	if (!shoal_hb_peer(sn, node->id, &peer, &since_ms))
+	if (!shoal_hb_peer(sn, node->id, &peer))
 		return 0;
 	if (peer.heard &&
 	    nla_put_u32(skb, SHOAL_A_NODE_LAST_HEARD,
-			min_t(u64, since_ms, U32_MAX)))
+			min_t(u64, peer.since_ms, U32_MAX)))
 		return -EMSGSIZE;
 	if (nla_put_u64_64bit(skb, SHOAL_A_NODE_LOAD, peer.load_pps,
 			      SHOAL_A_PAD) ||
 	    nla_put_u32(skb, SHOAL_A_NODE_HELD,
 			shoal_hb_held_of(sn, node->id)) ||
-	    shoal_put_hb_stats(skb, SHOAL_A_NODE_STATS, &peer.stats))
+	    shoal_put_hb_stats(skb, SHOAL_A_NODE_STATS, &peer.stats) ||
+	    shoal_put_node_utils(skb, sn, node->id))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -347,7 +389,8 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 	struct shoal_net *sn = shoal_info_net(info);
 	struct nlattr **attrs = info->attrs;
 	struct shoal_cluster_cfg cfg = {};
-	u32 node_id, interval, dead, hold;
+	u32 node_id, interval, dead, hold, load;
+	u8 pushed;
 	bool quorum;
 	int ifindex;
 	int err;
@@ -355,7 +398,8 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 	if (!attrs[SHOAL_A_CLUSTER_NODE_ID] && !ifindex_attr &&
 	    !attrs[SHOAL_A_CLUSTER_KEY] && !attrs[SHOAL_A_CLUSTER_INTERVAL] &&
 	    !attrs[SHOAL_A_CLUSTER_DEAD] && !attrs[SHOAL_A_CLUSTER_QUORUM] &&
-	    !attrs[SHOAL_A_CLUSTER_HOLD_TIMEOUT]) {
+	    !attrs[SHOAL_A_CLUSTER_HOLD_TIMEOUT] &&
+	    !attrs[SHOAL_A_CLUSTER_LOAD]) {
 		NL_SET_ERR_MSG(info->extack,
 			       "nothing to set: give a node id, a device or heartbeat settings");
 		return -EINVAL;
@@ -418,6 +462,19 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 			return -ERANGE;
 		}
 		cfg.hold_timeout = &hold;
+	}
+	if (attrs[SHOAL_A_CLUSTER_LOAD]) {
+		load = nla_get_u32(attrs[SHOAL_A_CLUSTER_LOAD]);
+		if (load > SHOAL_UTIL_MAX && load != SHOAL_UTIL_NONE) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[SHOAL_A_CLUSTER_LOAD],
+					    "load must be between 0 and "
+					    __stringify(SHOAL_UTIL_MAX)
+					    " percent, or none");
+			return -ERANGE;
+		}
+		pushed = load;
+		cfg.pushed_load = &pushed;
 	}
 
 	err = shoal_cluster_set(sn, &cfg, info->extack);

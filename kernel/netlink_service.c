@@ -25,6 +25,8 @@ static int shoal_put_stats(struct sk_buff *skb, int attr,
 	    nla_put_u64_64bit(skb, SHOAL_A_STATS_DROPPED, sum->dropped,
 			      SHOAL_A_PAD) ||
 	    nla_put_u64_64bit(skb, SHOAL_A_STATS_XDP_DROPPED, sum->xdp_dropped,
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_STATS_NEW_FLOWS, sum->new_flows,
 			      SHOAL_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -43,21 +45,103 @@ static int shoal_put_service_addr(struct sk_buff *skb,
 static int shoal_put_service_nodes(struct sk_buff *skb, struct shoal_net *sn,
 				   const struct shoal_service *svc)
 {
-	struct shoal_node *node;
+	u8 ids[SHOAL_NODE_ID_MAX];
 	struct nlattr *nest;
-	u32 id;
+	unsigned int i, n;
 
 	nest = nla_nest_start(skb, SHOAL_A_SERVICE_NODES);
 	if (!nest)
 		return -EMSGSIZE;
-	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
-		node = shoal_node_get_locked(sn, id);
-		if (svc->all_nodes ? !node || node->flags & SHOAL_NODE_F_SPARE :
-				     !test_bit(id, svc->nodes))
-			continue;
-		if (nla_put_u32(skb, SHOAL_A_NODE_ID, id))
+	n = shoal_service_candidates(sn, svc->all_nodes, &svc->nodes, ids);
+	for (i = 0; i < n; i++)
+		if (nla_put_u32(skb, SHOAL_A_NODE_ID, ids[i]))
 			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* A decision, or a standby passed over. */
+static int shoal_put_decision(struct sk_buff *skb,
+			      const struct shoal_pool_decision *d)
+{
+	struct nlattr *nest;
+
+	if (!d->event)
+		return 0;
+	nest = nla_nest_start(skb, SHOAL_A_POOL_DECISION);
+	if (!nest ||
+	    nla_put_u8(skb, SHOAL_A_EVENT, d->event) ||
+	    nla_put_u32(skb, SHOAL_A_POOL_EPOCH, d->epoch) ||
+	    nla_put_u32(skb, SHOAL_A_POOL_DECIDER, d->decider) ||
+	    nla_put_u32(skb, SHOAL_A_NODE_ID, d->member) ||
+	    (d->util != SHOAL_UTIL_NONE &&
+	     nla_put_u32(skb, SHOAL_A_POOL_UTIL, d->util)) ||
+	    nla_put_u8(skb, SHOAL_A_POOL_WHY, d->why) ||
+	    nla_put_u32(skb, SHOAL_A_POOL_AGO,
+			div_u64(ktime_get_ns() - d->at, NSEC_PER_MSEC)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Each candidate: active or standing by, and its utilization. */
+static int shoal_put_pool_members(struct sk_buff *skb, struct shoal_net *sn,
+				  const struct shoal_service *svc)
+{
+	u8 cand[SHOAL_NODE_ID_MAX], active[SHOAL_POOL_MEMBERS], util;
+	unsigned int ncand, nactive, i, j;
+	struct nlattr *nest;
+	bool on;
+
+	ncand = shoal_service_candidates(sn, svc->all_nodes, &svc->nodes,
+					 cand);
+	nactive = shoal_pool_active(sn, svc, active);
+	for (i = 0; i < ncand; i++) {
+		for (on = false, j = 0; j < nactive && !on; j++)
+			on = active[j] == cand[i];
+		util = shoal_pool_util_of(sn, svc, cand[i]);
+		nest = nla_nest_start(skb, SHOAL_A_POOL_MEMBER);
+		if (!nest ||
+		    nla_put_u32(skb, SHOAL_A_NODE_ID, cand[i]) ||
+		    nla_put_u8(skb, SHOAL_A_POOL_ROLE,
+			       on ? SHOAL_POOL_ACTIVE : SHOAL_POOL_STANDBY) ||
+		    (util != SHOAL_UTIL_NONE &&
+		     nla_put_u32(skb, SHOAL_A_POOL_UTIL, util)))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
 	}
+	return 0;
+}
+
+/*
+ * The pool's settings and the decision it follows; its members, and the
+ * decision d (an event's, or the last one seen) with full.
+ */
+static int shoal_put_pool(struct sk_buff *skb, struct shoal_net *sn,
+			  const struct shoal_service *svc,
+			  const struct shoal_pool_decision *d, bool full)
+{
+	const struct shoal_pool *pool = svc->pool;
+	struct nlattr *nest;
+
+	if (!pool)
+		return 0;
+	nest = nla_nest_start(skb, SHOAL_A_SERVICE_POOL);
+	if (!nest ||
+	    nla_put_u32(skb, SHOAL_A_POOL_MIN, pool->min) ||
+	    nla_put_u32(skb, SHOAL_A_POOL_MAX, pool->max) ||
+	    nla_put_u32(skb, SHOAL_A_POOL_UP, pool->up) ||
+	    nla_put_u32(skb, SHOAL_A_POOL_DOWN, pool->down) ||
+	    nla_put_u32(skb, SHOAL_A_POOL_HOLD, pool->hold) ||
+	    nla_put_u8(skb, SHOAL_A_POOL_LOAD, pool->load) ||
+	    (pool->capacity &&
+	     nla_put_u32(skb, SHOAL_A_POOL_CAPACITY, pool->capacity)) ||
+	    nla_put_u32(skb, SHOAL_A_POOL_EPOCH, pool->epoch) ||
+	    (pool->decider &&
+	     nla_put_u32(skb, SHOAL_A_POOL_DECIDER, pool->decider)) ||
+	    (full && shoal_put_pool_members(skb, sn, svc)) ||
+	    (d && shoal_put_decision(skb, d)))
+		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
 }
@@ -102,7 +186,9 @@ static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
 			svc->all_nodes ? SHOAL_SERVICE_F_ALL_NODES : 0) ||
 	    nla_put_u8(skb, SHOAL_A_SERVICE_XDP, READ_ONCE(svc->xdp)) ||
 	    nla_put(skb, SHOAL_A_SERVICE_MAC, ETH_ALEN, svc->mac) ||
-	    shoal_put_service_nodes(skb, sn, svc))
+	    shoal_put_service_nodes(skb, sn, svc) ||
+	    shoal_put_pool(skb, sn, svc, full && svc->pool ?
+			   &svc->pool->last : NULL, full))
 		return -EMSGSIZE;
 	if (ifindex) {
 		rcu_read_lock();
@@ -132,7 +218,9 @@ static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
 }
 
 /* Room for a service with the largest bitmaps of buckets. */
-#define SHOAL_SERVICE_MSG_SIZE	(NLMSG_GOODSIZE + 2 * SHOAL_BUCKETS_MAX / 8)
+/* two bucket bitmaps, a pool member nest for every node, and the rest */
+#define SHOAL_SERVICE_MSG_SIZE	(NLMSG_GOODSIZE + 2 * SHOAL_BUCKETS_MAX / 8 + \
+				 SHOAL_NODE_ID_MAX * 32)
 
 void shoal_notify_service(struct shoal_net *sn,
 			  const struct shoal_service *svc, u8 event)
@@ -144,6 +232,20 @@ void shoal_notify_service(struct shoal_net *sn,
 	if (skb)
 		shoal_ntf_end(sn, skb, hdr,
 			      shoal_put_service(skb, sn, svc, false));
+}
+
+/* A pool's decision, or a standby passed over: the service and why. */
+void shoal_notify_pool(struct shoal_net *sn, const struct shoal_service *svc,
+		       const struct shoal_pool_decision *d)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = shoal_ntf_begin(sn, SHOAL_CMD_SERVICE_NTF, d->event, &hdr);
+	if (skb)
+		shoal_ntf_end(sn, skb, hdr,
+			      shoal_put_service_addr(skb, svc) ||
+			      shoal_put_pool(skb, sn, svc, d, false));
 }
 
 void shoal_notify_moves(struct shoal_net *sn, const struct shoal_service *svc,
@@ -205,14 +307,15 @@ bad:
 /* An empty nest means every non-spare node. */
 static int shoal_parse_node_list(struct nlattr *nest,
 				 struct netlink_ext_ack *extack,
-				 bool *all, unsigned long *nodes)
+				 bool *all, struct shoal_node_list *nodes)
 {
+	DECLARE_BITMAP(seen, SHOAL_NODE_ID_MAX + 1);
 	struct nlattr *nla;
 	int rem;
 	u32 id;
 
-	bitmap_zero(nodes, SHOAL_NODE_ID_MAX + 1);
-	*all = true;
+	bitmap_zero(seen, SHOAL_NODE_ID_MAX + 1);
+	nodes->n = 0;
 	nla_for_each_nested(nla, nest, rem) {
 		if (nla_type(nla) != SHOAL_A_NODE_ID)
 			continue;
@@ -223,8 +326,125 @@ static int shoal_parse_node_list(struct nlattr *nest,
 					    __stringify(SHOAL_NODE_ID_MAX));
 			return -ERANGE;
 		}
-		__set_bit(id, nodes);
-		*all = false;
+		/* the order counts (a pool's candidates): each node once */
+		if (test_and_set_bit(id, seen)) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "a node appears twice in the list");
+			return -EINVAL;
+		}
+		nodes->id[nodes->n++] = id;
+	}
+	*all = !nodes->n;
+	return 0;
+}
+
+/* Whether a u32 of the pool nest is in [min, max]. */
+static bool shoal_pool_u32(struct nlattr **tb, int type, u32 min, u32 max,
+			   u32 *val)
+{
+	*val = nla_get_u32(tb[type]);
+	return *val >= min && *val <= max;
+}
+
+/* A setting out of its range: say which, and why. */
+#define SHOAL_POOL_RANGE(extack, tb, type, msg) ({			\
+	NL_SET_ERR_MSG_ATTR(extack, tb[type], msg);			\
+	-ERANGE;							\
+})
+
+/*
+ * The pool nest of a SERVICE_SET: off (*conf NULL) or whole settings in
+ * conf, each in its range.
+ */
+static int shoal_parse_pool(struct nlattr *nest, struct netlink_ext_ack *extack,
+			    struct shoal_pool *conf, bool *off)
+{
+	static const int needed[] = { SHOAL_A_POOL_MIN, SHOAL_A_POOL_MAX,
+				      SHOAL_A_POOL_UP, SHOAL_A_POOL_DOWN };
+	struct nlattr *tb[SHOAL_A_MAX + 1];
+	unsigned int i;
+	int err;
+	u32 v;
+
+	err = nla_parse_nested(tb, SHOAL_A_MAX, nest, NULL, extack);
+	if (err)
+		return err;
+	memset(conf, 0, sizeof(*conf));
+	*off = nla_get_flag(tb[SHOAL_A_POOL_OFF]);
+	if (*off) {
+		for (i = SHOAL_A_POOL_MIN; i <= SHOAL_A_POOL_CAPACITY; i++) {
+			if (tb[i]) {
+				NL_SET_ERR_MSG_ATTR(extack, tb[i],
+						    "a pool set off takes no other setting");
+				return -EINVAL;
+			}
+		}
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(needed); i++) {
+		if (!tb[needed[i]]) {
+			NL_SET_ERR_ATTR_MISS(extack, nest, needed[i]);
+			NL_SET_ERR_MSG(extack,
+				       "a pool needs min, max, up and down");
+			return -EINVAL;
+		}
+	}
+	if (!shoal_pool_u32(tb, SHOAL_A_POOL_MIN, 1, SHOAL_POOL_MEMBERS, &v))
+		return SHOAL_POOL_RANGE(extack, tb, SHOAL_A_POOL_MIN,
+					"pool min must be between 1 and "
+					__stringify(SHOAL_POOL_MEMBERS));
+	conf->min = v;
+	if (!shoal_pool_u32(tb, SHOAL_A_POOL_MAX, conf->min, SHOAL_POOL_MEMBERS,
+			    &v))
+		return SHOAL_POOL_RANGE(extack, tb, SHOAL_A_POOL_MAX,
+					"pool max must be at least min and at most "
+					__stringify(SHOAL_POOL_MEMBERS));
+	conf->max = v;
+	if (!shoal_pool_u32(tb, SHOAL_A_POOL_UP, 1, SHOAL_UTIL_MAX, &v))
+		return SHOAL_POOL_RANGE(extack, tb, SHOAL_A_POOL_UP,
+					"pool up must be between 1 and "
+					__stringify(SHOAL_UTIL_MAX) " percent");
+	conf->up = v;
+	if (!shoal_pool_u32(tb, SHOAL_A_POOL_DOWN, 0, conf->up - 1, &v))
+		return SHOAL_POOL_RANGE(extack, tb, SHOAL_A_POOL_DOWN,
+					"pool down must be below up");
+	conf->down = v;
+	conf->hold = SHOAL_POOL_HOLD_DEFAULT;
+	if (tb[SHOAL_A_POOL_HOLD]) {
+		if (!shoal_pool_u32(tb, SHOAL_A_POOL_HOLD, 1,
+				    SHOAL_POOL_HOLD_MAX, &v))
+			return SHOAL_POOL_RANGE(extack, tb, SHOAL_A_POOL_HOLD,
+						"pool hold must be between 1 and "
+						__stringify(SHOAL_POOL_HOLD_MAX)
+						" seconds");
+		conf->hold = v;
+	}
+	conf->load = SHOAL_LOAD_CPU;
+	if (tb[SHOAL_A_POOL_LOAD]) {
+		conf->load = nla_get_u8(tb[SHOAL_A_POOL_LOAD]);
+		if (conf->load >= __SHOAL_LOAD_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_POOL_LOAD],
+					    "unknown pool load");
+			return -EINVAL;
+		}
+	}
+	if (conf->load == SHOAL_LOAD_PPS || conf->load == SHOAL_LOAD_CONNS) {
+		if (!tb[SHOAL_A_POOL_CAPACITY]) {
+			NL_SET_ERR_ATTR_MISS(extack, nest,
+					     SHOAL_A_POOL_CAPACITY);
+			NL_SET_ERR_MSG(extack,
+				       "a pool whose load is a rate needs the capacity of one member");
+			return -EINVAL;
+		}
+		if (!shoal_pool_u32(tb, SHOAL_A_POOL_CAPACITY, 1, U32_MAX,
+				    &conf->capacity))
+			return SHOAL_POOL_RANGE(extack, tb,
+						SHOAL_A_POOL_CAPACITY,
+						"pool capacity must be at least 1");
+	} else if (tb[SHOAL_A_POOL_CAPACITY]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_POOL_CAPACITY],
+				    "a capacity goes with a pool whose load is a rate");
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -380,7 +600,7 @@ int shoal_nl_service_add(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[SHOAL_A_SERVICE_NODES]) {
 		err = shoal_parse_node_list(attrs[SHOAL_A_SERVICE_NODES],
 					    info->extack, &tmpl->all_nodes,
-					    tmpl->nodes);
+					    &tmpl->nodes);
 		if (err)
 			goto out;
 	}
@@ -430,30 +650,51 @@ int shoal_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 	struct shoal_net *sn = shoal_info_net(info);
 	struct nlattr *nest = info->attrs[SHOAL_A_SERVICE_NODES];
 	struct nlattr *xdp = info->attrs[SHOAL_A_SERVICE_XDP];
-	DECLARE_BITMAP(nodes, SHOAL_NODE_ID_MAX + 1);
+	struct nlattr *pool = info->attrs[SHOAL_A_SERVICE_POOL];
+	struct shoal_node_list *nodes = NULL;
 	struct shoal_service *svc;
-	bool all;
+	struct shoal_pool conf;
+	bool all, off;
 	int err;
 
-	if (!nest && !xdp) {
+	if (!nest && !xdp && !pool) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: give a node list or XDP");
+			       "nothing to set: give a node list, XDP or a pool");
 		return -EINVAL;
 	}
-	if (nest) {
-		err = shoal_parse_node_list(nest, info->extack, &all, nodes);
+	if (pool) {
+		err = shoal_parse_pool(pool, info->extack, &conf, &off);
 		if (err)
 			return err;
+	}
+	if (nest) {
+		nodes = kmalloc(sizeof(*nodes), GFP_KERNEL);
+		if (!nodes)
+			return -ENOMEM;
+		err = shoal_parse_node_list(nest, info->extack, &all, nodes);
+		if (err)
+			goto out;
 	}
 
 	mutex_lock(&sn->lock);
 	svc = shoal_request_service(sn, info->attrs, info->extack, &err);
-	if (svc && nest) {
+	/* the pool as it will be, against the nodes as they will be */
+	if (svc && (pool ? !off : nest && svc->pool)) {
+		err = shoal_pool_check(sn, svc, pool ? &conf : svc->pool,
+				       nest ? all : svc->all_nodes,
+				       nest ? nodes : &svc->nodes,
+				       info->extack);
+		if (err)
+			NL_SET_BAD_ATTR(info->extack, pool ?: nest);
+	}
+	if (svc && !err && nest) {
 		err = shoal_service_set_nodes(sn, svc, all, nodes);
-		if (err == -ENOENT)
+		if (err)
 			NL_SET_ERR_MSG_ATTR(info->extack, nest,
 					    "node list names a node that is not declared");
 	}
+	if (svc && !err && pool)
+		err = shoal_pool_set(sn, svc, off ? NULL : &conf);
 	if (svc && !err && xdp && READ_ONCE(svc->xdp) != nla_get_u8(xdp)) {
 		WRITE_ONCE(svc->xdp, nla_get_u8(xdp));
 		WRITE_ONCE(svc->xdp_match, shoal_xdp_match(svc, svc->xdp));
@@ -461,6 +702,8 @@ int shoal_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 		shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_CHANGED);
 	}
 	mutex_unlock(&sn->lock);
+out:
+	kfree(nodes);
 	return err;
 }
 

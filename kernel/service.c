@@ -176,24 +176,38 @@ static void shoal_report_moves(struct shoal_net *sn,
 }
 
 /*
- * The members as the assignment sees them: the service's nodes as regular
- * members, every other spare as a stand-in, in id order.
+ * The members as the assignment sees them: the service's nodes (with a
+ * pool, its active ones) as regular members, every other spare as a
+ * stand-in, in id order.
  */
 static unsigned int shoal_service_members(struct shoal_net *sn,
 					  const struct shoal_service *svc,
 					  struct shoal_member *m)
 {
+	DECLARE_BITMAP(listed, SHOAL_NODE_ID_MAX + 1);
+	u8 active[SHOAL_POOL_MEMBERS];
 	struct shoal_node *node;
-	unsigned int n = 0;
+	unsigned int n = 0, i;
 	bool member, spare;
 	u32 id;
 
+	bitmap_zero(listed, SHOAL_NODE_ID_MAX + 1);
+	if (svc->pool) {
+		n = shoal_pool_active(sn, svc, active);
+		for (i = 0; i < n; i++)
+			__set_bit(active[i], listed);
+		n = 0;
+	} else {
+		for (i = 0; i < svc->nodes.n; i++)
+			__set_bit(svc->nodes.id[i], listed);
+	}
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
 		node = shoal_node_get_locked(sn, id);
 		if (!node)
 			continue;
 		spare = node->flags & SHOAL_NODE_F_SPARE;
-		member = svc->all_nodes ? !spare : test_bit(id, svc->nodes);
+		member = svc->all_nodes && !svc->pool ? !spare :
+			 test_bit(id, listed);
 		if (!member && !spare)
 			continue;
 		m[n++] = (struct shoal_member){
@@ -217,7 +231,9 @@ static int shoal_service_rank(struct shoal_net *sn, struct shoal_service *svc,
 {
 	u32 b, count;
 
-	if (svc->rank && svc->ranked_gen == sn->members_gen)
+	/* a pool's members change with its decisions: compare them */
+	if (svc->rank && svc->ranked_gen == sn->members_gen &&
+	    (!svc->pool || shoal_pool_ranked(svc->pool, members, nmemb)))
 		return 0;
 	if (!svc->rank) {
 		svc->rank = kvmalloc_array(svc->nbuckets, SHOAL_RANKS,
@@ -232,6 +248,8 @@ static int shoal_service_rank(struct shoal_net *sn, struct shoal_service *svc,
 		cond_resched();
 	}
 	svc->ranked_gen = sn->members_gen;
+	if (svc->pool)
+		shoal_pool_note_ranked(svc->pool, members, nmemb);
 	return 0;
 }
 
@@ -310,6 +328,7 @@ void shoal_services_recompute(struct shoal_net *sn)
 
 static void shoal_service_free(struct shoal_service *svc)
 {
+	kfree(svc->pool);
 	kvfree(rcu_access_pointer(svc->table));
 	kvfree(svc->target);
 	kvfree(svc->acting);
@@ -369,14 +388,39 @@ void shoal_service_adopt_dev(struct shoal_net *sn, struct net_device *dev)
 }
 
 static bool shoal_nodes_declared(struct shoal_net *sn,
-				 const unsigned long *nodes)
+				 const struct shoal_node_list *nodes)
 {
-	u32 id;
+	unsigned int i;
 
-	for_each_set_bit(id, nodes, SHOAL_NODE_ID_MAX + 1)
-		if (!shoal_node_get_locked(sn, id))
+	for (i = 0; i < nodes->n; i++)
+		if (!shoal_node_get_locked(sn, nodes->id[i]))
 			return false;
 	return true;
+}
+
+/*
+ * A service's nodes (all, or those of the list) in the order that makes
+ * them candidates of its pool: the list's, or every non-spare node in id
+ * order. Returns how many.
+ */
+unsigned int shoal_service_candidates(struct shoal_net *sn, bool all,
+				      const struct shoal_node_list *nodes,
+				      u8 *ids)
+{
+	struct shoal_node *node;
+	unsigned int n = 0;
+	u32 id;
+
+	if (!all) {
+		memcpy(ids, nodes->id, nodes->n);
+		return nodes->n;
+	}
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		node = shoal_node_get_locked(sn, id);
+		if (node && !(node->flags & SHOAL_NODE_F_SPARE))
+			ids[n++] = id;
+	}
+	return n;
 }
 
 static int shoal_hooks_get(struct shoal_net *sn)
@@ -448,7 +492,7 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 		err = -ENOSPC;
 		goto out;
 	}
-	if (!tmpl->all_nodes && !shoal_nodes_declared(sn, tmpl->nodes)) {
+	if (!tmpl->all_nodes && !shoal_nodes_declared(sn, &tmpl->nodes)) {
 		NL_SET_ERR_MSG(extack, "node list names a node that is not declared");
 		err = -ENOENT;
 		goto out;
@@ -478,6 +522,7 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	svc->flow_hash_init = shoal_flow_hash_init(svc->family, svc->hash);
 	svc->port_shift = svc->hash == SHOAL_HASH_SADDR_SPORT ? 16 : 0;
 	svc->xdp_match = shoal_xdp_match(svc, svc->xdp);
+	svc->pool = NULL;
 	INIT_HLIST_NODE(&svc->hnode);
 	INIT_LIST_HEAD(&svc->list);
 	RCU_INIT_POINTER(svc->table, NULL);
@@ -522,7 +567,7 @@ out:
 
 /* Caller holds sn->lock. */
 int shoal_service_set_nodes(struct shoal_net *sn, struct shoal_service *svc,
-			    bool all, const unsigned long *nodes)
+			    bool all, const struct shoal_node_list *nodes)
 {
 	lockdep_assert_held(&sn->lock);
 
@@ -530,7 +575,7 @@ int shoal_service_set_nodes(struct shoal_net *sn, struct shoal_service *svc,
 		return -ENOENT;
 	svc->all_nodes = all;
 	if (!all)
-		bitmap_copy(svc->nodes, nodes, SHOAL_NODE_ID_MAX + 1);
+		svc->nodes = *nodes;
 	/* other members: rank again */
 	svc->ranked_gen = sn->members_gen - 1;
 	sn->service_gen++;
@@ -599,6 +644,7 @@ void shoal_service_stats(const struct shoal_service *svc, u32 first,
 		sum->bytes += atomic64_read(&svc->stats[b].rx_bytes);
 		sum->dropped += atomic64_read(&svc->stats[b].dropped);
 		sum->xdp_dropped += atomic64_read(&svc->stats[b].xdp_dropped);
+		sum->new_flows += atomic64_read(&svc->stats[b].new_flows);
 	}
 	sum->dropped += sum->xdp_dropped;
 }

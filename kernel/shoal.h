@@ -44,6 +44,37 @@ struct shoal_prints {
 };
 
 /*
+ * The fingerprints the live members say they hold, for the packet path: in
+ * the members' order (to tell a change) and sorted (to look one up).
+ */
+struct shoal_print_set {
+	struct rcu_head rcu;
+	unsigned int n;
+	u64 *sorted;		/* print + n */
+	u64 print[];
+};
+
+void shoal_prints_sort(u64 *print, unsigned int n);
+
+/* Whether print is among the n sorted ones (shoal_prints_sort()). */
+static inline bool shoal_print_find(const u64 *sorted, unsigned int n,
+				    u64 print)
+{
+	unsigned int lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sorted[mid] == print)
+			return true;
+		if (sorted[mid] < print)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/*
  * What the packet path does with each bucket of a service; replaced as a
  * whole on change (hold.c).
  */
@@ -65,6 +96,7 @@ struct shoal_bucket_stats {
 	atomic64_t rx_bytes;
 	atomic64_t dropped;
 	atomic64_t xdp_dropped;		/* dropped by the XDP program */
+	atomic64_t new_flows;		/* of rx_packets, TCP SYNs */
 };
 
 /* The layout of an Ethernet/IPv4 ARP packet after its header. */
@@ -81,6 +113,69 @@ union shoal_addr {
 };
 
 /* An address served by every member; see uapi/linux/shoal.h. */
+/* Node ids in an order that matters (first choice first), each once. */
+struct shoal_node_list {
+	u16 n;
+	u8 id[SHOAL_NODE_ID_MAX];
+};
+
+/*
+ * Counters sampled every step for a second (load.c): a rate over the last
+ * second, whatever the heartbeat interval.
+ */
+#define SHOAL_LOAD_SAMPLES	16
+struct shoal_load_window {
+	u64 at[SHOAL_LOAD_SAMPLES];
+	u64 a[SHOAL_LOAD_SAMPLES];
+	u64 b[SHOAL_LOAD_SAMPLES];
+	u8 head;
+	u8 n;
+};
+
+/* A pool's decision, or a standby passed over, and why (pool.c). */
+struct shoal_pool_decision {
+	u8 event;			/* SHOAL_EVENT_POOL_*, 0: none yet */
+	u8 member;			/* who joins, leaves or is passed over */
+	u8 util;			/* what triggered it, SHOAL_UTIL_NONE */
+	u8 why;				/* enum shoal_pool_why */
+	u32 epoch;
+	u8 decider;
+	u64 at;				/* ktime_get_ns() */
+};
+
+/*
+ * A service's elastic pool (pool.c): its settings, as the uapi's
+ * SHOAL_A_POOL_*, and the decision it follows.
+ */
+struct shoal_pool {
+	u8 min;
+	u8 max;
+	u8 up;				/* percent */
+	u8 down;
+	u16 hold;			/* s */
+	u8 load;			/* enum shoal_load */
+	u32 capacity;			/* a second, for load pps or conns */
+	u32 epoch;			/* 0: no decision yet */
+	u8 decider;
+	u8 nactive;
+	u8 active[SHOAL_POOL_MEMBERS];	/* in the order they joined */
+	/* the regular members the service's ranks were computed with */
+	u8 nranked;
+	u8 ranked[SHOAL_POOL_MEMBERS];
+	/* since when a member is busy, or all idle (0: not now); every
+	 * decision starts them again
+	 */
+	u64 over_since;
+	u64 under_since;
+	u8 over_util;			/* the busiest member's, then */
+	u8 under_util;			/* the busiest's while all idle */
+	struct shoal_pool_decision last;
+	u8 util;			/* this node's, last measured */
+	struct shoal_load_window window;	/* of its packets kept */
+	/* the reason each standby was last passed over for, said once */
+	u8 skipped[SHOAL_NODE_ID_MAX + 1];
+};
+
 struct shoal_service {
 	struct hlist_node hnode;	/* in shoal_net.svc_hash, RCU */
 	struct list_head list;		/* in shoal_net.services, in order */
@@ -98,7 +193,8 @@ struct shoal_service {
 	u32 nbuckets;
 	int ifindex;			/* 0 once the device is gone */
 	u8 mac[ETH_ALEN];
-	DECLARE_BITMAP(nodes, SHOAL_NODE_ID_MAX + 1);
+	struct shoal_node_list nodes;	/* unless all_nodes */
+	struct shoal_pool *pool;	/* NULL: every member active */
 	u8 *pins;			/* node id per bucket, 0: follow hash */
 	/* SHOAL_RANKS identities per bucket, best first, for members_gen */
 	u8 *rank;
@@ -233,6 +329,8 @@ struct shoal_peer {
 	bool left;		/* it said it was leaving: no member */
 	u8 nprints;
 	u64 prints[SHOAL_HB_PRINTS_MAX];
+	u8 npools;		/* its pool entries (pool.c) */
+	struct shoal_hb_pool pools[SHOAL_HB_POOLS_MAX];
 	u32 interval_ms;	/* as the node announces it */
 	u8 rise;		/* frames in a row toward coming up */
 	u8 reason;		/* why it last left or joined the view */
@@ -248,6 +346,14 @@ struct shoal_peer {
 	bool restarted;		/* its old boot counted: not yet reported */
 	/* when it last left the members while heard only through others */
 	u64 left_unheard;
+	struct shoal_hb_stats stats;
+};
+
+/* What replies tell of a node from its heartbeats (shoal_hb_peer()). */
+struct shoal_peer_info {
+	bool heard;
+	u64 since_ms;		/* since its last fresh frame, if heard */
+	u64 load_pps;
 	struct shoal_hb_stats stats;
 };
 
@@ -292,6 +398,11 @@ struct shoal_hb_state {
 	bool holding;
 	u8 nprints;
 	u64 prints[SHOAL_HB_PRINTS_MAX];
+	/* this node's pool entries, as its frames say them */
+	u8 npools;
+	struct shoal_hb_pool pools[SHOAL_HB_POOLS_MAX];
+	/* what the live members hold, for the packet path; under lock */
+	struct shoal_print_set __rcu *held_prints;
 	/* the members, as computed from everything heard (member.h) */
 	struct shoal_idset view;
 	bool alone;		/* stopped starting with nobody heard */
@@ -340,6 +451,11 @@ struct shoal_net {
 	u8 left;			/* enum shoal_left */
 	/* seconds flows are held after their bucket moved away */
 	u32 hold_timeout;
+	/* judges the pools, every heartbeat interval while there are any */
+	struct delayed_work pool_work;
+	struct shoal_load_window cpu_window;	/* load.c */
+	/* percent, for pools whose load is pushed; SHOAL_UTIL_NONE: none */
+	u8 pushed_load;
 	/* the connected UDP flows held (shoal_flow_print()), for heartbeats
 	 * and the packet path; under lock, read under RCU
 	 */
@@ -402,6 +518,7 @@ struct shoal_cluster_cfg {
 	const u32 *dead;
 	const bool *quorum;
 	const u32 *hold_timeout;
+	const u8 *pushed_load;
 };
 
 int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
@@ -443,7 +560,33 @@ struct shoal_service *shoal_service_find(struct shoal_net *sn, u8 family,
 int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 		      struct netlink_ext_ack *extack);
 int shoal_service_set_nodes(struct shoal_net *sn, struct shoal_service *svc,
-			    bool all, const unsigned long *nodes);
+			    bool all, const struct shoal_node_list *nodes);
+unsigned int shoal_service_candidates(struct shoal_net *sn, bool all,
+				      const struct shoal_node_list *nodes,
+				      u8 *ids);
+
+/* pool.c */
+int shoal_pool_check(struct shoal_net *sn, const struct shoal_service *svc,
+		     const struct shoal_pool *conf, bool all,
+		     const struct shoal_node_list *nodes,
+		     struct netlink_ext_ack *extack);
+int shoal_pool_set(struct shoal_net *sn, struct shoal_service *svc,
+		   const struct shoal_pool *conf);
+unsigned int shoal_pool_active(struct shoal_net *sn,
+			       const struct shoal_service *svc, u8 *ids);
+u8 shoal_pool_util_of(struct shoal_net *sn, const struct shoal_service *svc,
+		      u32 id);
+bool shoal_pool_ranked(const struct shoal_pool *pool,
+		       const struct shoal_member *members, unsigned int n);
+void shoal_pool_note_ranked(struct shoal_pool *pool,
+			    const struct shoal_member *members, unsigned int n);
+void shoal_pools_announce(struct shoal_net *sn);
+void shoal_pools_heard(struct shoal_net *sn);
+void shoal_pools_kick(struct shoal_net *sn);
+void shoal_pool_net_init(struct shoal_net *sn);
+u8 shoal_load_cpu(struct shoal_net *sn, u64 now);
+u8 shoal_load_rate(struct shoal_service *svc, u64 now);
+void shoal_pool_net_exit(struct shoal_net *sn);
 void shoal_service_del(struct shoal_net *sn, struct shoal_service *svc);
 void shoal_service_flush(struct shoal_net *sn);
 void shoal_service_unlink_dev(struct shoal_net *sn, int ifindex);
@@ -454,7 +597,7 @@ void shoal_services_recompute(struct shoal_net *sn);
 void shoal_service_mac(u8 family, const union shoal_addr *addr, u8 *mac);
 /* Counters of some buckets, added up; dropped includes xdp_dropped. */
 struct shoal_stats_sum {
-	u64 packets, bytes, dropped, xdp_dropped;
+	u64 packets, bytes, dropped, xdp_dropped, new_flows;
 };
 
 void shoal_service_stats(const struct shoal_service *svc, u32 first,
@@ -491,8 +634,8 @@ bool shoal_hb_starting(struct shoal_net *sn);
 bool shoal_hb_joining(struct shoal_net *sn, u32 id);
 bool shoal_hb_hears_members(struct shoal_net *sn);
 u64 shoal_hb_left_unheard(struct shoal_net *sn, u32 id);
-bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer *out,
-		   u64 *since_ms);
+bool shoal_hb_peer(struct shoal_net *sn, u32 id,
+		   struct shoal_peer_info *out);
 bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out);
 bool shoal_hb_agreed(struct shoal_net *sn, u64 digest,
 		     const unsigned long *live);
@@ -502,6 +645,11 @@ u32 shoal_hb_held_of(struct shoal_net *sn, u32 id);
 bool shoal_hb_print_held(struct shoal_net *sn, u64 print);
 void shoal_hb_set_holds(struct shoal_net *sn, u64 digest, bool holding,
 			u32 held, const struct shoal_prints *prints);
+void shoal_hb_set_pools(struct shoal_net *sn,
+			const struct shoal_hb_pool *pools, unsigned int n);
+unsigned int shoal_hb_pools_of(struct shoal_net *sn, u32 id,
+			       unsigned int first, unsigned int max,
+			       struct shoal_hb_pool *out);
 
 struct shoal_persona *shoal_persona_find(struct shoal_net *sn,
 					 const char *name);
@@ -573,6 +721,8 @@ void shoal_genl_uninit(void);
 void shoal_notify_cluster(struct shoal_net *sn);
 void shoal_notify_node(struct shoal_net *sn, const struct shoal_node *node,
 		       u8 event);
+void shoal_notify_pool(struct shoal_net *sn, const struct shoal_service *svc,
+		       const struct shoal_pool_decision *d);
 void shoal_notify_service(struct shoal_net *sn,
 			  const struct shoal_service *svc, u8 event);
 void shoal_notify_node_state(struct shoal_net *sn,

@@ -99,9 +99,17 @@
  *				address with the MAC and filters packets;
  *				the local address itself is installed by
  *				userspace (the shoal tool puts it on lo).
- *	SHOAL_CMD_SERVICE_SET	CAP_NET_ADMIN. The address and NODES (an
- *				empty nest means "every non-spare node"),
- *				XDP, or both.
+ *	SHOAL_CMD_SERVICE_SET	CAP_NET_ADMIN. The address and any of
+ *				NODES (an empty nest means "every
+ *				non-spare node"), XDP and POOL.
+ *
+ *	An elastic pool (SHOAL_A_SERVICE_POOL) makes the service's nodes
+ *	candidates, in the order of the NODES nest: the active ones own its
+ *	buckets, the others stand by. The lowest member decides, from the
+ *	utilization every node reports in its heartbeats, when a standby
+ *	joins and when the last member in leaves (through a drain: nothing
+ *	breaks); its decisions travel in heartbeats with an epoch, so that
+ *	every node follows the same one (Documentation/pools.md).
  *	SHOAL_CMD_SERVICE_DEL	CAP_NET_ADMIN. The address.
  *
  * bucket: one bucket of a service.
@@ -435,6 +443,73 @@ enum shoal_attr {
 	/* u32: flows this node holds in the service's buckets (replies only) */
 	SHOAL_A_SERVICE_HELD_FLOWS,
 
+	/* nest of SHOAL_A_POOL_*: the service's elastic pool (SERVICE_SET:
+	 * all of MIN, MAX, UP and DOWN, or OFF alone; replies: the settings
+	 * and the pool's state)
+	 */
+	SHOAL_A_SERVICE_POOL,
+	/* flag: the service has no pool any more (SERVICE_SET) */
+	SHOAL_A_POOL_OFF,
+	/* u32: members active at least and at most, 1..SHOAL_POOL_MEMBERS */
+	SHOAL_A_POOL_MIN,
+	SHOAL_A_POOL_MAX,
+	/* u32, percent: a member above UP for HOLD s brings a standby in;
+	 * every member below DOWN for HOLD s lets the last one in go
+	 * (0 <= DOWN < UP <= SHOAL_UTIL_MAX)
+	 */
+	SHOAL_A_POOL_UP,
+	SHOAL_A_POOL_DOWN,
+	/* u32: seconds, 1..SHOAL_POOL_HOLD_MAX; default
+	 * SHOAL_POOL_HOLD_DEFAULT
+	 */
+	SHOAL_A_POOL_HOLD,
+	/* u8, enum shoal_load: what a member's utilization is; default
+	 * SHOAL_LOAD_CPU
+	 */
+	SHOAL_A_POOL_LOAD,
+	/* u32: with SHOAL_LOAD_PPS or _CONNS, what one member takes a
+	 * second at 100%
+	 */
+	SHOAL_A_POOL_CAPACITY,
+	/* u32: the decision the pool follows, 0 before the first (replies) */
+	SHOAL_A_POOL_EPOCH,
+	/* u32: the node that made it (replies) */
+	SHOAL_A_POOL_DECIDER,
+	/* nest, one per candidate in list order: SHOAL_A_NODE_ID,
+	 * SHOAL_A_POOL_ROLE, SHOAL_A_POOL_UTIL (replies)
+	 */
+	SHOAL_A_POOL_MEMBER,
+	/* u8, enum shoal_pool_role */
+	SHOAL_A_POOL_ROLE,
+	/* u32, percent: utilization as the member last said, absent if
+	 * unknown
+	 */
+	SHOAL_A_POOL_UTIL,
+	/* nest: the last decision this node saw made, or the one an event
+	 * reports: SHOAL_A_POOL_EPOCH, SHOAL_A_POOL_DECIDER, SHOAL_A_NODE_ID
+	 * (the member), SHOAL_A_POOL_UTIL (what triggered it),
+	 * SHOAL_A_POOL_WHY, SHOAL_A_POOL_AGO
+	 */
+	SHOAL_A_POOL_DECISION,
+	/* u8, enum shoal_pool_why */
+	SHOAL_A_POOL_WHY,
+	/* u32: ms since (replies) */
+	SHOAL_A_POOL_AGO,
+	/* u32, percent: the utilization this node reports for SHOAL_LOAD_PUSHED
+	 * pools, pushed by its operator or agent; SHOAL_UTIL_NONE: none
+	 */
+	SHOAL_A_CLUSTER_LOAD,
+	/* u64: of SHOAL_A_STATS_RX_PACKETS, those that open a TCP
+	 * connection (SYN without ACK)
+	 */
+	SHOAL_A_STATS_NEW_FLOWS,
+	/* nest, one per service with a pool the node is a candidate of, as
+	 * its heartbeats say (replies only): SHOAL_A_SERVICE_ADDR4 or _6,
+	 * SHOAL_A_SERVICE_PROTO, SHOAL_A_SERVICE_PORT, SHOAL_A_POOL_UTIL
+	 * (absent if not known)
+	 */
+	SHOAL_A_NODE_UTIL,
+
 	__SHOAL_A_MAX,
 };
 
@@ -476,6 +551,58 @@ enum shoal_state {
 	 * its drain timeout
 	 */
 	SHOAL_STATE_DRAINING,
+};
+
+/*
+ * Elastic pools: a service's candidate nodes (SHOAL_A_SERVICE_NODES, in
+ * order) of which only the active ones own buckets; see
+ * Documentation/pools.md.
+ */
+#define SHOAL_POOL_MEMBERS		16
+/* services of a node with a pool, at most */
+#define SHOAL_POOLS_MAX			16
+#define SHOAL_POOL_HOLD_MAX		3600
+#define SHOAL_POOL_HOLD_DEFAULT		30
+/* utilization in percent: more than 100 with a rate over capacity */
+#define SHOAL_UTIL_MAX			254
+#define SHOAL_UTIL_NONE			255
+
+enum shoal_load {
+	/* the machine's CPUs busy, over the last second: the whole
+	 * machine's, whichever network namespace the node is
+	 */
+	SHOAL_LOAD_CPU,
+	/* packets kept a second, against SHOAL_A_POOL_CAPACITY */
+	SHOAL_LOAD_PPS,
+	/* new TCP connections kept a second (SHOAL_A_STATS_NEW_FLOWS),
+	 * against the capacity
+	 */
+	SHOAL_LOAD_CONNS,
+	/* what the node's operator or agent pushes (SHOAL_A_CLUSTER_LOAD) */
+	SHOAL_LOAD_PUSHED,
+
+	__SHOAL_LOAD_MAX,
+};
+
+enum shoal_pool_role {
+	SHOAL_POOL_STANDBY,
+	SHOAL_POOL_ACTIVE,
+};
+
+enum shoal_pool_why {
+	SHOAL_POOL_WHY_UNSPEC,
+	/* a member was above up for hold seconds */
+	SHOAL_POOL_WHY_LOAD,
+	/* every member was below down for hold seconds */
+	SHOAL_POOL_WHY_IDLE,
+	/* fewer than min active members were up */
+	SHOAL_POOL_WHY_MIN,
+	/* a skipped standby serves another protocol or port */
+	SHOAL_POOL_WHY_SERVES,
+	/* a skipped standby has another weight in its heartbeats */
+	SHOAL_POOL_WHY_WEIGHT,
+	/* a skipped standby says nothing of the service */
+	SHOAL_POOL_WHY_SILENT,
 };
 
 /* seconds held flows are kept at most, unless configured otherwise */
@@ -594,6 +721,13 @@ enum shoal_event {
 	 * taken down without breaking a connection
 	 */
 	SHOAL_EVENT_NODE_DRAINED,
+	/* a pool's decision (SHOAL_CMD_SERVICE_NTF, SHOAL_A_POOL_DECISION):
+	 * a standby joins the active members, or the last one in leaves
+	 */
+	SHOAL_EVENT_POOL_GROW,
+	SHOAL_EVENT_POOL_SHRINK,
+	/* the decider passed a standby over: SHOAL_A_POOL_WHY */
+	SHOAL_EVENT_POOL_SKIP,
 
 	__SHOAL_EVENT_MAX,
 };
