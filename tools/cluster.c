@@ -18,6 +18,7 @@ static void usage(void)
 {
 	printf("Usage: shoal cluster set [ dev DEV ] [ node ID ] [ interval MS ] [ dead COUNT ]\n"
 	       "                         [ key FILE ] [ quorum { on | off } ] [ hold SECONDS ]\n"
+	       "                         [ load { PCT | none } ]\n"
 	       "       shoal cluster leave\n"
 	       "       shoal [ -s ] cluster show\n"
 	       "       shoal cluster help\n"
@@ -26,11 +27,12 @@ static void usage(void)
 	       "       COUNT := %u..%u, silent intervals before a node is down (default %u)\n"
 	       "       FILE := a file written by \"shoal key generate\", or - for standard input\n"
 	       "       SECONDS := 0..%u, how long flows are held after their bucket moved\n"
-	       "                  away (default %u)\n",
+	       "                  away (default %u)\n"
+	       "       PCT := 0..%u, this node's utilization for pools with \"load pushed\"\n",
 	       SHOAL_NODE_ID_MAX, SHOAL_INTERVAL_MIN, SHOAL_INTERVAL_MAX,
 	       SHOAL_INTERVAL_DEFAULT, SHOAL_DEAD_MIN, SHOAL_DEAD_MAX,
 	       SHOAL_DEAD_DEFAULT, SHOAL_HOLD_TIMEOUT_MAX,
-	       SHOAL_HOLD_TIMEOUT_DEFAULT);
+	       SHOAL_HOLD_TIMEOUT_DEFAULT, SHOAL_UTIL_MAX);
 }
 
 int hb_stats_parse(const struct nlattr *nest, struct shoal_hb_stats *st)
@@ -98,6 +100,7 @@ struct cluster_info {
 	int starting;
 	int quorum;
 	int64_t hold;
+	int64_t load;		/* pushed; -1: none */
 	struct shoal_hb_stats stats;
 };
 
@@ -110,6 +113,7 @@ static void cluster_info_init(struct cluster_info *ci)
 	ci->starting = -1;
 	ci->quorum = -1;
 	ci->hold = -1;
+	ci->load = -1;
 }
 
 static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
@@ -122,6 +126,7 @@ static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
 		[SHOAL_A_CLUSTER_DEAD] = MNL_TYPE_U32,
 		[SHOAL_A_CLUSTER_QUORUM] = MNL_TYPE_U8,
 		[SHOAL_A_CLUSTER_HOLD_TIMEOUT] = MNL_TYPE_U32,
+		[SHOAL_A_CLUSTER_LOAD] = MNL_TYPE_U32,
 		[SHOAL_A_CLUSTER_HEARTBEAT] = MNL_TYPE_U8,
 		[SHOAL_A_CLUSTER_STATS] = MNL_TYPE_NESTED,
 	};
@@ -152,6 +157,8 @@ static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
 		ci->quorum = !!mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_QUORUM]);
 	if (tb[SHOAL_A_CLUSTER_HOLD_TIMEOUT])
 		ci->hold = mnl_attr_get_u32(tb[SHOAL_A_CLUSTER_HOLD_TIMEOUT]);
+	if (tb[SHOAL_A_CLUSTER_LOAD])
+		ci->load = mnl_attr_get_u32(tb[SHOAL_A_CLUSTER_LOAD]);
 	if (tb[SHOAL_A_CLUSTER_STARTING])
 		ci->starting = !!mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_STARTING]);
 	if (tb[SHOAL_A_CLUSTER_STATS] &&
@@ -201,8 +208,12 @@ static void print_fields(const struct cluster_info *ci, const char *sep)
 		printf("%squorum %s", sep, on_off_name(ci->quorum));
 		sep = " ";
 	}
-	if (ci->hold >= 0)
+	if (ci->hold >= 0) {
 		printf("%shold %llds", sep, (long long)ci->hold);
+		sep = " ";
+	}
+	if (ci->load >= 0)
+		printf("%sload %lld%%", sep, (long long)ci->load);
 }
 
 static void json_fields(struct json *j, const struct cluster_info *ci)
@@ -236,6 +247,10 @@ static void json_fields(struct json *j, const struct cluster_info *ci)
 		json_kv_uint(j, "hold", (uint64_t)ci->hold);
 	else
 		json_kv_null(j, "hold");
+	if (ci->load >= 0)
+		json_kv_uint(j, "load", (uint64_t)ci->load);
+	else
+		json_kv_null(j, "load");
 	/* absent while heartbeats do not run */
 	if (ci->starting >= 0)
 		json_kv_bool(j, "starting", ci->starting);
@@ -398,7 +413,7 @@ int cluster_event(const struct nlmsghdr *nlh, uint8_t event)
 
 enum {
 	ARG_DEV, ARG_NODE, ARG_INTERVAL, ARG_DEAD, ARG_KEY, ARG_QUORUM, ARG_HOLD,
-	ARG_MAX,
+	ARG_LOAD, ARG_MAX,
 };
 
 /* In enum order: the table also names the arguments. */
@@ -410,6 +425,12 @@ static const struct keyword set_args[] = {
 	{ "key", ARG_KEY, false },
 	{ "quorum", ARG_QUORUM, false },
 	{ "hold", ARG_HOLD, false },
+	{ "load", ARG_LOAD, false },
+	{ NULL, 0, false },
+};
+
+static const struct keyword none[] = {
+	{ "none", SHOAL_UTIL_NONE, false },
 	{ NULL, 0, false },
 };
 
@@ -429,6 +450,7 @@ struct cluster_conf {
 	uint8_t key[SHOAL_KEY_LEN];
 	uint8_t quorum;
 	uint32_t hold;
+	uint32_t load;
 };
 
 static int parse_set(int argc, char **argv, struct cluster_conf *c)
@@ -488,6 +510,13 @@ static int parse_set(int argc, char **argv, struct cluster_conf *c)
 				      &c->hold))
 				return -1;
 			break;
+		case ARG_LOAD:
+			if (keyword_find(none, val) == SHOAL_UTIL_NONE)
+				c->load = SHOAL_UTIL_NONE;
+			else if (parse_u32(val, 0, SHOAL_UTIL_MAX, "load",
+					   &c->load))
+				return -1;
+			break;
 		}
 	}
 	return 0;
@@ -506,7 +535,7 @@ static int cluster_set(int argc, char **argv)
 	for (i = 0; i < ARG_MAX && !c.given[i]; i++)
 		;
 	if (i == ARG_MAX) {
-		pr_err("nothing to set; give \"dev\", \"node\", \"interval\", \"dead\", \"key\", \"quorum\" or \"hold\" (try \"" HINT "\").");
+		pr_err("nothing to set; give \"dev\", \"node\", \"interval\", \"dead\", \"key\", \"quorum\", \"hold\" or \"load\" (try \"" HINT "\").");
 		goto out;
 	}
 
@@ -526,6 +555,8 @@ static int cluster_set(int argc, char **argv)
 		mnl_attr_put_u8(req, SHOAL_A_CLUSTER_QUORUM, c.quorum);
 	if (c.given[ARG_HOLD])
 		mnl_attr_put_u32(req, SHOAL_A_CLUSTER_HOLD_TIMEOUT, c.hold);
+	if (c.given[ARG_LOAD])
+		mnl_attr_put_u32(req, SHOAL_A_CLUSTER_LOAD, c.load);
 	if (c.given[ARG_KEY]) {
 		key = mnl_nlmsg_get_payload_tail(req);
 		mnl_attr_put(req, SHOAL_A_CLUSTER_KEY, sizeof(c.key), c.key);

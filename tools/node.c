@@ -8,6 +8,7 @@
 
 #include "json.h"
 #include "nl.h"
+#include "parse.h"
 #include "shoal.h"
 #include "utils.h"
 
@@ -28,6 +29,12 @@ static void usage(void)
 	       SHOAL_HOLD_TIMEOUT_MAX);
 }
 
+/* A pool the node is part of, and its utilization there. */
+struct node_util {
+	struct shoal_addr addr;		/* the service's */
+	int percent;			/* -1: not known */
+};
+
 /* What a reply said; -1 marks an attribute it left out. */
 struct node_info {
 	uint32_t id;
@@ -42,6 +49,8 @@ struct node_info {
 	int64_t held;		/* flows it holds in buckets it gave up */
 	int64_t drain_timeout;	/* s */
 	struct shoal_hb_stats stats;
+	unsigned int nutils;
+	struct node_util utils[SHOAL_POOLS_MAX];
 };
 
 struct node_list {
@@ -49,6 +58,54 @@ struct node_list {
 	size_t count;
 	size_t size;
 };
+
+static int util_parse(const struct nlattr *nest, struct node_util *u)
+{
+	const struct nlattr *a;
+	bool has_addr = false;
+
+	u->percent = -1;
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case SHOAL_A_SERVICE_ADDR4:
+		case SHOAL_A_SERVICE_ADDR6:
+			if (addr_from_bytes(mnl_attr_get_payload(a),
+					    mnl_attr_get_payload_len(a),
+					    &u->addr))
+				goto bad;
+			has_addr = true;
+			break;
+		case SHOAL_A_POOL_UTIL:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				goto bad;
+			u->percent = (int)mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	if (has_addr)
+		return 0;
+bad:
+	pr_err("malformed reply from the kernel (utilization).");
+	return -1;
+}
+
+/* Each SHOAL_A_NODE_UTIL of the reply, in order. */
+static int utils_parse(const struct nlmsghdr *nlh, struct node_info *n)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != SHOAL_A_NODE_UTIL)
+			continue;
+		if (n->nutils == SHOAL_POOLS_MAX) {
+			pr_err("malformed reply from the kernel (too many pools).");
+			return -1;
+		}
+		if (util_parse(a, &n->utils[n->nutils++]))
+			return -1;
+	}
+	return 0;
+}
 
 static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 {
@@ -100,7 +157,7 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 	if (tb[SHOAL_A_NODE_STATS] &&
 	    hb_stats_parse(tb[SHOAL_A_NODE_STATS], &n->stats))
 		return -1;
-	return 0;
+	return utils_parse(nlh, n);
 }
 
 static int node_cb(const struct nlmsghdr *nlh, void *data)
@@ -166,11 +223,14 @@ static void print_plain(const void *item)
 {
 	const struct node_info *n = item;
 	const char *sep = "    ";
+	char buf[ADDR_STRLEN];
+	unsigned int i;
 
 	printf("node %u", n->id);
 	print_attrs(n, true);
 	printf("\n");
-	if (!stats_output || (!n->stats.valid && !n->has_load && n->held < 0))
+	if (!stats_output ||
+	    (!n->stats.valid && !n->has_load && n->held < 0 && !n->nutils))
 		return;
 	if (n->stats.valid) {
 		printf("%srx %llu lost %llu rejected %llu unverified %llu", sep,
@@ -187,6 +247,13 @@ static void print_plain(const void *item)
 	if (n->held >= 0)
 		printf("%sheld %lld", sep, (long long)n->held);
 	printf("\n");
+	for (i = 0; i < n->nutils; i++) {
+		printf("    util %s ", format_addr(&n->utils[i].addr, buf));
+		if (n->utils[i].percent >= 0)
+			printf("%d%%\n", n->utils[i].percent);
+		else
+			printf("unknown\n");
+	}
 }
 
 /* The configuration; show adds liveness, which events leave out. */
@@ -212,6 +279,8 @@ static void json_fields(struct json *j, const struct node_info *n)
 static void print_json(struct json *j, const void *item)
 {
 	const struct node_info *n = item;
+	char buf[ADDR_STRLEN];
+	unsigned int i;
 
 	json_obj_open(j);
 	json_fields(j, n);
@@ -232,6 +301,18 @@ static void print_json(struct json *j, const void *item)
 		json_kv_uint(j, "held_flows", (uint64_t)n->held);
 	else
 		json_kv_null(j, "held_flows");
+	json_key(j, "utilization");
+	json_arr_open(j);
+	for (i = 0; i < n->nutils; i++) {
+		json_obj_open(j);
+		json_kv_string(j, "address", format_addr(&n->utils[i].addr, buf));
+		if (n->utils[i].percent >= 0)
+			json_kv_uint(j, "percent", (uint64_t)n->utils[i].percent);
+		else
+			json_kv_null(j, "percent");
+		json_obj_close(j);
+	}
+	json_arr_close(j);
 	json_obj_close(j);
 }
 

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "nl.h"
 #include "parse.h"
+#include "poolspec.h"
 #include "shoal.h"
 #include "utils.h"
 #include "xdp.h"
@@ -23,7 +24,7 @@ static void usage(void)
 	printf("Usage: shoal service add ADDR [ proto PROTO ] [ port PORT ] [ hash HASH ]\n"
 	       "                         [ buckets N ] [ nodes NODES ] [ mac MAC ] [ dev DEV ]\n"
 	       "                         [ xdp { on | off } ]\n"
-	       "       shoal service set ADDR [ nodes NODES ] [ xdp { on | off } ]\n"
+	       "       shoal service set ADDR [ nodes NODES ] [ xdp { on | off } ] [ pool POOL ]\n"
 	       "       shoal service del ADDR\n"
 	       "       shoal [ -s ] service show [ ADDR ]\n"
 	       "       shoal service help\n"
@@ -33,7 +34,10 @@ static void usage(void)
 	       "       HASH := { saddr | saddr-sport | saddr-sport-dport }\n"
 	       "       N := 1..%u\n"
 	       "       NODES := { ID,ID,... | all }\n"
-	       "       MAC := xx:xx:xx:xx:xx:xx\n",
+	       "       MAC := xx:xx:xx:xx:xx:xx\n"
+	       "       POOL := { min N max M up PCT down PCT [ hold S ]\n"
+	       "                 [ load { cpu | pps RATE | conns RATE | pushed } ] | off }\n"
+	       "               (last: it takes the rest of the line)\n",
 	       SHOAL_BUCKETS_MAX);
 }
 
@@ -99,6 +103,9 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 		case SHOAL_A_STATS_XDP_DROPPED:
 			val = &st->xdp_dropped;
 			break;
+		case SHOAL_A_STATS_NEW_FLOWS:
+			val = &st->new_flows;
+			break;
 		default:
 			/* a newer kernel may count more */
 			continue;
@@ -116,11 +123,12 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 
 void stats_print(const struct shoal_stats *st)
 {
-	printf("rx_packets %llu rx_bytes %llu dropped_packets %llu xdp_dropped_packets %llu",
+	printf("rx_packets %llu rx_bytes %llu dropped_packets %llu xdp_dropped_packets %llu new_flows %llu",
 	       (unsigned long long)st->rx_packets,
 	       (unsigned long long)st->rx_bytes,
 	       (unsigned long long)st->dropped,
-	       (unsigned long long)st->xdp_dropped);
+	       (unsigned long long)st->xdp_dropped,
+	       (unsigned long long)st->new_flows);
 }
 
 void stats_json(struct json *j, const struct shoal_stats *st)
@@ -135,6 +143,7 @@ void stats_json(struct json *j, const struct shoal_stats *st)
 	json_kv_uint(j, "rx_bytes", st->rx_bytes);
 	json_kv_uint(j, "dropped_packets", st->dropped);
 	json_kv_uint(j, "xdp_dropped_packets", st->xdp_dropped);
+	json_kv_uint(j, "new_flows", st->new_flows);
 	json_obj_close(j);
 }
 
@@ -179,6 +188,23 @@ struct service_info {
 	size_t held_bits;
 	int64_t held_flows;
 	struct shoal_stats stats;
+	bool has_pool;
+	struct pool_info {
+		uint32_t min, max, up, down, hold, capacity, epoch, decider;
+		int load;
+		int nmembers;
+		struct pool_member {
+			uint32_t id;
+			int role;	/* enum shoal_pool_role */
+			int util;	/* percent, -1: unknown */
+		} members[SHOAL_NODE_ID_MAX];
+		struct pool_decision {
+			int event;	/* SHOAL_EVENT_POOL_*, 0: none */
+			uint32_t member, epoch, decider, ago_ms;
+			int util;	/* -1: unknown */
+			int why;
+		} decision;
+	} pool;
 };
 
 struct service_list {
@@ -225,11 +251,119 @@ static int parse_bitmap(const struct nlattr *attr, const struct service_info *s,
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* A nest of u32 and u8 attributes: each listed one into its place. */
+static int parse_pool_nest(const struct nlattr *nest, const int *types,
+			   int *const *vals, size_t n)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const struct nlattr *attr;
+	size_t i;
+	int type;
 
-	return x < y ? -1 : x > y;
+	mnl_attr_for_each_nested(attr, nest) {
+		type = mnl_attr_get_type(attr);
+		for (i = 0; i < n; i++) {
+			if (type != types[i])
+				continue;
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+				*vals[i] = (int)mnl_attr_get_u32(attr);
+			else if (mnl_attr_validate(attr, MNL_TYPE_U8) >= 0)
+				*vals[i] = mnl_attr_get_u8(attr);
+			else
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse_pool_member(const struct nlattr *nest, struct pool_info *p)
+{
+	static const int types[] = { SHOAL_A_NODE_ID, SHOAL_A_POOL_ROLE,
+				     SHOAL_A_POOL_UTIL };
+	struct pool_member *m;
+	int id = 0;
+
+	if (p->nmembers == SHOAL_NODE_ID_MAX)
+		return -1;
+	m = &p->members[p->nmembers];
+	m->role = SHOAL_POOL_STANDBY;
+	m->util = -1;
+	if (parse_pool_nest(nest, types, (int *const[]){ &id, &m->role,
+							 &m->util }, 3) || !id)
+		return -1;
+	m->id = (uint32_t)id;
+	p->nmembers++;
+	return 0;
+}
+
+static int parse_pool_decision(const struct nlattr *nest,
+			       struct pool_decision *d)
+{
+	static const int types[] = {
+		SHOAL_A_EVENT, SHOAL_A_NODE_ID, SHOAL_A_POOL_EPOCH,
+		SHOAL_A_POOL_DECIDER, SHOAL_A_POOL_AGO, SHOAL_A_POOL_UTIL,
+		SHOAL_A_POOL_WHY,
+	};
+	int member = 0, epoch = 0, decider = 0, ago = 0;
+
+	d->util = -1;
+	if (parse_pool_nest(nest, types,
+			    (int *const[]){ &d->event, &member, &epoch,
+					    &decider, &ago, &d->util, &d->why },
+			    7))
+		return -1;
+	d->member = (uint32_t)member;
+	d->epoch = (uint32_t)epoch;
+	d->decider = (uint32_t)decider;
+	d->ago_ms = (uint32_t)ago;
+	return 0;
+}
+
+/* The pool's settings, members and the decision it follows. */
+static int parse_pool(const struct nlattr *nest, struct pool_info *p)
+{
+	static const int u32s[] = {
+		SHOAL_A_POOL_MIN, SHOAL_A_POOL_MAX, SHOAL_A_POOL_UP,
+		SHOAL_A_POOL_DOWN, SHOAL_A_POOL_HOLD, SHOAL_A_POOL_CAPACITY,
+		SHOAL_A_POOL_EPOCH, SHOAL_A_POOL_DECIDER,
+	};
+	uint32_t *vals[] = { &p->min, &p->max, &p->up, &p->down, &p->hold,
+			     &p->capacity, &p->epoch, &p->decider };
+	const struct nlattr *attr;
+	int type;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->load = -1;
+	mnl_attr_for_each_nested(attr, nest) {
+		type = mnl_attr_get_type(attr);
+		if (type == SHOAL_A_POOL_MEMBER) {
+			if (parse_pool_member(attr, p))
+				goto bad;
+			continue;
+		}
+		if (type == SHOAL_A_POOL_DECISION) {
+			if (parse_pool_decision(attr, &p->decision))
+				goto bad;
+			continue;
+		}
+		if (type == SHOAL_A_POOL_LOAD) {
+			if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
+				goto bad;
+			p->load = mnl_attr_get_u8(attr);
+			continue;
+		}
+		for (i = 0; i < sizeof(u32s) / sizeof(u32s[0]); i++) {
+			if (type != u32s[i])
+				continue;
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+				goto bad;
+			*vals[i] = mnl_attr_get_u32(attr);
+		}
+	}
+	return 0;
+bad:
+	pr_err("malformed reply from the kernel (pool).");
+	return -1;
 }
 
 static int service_cb(const struct nlmsghdr *nlh, void *data)
@@ -251,6 +385,7 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 		[SHOAL_A_SERVICE_HELD_FLOWS] = MNL_TYPE_U32,
 		[SHOAL_A_SERVICE_STATS] = MNL_TYPE_NESTED,
 		[SHOAL_A_SERVICE_XDP] = MNL_TYPE_U8,
+		[SHOAL_A_SERVICE_POOL] = MNL_TYPE_NESTED,
 	};
 	const struct nlattr *tb[SHOAL_A_MAX + 1], *a;
 	struct service_list *list = data;
@@ -304,9 +439,12 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 	s->nnodes = -1;
 	if (tb[SHOAL_A_SERVICE_NODES] && parse_nodes(tb[SHOAL_A_SERVICE_NODES], s))
 		return -1;
-	/* the kernel keeps members in no order; show them sorted */
-	if (s->nnodes > 0)
-		qsort(s->nodes, (size_t)s->nnodes, sizeof(uint32_t), cmp_u32);
+	/* in the order given: a pool's candidates, first choice first */
+	if (tb[SHOAL_A_SERVICE_POOL]) {
+		if (parse_pool(tb[SHOAL_A_SERVICE_POOL], &s->pool))
+			return -1;
+		s->has_pool = true;
+	}
 	if (tb[SHOAL_A_SERVICE_MAC]) {
 		memcpy(s->mac, mnl_attr_get_payload(tb[SHOAL_A_SERVICE_MAC]),
 		       MAC_LEN);
@@ -397,6 +535,13 @@ static void print_fields(const struct service_info *s)
 	/* on, but someone took the program off the device */
 	if (s->xdp == 1 && s->ifindex && !xdp_state(s->ifindex))
 		printf(" (detached)");
+	if (s->has_pool) {
+		printf(" pool min %u max %u up %u down %u hold %u load %s",
+		       s->pool.min, s->pool.max, s->pool.up, s->pool.down,
+		       s->pool.hold, pool_load_name(s->pool.load));
+		if (s->pool.capacity)
+			printf(" %u", s->pool.capacity);
+	}
 	if (s->owned)
 		printf(" owned %zu", bitmap_weight(s->owned, s->owned_bits));
 	/* only while flows are held in buckets that moved away */
@@ -406,6 +551,75 @@ static void print_fields(const struct service_info *s)
 		       (long long)(s->held_flows > 0 ? s->held_flows : 0));
 }
 
+static const char *pool_event_name(int event)
+{
+	switch (event) {
+	case SHOAL_EVENT_POOL_GROW:
+		return "grow";
+	case SHOAL_EVENT_POOL_SHRINK:
+		return "shrink";
+	case SHOAL_EVENT_POOL_SKIP:
+		return "skip";
+	}
+	return "unknown";
+}
+
+static const char *pool_why_name(int why)
+{
+	switch (why) {
+	case SHOAL_POOL_WHY_LOAD:
+		return "load";
+	case SHOAL_POOL_WHY_IDLE:
+		return "idle";
+	case SHOAL_POOL_WHY_MIN:
+		return "min";
+	case SHOAL_POOL_WHY_SERVES:
+		return "serves another port";
+	case SHOAL_POOL_WHY_WEIGHT:
+		return "another weight";
+	case SHOAL_POOL_WHY_SILENT:
+		return "no entry";
+	}
+	return "unknown";
+}
+
+/* "node 3 at 85% (load), epoch 4 by node 1" */
+static void print_decision(const struct pool_decision *d)
+{
+	printf("node %u", d->member);
+	if (d->util >= 0)
+		printf(" at %d%%", d->util);
+	printf(" (%s), epoch %u by node %u", pool_why_name(d->why), d->epoch,
+	       d->decider);
+}
+
+/* The pool's members, and the last decision seen. */
+static void print_pool(const struct pool_info *p)
+{
+	const char *sep = "";
+	int role, i;
+
+	for (role = SHOAL_POOL_ACTIVE; role >= SHOAL_POOL_STANDBY; role--) {
+		printf("%s%s", sep, role == SHOAL_POOL_ACTIVE ? "    active" :
+							    "; standby");
+		sep = "";
+		for (i = 0; i < p->nmembers; i++) {
+			if (p->members[i].role != role)
+				continue;
+			printf(" %u", p->members[i].id);
+			if (p->members[i].util >= 0)
+				printf(" (%d%%)", p->members[i].util);
+		}
+	}
+	printf("\n");
+	if (p->decision.event) {
+		printf("    last %s ", pool_event_name(p->decision.event));
+		print_decision(&p->decision);
+		printf(", %u.%u s ago\n", p->decision.ago_ms / 1000,
+		       p->decision.ago_ms % 1000 / 100);
+	}
+}
+
 static void print_plain(const void *item)
 {
 	const struct service_info *s = item;
@@ -413,11 +627,56 @@ static void print_plain(const void *item)
 	printf("service ");
 	print_fields(s);
 	printf("\n");
+	if (s->has_pool)
+		print_pool(&s->pool);
 	if (stats_output && s->stats.valid) {
 		printf("    ");
 		stats_print(&s->stats);
 		printf("\n");
 	}
+}
+
+static void json_decision(struct json *j, const struct pool_decision *d)
+{
+	json_kv_string(j, "event", pool_event_name(d->event));
+	json_kv_uint(j, "member", d->member);
+	if (d->util >= 0)
+		json_kv_uint(j, "util", (uint64_t)d->util);
+	else
+		json_kv_null(j, "util");
+	json_kv_string(j, "why", pool_why_name(d->why));
+	json_kv_uint(j, "epoch", d->epoch);
+	json_kv_uint(j, "decider", d->decider);
+}
+
+/* Members and the last decision, where the reply has them. */
+static void json_pool_state(struct json *j, const struct pool_info *p)
+{
+	int i;
+
+	json_key(j, "members");
+	json_arr_open(j);
+	for (i = 0; i < p->nmembers; i++) {
+		json_obj_open(j);
+		json_kv_uint(j, "id", p->members[i].id);
+		json_kv_string(j, "role", p->members[i].role ==
+			       SHOAL_POOL_ACTIVE ? "active" : "standby");
+		if (p->members[i].util >= 0)
+			json_kv_uint(j, "util", (uint64_t)p->members[i].util);
+		else
+			json_kv_null(j, "util");
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+	json_key(j, "decision");
+	if (!p->decision.event) {
+		json_null(j);
+		return;
+	}
+	json_obj_open(j);
+	json_decision(j, &p->decision);
+	json_kv_uint(j, "ago_ms", p->decision.ago_ms);
+	json_obj_close(j);
 }
 
 static void json_fields(struct json *j, const struct service_info *s)
@@ -503,6 +762,29 @@ static void json_fields(struct json *j, const struct service_info *s)
 		json_kv_uint(j, "held_flows", (uint64_t)s->held_flows);
 	else
 		json_kv_null(j, "held_flows");
+	json_key(j, "pool");
+	if (!s->has_pool) {
+		json_null(j);
+		return;
+	}
+	json_obj_open(j);
+	json_kv_uint(j, "min", s->pool.min);
+	json_kv_uint(j, "max", s->pool.max);
+	json_kv_uint(j, "up", s->pool.up);
+	json_kv_uint(j, "down", s->pool.down);
+	json_kv_uint(j, "hold", s->pool.hold);
+	json_kv_string(j, "load", pool_load_name(s->pool.load));
+	if (s->pool.capacity)
+		json_kv_uint(j, "capacity", s->pool.capacity);
+	else
+		json_kv_null(j, "capacity");
+	json_kv_uint(j, "epoch", s->pool.epoch);
+	if (s->pool.decider)
+		json_kv_uint(j, "decider", s->pool.decider);
+	else
+		json_kv_null(j, "decider");
+	json_pool_state(j, &s->pool);
+	json_obj_close(j);
 }
 
 static void print_json(struct json *j, const void *item)
@@ -545,6 +827,41 @@ static int service_show(int argc, char **argv)
 	return ret;
 }
 
+/* A pool's decision, or a standby passed over, with the thresholds. */
+static int pool_event(const struct nlmsghdr *nlh)
+{
+	struct service_list list = { 0 };
+	const struct service_info *s;
+	char buf[ADDR_STRLEN];
+	struct json *j;
+	int ret = -1;
+
+	if (service_cb(nlh, &list))
+		goto out;
+	s = &list.services[0];
+	if (!s->has_pool || !s->pool.decision.event) {
+		pr_err("malformed event from the kernel (pool).");
+		goto out;
+	}
+	j = event_begin("pool", pool_event_name(s->pool.decision.event));
+	if (j) {
+		json_kv_string(j, "address", format_addr(&s->addr, buf));
+		json_decision(j, &s->pool.decision);
+		json_kv_uint(j, "up", s->pool.up);
+		json_kv_uint(j, "down", s->pool.down);
+	} else {
+		printf("pool %s %s ", pool_event_name(s->pool.decision.event),
+		       format_addr(&s->addr, buf));
+		print_decision(&s->pool.decision);
+		printf(", up %u%% down %u%%", s->pool.up, s->pool.down);
+	}
+	event_end(j);
+	ret = 0;
+out:
+	service_list_free(&list);
+	return ret;
+}
+
 int service_event(const struct nlmsghdr *nlh, uint8_t event)
 {
 	struct service_list list = { 0 };
@@ -553,6 +870,10 @@ int service_event(const struct nlmsghdr *nlh, uint8_t event)
 	int ret = -1;
 
 	switch (event) {
+	case SHOAL_EVENT_POOL_GROW:
+	case SHOAL_EVENT_POOL_SHRINK:
+	case SHOAL_EVENT_POOL_SKIP:
+		return pool_event(nlh);
 	case SHOAL_EVENT_SERVICE_ADDED:
 		name = "added";
 		break;
@@ -594,11 +915,13 @@ struct service_conf {
 	uint8_t mac[MAC_LEN];
 	uint32_t ifindex;	/* 0: not given */
 	int xdp;
+	bool has_pool;
+	struct poolspec pool;
 };
 
 enum {
 	ARG_PROTO, ARG_PORT, ARG_HASH, ARG_BUCKETS, ARG_NODES, ARG_MAC, ARG_DEV,
-	ARG_XDP
+	ARG_XDP, ARG_POOL
 };
 
 static const struct keyword add_args[] = {
@@ -616,6 +939,7 @@ static const struct keyword add_args[] = {
 static const struct keyword set_args[] = {
 	{ "nodes", ARG_NODES, false },
 	{ "xdp", ARG_XDP, false },
+	{ "pool", ARG_POOL, false },
 	{ NULL, 0, false },
 };
 
@@ -668,7 +992,7 @@ static int parse_nodes_arg(const char *arg, struct service_conf *c)
 static int parse_conf(int argc, char **argv, const struct keyword *args,
 		      const char *context, struct service_conf *c)
 {
-	bool seen[ARG_XDP + 1] = { false };
+	bool seen[ARG_POOL + 1] = { false };
 
 	memset(c, 0, sizeof(*c));
 	c->proto = -1;
@@ -687,6 +1011,13 @@ static int parse_conf(int argc, char **argv, const struct keyword *args,
 		if (arg < 0)
 			return -1;
 		name = keyword_name(args, arg);
+		/* the pool's words run to the end of the line */
+		if (arg == ARG_POOL) {
+			if (poolspec_parse(argc - 1, argv + 1, HINT, &c->pool))
+				return -1;
+			c->has_pool = true;
+			break;
+		}
 		if (argc < 2) {
 			pr_err("\"%s\" needs a value; try \"" HINT "\".", name);
 			return -1;
@@ -745,6 +1076,30 @@ static int parse_conf(int argc, char **argv, const struct keyword *args,
 		}
 	}
 	return 0;
+}
+
+static void put_pool(struct nlmsghdr *req, const struct poolspec *ps)
+{
+	struct nlattr *nest;
+
+	nest = mnl_attr_nest_start(req, SHOAL_A_SERVICE_POOL);
+	if (ps->off) {
+		mnl_attr_put(req, SHOAL_A_POOL_OFF, 0, NULL);
+	} else {
+		mnl_attr_put_u32(req, SHOAL_A_POOL_MIN, ps->min);
+		mnl_attr_put_u32(req, SHOAL_A_POOL_MAX, ps->max);
+		mnl_attr_put_u32(req, SHOAL_A_POOL_UP, ps->up);
+		mnl_attr_put_u32(req, SHOAL_A_POOL_DOWN, ps->down);
+		if (ps->hold >= 0)
+			mnl_attr_put_u32(req, SHOAL_A_POOL_HOLD,
+					 (uint32_t)ps->hold);
+		if (ps->load >= 0)
+			mnl_attr_put_u8(req, SHOAL_A_POOL_LOAD, (uint8_t)ps->load);
+		if (ps->capacity)
+			mnl_attr_put_u32(req, SHOAL_A_POOL_CAPACITY,
+					 ps->capacity);
+	}
+	mnl_attr_nest_end(req, nest);
 }
 
 static void put_nodes(struct nlmsghdr *req, const struct service_conf *c)
@@ -908,7 +1263,7 @@ static int service_set(int argc, char **argv)
 	if (service_addr_arg(argc, argv, HINT, &addr) ||
 	    parse_conf(argc - 1, argv + 1, set_args, "service set", &c))
 		return -1;
-	if (c.nnodes < 0 && c.xdp < 0) {
+	if (c.nnodes < 0 && c.xdp < 0 && !c.has_pool) {
 		pr_err("nothing to change; try \"" HINT "\".");
 		return -1;
 	}
@@ -916,10 +1271,14 @@ static int service_set(int argc, char **argv)
 	nl = shoal_nl();
 	if (!nl)
 		return -1;
-	if (c.nnodes >= 0) {
+	/* nodes and pool in one request: both or neither */
+	if (c.nnodes >= 0 || c.has_pool) {
 		req = nl_msg(nl, SHOAL_CMD_SERVICE_SET, 0);
 		service_addr_put(req, &addr);
-		put_nodes(req, &c);
+		if (c.nnodes >= 0)
+			put_nodes(req, &c);
+		if (c.has_pool)
+			put_pool(req, &c.pool);
 		if (nl_request(nl, req, NULL, NULL))
 			return -1;
 	}
