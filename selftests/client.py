@@ -4,9 +4,13 @@
 
   client.py tcp|udp ADDR PORT [--count N] --sources SRC,SRC,...
             [--port-set K] [--parallel P] [--timeout S] [--retries R] [--why]
+            [--rate R]
       N connections (TCP) or exchanges (UDP), connection i from source
       address SRC[i % len] and source port port(K, i): sends one line,
-      reads the answer. Prints one line per connection, in order:
+      reads the answer; with --rate, R of them begin a second, at an even
+      pace, and each line below is printed as its exchange ends (a steady
+      load, for as long as N lasts). Prints one line per connection, in
+      order:
           SRC SPORT NODEID        (NODEID from "node NODEID")
           SRC SPORT none [WHY]    (timeout, refused, unreachable, ...; with
                                    --why, which: timeout, closed, or the
@@ -34,7 +38,7 @@
       connection's TCP retransmissions). Exit status 1 if a probe failed.
 
   client.py hold ADDR PORT [--count N] --sources SRC,SRC,... [--port-set K]
-            [--interval S] [--timeout S] [--status FILE]
+            [--interval S] [--timeout S] [--keepalive S] [--status FILE]
       N long-lived TCP connections (default 100, made 16 at a time),
       connection i from SRC[i % len] and source port port(K, i) as for
       tcp. Each sends a
@@ -48,14 +52,21 @@
       holder for each. A connection breaks, printed at once as
           broke I SRC SPORT NODEID REASON T_MS
       (T_MS: ms since the start), on: reset (RST from anyone), closed
-      (FIN), timeout (a line unanswered for --timeout s, default 3),
+      (FIN), timeout (a line unanswered for --timeout s, default 3, and
+      still unacknowledged: the client's TCP was sending it all along),
+      unanswered (the same, but the line was acknowledged: its answer was
+      lost with its holder, and the client had nothing to send since),
       wrong-echo:ANSWER (an answer other than its holder's), or another
       socket error (its errno name). Every 100 ms --status FILE is
       rewritten with one line, "live L broken B min_answers M answers A
       t_ms T": M is the fewest answers any live connection has had (so M
       grows by k only once every live connection was answered k more
-      times, or broke). Runs until SIGTERM/SIGINT, then prints "# held H
-      live L broken B failed F answers A". Exit status 0.
+      times, or broke). With --keepalive S each connection sends TCP
+      keepalive probes after S seconds without an answer, then every S
+      seconds: a connection waiting for an answer, with nothing to send,
+      lets whoever serves its flow then answer it. Runs until
+      SIGTERM/SIGINT, then prints "# held H live L broken B failed F
+      answers A". Exit status 0.
 
   client.py udp-hold ADDR PORT [--count N] --sources SRC,SRC,...
             [--port-set K] [--interval S] [--timeout S] [--retries R]
@@ -117,6 +128,7 @@ import signal
 import socket
 import struct
 import sys
+import termios
 import time
 
 PAYLOAD_LEN = 64
@@ -190,6 +202,13 @@ class Burst:
     def finish(self, ex, result):
         ex.result = result
         self.close(ex)
+        if self.args.rate:
+            self.report(ex)
+
+    def report(self, ex):
+        why = " " + ex.why if self.args.why and ex.why else ""
+        sys.stdout.write("%s %d %s%s\n" % (ex.src, ex.sport, ex.result, why))
+        sys.stdout.flush()
 
     def fail(self, ex, why):
         ex.why = why
@@ -261,16 +280,22 @@ class Burst:
                 for i in range(a.count)]
         pending = list(reversed(todo))
         active = set()
+        next_start = time.monotonic()
         while pending or active:
             now = time.monotonic()
-            while pending and len(active) < a.parallel:
+            while pending and len(active) < a.parallel and now >= next_start:
                 ex = pending.pop()
                 self.start(ex, now)
                 if ex.result is None:
                     active.add(ex)
-            if not active:
+                if a.rate:
+                    next_start += 1.0 / a.rate
+            wake = [ex.deadline for ex in active]
+            if pending and a.rate:
+                wake.append(next_start)
+            if not wake:
                 continue
-            timeout = max(0.0, min(ex.deadline for ex in active) - now)
+            timeout = max(0.0, min(wake) - now)
             for key, mask in self.sel.select(timeout):
                 self.event(key.data, mask)
             now = time.monotonic()
@@ -284,13 +309,12 @@ class Burst:
                     else:
                         ex.result = "none"
                         ex.why = "timeout"
+                        if a.rate:
+                            self.report(ex)
                 if ex.result is not None:
                     active.discard(ex)
-        out = sys.stdout
-        for ex in todo:
-            why = " " + ex.why if a.why and ex.why else ""
-            out.write("%s %d %s%s\n" % (ex.src, ex.sport, ex.result, why))
-        out.flush()
+        for ex in todo if not a.rate else []:
+            self.report(ex)
         answered = sum(1 for ex in todo if ex.result != "none")
         sent = self.datagrams if self.proto == "udp" else len(todo)
         print("# sent %d answered %d none %d" % (sent, answered, len(todo) - answered),
@@ -415,6 +439,12 @@ class Paced:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def unacked(sock):
+    """Bytes sent on a TCP socket and not acknowledged yet (or not sent)."""
+    buf = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4)
+    return struct.unpack("i", buf)[0]
+
+
 class Held:
     """One long-lived connection of hold()."""
 
@@ -484,6 +514,10 @@ class Hold(Paced):
         try:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.args.keepalive:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, self.args.keepalive)
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, self.args.keepalive)
             s.bind((c.src, c.sport))
             s.setblocking(False)
             err = s.connect_ex((self.args.addr, self.args.port))
@@ -561,7 +595,7 @@ class Hold(Paced):
         while self.waiting and self.waiting[0][0] <= now:
             _, c, line = self.waiting.popleft()
             if c.sock is not None and c.answers < max(line, 1):
-                self.lose(c, "timeout", now)
+                self.lose(c, "timeout" if unacked(c.sock) else "unanswered", now)
         if not self.ready and self.pending == 0 and self.opened == len(self.conns):
             self.ready = True
             n = len(self.conns)
@@ -943,6 +977,8 @@ def main():
         p.add_argument("--retries", type=int, default=0, help="UDP: resend after a timeout")
         p.add_argument("--why", action="store_true",
                        help="after none, why: timeout, closed, or an errno name (ECONNRESET...)")
+        p.add_argument("--rate", type=float, default=0, metavar="R",
+                       help="begin R exchanges a second, printing each as it ends")
     p = sub.add_parser("probe")
     p.add_argument("addr")
     p.add_argument("port", type=int)
@@ -959,6 +995,7 @@ def main():
     p.add_argument("--port-set", type=int, default=0, metavar="K")
     p.add_argument("--interval", type=float, default=0.2)
     p.add_argument("--timeout", type=float, default=3.0)
+    p.add_argument("--keepalive", type=int, default=0, metavar="S")
     p.add_argument("--status", metavar="FILE")
     p = sub.add_parser("udp-hold")
     p.add_argument("addr")

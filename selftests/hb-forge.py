@@ -6,7 +6,7 @@ usage: hb-forge.py [--dev DEV] [--key FILE] [--count N] [--interval MS]
                    [--dead N] [--node ID] [--from ID] [--wait S]
                    MODE [NODE | FILE]
 
-Builds shoal heartbeat frames of version 3 as the module does
+Builds shoal heartbeat frames of version 4 as the module does
 (kernel/frame.h, kernel/heartbeat.c) and sends them as raw Ethernet frames
 (ethertype 0x88B5, to 03:53:48:00:00:01) on DEV (default eth0), from DEV's
 own MAC.
@@ -60,12 +60,13 @@ import time
 
 ETH_P_HEARTBEAT = 0x88B5
 HEARTBEAT_MAC = bytes([0x03, 0x53, 0x48, 0x00, 0x00, 0x01])
-HB_VERSION = 3
+HB_VERSION = 4
 HB_TYPE = 1
 LOAD_OFF = 32
 DIGEST_OFF = 40                         # digest of the sender's bucket tables
 HELD_OFF = 48                           # flows it holds in buckets it gave up
-PRINTS_N_OFF = 52                       # fingerprints f, then 3 reserved bytes
+PRINTS_N_OFF = 52                       # fingerprints f
+POOLS_N_OFF = 53                        # pool entries q, then 2 reserved bytes
 VIEW_OFF = 56
 VIEW_LEN = 32
 PEERS_OFF = 88
@@ -75,10 +76,12 @@ ENTRY_LEN = 12
 ENTRIES_MAX = 64
 PRINT_LEN = 8
 PRINTS_MAX = 64
+POOL_LEN = 48
+POOLS_MAX = 16
 TAG_LEN = 16
 HB_LEN = PEERS_OFF + TAG_LEN            # the shortest: nobody heard
 HB_LEN_MAX = (PEERS_OFF + PEERS_MAX * PEER_LEN + ENTRIES_MAX * ENTRY_LEN +
-              PRINTS_MAX * PRINT_LEN + TAG_LEN)
+              PRINTS_MAX * PRINT_LEN + POOLS_MAX * POOL_LEN + TAG_LEN)
 F_STARTING = 0x01
 F_HOLDING = 0x02
 F_LEAVING = 0x04
@@ -165,10 +168,10 @@ def view_ids(view):
     return [i for i in range(8 * VIEW_LEN) if view[i // 8] >> (i % 8) & 1]
 
 
-def hb_len(npeers, nentries, nprints):
+def hb_len(npeers, nentries, nprints, npools=0):
     """Bytes in a frame with these counts, its tag included."""
     return (PEERS_OFF + PEER_LEN * npeers + ENTRY_LEN * nentries +
-            PRINT_LEN * nprints + TAG_LEN)
+            PRINT_LEN * nprints + POOL_LEN * npools + TAG_LEN)
 
 
 def encode(node, cid, interval, nonce, seq, load=0, flags=0, view=(),
@@ -184,7 +187,7 @@ def encode(node, cid, interval, nonce, seq, load=0, flags=0, view=(),
             bytes([len(peers), len(entries)]) +
             struct.pack(">QQQQI", nonce, seq & MASK, load, digest & MASK,
                         held & 0xFFFFFFFF) +
-            bytes([len(prints), 0, 0, 0]) + view_bytes(view))
+            bytes([len(prints), 0, 0, 0]) + view_bytes(view))  # no pool
     for pid, pflags, echo in peers:
         body += struct.pack(">BBI", pid, pflags, echo & 0xFFFFFFFF)
     for mac, kind, epoch in entries:
@@ -208,9 +211,11 @@ def decode(payload):
         return None
     (length,) = struct.unpack_from(">H", payload, 4)
     npeers, nentries, nprints = payload[14], payload[15], payload[PRINTS_N_OFF]
+    npools = payload[POOLS_N_OFF]
     if (length != len(payload) or nentries > ENTRIES_MAX or
-            nprints > PRINTS_MAX or any(payload[PRINTS_N_OFF + 1:VIEW_OFF]) or
-            length != hb_len(npeers, nentries, nprints)):
+            nprints > PRINTS_MAX or npools > POOLS_MAX or
+            any(payload[POOLS_N_OFF + 1:VIEW_OFF]) or
+            length != hb_len(npeers, nentries, nprints, npools)):
         return None
     cid, interval = struct.unpack_from(">IH", payload, 8)
     nonce, seq, load = struct.unpack_from(">QQQ", payload, 16)
@@ -226,11 +231,15 @@ def decode(payload):
     off += ENTRY_LEN * nentries
     prints = [struct.unpack_from(">Q", payload, off + PRINT_LEN * i)[0]
               for i in range(nprints)]
+    off += PRINT_LEN * nprints
+    pools = [payload[off + POOL_LEN * i:off + POOL_LEN * (i + 1)]
+             for i in range(npools)]
     return {"node": payload[6], "flags": payload[7], "cid": cid,
             "interval": interval, "nonce": nonce, "seq": seq, "load": load,
             "digest": digest, "held": held,
             "view": view_ids(payload[VIEW_OFF:VIEW_OFF + VIEW_LEN]),
             "peers": peers, "entries": entries, "prints": prints,
+            "pools": pools,
             "tag_off": length - TAG_LEN}
 
 
@@ -263,12 +272,13 @@ def selftest():
     peers = ((1, PEER_ALIVE, 0x01020304), (200, 0, 0xFFFFFFFF))
     entries = ((b"\x02\x00\x00\xaa\x00\x01", 2, 5),)
     hand = bytes([
-        0x53, 0x48, 3, 1, 0, 88 + 2 * 6 + 12 + 2 * 8 + 16, 7, F_HOLDING,
+        0x53, 0x48, 4, 1, 0, 88 + 2 * 6 + 12 + 2 * 8 + 16, 7, F_HOLDING,
         0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x64, 2, 1,
         0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF,
         0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10,
         0, 0, 0, 0, 0, 0, 0x30, 0x39,
-        # digest of the tables, flows held, 2 fingerprints, reserved
+        # digest of the tables, flows held, 2 fingerprints, no pool entry,
+        # reserved
         0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
         0, 0, 0x01, 0x02, 2, 0, 0, 0,
         # view: 1, 2, 7 in byte 0; 9 in byte 1; 255 in byte 31
@@ -310,15 +320,15 @@ def selftest():
     got = decode(empty)
     if (len(empty) != HB_LEN or HB_LEN != 104 or got is None or
             got["digest"] != 0 or got["held"] != 0 or got["prints"] != [] or
-            HB_LEN_MAX != 88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 or
+            HB_LEN_MAX != 88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 * 48 + 16 or
             decode(whole[:-1]) is not None or decode(whole + b"\0") is not None):
         print("frame: lengths differ from frame.h")
         return 1
     # what the module refuses: a reserved byte set, more than 64
-    # fingerprints, a fingerprint count the length does not match
+    # fingerprints, a fingerprint or pool count the length does not match
     spoilt = []
-    for off, val in ((PRINTS_N_OFF + 1, 1), (PRINTS_N_OFF + 3, 0x80),
-                     (PRINTS_N_OFF, 1), (PRINTS_N_OFF, 3)):
+    for off, val in ((POOLS_N_OFF + 1, 1), (POOLS_N_OFF + 2, 0x80),
+                     (PRINTS_N_OFF, 1), (PRINTS_N_OFF, 3), (POOLS_N_OFF, 1)):
         bad = bytearray(whole)
         bad[off] = val
         spoilt.append(bytes(bad))
@@ -328,7 +338,7 @@ def selftest():
             decode(frame(key, 1, 100, 1, 1, prints=range(PRINTS_MAX))) is None):
         print("decode: takes frames the module refuses")
         return 1
-    print("ok frame encoding matches the version 3 layout")
+    print("ok frame encoding matches the version 4 layout")
     return 0
 
 

@@ -321,6 +321,16 @@ all_see() {
 	[ "$(node_states $1)" = "${want% }" ]
 }
 
+# holds_nothing NODES: no node of NODES holds flows in a bucket that moved
+# away from it, in any service
+holds_nothing() {
+	local i
+	for i in $1; do
+		sn "$i" -j service show | jq -e 'all(.[]; (.held_buckets | length) == 0)' >/dev/null ||
+			return 1
+	done
+}
+
 # has_line FILE PREFIX: a line of FILE starts with PREFIX (no process
 # started: for polling loops; under emulation a process costs about 150 ms)
 has_line() {
@@ -329,6 +339,45 @@ has_line() {
 		[[ $l != "$2"* ]] || return 0
 	done <"$1"
 	return 1
+}
+
+# make_scratch: tmp, a directory removed at the end, with a fresh cluster
+# key in $tmp/key
+make_scratch() {
+	tmp=$(mktemp -d)
+	add_cleanup "rm -rf $tmp"
+	(umask 077 && shoal key generate >"$tmp/key")
+}
+
+# run_node NODE RESPONDER-ARGS...: in NODE's namespace, selftests/responder.py
+# --id NODE RESPONDER-ARGS (its output in $tmp/resp.NODE) and "shoal -j
+# monitor" (in $tmp/mon.NODE, time stamps in UTC), both stopped at the end
+run_node() {
+	local n=$1
+	shift
+	ip netns exec "$(ns "$n")" selftests/responder.py --id "$n" "$@" >"$tmp/resp.$n" 2>&1 &
+	add_cleanup "kill $! 2>/dev/null"
+	TZ=UTC0 ip netns exec "$(ns "$n")" shoal -j monitor >"$tmp/mon.$n" 2>&1 &
+	add_cleanup "kill $! 2>/dev/null"
+}
+
+# start_nodes NODES CLUSTER-SET-ARGS...: each node, once its responder
+# (run_node) is ready, starts heartbeats: "cluster set dev eth0 node N key
+# $tmp/key CLUSTER-SET-ARGS"
+start_nodes() {
+	local i nodes=$1
+	shift
+	for i in $nodes; do
+		wait_for 30000 has_line "$tmp/resp.$i" ready || diag "responder $i: $(cat "$tmp/resp.$i")"
+		sn "$i" cluster set dev eth0 node "$i" key "$tmp/key" "$@"
+	done
+}
+
+# client_knows ADDR: the client's (namespace $CL) neighbour entry for the
+# service ADDR, permanent, with the MAC node 1 gives it
+client_knows() {
+	ip -n "$CL" neigh replace "$1" dev eth0 nud permanent \
+		lladdr "$(sn 1 -j service show "$1" | jq -r '.[0].mac')"
 }
 
 # make_client NAME IPV4[/LEN] IPV6[/LEN]: one more namespace on the bridge.

@@ -14,7 +14,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 67
+ktap_plan 71
 
 make_cluster 3
 N1=$(ns 1)
@@ -118,6 +118,16 @@ check_eq "raw NODE_ADD with unknown flag bits" \
 check_eq "raw NODE_SET with admin state 7" \
 	"error 22 admin state must be up, down or draining bad-attr 28" \
 	"$(raw1 req NODE_SET NODE_ID:u32=1 NODE_ADMIN:u8=7)"
+check_err "node set: drain timeout 0" 'drain timeout must be between 1 and 86400' \
+	sh1 node set 1 drain timeout 0
+check_err "node set: drain timeout without a value (tool)" '"timeout" needs a value' \
+	sh1 node set 1 drain timeout
+check_eq "raw NODE_SET with a drain timeout, not draining" \
+	"error 22 a drain timeout needs the admin state draining bad-attr 36" \
+	"$(raw1 req NODE_SET NODE_ID:u32=1 NODE_ADMIN:u8=1 NODE_DRAIN_TIMEOUT:u32=5)"
+check_eq "raw NODE_SET with drain timeout 0" \
+	"error 34 drain timeout must be between 1 and 86400 seconds bad-attr 36" \
+	"$(raw1 req NODE_SET NODE_ID:u32=1 NODE_ADMIN:u8=2 NODE_DRAIN_TIMEOUT:u32=0)"
 # malformed: rejected by the policy, still with a message
 check "raw NODE_ADD with a short node id is malformed" \
 	grep -Eq '^error 22 [^-]' <<<"$(raw1 req NODE_ADD NODE_ID:u8=9)"

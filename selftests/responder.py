@@ -3,7 +3,7 @@
 """A cluster member's stand-in service for the VM tests.
 
 usage: responder.py --id N [--tcp PORT]... [--udp PORT]...
-                    [--udp-connected PORT]... [--udp-idle S]
+                    [--udp-connected PORT]... [--udp-idle S] [--burn MS]
 
 Listens on every address, IPv4 and IPv6 (one socket per family and port),
 and answers with "node N\\n":
@@ -22,6 +22,10 @@ to that socket, not to the listening one. The answer is "node N PAYLOAD\\n"
 an empty one), so a client can match answers to requests. A connected
 socket is closed once its client has sent nothing for --udp-idle seconds
 (default 30).
+
+--burn MS spends MS ms of CPU (this process's own time) on each TCP
+connection accepted, as a server does some work per request: load a
+client can drive by the connections it opens a second.
 
 Prints "ready" once every socket listens, then one line per connection
 accepted or datagram received that did not come in on its client's
@@ -125,8 +129,9 @@ class Flow:
 
 
 class Responder:
-    def __init__(self, node_id, udp_idle=30.0):
+    def __init__(self, node_id, udp_idle=30.0, burn_ms=0.0):
         self.node = b"node %d" % node_id
+        self.burn_s = burn_ms / 1000.0
         self.answer = self.node + b"\n"
         self.udp_idle = udp_idle
         self.sel = selectors.DefaultSelector()
@@ -179,8 +184,14 @@ class Responder:
                 c.close()
                 continue
             log("tcp", plain(peer[0]), peer[1], plain(local[0]), local[1])
+            self.burn()
             self.conns[c] = [b"", b""]  # input buffer, output buffer
             self.sel.register(c, selectors.EVENT_READ, ("conn", None))
+
+    def burn(self):
+        end = time.process_time() + self.burn_s
+        while self.burn_s and time.process_time() < end:
+            pass
 
     def close(self, c):
         self.conns.pop(c, None)
@@ -379,6 +390,8 @@ def main():
                     help="UDP answered from a socket connected to each client")
     ap.add_argument("--udp-idle", type=float, default=30.0, metavar="S",
                     help="close a client's connected socket after S idle seconds")
+    ap.add_argument("--burn", type=float, default=0.0, metavar="MS",
+                    help="spend MS ms of CPU on each TCP connection accepted")
     args = ap.parse_args()
     if not args.tcp and not args.udp and not args.udp_connected:
         ap.error("give at least one --tcp, --udp or --udp-connected port")
@@ -387,7 +400,7 @@ def main():
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    r = Responder(args.id, args.udp_idle)
+    r = Responder(args.id, args.udp_idle, args.burn)
     try:
         for p in args.tcp:
             r.listen_tcp(p)

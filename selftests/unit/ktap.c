@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ktap.h"
+#include "utils.h"
 
 static const struct ktap_case *const suites[] = {
 	json_cases,
@@ -15,6 +16,7 @@ static const struct ktap_case *const suites[] = {
 	key_cases,
 	diskspec_cases,
 	agentconf_cases,
+	poolspec_cases,
 };
 
 static bool case_failed;
@@ -108,4 +110,17 @@ int main(void)
 	}
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
+}
+
+void err_start(struct errbuf *e)
+{
+	e->f = open_memstream(&e->text, &e->len);
+	set_error_stream(e->f);
+}
+
+char *err_end(struct errbuf *e)
+{
+	set_error_stream(NULL);
+	fclose(e->f);
+	return e->text;
 }

@@ -3,6 +3,8 @@
 #define SHOAL_KTAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 struct ktap_case {
 	const char *name;
@@ -19,6 +21,7 @@ extern const struct ktap_case member_cases[];
 extern const struct ktap_case key_cases[];
 extern const struct ktap_case diskspec_cases[];
 extern const struct ktap_case agentconf_cases[];
+extern const struct ktap_case poolspec_cases[];
 
 /* Record a failed check as a "# " diagnostic; the case goes on. */
 void ktap_check(bool ok, const char *what, const char *file, int line);
@@ -34,5 +37,16 @@ void ktap_skip(const char *reason);
 	ktap_check_str((got), (want), #got, __FILE__, __LINE__)
 #define CHECK_INT(got, want) \
 	ktap_check_int((got), (want), #got, __FILE__, __LINE__)
+
+/* Collects what pr_err() prints, from err_start() to err_end(). */
+struct errbuf {
+	char *text;
+	size_t len;
+	FILE *f;
+};
+
+void err_start(struct errbuf *e);
+/* Returns the text printed since err_start(); free() it. */
+char *err_end(struct errbuf *e);
 
 #endif

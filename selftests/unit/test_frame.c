@@ -59,23 +59,37 @@ static u64 print_at(unsigned int i)
 	return i < NPRINTS ? prints[i] : 0x9e3779b97f4a7c15ull * (i + 1);
 }
 
+/* pool entries: IPv4 and IPv6, no decision, some members, the most */
+static const struct shoal_hb_pool pools[] = {
+	{ 4, 6, 80, { 0x640200c0 }, 1, 37, 0, 0, 0, { 0 }, 0, 0 },
+	{ 6, 17, 5353, { 0xb80d0120, 0, 0, 0x01000000 }, 0xffff, 255, 2,
+	  0x01020304, 3, { 3, 1 }, 2, 10 },
+	{ 4, 0, 0, { 0xffffffff }, 3, 254, 16, 0xffffffff, 255,
+	  { 255, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
+	  SHOAL_HB_POOL_WHY_MAX, 255 },
+};
+
+#define NPOOLS ARRAY_SIZE(pools)
+
 /*
  * A frame of hb with p peers (peers[], then ids counting up past the
- * sender), n entries (entries[] over and over) and f fingerprints
- * (print_at()); garbage first, so that a byte encode leaves alone shows.
- * Returns its length.
+ * sender), n entries (entries[] over and over), f fingerprints
+ * (print_at()) and q pool entries (pools[] over and over); garbage
+ * first, so that a byte encode leaves alone shows. Returns its length.
  */
-static unsigned int build(u8 *buf, const struct shoal_hb *tmpl,
-			  unsigned int p, unsigned int n, unsigned int f)
+static unsigned int build_pools(u8 *buf, const struct shoal_hb *tmpl,
+				unsigned int p, unsigned int n, unsigned int f,
+				unsigned int q)
 {
 	struct shoal_hb hb = *tmpl;
 	struct shoal_hb_peer rec = { 0, 0, 0 };
-	unsigned int i, id = 0, len = shoal_hb_len(p, n, f);
+	unsigned int i, id = 0, len = shoal_hb_len(p, n, f, q);
 
 	memset(buf, 0xa5, len);
 	hb.npeers = p;
 	hb.nentries = n;
 	hb.nprints = f;
+	hb.npools = q;
 	shoal_hb_encode(&hb, buf);
 	for (i = 0; i < p; i++) {
 		if (i < NPEERS && p <= NPEERS) {
@@ -93,7 +107,15 @@ static unsigned int build(u8 *buf, const struct shoal_hb *tmpl,
 		shoal_hb_put_entry(buf, &hb, i, &entries[i % NENTRIES]);
 	for (i = 0; i < f; i++)
 		shoal_hb_put_print(buf, &hb, i, print_at(i));
+	for (i = 0; i < q; i++)
+		shoal_hb_put_pool(buf, &hb, i, &pools[i % NPOOLS]);
 	return len;
+}
+
+static unsigned int build(u8 *buf, const struct shoal_hb *tmpl,
+			  unsigned int p, unsigned int n, unsigned int f)
+{
+	return build_pools(buf, tmpl, p, n, f, 0);
 }
 
 /* Set the length field of a frame in buf. */
@@ -185,9 +207,9 @@ static void round_trip(void)
 		CHECK(shoal_hb_get_print(buf, &out, i) == prints[i]);
 		CHECK(be64_at(buf + off) == prints[i]);
 	}
-	CHECK_INT(shoal_hb_tag_off(NPEERS, NENTRIES, NPRINTS),
+	CHECK_INT(shoal_hb_tag_off(NPEERS, NENTRIES, NPRINTS, 0),
 		  88 + NPEERS * 6 + NENTRIES * 12 + NPRINTS * 8);
-	for (i = shoal_hb_tag_off(NPEERS, NENTRIES, NPRINTS); i < len; i++)
+	for (i = shoal_hb_tag_off(NPEERS, NENTRIES, NPRINTS, 0); i < len; i++)
 		CHECK_INT(buf[i], 0);
 
 	/* the same with nothing heard and nothing held */
@@ -275,7 +297,7 @@ static void flags_round_trip(void)
 static void byte_layout(void)
 {
 	static const u8 head[56] = {
-		'S', 'H', 3, 1, 0, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 16, 7, 0x06,
+		'S', 'H', 4, 1, 0, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 16, 7, 0x06,
 		0xde, 0xad, 0xbe, 0xef, 0, 100, 2, 2,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 		0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10,
@@ -304,9 +326,9 @@ static void byte_layout(void)
 	hb.npeers = 2;
 	hb.nentries = 2;
 	hb.nprints = 2;
-	len = shoal_hb_len(2, 2, 2);
+	len = shoal_hb_len(2, 2, 2, 0);
 	CHECK_INT(len, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 16);
-	CHECK_INT(shoal_hb_tag_off(2, 2, 2), 88 + 2 * 6 + 2 * 12 + 2 * 8);
+	CHECK_INT(shoal_hb_tag_off(2, 2, 2, 0), 88 + 2 * 6 + 2 * 12 + 2 * 8);
 	memset(buf, 0xa5, sizeof(buf));
 	shoal_hb_encode(&hb, buf);
 	/* encode zeroes peers, entries, fingerprints and tag, nothing past */
@@ -335,7 +357,7 @@ static void byte_layout(void)
 		CHECK_INT(buf[88 + sizeof(recs) + i], ents[i]);
 	for (i = 0; i < sizeof(fps); i++)
 		CHECK_INT(buf[88 + sizeof(recs) + sizeof(ents) + i], fps[i]);
-	for (i = shoal_hb_tag_off(2, 2, 2); i < len; i++)
+	for (i = shoal_hb_tag_off(2, 2, 2, 0); i < len; i++)
 		CHECK_INT(buf[i], 0);
 	CHECK_INT(buf[len], 0xa5);
 
@@ -368,29 +390,34 @@ static void lengths(void)
 	unsigned int len;
 
 	CHECK_INT(SHOAL_HB_LEN, 104);
-	CHECK_INT(shoal_hb_len(0, 0, 0), 104);
-	CHECK_INT(shoal_hb_tag_off(0, 0, 0), 88);
-	CHECK_INT(shoal_hb_len(1, 0, 0), 110);
-	CHECK_INT(shoal_hb_len(0, 1, 0), 116);
-	CHECK_INT(shoal_hb_len(0, 0, 1), 112);
-	CHECK_INT(shoal_hb_tag_off(0, 0, 1), 96);
-	CHECK_INT(shoal_hb_len(1, 1, 1), 88 + 6 + 12 + 8 + 16);
-	CHECK_INT(SHOAL_HB_LEN_MAX, 88 + 255 * 6 + 64 * 12 + 64 * 8 + 16);
+	CHECK_INT(shoal_hb_len(0, 0, 0, 0), 104);
+	CHECK_INT(shoal_hb_tag_off(0, 0, 0, 0), 88);
+	CHECK_INT(shoal_hb_len(1, 0, 0, 0), 110);
+	CHECK_INT(shoal_hb_len(0, 1, 0, 0), 116);
+	CHECK_INT(shoal_hb_len(0, 0, 1, 0), 112);
+	CHECK_INT(shoal_hb_tag_off(0, 0, 1, 0), 96);
+	CHECK_INT(shoal_hb_len(1, 1, 1, 0), 88 + 6 + 12 + 8 + 16);
+	CHECK_INT(shoal_hb_len(0, 0, 0, 1), 88 + 48 + 16);
+	CHECK_INT(shoal_hb_tag_off(1, 1, 1, 1), 88 + 6 + 12 + 8 + 48);
+	CHECK_INT(SHOAL_HB_LEN_MAX,
+		  88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 * 48 + 16);
 	CHECK_INT(shoal_hb_len(SHOAL_HB_PEERS_MAX, SHOAL_HB_ENTRIES_MAX,
-			       SHOAL_HB_PRINTS_MAX),
+			       SHOAL_HB_PRINTS_MAX, SHOAL_HB_POOLS_MAX),
 		  SHOAL_HB_LEN_MAX);
 
 	/*
 	 * The longest frame that can be valid: every other node, 64 entries,
-	 * 64 fingerprints
+	 * 64 fingerprints, 16 pool entries
 	 */
-	len = build(buf, &hb, 254, SHOAL_HB_ENTRIES_MAX, SHOAL_HB_PRINTS_MAX);
+	len = build_pools(buf, &hb, 254, SHOAL_HB_ENTRIES_MAX,
+			  SHOAL_HB_PRINTS_MAX, SHOAL_HB_POOLS_MAX);
 	CHECK_INT(len, SHOAL_HB_LEN_MAX - SHOAL_HB_PEER_LEN);
 	CHECK_INT(buf[4] << 8 | buf[5], len);
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(out.npeers, 254);
 	CHECK_INT(out.nentries, SHOAL_HB_ENTRIES_MAX);
 	CHECK_INT(out.nprints, SHOAL_HB_PRINTS_MAX);
+	CHECK_INT(out.npools, SHOAL_HB_POOLS_MAX);
 	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
 
@@ -433,7 +460,7 @@ static void lengths(void)
 	CHECK_INT(decode(buf, len - SHOAL_HB_TAG_LEN - SHOAL_HB_PRINT_LEN,
 			 &out), SHOAL_HB_TRUNCATED);
 	/* as long as the frame would be without them: still too short */
-	CHECK_INT(decode(buf, shoal_hb_len(NPEERS, NENTRIES, 0), &out),
+	CHECK_INT(decode(buf, shoal_hb_len(NPEERS, NENTRIES, 0, 0), &out),
 		  SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
 	CHECK_INT(decode(buf, len + SHOAL_HB_PRINT_LEN, &out),
@@ -477,7 +504,8 @@ static void bad_headers(void)
 	REFUSED(0, 0, 0, 2, 1);			/* version 1 */
 	REFUSED(0, 0, 0, 2, 2);			/* version 2 */
 	REFUSED(NPEERS, NENTRIES, NPRINTS, 2, 2);
-	REFUSED(0, 0, 0, 2, 4);
+	REFUSED(0, 0, 0, 2, 3);			/* version 3 */
+	REFUSED(0, 0, 0, 2, 5);
 	REFUSED(NPEERS, 1, 0, 2, 0);
 	REFUSED(0, 0, 0, 3, 0);			/* type */
 	REFUSED(0, 0, 0, 3, 2);
@@ -496,23 +524,29 @@ static void bad_headers(void)
 	REFUSED(0, 0, 0, 5, SHOAL_HB_LEN + 1);
 	REFUSED(0, 0, 0, 4, 1);
 	REFUSED(NPEERS, NENTRIES, 0, 5,
-		shoal_hb_len(NPEERS, NENTRIES, 0) - 6);
+		shoal_hb_len(NPEERS, NENTRIES, 0, 0) - 6);
 	/* or a fingerprint's worth either way */
 	REFUSED(NPEERS, NENTRIES, NPRINTS, 5,
-		shoal_hb_len(NPEERS, NENTRIES, NPRINTS) - 8);
+		shoal_hb_len(NPEERS, NENTRIES, NPRINTS, 0) - 8);
 	REFUSED(NPEERS, NENTRIES, NPRINTS, 5,
-		shoal_hb_len(NPEERS, NENTRIES, NPRINTS) + 8);
+		shoal_hb_len(NPEERS, NENTRIES, NPRINTS, 0) + 8);
 	REFUSED(0, 0, 0, 5, SHOAL_HB_LEN + 8);
 
-	/* the reserved bytes after the fingerprint count */
-	REFUSED(0, 0, 0, 53, 1);
+	/* the reserved bytes after the pool count */
 	REFUSED(0, 0, 0, 54, 1);
 	REFUSED(0, 0, 0, 55, 1);
-	REFUSED(0, 0, 0, 53, 0x80);
 	REFUSED(0, 0, 0, 55, 0xff);
-	REFUSED(NPEERS, NENTRIES, NPRINTS, 53, 0x01);
 	REFUSED(NPEERS, NENTRIES, NPRINTS, 54, 0x10);
 	REFUSED(NPEERS, NENTRIES, NPRINTS, 55, 0x80);
+	/* a pool count the length does not have, or past the most */
+	REFUSED(0, 0, 0, 53, 1);
+	REFUSED(NPEERS, NENTRIES, NPRINTS, 53, 0x01);
+	len = build(buf, &sample, 0, 0, 0);
+	buf[53] = SHOAL_HB_POOLS_MAX + 1;
+	set_len(buf, shoal_hb_len(0, 0, 0, SHOAL_HB_POOLS_MAX + 1));
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+	buf[53] = 0x80;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 
 	/*
 	 * The counts against the length: a count that does not match the
@@ -533,25 +567,25 @@ static void bad_headers(void)
 	REFUSED(1, 0, 0, 52, 1);
 	len = build(buf, &sample, 2, 2, 0);
 	buf[14] = 4;
-	set_len(buf, shoal_hb_len(4, 2, 0));
+	set_len(buf, shoal_hb_len(4, 2, 0, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_TRUNCATED);
 	buf[14] = 1;
-	set_len(buf, shoal_hb_len(1, 2, 0));
+	set_len(buf, shoal_hb_len(1, 2, 0, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OVERSIZED);
 	/* the same with the fingerprint count */
 	len = build(buf, &sample, 2, 2, 2);
 	buf[52] = 4;
-	set_len(buf, shoal_hb_len(2, 2, 4));
+	set_len(buf, shoal_hb_len(2, 2, 4, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_TRUNCATED);
 	buf[52] = 1;
-	set_len(buf, shoal_hb_len(2, 2, 1));
+	set_len(buf, shoal_hb_len(2, 2, 1, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OVERSIZED);
 	buf[52] = 0;
-	set_len(buf, shoal_hb_len(2, 2, 0));
+	set_len(buf, shoal_hb_len(2, 2, 0, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OVERSIZED);
 	len = build(buf, &sample, 0, 0, 0);
 	buf[52] = 1;
-	set_len(buf, shoal_hb_len(0, 0, 1));
+	set_len(buf, shoal_hb_len(0, 0, 1, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_TRUNCATED);
 
 	/*
@@ -564,15 +598,15 @@ static void bad_headers(void)
 		hb.npeers = p;
 		build(buf, &sample, p, SHOAL_HB_ENTRIES_MAX, 0);
 		shoal_hb_put_entry(buf, &hb, SHOAL_HB_ENTRIES_MAX, &entries[0]);
-		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX + 1, 0);
-		memset(buf + shoal_hb_tag_off(p, SHOAL_HB_ENTRIES_MAX + 1, 0), 0,
+		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX + 1, 0, 0);
+		memset(buf + shoal_hb_tag_off(p, SHOAL_HB_ENTRIES_MAX + 1, 0, 0), 0,
 		       SHOAL_HB_TAG_LEN);
 		buf[15] = SHOAL_HB_ENTRIES_MAX + 1;
 		set_len(buf, len);
 		CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 		/* the same frame with 64 of them is good */
 		buf[15] = SHOAL_HB_ENTRIES_MAX;
-		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX, 0);
+		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX, 0, 0);
 		set_len(buf, len);
 		CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	}
@@ -590,15 +624,15 @@ static void bad_headers(void)
 		build(buf, &sample, p, 1, SHOAL_HB_PRINTS_MAX);
 		shoal_hb_put_print(buf, &hb, SHOAL_HB_PRINTS_MAX,
 				   0x0101010101010101ull);
-		len = shoal_hb_len(p, 1, SHOAL_HB_PRINTS_MAX + 1);
-		memset(buf + shoal_hb_tag_off(p, 1, SHOAL_HB_PRINTS_MAX + 1), 0,
+		len = shoal_hb_len(p, 1, SHOAL_HB_PRINTS_MAX + 1, 0);
+		memset(buf + shoal_hb_tag_off(p, 1, SHOAL_HB_PRINTS_MAX + 1, 0), 0,
 		       SHOAL_HB_TAG_LEN);
 		buf[52] = SHOAL_HB_PRINTS_MAX + 1;
 		set_len(buf, len);
 		CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 		/* the same frame with 64 of them is good */
 		buf[52] = SHOAL_HB_PRINTS_MAX;
-		len = shoal_hb_len(p, 1, SHOAL_HB_PRINTS_MAX);
+		len = shoal_hb_len(p, 1, SHOAL_HB_PRINTS_MAX, 0);
 		set_len(buf, len);
 		CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 		CHECK_INT(out.nprints, SHOAL_HB_PRINTS_MAX);
@@ -608,7 +642,7 @@ static void bad_headers(void)
 	buf[52] = 255;
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 	buf[52] = 128;
-	set_len(buf, shoal_hb_len(0, 0, 128));
+	set_len(buf, shoal_hb_len(0, 0, 128, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 }
 
@@ -651,8 +685,8 @@ static void bad_peers(void)
 
 static void bad_entries(void)
 {
-	unsigned int e0 = shoal_hb_tag_off(0, 0, 0);
-	unsigned int e4 = shoal_hb_tag_off(NPEERS, 0, 0);
+	unsigned int e0 = shoal_hb_tag_off(0, 0, 0, 0);
+	unsigned int e4 = shoal_hb_tag_off(NPEERS, 0, 0, 0);
 
 	CHECK_INT(e0, 88);
 	CHECK_INT(e4, 88 + NPEERS * 6);
@@ -684,7 +718,7 @@ static void any_print(void)
 	unsigned int len, off, i;
 
 	len = build(buf, &sample, NPEERS, NENTRIES, NPRINTS);
-	off = shoal_hb_tag_off(NPEERS, NENTRIES, 0);
+	off = shoal_hb_tag_off(NPEERS, NENTRIES, 0, 0);
 	for (i = 0; i < NPRINTS * 8; i++)
 		buf[off + i] = i % 2 ? 0xff : 0;
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
@@ -757,6 +791,134 @@ static void vlan_header(void)
 	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), -1);
 }
 
+/* Pool entries come back whole, after everything else, before the tag. */
+static void pool_round_trip(void)
+{
+	struct shoal_hb hb = with_view(), out;
+	static u8 buf[SHOAL_HB_LEN_MAX];
+	struct shoal_hb_pool e;
+	unsigned int len, i;
+
+	len = build_pools(buf, &hb, NPEERS, NENTRIES, NPRINTS, NPOOLS);
+	CHECK_INT(len, 88 + NPEERS * 6 + NENTRIES * 12 + NPRINTS * 8 +
+		  NPOOLS * 48 + 16);
+	memset(&out, 0x5a, sizeof(out));
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(out.npools, NPOOLS);
+	CHECK_INT(out.nprints, NPRINTS);
+	CHECK(shoal_hb_get_print(buf, &out, NPRINTS - 1) ==
+	      prints[NPRINTS - 1]);
+	for (i = 0; i < NPOOLS; i++) {
+		memset(&e, 0x5a, sizeof(e));
+		shoal_hb_get_pool(buf, &out, i, &e);
+		CHECK_INT(e.family, pools[i].family);
+		CHECK_INT(e.proto, pools[i].proto);
+		CHECK_INT(e.port, pools[i].port);
+		CHECK(!memcmp(e.addr, pools[i].addr, 16));
+		CHECK_INT(e.weight, pools[i].weight);
+		CHECK_INT(e.util, pools[i].util);
+		CHECK_INT(e.nactive, pools[i].nactive);
+		CHECK(e.epoch == pools[i].epoch);
+		CHECK_INT(e.decider, pools[i].decider);
+		CHECK(!memcmp(e.active, pools[i].active, 16));
+		CHECK_INT(e.why, pools[i].why);
+		CHECK_INT(e.trigger, pools[i].trigger);
+	}
+	for (i = shoal_hb_tag_off(NPEERS, NENTRIES, NPRINTS, NPOOLS); i < len;
+	     i++)
+		CHECK_INT(buf[i], 0);
+
+	/* pool entries alone */
+	len = build_pools(buf, &hb, 0, 0, 0, 1);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(out.npools, 1);
+	CHECK_INT(out.npeers + out.nentries + out.nprints, 0);
+	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
+}
+
+/* Every byte of two pool entries, as frame.h lays them out. */
+static void pool_layout(void)
+{
+	static const u8 want[2 * 48] = {
+		4, 6, 0, 80, 192, 0, 2, 100, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 1, 37, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		6, 17, 0x14, 0xe9, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 255, 2,
+		1, 2, 3, 4, 3, 2, 10, 0,
+		3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	static u8 buf[SHOAL_HB_LEN_MAX];
+	struct shoal_hb hb = sample;
+	unsigned int len, i, off;
+
+	len = build_pools(buf, &hb, 1, 0, 1, 2);
+	CHECK_INT(buf[53], 2);
+	CHECK_INT(buf[4] << 8 | buf[5], len);
+	off = 88 + 6 + 8;
+	for (i = 0; i < sizeof(want); i++)
+		if (buf[off + i] != want[i])
+			CHECK_INT(buf[off + i], want[i]);
+	CHECK_INT(off + sizeof(want), shoal_hb_tag_off(1, 0, 1, 2));
+}
+
+/* Spoil one byte of pool entry i of a good frame; expect a refusal. */
+static void pool_refused(unsigned int q, unsigned int i, unsigned int at,
+			 u8 val, int line)
+{
+	static u8 buf[SHOAL_HB_LEN_MAX];
+	struct shoal_hb out;
+	unsigned int len = build_pools(buf, &sample, NPEERS, 1, 1, q);
+
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	buf[shoal_hb_tag_off(NPEERS, 1, 1, i) + at] = val;
+	ktap_check_int(decode(buf, len, &out), SHOAL_HB_BAD_HEADER,
+		       "decode of a spoilt pool entry", __FILE__, line);
+}
+
+#define POOL_REFUSED(q, i, at, val) pool_refused((q), (i), (at), (val), __LINE__)
+
+static void bad_pools(void)
+{
+	/* pools[]: 0 IPv4 undecided, 1 IPv6 with 3 then 1, 2 with 16 */
+	POOL_REFUSED(1, 0, 0, 0);			/* family */
+	POOL_REFUSED(1, 0, 0, 5);
+	POOL_REFUSED(2, 1, 0, 2);
+	POOL_REFUSED(1, 0, 8, 1);			/* IPv4, padded */
+	POOL_REFUSED(1, 0, 19, 0x80);
+	POOL_REFUSED(1, 0, 29, 1);			/* why, no epoch */
+	POOL_REFUSED(2, 1, 29, SHOAL_HB_POOL_WHY_MAX + 1);
+	POOL_REFUSED(1, 0, 31, 1);			/* reserved */
+	POOL_REFUSED(2, 1, 31, 0xff);
+	POOL_REFUSED(1, 0, 28, 1);			/* decider, no epoch */
+	POOL_REFUSED(1, 0, 23, 1);			/* members, no epoch */
+	POOL_REFUSED(1, 0, 32, 1);
+	POOL_REFUSED(2, 1, 28, 0);			/* epoch, no decider */
+	POOL_REFUSED(2, 1, 23, 17);			/* too many members */
+	POOL_REFUSED(2, 1, 23, 3);			/* a member missing */
+	POOL_REFUSED(2, 1, 33, 0);
+	POOL_REFUSED(2, 1, 34, 5);			/* one past the count */
+	POOL_REFUSED(2, 1, 33, 3);			/* twice */
+	POOL_REFUSED(3, 2, 47, 255);
+	POOL_REFUSED(3, 2, 47, 0);
+	/* and the last of several is checked too */
+	POOL_REFUSED(SHOAL_HB_POOLS_MAX, SHOAL_HB_POOLS_MAX - 1, 0, 0);
+	{
+		static u8 buf[SHOAL_HB_LEN_MAX];
+		struct shoal_hb out;
+		unsigned int len = build_pools(buf, &sample, 0, 0, 0, 2);
+		unsigned int e1 = shoal_hb_tag_off(0, 0, 0, 1);
+
+		/* what is not checked: port, weight, utilizations, epoch */
+		memset(buf + e1 + 2, 0xff, 2);
+		memset(buf + e1 + 20, 0, 3);
+		buf[e1 + 30] = 0x77;
+		memset(buf + e1 + 24, 0xff, 4);
+		CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	}
+}
+
 const struct ktap_case frame_cases[] = {
 	{ "frame: round trip with view, peers, entries and fingerprints",
 	  round_trip },
@@ -771,5 +933,10 @@ const struct ktap_case frame_cases[] = {
 	{ "frame: any fingerprint decodes", any_print },
 	{ "frame: any view bitmap decodes", any_view },
 	{ "frame: virtual LAN header", vlan_header },
+	{ "frame: pool entries round trip, after the fingerprints",
+	  pool_round_trip },
+	{ "frame: pool entries byte by byte", pool_layout },
+	{ "frame: pool entries with a bad family, padding, decision, members",
+	  bad_pools },
 	{ NULL, NULL },
 };

@@ -17,26 +17,6 @@
 		"101112131415161718191a1b1c1d1e1f"
 
 /* Collects what pr_err() and pr_warn() print. */
-struct errbuf {
-	char *text;
-	size_t len;
-	FILE *f;
-};
-
-static void err_start(struct errbuf *e)
-{
-	e->f = open_memstream(&e->text, &e->len);
-	set_error_stream(e->f);
-}
-
-/* Returns the text printed since err_start(); free() it. */
-static char *err_end(struct errbuf *e)
-{
-	set_error_stream(NULL);
-	fclose(e->f);
-	return e->text;
-}
-
 static bool is_key_0_to_31(const uint8_t *key)
 {
 	int i;

@@ -17,27 +17,6 @@
 #include "parse.h"
 #include "utils.h"
 
-/* Collects what pr_err() prints. */
-struct errbuf {
-	char *text;
-	size_t len;
-	FILE *f;
-};
-
-static void err_start(struct errbuf *e)
-{
-	e->f = open_memstream(&e->text, &e->len);
-	set_error_stream(e->f);
-}
-
-/* Returns the text printed since err_start(); free() it. */
-static char *err_end(struct errbuf *e)
-{
-	set_error_stream(NULL);
-	fclose(e->f);
-	return e->text;
-}
-
 /* Parses @arg and prints it back, expecting @want. */
 static void check_addr(const char *arg, int family, const char *want, int line)
 {

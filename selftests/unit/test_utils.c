@@ -12,26 +12,6 @@
 #include "utils.h"
 
 /* Collects what pr_err() and friends print. */
-struct errbuf {
-	char *text;
-	size_t len;
-	FILE *f;
-};
-
-static void err_start(struct errbuf *e)
-{
-	e->f = open_memstream(&e->text, &e->len);
-	set_error_stream(e->f);
-}
-
-/* Returns the text printed since err_start(); free() it. */
-static char *err_end(struct errbuf *e)
-{
-	set_error_stream(NULL);
-	fclose(e->f);
-	return e->text;
-}
-
 static void prefixes(void)
 {
 	CHECK(is_prefix("s", "show"));
