@@ -169,25 +169,7 @@ for i in 1 2 3; do
 		{ echo "failover.sh: shoal configuration failed on node $i" >&2; exit 1; }
 done
 
-# all_up: every node sees every node up
-all_up() {
-	local i
-	for i in 1 2 3; do
-		shoal -n "$(ns "$i")" -j node show | jq -e 'length == 3 and all(.[]; .state == "up")' \
-			>/dev/null || return 1
-	done
-}
-# owned_by_3: each of the chosen flows is answered by node 3
-owned_by_3() {
-	ip netns exec "$CL" "$UDPPING" find "$SVC" "$PORT" --source "$CLIENT" \
-		--sports "$FLOW_RANGE" --wait 1000 | awk -v want="$FLOWS" '
-		BEGIN { n = split(want, w, ","); for (i = 1; i <= n; i++) f[w[i]] = 1 }
-		($1 in f) && $2 != 3 { bad = 1 }
-		END { exit bad }'
-}
-nodes_state() { local i; for i in 1 2 3; do echo "node $i's view:"; shoal -n "$(ns "$i")" node show; done; }
-
-wait_for 30000 all_up || note "not every node is up:" "$(nodes_state)"
+wait_for 30000 all_up 1 2 3 || note "not every node is up:" "$(node_states 1 2 3)"
 # NFLOWS source ports whose buckets node 3 owns, from the first 64
 ip netns exec "$CL" "$UDPPING" find "$SVC" "$PORT" --source "$CLIENT" --sports 40000-40063 \
 	>"$tmp/find"
@@ -207,7 +189,7 @@ for ms in $SHOAL_INTERVALS; do
 		shoal -n "$(ns "$i")" cluster set interval "$ms" dead "$DEAD"
 	done
 	note "shoal interval $ms ms: starting ($(elapsed))"
-	wait_for 30000 all_up || note "not every node is up:" "$(nodes_state)"
+	wait_for 30000 all_up 1 2 3 || note "not every node is up:" "$(node_states 1 2 3)"
 	for i in 1 2 3; do
 		shoal -n "$(ns "$i")" monitor >"$tmp/mon-$i" 2>&1 &
 		MON_PIDS+=($!)
@@ -218,8 +200,8 @@ for ms in $SHOAL_INTERVALS; do
 			for i in 1 2 3; do DOWNS0[i]=$(grep -c 'down (timeout)' "$tmp/mon-$i"); done
 		fi
 		for attempt in 1 2 3 4 5; do
-			if ! poll_for 30000 all_up || ! poll_for 10000 owned_by_3; then
-				note "shoal: the cluster did not recover before trial $t:" "$(nodes_state)"
+			if ! poll_for 30000 all_up 1 2 3 || ! poll_for 10000 owned_by_3 "$PORT"; then
+				note "shoal: the cluster did not recover before trial $t:" "$(node_states 1 2 3)"
 			fi
 			mon_mark
 			TRIAL_EXTRA=down_after trial shoal "$ms" "$t" "$SVC" "$FLOWS" 3 3 "$attempt"
@@ -228,7 +210,7 @@ for ms in $SHOAL_INTERVALS; do
 			[ "$rc" = 2 ] || break
 		done
 	done
-	wait_for 30000 all_up
+	wait_for 30000 all_up 1 2 3
 	info shoal_cpu "$ms" "$(cpu_busy)"
 	sleep 0.2
 	mon_stop

@@ -238,14 +238,6 @@ lines() { local l; mapfile -t l <"$1"; echo "${#l[@]}"; }
 # --- shoal ---------------------------------------------------------------------
 
 sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
-# all_up: every node sees every node up
-all_up() {
-	local i
-	for i in 1 2 3; do
-		sn "$i" -j node show | jq -e 'length == 3 and all(.[]; .state == "up")' \
-			>/dev/null || return 1
-	done
-}
 nodes_state() { local i; for i in 1 2 3; do echo "node $i's view:"; sn "$i" -s node show; done; }
 # hb_sample: HB[i]: node i's heartbeat counters so far (shoal -s cluster
 # show: the sums of node show's rx_frames, lost_frames, rejected_frames),
@@ -295,7 +287,7 @@ shoal_window() {
 			grep -q "\"object\":\"cluster\"" "$tmp/mon-'"$i"'"' ||
 			{ echo "falsefail.sh: node $i: dead $dead not set, or its monitor is deaf" >&2; exit 1; }
 	done
-	poll_for 30000 all_up || note "shoal dead $dead: not every node is up:" "$(nodes_state)"
+	poll_for 30000 all_up 1 2 3 || note "shoal dead $dead: not every node is up:" "$(nodes_state)"
 
 	win_open 1 2 3
 	hb_sample
@@ -310,7 +302,7 @@ shoal_window() {
 	win_unhog
 	hb_sample
 	win_close 1 2 3
-	poll_for 10000 all_up || note "shoal dead $dead: not every node is up after the window:" \
+	poll_for 10000 all_up 1 2 3 || note "shoal dead $dead: not every node is up after the window:" \
 		"$(nodes_state)"
 	sleep 0.2
 	mon_stop
@@ -349,7 +341,7 @@ shoal_window() {
 		read -r -a more <<<"$(hb_delta "$i" "${hb0[i]}")"
 		f+=("${more[@]}")
 	done
-	f+=(up_after "$(all_up && echo yes || echo no)")
+	f+=(up_after "$(all_up 1 2 3 && echo yes || echo no)")
 	echo "BENCH-FALSE shoal $dead ${f[*]} $(win_fields)"
 	if [ -n "$(cat "$tmp"/mon-*.err)" ]; then
 		note "shoal dead $dead: the monitors said:" "$(cat "$tmp"/mon-*.err)"
@@ -365,7 +357,7 @@ if [ -n "$DEADS" ]; then
 			"node add 1" "node add 2" "node add 3" | sn "$i" -b - ||
 			{ echo "falsefail.sh: shoal configuration failed on node $i" >&2; exit 1; }
 	done
-	wait_for 30000 all_up || note "shoal: the cluster did not form:" "$(nodes_state)"
+	wait_for 30000 all_up 1 2 3 || note "shoal: the cluster did not form:" "$(nodes_state)"
 	impair 1 2 3
 	for dead in $DEADS; do shoal_window "$dead"; done
 	info shoal_nodes "$(for i in 1 2 3; do echo "node $i's view:"; sn "$i" -s node show; done |

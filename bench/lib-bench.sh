@@ -29,6 +29,18 @@ poll_for() {
 }
 
 info() { echo "BENCH-INFO $*"; }
+
+# all_up NODE NODE NODE: each of the three nodes sees the three up
+all_up() { all_see "$*" "1=up,2=up,3=up"; }
+# owned_by_3 PORT: node 3 answers each of the flows FLOWS (source ports,
+# of FLOW_RANGE) from CLIENT to SVC port PORT
+owned_by_3() {
+	ip netns exec "$CL" "$UDPPING" find "$SVC" "$1" --source "$CLIENT" \
+		--sports "$FLOW_RANGE" --wait 1000 | awk -v want="$FLOWS" '
+		BEGIN { n = split(want, w, ","); for (i = 1; i <= n; i++) f[w[i]] = 1 }
+		($1 in f) && $2 != 3 { bad = 1 }
+		END { exit bad }'
+}
 # note TEXT...: each line of each argument as a "# " line
 note() {
 	local a l

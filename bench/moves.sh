@@ -286,7 +286,7 @@ scenario() {
 	cpu_sample
 	broke=$(tail -n +"$((mark + 1))" "$HOUT" | awk '$1 == "broke"')
 	reset=$(grep -c ' reset ' <<<"$broke")
-	timeout=$(grep -c ' timeout ' <<<"$broke")
+	timeout=$(grep -Ec ' (timeout|unanswered) ' <<<"$broke")
 	wrong=$(grep -c ' wrong-echo' <<<"$broke")
 	closed=$(grep -c ' closed ' <<<"$broke")
 	other=$(($(grep -c . <<<"$broke") - reset - timeout - wrong - closed))
@@ -545,21 +545,6 @@ PORT2=7000
 NFLOWS=4
 # gp N ARGS...: shoal ARGS on node N of this part
 gp() { shoal -n "$(ns "gp$1")" "${@:2}"; }
-all_up() {
-	local i
-	for i in 1 2 3; do
-		gp "$i" -j node show | jq -e 'length == 3 and all(.[]; .state == "up")' >/dev/null ||
-			return 1
-	done
-}
-owned_by_3() {
-	ip netns exec "$CL" "$UDPPING" find "$SVC" "$PORT2" --source "$CLIENT" \
-		--sports "$FLOW_RANGE" --wait 1000 | awk -v want="$FLOWS" '
-		BEGIN { n = split(want, w, ","); for (i = 1; i <= n; i++) f[w[i]] = 1 }
-		($1 in f) && $2 != 3 { bad = 1 }
-		END { exit bad }'
-}
-gp_states() { local i; for i in 1 2 3; do echo "node $i's view:"; gp "$i" node show; done; }
 if [ -n "$INTERVALS" ]; then
 	note "failover gap: starting ($(elapsed))"
 	for i in 1 2 3; do
@@ -577,7 +562,7 @@ if [ -n "$INTERVALS" ]; then
 			note "gap: shoal configuration failed on node $i"
 	done
 	client_neigh "$SVC" "$(gp 1 -j service show "$SVC" | jq -r '.[0].mac')"
-	poll_for 30000 all_up || note "not every node is up:" "$(gp_states)"
+	poll_for 30000 all_up gp1 gp2 gp3 || note "not every node is up:" "$(node_states gp1 gp2 gp3)"
 	ip netns exec "$CL" "$UDPPING" find "$SVC" "$PORT2" --source "$CLIENT" \
 		--sports 40000-40063 >"$tmp/find"
 	FLOWS=$(awk '$2 == 3 { print $1 }' "$tmp/find" | head -n "$NFLOWS" | paste -sd,)
@@ -586,7 +571,7 @@ if [ -n "$INTERVALS" ]; then
 	add_cleanup mon_stop
 	for ms in $INTERVALS; do
 		for i in 1 2 3; do gp "$i" cluster set interval "$ms" dead "$DEAD"; done
-		poll_for 30000 all_up || note "not every node is up:" "$(gp_states)"
+		poll_for 30000 all_up gp1 gp2 gp3 || note "not every node is up:" "$(node_states gp1 gp2 gp3)"
 		for i in 1 2 3; do
 			gp "$i" monitor >"$tmp/mon-$i" 2>&1 &
 			MON_PIDS+=($!)
@@ -597,9 +582,9 @@ if [ -n "$INTERVALS" ]; then
 			note "gap $method $ms ms: starting ($(elapsed))"
 			for ((t = 0; t <= TRIALS; t++)); do
 				for attempt in 1 2 3 4 5; do
-					if ! poll_for 30000 all_up || ! poll_for 10000 owned_by_3; then
+					if ! poll_for 30000 all_up gp1 gp2 gp3 || ! poll_for 10000 owned_by_3 "$PORT2"; then
 						note "gap: the cluster did not recover before $method trial $t:" \
-							"$(gp_states)"
+							"$(node_states gp1 gp2 gp3)"
 					fi
 					mon_mark
 					PORT=$PORT2 TRIAL_TAG=BENCH-MOVES TRIAL_CUT=$cut TRIAL_EXTRA=down_after \
@@ -615,7 +600,7 @@ if [ -n "$INTERVALS" ]; then
 				done
 			done
 		done
-		poll_for 30000 all_up
+		poll_for 30000 all_up gp1 gp2 gp3
 		mon_stop
 		info moves_gap_downs "$ms $(for i in 1 2 3; do
 			printf 'n%s:%s/%s,' "$i" "$(grep -c 'down (timeout)' "$tmp/mon-$i")" \

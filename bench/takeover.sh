@@ -206,14 +206,6 @@ for i in 1 2 3; do
 	shoal -n "$(ns "$i")" cluster set key "$tmp/key" interval "$INTERVAL" dead "$DEAD" quorum on
 done
 
-# all_up: every node sees every node up
-all_up() {
-	local i
-	for i in 1 2 3; do
-		shoal -n "$(ns "$i")" -j node show | jq -e 'length == 3 and all(.[]; .state == "up")' \
-			>/dev/null || return 1
-	done
-}
 # owner: the owner of web, if every node agrees on it and it is active there
 owner() {
 	local o
@@ -231,7 +223,7 @@ mapped() {
 			>/dev/null
 }
 # steady: every node up, one owner everyone agrees on, its disk mapped
-steady() { all_up && STEADY_OWNER=$(owner) && mapped "$STEADY_OWNER"; }
+steady() { all_up 1 2 3 && STEADY_OWNER=$(owner) && mapped "$STEADY_OWNER"; }
 state() {
 	local i
 	for i in 1 2 3; do
