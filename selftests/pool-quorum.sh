@@ -21,7 +21,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 9
+ktap_plan 10
 
 S=192.0.2.100
 INTERVAL=100
