@@ -216,6 +216,8 @@ shoal_filter(struct shoal_net *sn, struct shoal_service *svc,
 	t = rcu_dereference(svc->table);
 	if (unlikely(!test_bit(bucket, t->owned)) &&
 	    !shoal_keeps_moved(sn, svc, t, bucket, skb, &flow)) {
+		if (svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR)
+			return shoal_distributor_pass(sn, svc, t, bucket, skb);
 		atomic64_inc(&stats->dropped);
 		return NF_DROP;
 	}
@@ -236,36 +238,46 @@ static unsigned int shoal_nf_ipv4(void *priv, struct sk_buff *skb,
 	struct shoal_net *sn = shoal_net_rcu(state->net);
 	struct shoal_service *svc;
 
+	/* passed on by a distributor across a router */
+	if (unlikely(ip_hdr(skb)->protocol == IPPROTO_IPIP) &&
+	    shoal_distributor_decap(sn, skb, AF_INET))
+		return NF_STOLEN;
 	svc = shoal_service_lookup(sn, AF_INET, &daddr);
 	if (likely(!svc))
 		return NF_ACCEPT;
 	return shoal_filter(sn, svc, skb, shoal_flow_ipv4);
 }
 
-/* Whether this node is the one to answer a neighbour asking from client. */
-static bool shoal_answers(const struct shoal_service *svc,
+/*
+ * Whether this node is the one to answer a neighbour asking from client:
+ * the owner of the asker's bucket, or in distributor mode the holder.
+ */
+static bool shoal_answers(struct shoal_net *sn,
+			  const struct shoal_service *svc,
 			  const struct net_device *in, const __be32 *client)
 {
 	if (in->ifindex != READ_ONCE(svc->ifindex))
 		return false;
+	if (svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR)
+		return READ_ONCE(svc->holder) == READ_ONCE(sn->local_id);
 	return shoal_acts(svc, shoal_flow_bucket(svc, svc->family, client, 0));
 }
 
-static void shoal_send_na(const struct shoal_service *svc,
-			  struct sk_buff *ns, const struct in6_addr *daddr,
-			  bool solicited)
+/*
+ * A neighbour advertisement for a service address: the cluster MAC, or
+ * in distributor mode the device's own.
+ */
+void shoal_send_na(const struct shoal_service *svc, struct net_device *dev,
+		   const u8 *dest_mac, const struct in6_addr *daddr,
+		   bool solicited)
 {
-	struct net_device *dev = ns->dev;
 	unsigned int len = sizeof(struct nd_msg) + 8;
-	const u8 *dest_mac;
 	u8 mcast_mac[ETH_ALEN];
 	struct ipv6hdr *ip6h;
 	struct sk_buff *skb;
 	struct nd_msg *msg;
 
-	if (solicited && skb_mac_header_was_set(ns)) {
-		dest_mac = eth_hdr(ns)->h_source;
-	} else {
+	if (!dest_mac) {
 		ipv6_eth_mc_map(daddr, mcast_mac);
 		dest_mac = mcast_mac;
 	}
@@ -292,7 +304,9 @@ static void shoal_send_na(const struct shoal_service *svc,
 	msg->target = svc->addr.ip6;
 	msg->opt[0] = ND_OPT_TARGET_LL_ADDR;
 	msg->opt[1] = 1;	/* in units of 8 octets */
-	ether_addr_copy(&msg->opt[2], svc->mac);
+	ether_addr_copy(&msg->opt[2],
+			svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR ?
+			dev->dev_addr : svc->mac);
 	msg->icmph.icmp6_cksum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr,
 						 len, IPPROTO_ICMPV6,
 						 csum_partial(msg, len, 0));
@@ -334,9 +348,12 @@ static unsigned int shoal_nf_ns(struct shoal_net *sn, struct sk_buff *skb,
 		return NF_DROP;
 	/* a duplicate address probe is answered to all nodes */
 	dad = ipv6_addr_any(&ip6h->saddr);
-	if (shoal_answers(svc, in, ip6h->saddr.s6_addr32))
-		shoal_send_na(svc, skb, dad ? &in6addr_linklocal_allnodes :
-			      &ip6h->saddr, !dad);
+	if (shoal_answers(sn, svc, in, ip6h->saddr.s6_addr32))
+		shoal_send_na(svc, skb->dev,
+			      !dad && skb_mac_header_was_set(skb) ?
+			      eth_hdr(skb)->h_source : NULL,
+			      dad ? &in6addr_linklocal_allnodes : &ip6h->saddr,
+			      !dad);
 	return NF_DROP;
 }
 
@@ -355,6 +372,9 @@ static unsigned int shoal_nf_ipv6(void *priv, struct sk_buff *skb,
 		if (handled)
 			return verdict;
 	}
+	if (unlikely(ip6h->nexthdr == IPPROTO_IPV6) &&
+	    shoal_distributor_decap(sn, skb, AF_INET6))
+		return NF_STOLEN;
 	daddr.ip6 = ip6h->daddr;
 	svc = shoal_service_lookup(sn, AF_INET6, &daddr);
 	if (likely(!svc))
@@ -371,6 +391,7 @@ static unsigned int shoal_nf_arp(void *priv, struct sk_buff *skb,
 {
 	struct shoal_arp_body _body, *body;
 	struct net_device *dev = state->in;
+	struct shoal_net *sn;
 	const struct arphdr *arp;
 	struct shoal_service *svc;
 	union shoal_addr target;
@@ -385,19 +406,23 @@ static unsigned int shoal_nf_arp(void *priv, struct sk_buff *skb,
 	if (!body)
 		return NF_ACCEPT;
 	target.ip = body->tip;
-	svc = shoal_service_lookup(shoal_net_rcu(state->net), AF_INET, &target);
+	sn = shoal_net_rcu(state->net);
+	svc = shoal_service_lookup(sn, AF_INET, &target);
 	if (!svc)
 		return NF_ACCEPT;
 
-	if (shoal_answers(svc, dev, &body->sip)) {
+	if (shoal_answers(sn, svc, dev, &body->sip)) {
 		reply = arp_create(ARPOP_REPLY, ETH_P_ARP, body->sip, dev,
 				   body->tip, body->sha, dev->dev_addr,
 				   body->sha);
 		if (reply) {
 			/* the frame comes from us; the address maps to the
-			 * cluster MAC
+			 * cluster MAC (a distributor's own, as arp_create()
+			 * put it)
 			 */
-			ether_addr_copy((u8 *)(arp_hdr(reply) + 1), svc->mac);
+			if (svc->mode == SHOAL_SERVICE_MODE_SHARED)
+				ether_addr_copy((u8 *)(arp_hdr(reply) + 1),
+						svc->mac);
 			arp_xmit(reply);
 		}
 	}

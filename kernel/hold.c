@@ -382,6 +382,7 @@ static u64 shoal_hold_deadline(struct shoal_net *sn, u64 now)
 /* What settling needs to know of every node once. */
 struct shoal_settle {
 	u32 local;
+	bool returning;		/* sn->returning */
 	bool agreed;		/* every member heard computes our tables */
 	bool member;		/* this node is one */
 	bool hold;		/* it holds what it gives up */
@@ -400,6 +401,15 @@ static void shoal_service_settle(struct shoal_service *svc,
 {
 	u32 b, t, e, from;
 
+	if (!st->member) {
+		/* what it sees now, a view without itself, tells it nothing
+		 * of who acts once it is back
+		 */
+		memset(svc->acting, 0, svc->nbuckets);
+		memset(svc->taken, 0, svc->nbuckets);
+		bitmap_zero(svc->held, svc->nbuckets);
+		return;
+	}
 	for (b = 0; b < svc->nbuckets; b++) {
 		from = svc->taken[b];
 		if (from && !(test_bit(from, st->live) &&
@@ -416,33 +426,42 @@ static void shoal_service_settle(struct shoal_service *svc,
 				__set_bit(b, released);
 			continue;
 		}
+		/* back (started, returned, regained quorum): who had it */
+		from = e;
+		if (!from && st->returning && st->local && t == st->local)
+			from = svc->without[b];
 		/* from a live node only once it has given the bucket up */
-		if (e && test_bit(e, st->live) && !st->agreed)
+		if (from && test_bit(from, st->live) && !st->agreed)
 			continue;
 		if (st->local && t == st->local) {
 			/* its frame that agreed says whether it holds flows */
-			svc->taken[b] = e && test_bit(e, st->live) &&
-					test_bit(e, st->holding) ? e : 0;
+			svc->taken[b] = from && test_bit(from, st->live) &&
+					test_bit(from, st->holding) ? from : 0;
 			__clear_bit(b, svc->held);
 		}
 		svc->acting[b] = t;
 	}
-	if (!st->member)
-		bitmap_zero(svc->held, svc->nbuckets);
 }
 
 /* Publish what the packet path does with svc's buckets, if it changed. */
 int shoal_service_publish(struct shoal_net *sn, struct shoal_service *svc)
 {
 	size_t bitmap = BITS_TO_LONGS(svc->nbuckets) * sizeof(unsigned long);
+	bool hops = svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR;
 	u32 local = READ_ONCE(sn->local_id), b;
 	struct shoal_table *old, *new;
 
 	lockdep_assert_held(&sn->lock);
-	new = shoal_table_alloc(svc->nbuckets);
+	new = shoal_table_alloc(svc->nbuckets, hops);
 	if (!new)
 		return -ENOMEM;
 	memcpy(new->owner, svc->target, svc->nbuckets);
+	for (b = 0; hops && b < svc->nbuckets; b++) {
+		/* not taken back yet: who had it meanwhile still serves it */
+		new->acting[b] = svc->acting[b] ?:
+				 sn->returning ? svc->without[b] : 0;
+		new->taken[b] = svc->taken[b];
+	}
 	for (b = 0; local && b < svc->nbuckets; b++) {
 		if (svc->acting[b] == local)
 			__set_bit(b, svc->taken[b] ? new->contested :
@@ -453,7 +472,7 @@ int shoal_service_publish(struct shoal_net *sn, struct shoal_service *svc)
 	old = rcu_dereference_protected(svc->table,
 					lockdep_is_held(&sn->lock));
 	if (old && !memcmp(old->owned, new->owned,
-			   3 * bitmap + svc->nbuckets)) {
+			   3 * bitmap + (hops ? 3 : 1) * svc->nbuckets)) {
 		kvfree(new);
 		return 0;
 	}
@@ -515,6 +534,10 @@ void shoal_services_settle(struct shoal_net *sn)
 		digest += svc->digest;
 	st.local = sn->local_id;
 	st.member = !sn->left && (!st.local || shoal_hb_alive(sn, st.local));
+	/* away: the others served this node's buckets meanwhile */
+	if (!st.member || !shoal_has_quorum(sn))
+		sn->returning = true;
+	st.returning = sn->returning;
 	st.until = shoal_hold_deadline(sn, now);
 	st.hold = st.member && st.until > now;
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
@@ -549,6 +572,9 @@ void shoal_services_settle(struct shoal_net *sn)
 			svc->hold_until = 0;
 		}
 	}
+	/* back, and every bucket taken from whoever had it */
+	if (st.member && st.agreed && shoal_has_quorum(sn))
+		sn->returning = false;
 	if (!holding && rcu_access_pointer(sn->prints))
 		shoal_prints_publish(sn, NULL);
 	shoal_hb_set_holds(sn, digest, holding, held,
@@ -642,6 +668,7 @@ void shoal_hold_net_init(struct shoal_net *sn)
 	INIT_DELAYED_WORK(&sn->hold_work, shoal_hold_work);
 	sn->hold_timeout = SHOAL_HOLD_TIMEOUT_DEFAULT;
 	sn->pushed_load = SHOAL_UTIL_NONE;
+	sn->returning = true;
 }
 
 /* The namespace is going, sn->dying set: nothing queues the work again. */

@@ -38,6 +38,11 @@ static const struct nla_policy shoal_node_change_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_NODE_FLAGS] = { .type = NLA_U32 },
 	[SHOAL_A_NODE_ADMIN] = { .type = NLA_U8 },
 	[SHOAL_A_NODE_DRAIN_TIMEOUT] = { .type = NLA_U32 },
+	/* empty: none */
+	[SHOAL_A_NODE_ADDR4] = { .type = NLA_BINARY,
+				 .len = sizeof(struct in_addr) },
+	[SHOAL_A_NODE_ADDR6] = { .type = NLA_BINARY,
+				 .len = sizeof(struct in6_addr) },
 };
 
 static const struct nla_policy shoal_node_list_policy[SHOAL_A_MAX + 1] = {
@@ -62,6 +67,9 @@ static const struct nla_policy shoal_service_add_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_SERVICE_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
 	[SHOAL_A_SERVICE_IFINDEX] = { .type = NLA_U32 },
 	[SHOAL_A_SERVICE_XDP] = NLA_POLICY_MAX(NLA_U8, 1),
+	[SHOAL_A_SERVICE_MODE] = NLA_POLICY_MAX(NLA_U8, SHOAL_SERVICE_MODE_MAX),
+	[SHOAL_A_SERVICE_DISTRIBUTORS] =
+		NLA_POLICY_NESTED(shoal_node_list_policy),
 };
 
 /* ranges, and which settings go together, in shoal_parse_pool() */
@@ -81,6 +89,9 @@ static const struct nla_policy shoal_service_set_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_SERVICE_NODES] = NLA_POLICY_NESTED(shoal_node_list_policy),
 	[SHOAL_A_SERVICE_XDP] = NLA_POLICY_MAX(NLA_U8, 1),
 	[SHOAL_A_SERVICE_POOL] = NLA_POLICY_NESTED(shoal_pool_policy),
+	/* refused with a reason: fixed once the service is added */
+	[SHOAL_A_SERVICE_MODE] = { .type = NLA_U8 },
+	[SHOAL_A_SERVICE_DISTRIBUTORS] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy shoal_bucket_set_policy[SHOAL_A_MAX + 1] = {
@@ -255,6 +266,10 @@ static int shoal_put_node(struct sk_buff *skb, struct shoal_net *sn,
 	    (node->drain_timeout &&
 	     nla_put_u32(skb, SHOAL_A_NODE_DRAIN_TIMEOUT,
 			 node->drain_timeout)) ||
+	    (node->addr4 &&
+	     nla_put_in_addr(skb, SHOAL_A_NODE_ADDR4, node->addr4)) ||
+	    (!ipv6_addr_any(&node->addr6) &&
+	     nla_put_in6_addr(skb, SHOAL_A_NODE_ADDR6, &node->addr6)) ||
 	    nla_put_u8(skb, SHOAL_A_NODE_STATE, shoal_node_state(sn, node)) ||
 	    shoal_put_node_hb(skb, sn, node))
 		return -EMSGSIZE;
@@ -575,6 +590,55 @@ static int shoal_nl_node_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * A node's address: empty for none, else one that can be sent to alone
+ * (not any, loopback, multicast or broadcast).
+ */
+static int shoal_parse_node_addr(struct genl_info *info,
+				 struct shoal_node *node)
+{
+	const struct nlattr *a4 = info->attrs[SHOAL_A_NODE_ADDR4];
+	const struct nlattr *a6 = info->attrs[SHOAL_A_NODE_ADDR6];
+	struct in6_addr addr6 = {};
+	__be32 addr4 = 0;
+
+	if (a4 && nla_len(a4)) {
+		if (nla_len(a4) != sizeof(addr4))
+			goto bad_len4;
+		addr4 = nla_get_in_addr(a4);
+		if (ipv4_is_zeronet(addr4) || ipv4_is_loopback(addr4) ||
+		    ipv4_is_multicast(addr4) || ipv4_is_lbcast(addr4)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a4,
+					    "a node's address must be unicast");
+			return -EINVAL;
+		}
+	}
+	if (a6 && nla_len(a6)) {
+		if (nla_len(a6) != sizeof(addr6)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a6,
+					    "an IPv6 address is 16 bytes");
+			return -EINVAL;
+		}
+		addr6 = nla_get_in6_addr(a6);
+		if (ipv6_addr_type(&addr6) & (IPV6_ADDR_ANY | IPV6_ADDR_LOOPBACK |
+					      IPV6_ADDR_MULTICAST |
+					      IPV6_ADDR_MAPPED)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a6,
+					    "a node's address must be unicast");
+			return -EINVAL;
+		}
+	}
+	if (a4)
+		node->addr4 = addr4;
+	if (a6)
+		node->addr6 = addr6;
+	return 0;
+
+bad_len4:
+	NL_SET_ERR_MSG_ATTR(info->extack, a4, "an IPv4 address is 4 bytes");
+	return -EINVAL;
+}
+
 /* Apply the optional attributes of NODE_ADD/NODE_SET to node. */
 static int shoal_parse_node_attrs(struct genl_info *info,
 				  struct shoal_node *node)
@@ -634,6 +698,8 @@ static int shoal_parse_node_attrs(struct genl_info *info,
 		}
 	}
 
+	if (shoal_parse_node_addr(info, node))
+		return -EINVAL;
 	node->weight = weight;
 	node->flags = flags;
 	node->admin = admin;
@@ -684,9 +750,11 @@ static int shoal_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 	if (!info->attrs[SHOAL_A_NODE_WEIGHT] &&
 	    !info->attrs[SHOAL_A_NODE_FLAGS] &&
 	    !info->attrs[SHOAL_A_NODE_ADMIN] &&
-	    !info->attrs[SHOAL_A_NODE_DRAIN_TIMEOUT]) {
+	    !info->attrs[SHOAL_A_NODE_DRAIN_TIMEOUT] &&
+	    !info->attrs[SHOAL_A_NODE_ADDR4] &&
+	    !info->attrs[SHOAL_A_NODE_ADDR6]) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: give a weight, flags or an admin state");
+			       "nothing to set: give a weight, flags, an admin state or an address");
 		return -EINVAL;
 	}
 
@@ -704,7 +772,9 @@ static int shoal_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	if (tmpl.weight == node->weight && tmpl.flags == node->flags &&
 	    tmpl.admin == node->admin &&
-	    tmpl.drain_timeout == node->drain_timeout)
+	    tmpl.drain_timeout == node->drain_timeout &&
+	    tmpl.addr4 == node->addr4 &&
+	    ipv6_addr_equal(&tmpl.addr6, &node->addr6))
 		goto out;
 	err = shoal_node_replace(sn, &tmpl);
 	if (!err) {

@@ -27,6 +27,8 @@ static int shoal_put_stats(struct sk_buff *skb, int attr,
 	    nla_put_u64_64bit(skb, SHOAL_A_STATS_XDP_DROPPED, sum->xdp_dropped,
 			      SHOAL_A_PAD) ||
 	    nla_put_u64_64bit(skb, SHOAL_A_STATS_NEW_FLOWS, sum->new_flows,
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_STATS_FORWARDED, sum->forwarded,
 			      SHOAL_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -168,6 +170,28 @@ static int shoal_put_buckets(struct sk_buff *skb, int attr, u32 nbuckets,
 	return 0;
 }
 
+/* A distributor service's mode, distributors and holder. */
+static int shoal_put_service_mode(struct sk_buff *skb,
+				  const struct shoal_service *svc)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (nla_put_u8(skb, SHOAL_A_SERVICE_MODE, svc->mode))
+		return -EMSGSIZE;
+	if (svc->mode != SHOAL_SERVICE_MODE_DISTRIBUTOR)
+		return 0;
+	nest = nla_nest_start(skb, SHOAL_A_SERVICE_DISTRIBUTORS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < svc->distributors.n; i++)
+		if (nla_put_u32(skb, SHOAL_A_NODE_ID, svc->distributors.id[i]))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return nla_put_u32(skb, SHOAL_A_SERVICE_HOLDER,
+			   READ_ONCE(svc->holder));
+}
+
 /* Caller holds sn->lock. full adds what changes with traffic. */
 static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
 			     const struct shoal_service *svc, bool full)
@@ -185,8 +209,10 @@ static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
 	    nla_put_u32(skb, SHOAL_A_SERVICE_FLAGS,
 			svc->all_nodes ? SHOAL_SERVICE_F_ALL_NODES : 0) ||
 	    nla_put_u8(skb, SHOAL_A_SERVICE_XDP, READ_ONCE(svc->xdp)) ||
-	    nla_put(skb, SHOAL_A_SERVICE_MAC, ETH_ALEN, svc->mac) ||
+	    (svc->mode == SHOAL_SERVICE_MODE_SHARED &&
+	     nla_put(skb, SHOAL_A_SERVICE_MAC, ETH_ALEN, svc->mac)) ||
 	    shoal_put_service_nodes(skb, sn, svc) ||
+	    shoal_put_service_mode(skb, svc) ||
 	    shoal_put_pool(skb, sn, svc, full && svc->pool ?
 			   &svc->pool->last : NULL, full))
 		return -EMSGSIZE;
@@ -545,6 +571,52 @@ int shoal_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * MODE and DISTRIBUTORS of a SERVICE_ADD into tmpl, whose nodes, MAC and
+ * XDP are parsed: a distributor service has no cluster MAC and no XDP
+ * program (yet), and its distributors default to its nodes.
+ */
+static int shoal_parse_service_mode(struct nlattr **attrs,
+				    struct netlink_ext_ack *extack,
+				    struct shoal_service *tmpl)
+{
+	struct nlattr *dist = attrs[SHOAL_A_SERVICE_DISTRIBUTORS];
+	bool all;
+	int err;
+
+	if (attrs[SHOAL_A_SERVICE_MODE])
+		tmpl->mode = nla_get_u8(attrs[SHOAL_A_SERVICE_MODE]);
+	if (tmpl->mode != SHOAL_SERVICE_MODE_DISTRIBUTOR) {
+		if (dist) {
+			NL_SET_ERR_MSG_ATTR(extack, dist,
+					    "distributors need mode distributor");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (attrs[SHOAL_A_SERVICE_MAC]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[SHOAL_A_SERVICE_MAC],
+				    "a distributor service has no cluster MAC: its holder answers with its own");
+		return -EINVAL;
+	}
+	if (tmpl->xdp) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[SHOAL_A_SERVICE_XDP],
+				    "a distributor service does not run in XDP");
+		return -EOPNOTSUPP;
+	}
+	eth_zero_addr(tmpl->mac);
+	if (!dist)
+		return 0;
+	err = shoal_parse_node_list(dist, extack, &all, &tmpl->distributors);
+	if (err)
+		return err;
+	if (all) {
+		NL_SET_ERR_MSG_ATTR(extack, dist, "give at least one distributor");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int shoal_nl_service_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct shoal_net *sn = shoal_info_net(info);
@@ -631,6 +703,9 @@ int shoal_nl_service_add(struct sk_buff *skb, struct genl_info *info)
 
 	if (attrs[SHOAL_A_SERVICE_XDP])
 		tmpl->xdp = nla_get_u8(attrs[SHOAL_A_SERVICE_XDP]);
+	err = shoal_parse_service_mode(attrs, info->extack, tmpl);
+	if (err)
+		goto out;
 
 	err = shoal_service_add(sn, tmpl, info->extack);
 	if (err == -ENOENT)
@@ -640,6 +715,12 @@ int shoal_nl_service_add(struct sk_buff *skb, struct genl_info *info)
 	else if (err == -EEXIST)
 		NL_SET_BAD_ATTR(info->extack, attrs[SHOAL_A_SERVICE_ADDR4] ?:
 					      attrs[SHOAL_A_SERVICE_ADDR6]);
+	if (err == -EDOM) {
+		NL_SET_BAD_ATTR(info->extack,
+				attrs[SHOAL_A_SERVICE_DISTRIBUTORS] ?:
+				attrs[SHOAL_A_SERVICE_NODES]);
+		err = -EINVAL;
+	}
 out:
 	kfree(tmpl);
 	return err;
@@ -657,6 +738,14 @@ int shoal_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 	bool all, off;
 	int err;
 
+	if (info->attrs[SHOAL_A_SERVICE_MODE] ||
+	    info->attrs[SHOAL_A_SERVICE_DISTRIBUTORS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[SHOAL_A_SERVICE_MODE] ?:
+				    info->attrs[SHOAL_A_SERVICE_DISTRIBUTORS],
+				    "a service's mode and distributors are fixed once added: delete it and add it again");
+		return -EINVAL;
+	}
 	if (!nest && !xdp && !pool) {
 		NL_SET_ERR_MSG(info->extack,
 			       "nothing to set: give a node list, XDP or a pool");
@@ -686,6 +775,19 @@ int shoal_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 				       info->extack);
 		if (err)
 			NL_SET_BAD_ATTR(info->extack, pool ?: nest);
+	}
+	if (svc && !err && nest &&
+	    svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR &&
+	    !shoal_distributors_listed(sn, &svc->distributors, all, nodes)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "the node list leaves out a distributor");
+		err = -EINVAL;
+	}
+	if (svc && !err && xdp && nla_get_u8(xdp) &&
+	    svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR) {
+		NL_SET_ERR_MSG_ATTR(info->extack, xdp,
+				    "a distributor service does not run in XDP");
+		err = -EOPNOTSUPP;
 	}
 	if (svc && !err && nest) {
 		err = shoal_service_set_nodes(sn, svc, all, nodes);

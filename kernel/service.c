@@ -78,7 +78,8 @@ static void shoal_service_link_dev(struct shoal_service *svc,
 	u8 mac[ETH_ALEN];
 
 	ASSERT_RTNL();
-	dev_mc_add(dev, svc->mac);
+	if (svc->mode == SHOAL_SERVICE_MODE_SHARED)
+		dev_mc_add(dev, svc->mac);
 	if (svc->family == AF_INET6) {
 		shoal_solicited_mac(&svc->addr.ip6, mac);
 		dev_mc_add(dev, mac);
@@ -97,7 +98,8 @@ static void shoal_service_unlink(struct shoal_net *sn,
 		return;
 	dev = __dev_get_by_index(sn->net, svc->ifindex);
 	if (dev) {
-		dev_mc_del(dev, svc->mac);
+		if (svc->mode == SHOAL_SERVICE_MODE_SHARED)
+			dev_mc_del(dev, svc->mac);
 		if (svc->family == AF_INET6) {
 			shoal_solicited_mac(&svc->addr.ip6, mac);
 			dev_mc_del(dev, mac);
@@ -118,18 +120,24 @@ void shoal_service_unlink_dev(struct shoal_net *sn, int ifindex)
 	mutex_unlock(&sn->lock);
 }
 
-struct shoal_table *shoal_table_alloc(u32 nbuckets)
+/* With hops, room for where packets go in distributor mode. */
+struct shoal_table *shoal_table_alloc(u32 nbuckets, bool hops)
 {
 	struct shoal_table *t;
 	size_t bitmap = BITS_TO_LONGS(nbuckets) * sizeof(unsigned long);
 
-	t = kvzalloc(sizeof(*t) + 3 * bitmap + nbuckets, GFP_KERNEL);
+	t = kvzalloc(sizeof(*t) + 3 * bitmap + (hops ? 3 : 1) * nbuckets,
+		     GFP_KERNEL);
 	if (!t)
 		return NULL;
 	t->nbuckets = nbuckets;
 	t->contested = (unsigned long *)((u8 *)t->owned + bitmap);
 	t->holding = (unsigned long *)((u8 *)t->contested + bitmap);
 	t->owner = (u8 *)t->holding + bitmap;
+	if (hops) {
+		t->acting = t->owner + nbuckets;
+		t->taken = t->acting + nbuckets;
+	}
 	return t;
 }
 
@@ -254,20 +262,60 @@ static int shoal_service_rank(struct shoal_net *sn, struct shoal_service *svc,
 }
 
 /*
- * Work out who is to own what (svc->target) and its digest; hold.c then
- * decides when this node acts on it.
+ * Owners for every bucket from the candidates of members, pins
+ * included, into owner; skip: a node id taken as down (0: none).
+ */
+static void shoal_service_assign(struct shoal_net *sn,
+				 const struct shoal_service *svc,
+				 struct shoal_member *members,
+				 unsigned int nmemb, bool serving, u32 skip,
+				 struct shoal_candidate *cand, u8 *owner)
+{
+	struct shoal_node *pin;
+	unsigned int ncand, i;
+	u8 up = 0;
+	u32 b;
+
+	for (i = 0; i < nmemb; i++)
+		if (members[i].id == skip) {
+			up = members[i].up;
+			members[i].up = 0;
+		}
+	/* without quorum this side serves nothing, and knows of no owner */
+	ncand = serving ? shoal_candidates(members, nmemb, cand) : 0;
+	for (i = 0; i < nmemb; i++)
+		if (members[i].id == skip)
+			members[i].up = up;
+	for (b = 0; b < svc->nbuckets; b += ASSIGN_CHUNK) {
+		shoal_assign_ranked(cand, ncand,
+				    svc->rank + (size_t)b * SHOAL_RANKS, b,
+				    min_t(u32, ASSIGN_CHUNK, svc->nbuckets - b),
+				    owner + b);
+		cond_resched();
+	}
+	for (b = 0; serving && b < svc->nbuckets; b++) {
+		if (!svc->pins[b] || svc->pins[b] == skip)
+			continue;
+		pin = shoal_node_get_locked(sn, svc->pins[b]);
+		if (pin && shoal_node_state(sn, pin) == SHOAL_STATE_UP)
+			owner[b] = svc->pins[b];
+	}
+}
+
+/*
+ * Work out who is to own what (svc->target) and its digest, and who would
+ * without this node (svc->without: who had its buckets while it was
+ * away); hold.c then decides when this node acts on it.
  */
 static int shoal_service_recompute(struct shoal_net *sn,
 				   struct shoal_service *svc)
 {
 	struct shoal_candidate *cand;
 	struct shoal_member *members;
-	unsigned int nmemb, ncand;
-	struct shoal_node *pin;
 	bool serving = shoal_has_quorum(sn) && !sn->left;
+	u32 words[4], local = sn->local_id;
 	int err = -ENOMEM;
-	u32 b, words[4];
-	unsigned int n;
+	unsigned int nmemb, n;
 	u8 *owner;
 
 	lockdep_assert_held(&sn->lock);
@@ -283,22 +331,7 @@ static int shoal_service_recompute(struct shoal_net *sn,
 	err = shoal_service_rank(sn, svc, members, nmemb);
 	if (err)
 		goto out;
-	/* without quorum this side serves nothing, and knows of no owner */
-	ncand = serving ? shoal_candidates(members, nmemb, cand) : 0;
-	for (b = 0; b < svc->nbuckets; b += ASSIGN_CHUNK) {
-		shoal_assign_ranked(cand, ncand,
-				    svc->rank + (size_t)b * SHOAL_RANKS, b,
-				    min_t(u32, ASSIGN_CHUNK, svc->nbuckets - b),
-				    owner + b);
-		cond_resched();
-	}
-	for (b = 0; b < svc->nbuckets; b++) {
-		if (svc->pins[b] && serving) {
-			pin = shoal_node_get_locked(sn, svc->pins[b]);
-			if (pin && shoal_node_state(sn, pin) == SHOAL_STATE_UP)
-				owner[b] = svc->pins[b];
-		}
-	}
+	shoal_service_assign(sn, svc, members, nmemb, serving, 0, cand, owner);
 	if (memcmp(owner, svc->target, svc->nbuckets)) {
 		if (svc->computed)
 			shoal_report_moves(sn, svc, svc->target, owner);
@@ -307,6 +340,10 @@ static int shoal_service_recompute(struct shoal_net *sn,
 	svc->computed = true;
 	n = shoal_addr_words(svc->family, svc->addr.ip6.s6_addr32, words);
 	svc->digest = shoal_table_digest(words, n, svc->target, svc->nbuckets);
+	if (sn->returning)
+		shoal_service_assign(sn, svc, members, nmemb, serving, local,
+				     cand, svc->without);
+	shoal_distributor_update(sn, svc);
 out:
 	kfree(members);
 	kfree(cand);
@@ -333,6 +370,7 @@ static void shoal_service_free(struct shoal_service *svc)
 	kvfree(svc->target);
 	kvfree(svc->acting);
 	kvfree(svc->taken);
+	kvfree(svc->without);
 	bitmap_free(svc->held);
 	kvfree(svc->pins);
 	kvfree(svc->rank);
@@ -497,6 +535,13 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 		err = -ENOENT;
 		goto out;
 	}
+	if (tmpl->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR &&
+	    !shoal_distributors_listed(sn, &tmpl->distributors,
+				       tmpl->all_nodes, &tmpl->nodes)) {
+		NL_SET_ERR_MSG(extack, "a distributor must be one of the service's nodes");
+		err = -EDOM;
+		goto out;
+	}
 	if (!tmpl->ifindex)
 		tmpl->ifindex = sn->ifindex;
 	if (!tmpl->ifindex) {
@@ -533,10 +578,11 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	svc->target = kvzalloc(svc->nbuckets, GFP_KERNEL);
 	svc->acting = kvzalloc(svc->nbuckets, GFP_KERNEL);
 	svc->taken = kvzalloc(svc->nbuckets, GFP_KERNEL);
+	svc->without = kvzalloc(svc->nbuckets, GFP_KERNEL);
 	svc->held = bitmap_zalloc(svc->nbuckets, GFP_KERNEL);
 	svc->stats = kvcalloc(svc->nbuckets, sizeof(*svc->stats), GFP_KERNEL);
 	if (!svc->pins || !svc->target || !svc->acting || !svc->taken ||
-	    !svc->held || !svc->stats)
+	    !svc->without || !svc->held || !svc->stats)
 		goto err_free;
 	err = shoal_service_recompute(sn, svc);
 	if (!err)
@@ -555,6 +601,7 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	sn->service_gen++;
 	shoal_services_settle(sn);
 	shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_ADDED);
+	shoal_distributor_added(sn, svc);
 	goto out;
 
 err_free:
@@ -645,6 +692,7 @@ void shoal_service_stats(const struct shoal_service *svc, u32 first,
 		sum->dropped += atomic64_read(&svc->stats[b].dropped);
 		sum->xdp_dropped += atomic64_read(&svc->stats[b].xdp_dropped);
 		sum->new_flows += atomic64_read(&svc->stats[b].new_flows);
+		sum->forwarded += atomic64_read(&svc->stats[b].forwarded);
 	}
 	sum->dropped += sum->xdp_dropped;
 }

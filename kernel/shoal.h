@@ -34,6 +34,9 @@ struct shoal_node {
 	u32 flags;
 	u8 admin;
 	u32 drain_timeout;	/* seconds; 0: the cluster's hold timeout */
+	/* its own addresses, for distributors to reach it; 0/:: none */
+	__be32 addr4;
+	struct in6_addr addr6;
 };
 
 /* Fingerprints of held connected UDP flows, sorted. */
@@ -88,6 +91,13 @@ struct shoal_table {
 	unsigned long *contested;
 	/* moved away from us; we keep the flows we have sockets for */
 	unsigned long *holding;
+	/* distributor mode only (else NULL): where a packet this node does
+	 * not keep goes, the node that takes the bucket's new flows (0:
+	 * none known), and for contested buckets the node we took it from
+	 * (0: none)
+	 */
+	u8 *acting;
+	u8 *taken;
 	unsigned long owned[];	/* ours outright: every packet */
 };
 
@@ -97,6 +107,7 @@ struct shoal_bucket_stats {
 	atomic64_t dropped;
 	atomic64_t xdp_dropped;		/* dropped by the XDP program */
 	atomic64_t new_flows;		/* of rx_packets, TCP SYNs */
+	atomic64_t forwarded;		/* passed on to another node */
 };
 
 /* The layout of an Ethernet/IPv4 ARP packet after its header. */
@@ -194,6 +205,14 @@ struct shoal_service {
 	int ifindex;			/* 0 once the device is gone */
 	u8 mac[ETH_ALEN];
 	struct shoal_node_list nodes;	/* unless all_nodes */
+	u8 mode;			/* enum shoal_service_mode */
+	/* distributor mode: who may hold the address, in order (n 0: the
+	 * service's nodes); who holds it now, under sn->lock, read
+	 * locklessly; the nodes seen up, to tell one coming up
+	 */
+	struct shoal_node_list distributors;
+	u32 holder;
+	DECLARE_BITMAP(up_seen, SHOAL_NODE_ID_MAX + 1);
 	struct shoal_pool *pool;	/* NULL: every member active */
 	u8 *pins;			/* node id per bucket, 0: follow hash */
 	/* SHOAL_RANKS identities per bucket, best first, for members_gen */
@@ -203,12 +222,14 @@ struct shoal_service {
 	 * Ownership, under sn->lock (hold.c): who is to own each bucket,
 	 * as computed from the members; who takes its new flows now, as
 	 * far as this node knows; for buckets that are ours, the live node
-	 * we took it from, which may still hold flows in it; and the
-	 * buckets we gave up while flows of ours are in them.
+	 * we took it from, which may still hold flows in it; the
+	 * buckets we gave up while flows of ours are in them; and who
+	 * owns each bucket as computed without this node.
 	 */
 	u8 *target;
 	u8 *acting;
 	u8 *taken;
+	u8 *without;
 	unsigned long *held;
 	bool computed;			/* target was computed once */
 	u64 digest;			/* of target, shoal_table_digest() */
@@ -451,6 +472,10 @@ struct shoal_net {
 	u8 left;			/* enum shoal_left */
 	/* seconds flows are held after their bucket moved away */
 	u32 hold_timeout;
+	/* this node was away (not a member, or without quorum) and has not
+	 * yet taken its buckets back from who had them (svc->without)
+	 */
+	bool returning;
 	/* judges the pools, every heartbeat interval while there are any */
 	struct delayed_work pool_work;
 	struct shoal_load_window cpu_window;	/* load.c */
@@ -597,12 +622,12 @@ void shoal_services_recompute(struct shoal_net *sn);
 void shoal_service_mac(u8 family, const union shoal_addr *addr, u8 *mac);
 /* Counters of some buckets, added up; dropped includes xdp_dropped. */
 struct shoal_stats_sum {
-	u64 packets, bytes, dropped, xdp_dropped, new_flows;
+	u64 packets, bytes, dropped, xdp_dropped, new_flows, forwarded;
 };
 
 void shoal_service_stats(const struct shoal_service *svc, u32 first,
 			 u32 count, struct shoal_stats_sum *sum);
-struct shoal_table *shoal_table_alloc(u32 nbuckets);
+struct shoal_table *shoal_table_alloc(u32 nbuckets, bool hops);
 
 void shoal_hold_net_init(struct shoal_net *sn);
 void shoal_hold_net_exit(struct shoal_net *sn);
@@ -614,6 +639,24 @@ struct shoal_flow;
 bool shoal_hold_keeps(struct shoal_net *sn, const struct shoal_service *svc,
 		      struct sk_buff *skb, const struct shoal_flow *flow,
 		      bool ours);
+
+/* distributor.c */
+bool shoal_distributors_listed(struct shoal_net *sn,
+			       const struct shoal_node_list *dist, bool all,
+			       const struct shoal_node_list *nodes);
+void shoal_distributor_update(struct shoal_net *sn, struct shoal_service *svc);
+void shoal_distributor_added(struct shoal_net *sn,
+			     const struct shoal_service *svc);
+struct shoal_flow;
+unsigned int shoal_distributor_pass(struct shoal_net *sn,
+				    const struct shoal_service *svc,
+				    const struct shoal_table *t, u32 bucket,
+				    struct sk_buff *skb);
+bool shoal_distributor_decap(struct shoal_net *sn, struct sk_buff *skb,
+			     u8 family);
+void shoal_send_na(const struct shoal_service *svc, struct net_device *dev,
+		   const u8 *dest_mac, const struct in6_addr *daddr,
+		   bool solicited);
 
 int shoal_filter_start(struct net *net);
 void shoal_filter_stop(struct net *net);

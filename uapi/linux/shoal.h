@@ -50,12 +50,14 @@
  *				message each, in id order.
  *	SHOAL_CMD_NODE_ADD	CAP_NET_ADMIN. SHOAL_A_NODE_ID required;
  *				SHOAL_A_NODE_WEIGHT (default 1),
- *				SHOAL_A_NODE_FLAGS (default 0) and
- *				SHOAL_A_NODE_ADMIN (default up) optional.
+ *				SHOAL_A_NODE_FLAGS (default 0),
+ *				SHOAL_A_NODE_ADMIN (default up) and
+ *				SHOAL_A_NODE_ADDR4/6 optional.
  *				Fails with EEXIST if the node exists.
  *	SHOAL_CMD_NODE_SET	CAP_NET_ADMIN. SHOAL_A_NODE_ID required and
  *				at least one of SHOAL_A_NODE_WEIGHT,
- *				SHOAL_A_NODE_FLAGS, SHOAL_A_NODE_ADMIN.
+ *				SHOAL_A_NODE_FLAGS, SHOAL_A_NODE_ADMIN,
+ *				SHOAL_A_NODE_ADDR4/6.
  *				Admin state draining (with an optional
  *				SHOAL_A_NODE_DRAIN_TIMEOUT): the node takes
  *				no new flow, its buckets go to the others,
@@ -99,6 +101,9 @@
  *				address with the MAC and filters packets;
  *				the local address itself is installed by
  *				userspace (the shoal tool puts it on lo).
+ *				MODE distributor (with DISTRIBUTORS) has
+ *				one node hold the address and pass the
+ *				packets on instead (no MAC, no XDP).
  *	SHOAL_CMD_SERVICE_SET	CAP_NET_ADMIN. The address and any of
  *				NODES (an empty nest means "every
  *				non-spare node"), XDP and POOL.
@@ -509,6 +514,25 @@ enum shoal_attr {
 	 * (absent if not known)
 	 */
 	SHOAL_A_NODE_UTIL,
+	/* the node's own address on the network (a struct in_addr /
+	 * struct in6_addr), where distributors send it the packets of its
+	 * buckets; an empty attribute on SET removes it
+	 */
+	SHOAL_A_NODE_ADDR4,
+	SHOAL_A_NODE_ADDR6,
+	/* u8, enum shoal_service_mode (default shared); fixed once added */
+	SHOAL_A_SERVICE_MODE,
+	/* nest of SHOAL_A_NODE_ID, in order: the nodes that may hold a
+	 * distributor service's address, first choice first (default: its
+	 * nodes, in order)
+	 */
+	SHOAL_A_SERVICE_DISTRIBUTORS,
+	/* u32: the node that holds a distributor service's address now, as
+	 * this node sees it; 0: none (replies)
+	 */
+	SHOAL_A_SERVICE_HOLDER,
+	/* u64: packets this node passed on to their bucket's owner */
+	SHOAL_A_STATS_FORWARDED,
 
 	__SHOAL_A_MAX,
 };
@@ -531,6 +555,21 @@ enum shoal_hash {
 };
 
 #define SHOAL_HASH_MAX (__SHOAL_HASH_MAX - 1)
+
+enum shoal_service_mode {
+	/* every node receives every packet (a multicast MAC on one link)
+	 * and keeps those of its buckets
+	 */
+	SHOAL_SERVICE_MODE_SHARED,
+	/* one node, the first distributor up, holds the address and passes
+	 * each packet on to its bucket's owner (Documentation/distributor.md)
+	 */
+	SHOAL_SERVICE_MODE_DISTRIBUTOR,
+
+	__SHOAL_SERVICE_MODE_MAX,
+};
+
+#define SHOAL_SERVICE_MODE_MAX (__SHOAL_SERVICE_MODE_MAX - 1)
 
 enum shoal_service_flags {
 	/* members are every non-spare node, not an explicit list */
@@ -728,6 +767,10 @@ enum shoal_event {
 	SHOAL_EVENT_POOL_SHRINK,
 	/* the decider passed a standby over: SHOAL_A_POOL_WHY */
 	SHOAL_EVENT_POOL_SKIP,
+	/* another node holds a distributor service's address
+	 * (SHOAL_A_SERVICE_HOLDER, 0: none)
+	 */
+	SHOAL_EVENT_SERVICE_HOLDER,
 
 	__SHOAL_EVENT_MAX,
 };
