@@ -17,14 +17,17 @@
 static void usage(void)
 {
 	printf("Usage: shoal node add ID [ weight WEIGHT ] [ up | down ] [ spare ]\n"
+	       "                         [ addr ADDR ]...\n"
 	       "       shoal node set ID [ up | down | drain [ timeout SECONDS ] ]\n"
 	       "                         [ weight WEIGHT ] [ spare { on | off } ]\n"
+	       "                         [ addr { ADDR | none } ]...\n"
 	       "       shoal node del ID\n"
 	       "       shoal [ -s ] node show [ ID ]\n"
 	       "       shoal node help\n"
 	       "where  ID := 1..%u\n"
 	       "       WEIGHT := %u..%u\n"
-	       "       SECONDS := 1..%u\n",
+	       "       SECONDS := 1..%u\n"
+	       "       ADDR := the node's own IPv4 or IPv6 address, one of each at most\n",
 	       SHOAL_NODE_ID_MAX, SHOAL_WEIGHT_MIN, SHOAL_WEIGHT_MAX,
 	       SHOAL_HOLD_TIMEOUT_MAX);
 }
@@ -48,6 +51,8 @@ struct node_info {
 	uint64_t load;		/* packets per second */
 	int64_t held;		/* flows it holds in buckets it gave up */
 	int64_t drain_timeout;	/* s */
+	unsigned int naddrs;	/* its own addresses, IPv4 first */
+	struct shoal_addr addrs[2];
 	struct shoal_hb_stats stats;
 	unsigned int nutils;
 	struct node_util utils[SHOAL_POOLS_MAX];
@@ -121,8 +126,12 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 		[SHOAL_A_NODE_REASON] = MNL_TYPE_U8,
 		[SHOAL_A_NODE_HELD] = MNL_TYPE_U32,
 		[SHOAL_A_NODE_DRAIN_TIMEOUT] = MNL_TYPE_U32,
+		[SHOAL_A_NODE_ADDR4] = MNL_TYPE_BINARY,
+		[SHOAL_A_NODE_ADDR6] = MNL_TYPE_BINARY,
 	};
+	static const int addr_attrs[] = { SHOAL_A_NODE_ADDR4, SHOAL_A_NODE_ADDR6 };
 	const struct nlattr *tb[SHOAL_A_MAX + 1];
+	unsigned int i;
 
 	if (nl_parse(nlh, policy, SHOAL_A_MAX, tb))
 		return -1;
@@ -147,6 +156,19 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 		  (int64_t)mnl_attr_get_u32(tb[SHOAL_A_NODE_HELD]) : -1;
 	n->drain_timeout = tb[SHOAL_A_NODE_DRAIN_TIMEOUT] ?
 		(int64_t)mnl_attr_get_u32(tb[SHOAL_A_NODE_DRAIN_TIMEOUT]) : -1;
+	for (i = 0; i < 2; i++) {
+		const struct nlattr *a = tb[addr_attrs[i]];
+
+		if (!a)
+			continue;
+		if (addr_from_bytes(mnl_attr_get_payload(a),
+				    mnl_attr_get_payload_len(a),
+				    &n->addrs[n->naddrs])) {
+			pr_err("malformed reply from the kernel (node address).");
+			return -1;
+		}
+		n->naddrs++;
+	}
 	n->last_heard = -1;
 	if (tb[SHOAL_A_NODE_LAST_HEARD])
 		n->last_heard = mnl_attr_get_u32(tb[SHOAL_A_NODE_LAST_HEARD]);
@@ -205,6 +227,9 @@ static const char *state_name(int state)
 /* After the id: the configuration; with @heard, when it was last heard. */
 static void print_attrs(const struct node_info *n, bool heard)
 {
+	char buf[ADDR_STRLEN];
+	unsigned int i;
+
 	if (n->weight >= 0)
 		printf(" weight %lld", (long long)n->weight);
 	if (n->admin >= 0)
@@ -215,6 +240,8 @@ static void print_attrs(const struct node_info *n, bool heard)
 		printf(" state %s", state_name(n->state));
 	if (n->flags >= 0 && (n->flags & SHOAL_NODE_F_SPARE))
 		printf(" spare");
+	for (i = 0; i < n->naddrs; i++)
+		printf(" addr %s", format_addr(&n->addrs[i], buf));
 	if (heard && n->last_heard >= 0)
 		printf(" last_heard %lldms", (long long)n->last_heard);
 }
@@ -259,6 +286,9 @@ static void print_plain(const void *item)
 /* The configuration; show adds liveness, which events leave out. */
 static void json_fields(struct json *j, const struct node_info *n)
 {
+	char buf[ADDR_STRLEN];
+	unsigned int i;
+
 	json_kv_uint(j, "id", n->id);
 	if (n->weight >= 0)
 		json_kv_uint(j, "weight", (uint64_t)n->weight);
@@ -274,6 +304,11 @@ static void json_fields(struct json *j, const struct node_info *n)
 	else
 		json_kv_null(j, "drain_timeout");
 	json_kv_string(j, "state", n->state >= 0 ? state_name(n->state) : NULL);
+	json_key(j, "addresses");
+	json_arr_open(j);
+	for (i = 0; i < n->naddrs; i++)
+		json_string(j, format_addr(&n->addrs[i], buf));
+	json_arr_close(j);
 }
 
 static void print_json(struct json *j, const void *item)
@@ -448,9 +483,12 @@ struct node_change {
 	int64_t flags;
 	int admin;
 	int64_t drain_timeout;
+	/* per family (IPv4, IPv6): 0 leave, 1 set to addr, -1 remove */
+	int addr_op[2];
+	struct shoal_addr addr[2];
 };
 
-enum { ARG_UP, ARG_DOWN, ARG_DRAIN, ARG_WEIGHT, ARG_SPARE };
+enum { ARG_UP, ARG_DOWN, ARG_DRAIN, ARG_WEIGHT, ARG_SPARE, ARG_ADDR };
 
 static const struct keyword change_args[] = {
 	{ "up", ARG_UP, false },
@@ -458,6 +496,7 @@ static const struct keyword change_args[] = {
 	{ "drain", ARG_DRAIN, false },
 	{ "weight", ARG_WEIGHT, false },
 	{ "spare", ARG_SPARE, false },
+	{ "addr", ARG_ADDR, false },
 	{ NULL, 0, false },
 };
 
@@ -469,6 +508,42 @@ static const struct keyword on_off[] = {
 	{ NULL, 0, false },
 };
 
+/* "addr ADDR", one per family, or on set "addr none" for both. */
+static int parse_node_addr(int argc, char **argv, bool adding,
+			   struct node_change *c)
+{
+	struct shoal_addr addr;
+	int fam;
+
+	if (argc < 1) {
+		pr_err("\"addr\" needs a value; try \"" HINT "\".");
+		return -1;
+	}
+	if (!strcmp(argv[0], "none")) {
+		if (adding) {
+			pr_err("a node is added without an address by leaving \"addr\" out.");
+			return -1;
+		}
+		if (c->addr_op[0] || c->addr_op[1]) {
+			pr_err("\"addr none\" removes both addresses: give it alone.");
+			return -1;
+		}
+		c->addr_op[0] = c->addr_op[1] = -1;
+		return 0;
+	}
+	if (parse_addr(argv[0], &addr))
+		return -1;
+	fam = addr.family == AF_INET ? 0 : 1;
+	if (c->addr_op[fam]) {
+		pr_err("a node has one %s address: \"%s\" is one too many.",
+		       fam ? "IPv6" : "IPv4", argv[0]);
+		return -1;
+	}
+	c->addr_op[fam] = 1;
+	c->addr[fam] = addr;
+	return 0;
+}
+
 /* "spare" alone means "spare on" when adding; set must say which. */
 static int parse_change(int argc, char **argv, const char *context,
 			bool adding, struct node_change *c)
@@ -477,6 +552,7 @@ static int parse_change(int argc, char **argv, const char *context,
 	c->flags = -1;
 	c->admin = -1;
 	c->drain_timeout = -1;
+	c->addr_op[0] = c->addr_op[1] = 0;
 
 	while (argc > 0) {
 		const char *name;
@@ -557,6 +633,10 @@ static int parse_change(int argc, char **argv, const char *context,
 			/* the kernel replaces the whole flag word */
 			c->flags = arg == ARG_ON ? SHOAL_NODE_F_SPARE : 0;
 			break;
+		case ARG_ADDR:
+			if (parse_node_addr(argc, argv, adding, c))
+				return -1;
+			break;
 		}
 		argc--;
 		argv++;
@@ -575,6 +655,16 @@ static void put_change(struct nlmsghdr *req, const struct node_change *c)
 	if (c->drain_timeout >= 0)
 		mnl_attr_put_u32(req, SHOAL_A_NODE_DRAIN_TIMEOUT,
 				 (uint32_t)c->drain_timeout);
+	if (c->addr_op[0] > 0)
+		mnl_attr_put(req, SHOAL_A_NODE_ADDR4, sizeof(c->addr[0].v4),
+			     &c->addr[0].v4);
+	else if (c->addr_op[0] < 0)
+		mnl_attr_put(req, SHOAL_A_NODE_ADDR4, 0, NULL);
+	if (c->addr_op[1] > 0)
+		mnl_attr_put(req, SHOAL_A_NODE_ADDR6, sizeof(c->addr[1].v6),
+			     &c->addr[1].v6);
+	else if (c->addr_op[1] < 0)
+		mnl_attr_put(req, SHOAL_A_NODE_ADDR6, 0, NULL);
 }
 
 static int node_change(int argc, char **argv, uint8_t cmd)
@@ -589,7 +679,8 @@ static int node_change(int argc, char **argv, uint8_t cmd)
 	    parse_change(argc - 1, argv + 1, adding ? "node add" : "node set",
 			 adding, &c))
 		return -1;
-	if (!adding && c.weight < 0 && c.flags < 0 && c.admin < 0) {
+	if (!adding && c.weight < 0 && c.flags < 0 && c.admin < 0 &&
+	    !c.addr_op[0] && !c.addr_op[1]) {
 		pr_err("nothing to change; try \"" HINT "\".");
 		return -1;
 	}

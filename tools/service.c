@@ -24,6 +24,7 @@ static void usage(void)
 	printf("Usage: shoal service add ADDR [ proto PROTO ] [ port PORT ] [ hash HASH ]\n"
 	       "                         [ buckets N ] [ nodes NODES ] [ mac MAC ] [ dev DEV ]\n"
 	       "                         [ xdp { on | off } ]\n"
+	       "                         [ mode { shared | distributor } [ distributors IDS ] ]\n"
 	       "       shoal service set ADDR [ nodes NODES ] [ xdp { on | off } ] [ pool POOL ]\n"
 	       "       shoal service del ADDR\n"
 	       "       shoal [ -s ] service show [ ADDR ]\n"
@@ -34,6 +35,7 @@ static void usage(void)
 	       "       HASH := { saddr | saddr-sport | saddr-sport-dport }\n"
 	       "       N := 1..%u\n"
 	       "       NODES := { ID,ID,... | all }\n"
+	       "       IDS := ID,ID,... (first choice first; default: the nodes)\n"
 	       "       MAC := xx:xx:xx:xx:xx:xx\n"
 	       "       POOL := { min N max M up PCT down PCT [ hold S ]\n"
 	       "                 [ load { cpu | pps RATE | conns RATE | pushed } ] | off }\n"
@@ -106,6 +108,9 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 		case SHOAL_A_STATS_NEW_FLOWS:
 			val = &st->new_flows;
 			break;
+		case SHOAL_A_STATS_FORWARDED:
+			val = &st->forwarded;
+			break;
 		default:
 			/* a newer kernel may count more */
 			continue;
@@ -123,12 +128,13 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 
 void stats_print(const struct shoal_stats *st)
 {
-	printf("rx_packets %llu rx_bytes %llu dropped_packets %llu xdp_dropped_packets %llu new_flows %llu",
+	printf("rx_packets %llu rx_bytes %llu dropped_packets %llu xdp_dropped_packets %llu new_flows %llu forwarded_packets %llu",
 	       (unsigned long long)st->rx_packets,
 	       (unsigned long long)st->rx_bytes,
 	       (unsigned long long)st->dropped,
 	       (unsigned long long)st->xdp_dropped,
-	       (unsigned long long)st->new_flows);
+	       (unsigned long long)st->new_flows,
+	       (unsigned long long)st->forwarded);
 }
 
 void stats_json(struct json *j, const struct shoal_stats *st)
@@ -144,6 +150,7 @@ void stats_json(struct json *j, const struct shoal_stats *st)
 	json_kv_uint(j, "dropped_packets", st->dropped);
 	json_kv_uint(j, "xdp_dropped_packets", st->xdp_dropped);
 	json_kv_uint(j, "new_flows", st->new_flows);
+	json_kv_uint(j, "forwarded_packets", st->forwarded);
 	json_obj_close(j);
 }
 
@@ -182,6 +189,10 @@ struct service_info {
 	uint32_t ifindex;	/* 0: none */
 	char ifname[IF_NAMESIZE];
 	int xdp;		/* -1: not reported */
+	int mode;		/* enum shoal_service_mode, -1: not reported */
+	int ndist;
+	uint32_t dist[SHOAL_NODE_ID_MAX];
+	int64_t holder;		/* 0: none; -1: not reported */
 	uint8_t *owned;		/* NULL: not reported */
 	size_t owned_bits;
 	uint8_t *held;		/* moved away, flows still held here */
@@ -213,20 +224,20 @@ struct service_list {
 	size_t size;
 };
 
-static int parse_nodes(const struct nlattr *nest, struct service_info *s)
+static int parse_nodes(const struct nlattr *nest, uint32_t *ids, int *n)
 {
 	const struct nlattr *attr;
 
-	s->nnodes = 0;
+	*n = 0;
 	mnl_attr_for_each_nested(attr, nest) {
 		if (mnl_attr_get_type(attr) != SHOAL_A_NODE_ID)
 			continue;
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0 ||
-		    s->nnodes == SHOAL_NODE_ID_MAX) {
+		    *n == SHOAL_NODE_ID_MAX) {
 			pr_err("malformed reply from the kernel (node list).");
 			return -1;
 		}
-		s->nodes[s->nnodes++] = mnl_attr_get_u32(attr);
+		ids[(*n)++] = mnl_attr_get_u32(attr);
 	}
 	return 0;
 }
@@ -386,6 +397,9 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 		[SHOAL_A_SERVICE_STATS] = MNL_TYPE_NESTED,
 		[SHOAL_A_SERVICE_XDP] = MNL_TYPE_U8,
 		[SHOAL_A_SERVICE_POOL] = MNL_TYPE_NESTED,
+		[SHOAL_A_SERVICE_MODE] = MNL_TYPE_U8,
+		[SHOAL_A_SERVICE_DISTRIBUTORS] = MNL_TYPE_NESTED,
+		[SHOAL_A_SERVICE_HOLDER] = MNL_TYPE_U32,
 	};
 	const struct nlattr *tb[SHOAL_A_MAX + 1], *a;
 	struct service_list *list = data;
@@ -437,8 +451,17 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 	s->xdp = tb[SHOAL_A_SERVICE_XDP] ?
 		 mnl_attr_get_u8(tb[SHOAL_A_SERVICE_XDP]) : -1;
 	s->nnodes = -1;
-	if (tb[SHOAL_A_SERVICE_NODES] && parse_nodes(tb[SHOAL_A_SERVICE_NODES], s))
+	if (tb[SHOAL_A_SERVICE_NODES] &&
+	    parse_nodes(tb[SHOAL_A_SERVICE_NODES], s->nodes, &s->nnodes))
 		return -1;
+	s->mode = tb[SHOAL_A_SERVICE_MODE] ?
+		  mnl_attr_get_u8(tb[SHOAL_A_SERVICE_MODE]) : -1;
+	s->ndist = -1;
+	if (tb[SHOAL_A_SERVICE_DISTRIBUTORS] &&
+	    parse_nodes(tb[SHOAL_A_SERVICE_DISTRIBUTORS], s->dist, &s->ndist))
+		return -1;
+	s->holder = tb[SHOAL_A_SERVICE_HOLDER] ?
+		    (int64_t)mnl_attr_get_u32(tb[SHOAL_A_SERVICE_HOLDER]) : -1;
 	/* in the order given: a pool's candidates, first choice first */
 	if (tb[SHOAL_A_SERVICE_POOL]) {
 		if (parse_pool(tb[SHOAL_A_SERVICE_POOL], &s->pool))
@@ -526,6 +549,14 @@ static void print_fields(const struct service_info *s)
 		for (i = 0; i < s->nnodes; i++)
 			printf("%s%u", i ? "," : "", s->nodes[i]);
 	}
+	if (s->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR) {
+		printf(" mode distributor");
+		if (s->ndist > 0) {
+			printf(" distributors ");
+			for (i = 0; i < s->ndist; i++)
+				printf("%s%u", i ? "," : "", s->dist[i]);
+		}
+	}
 	if (s->has_mac)
 		printf(" mac %s", format_mac(s->mac, buf));
 	if (s->ifindex)
@@ -542,6 +573,10 @@ static void print_fields(const struct service_info *s)
 		if (s->pool.capacity)
 			printf(" %u", s->pool.capacity);
 	}
+	if (s->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR && s->holder > 0)
+		printf(" holder %lld", (long long)s->holder);
+	else if (s->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR && s->holder == 0)
+		printf(" holder none");
 	if (s->owned)
 		printf(" owned %zu", bitmap_weight(s->owned, s->owned_bits));
 	/* only while flows are held in buckets that moved away */
@@ -724,6 +759,22 @@ static void json_fields(struct json *j, const struct service_info *s)
 		json_kv_bool(j, "all_nodes", s->flags & SHOAL_SERVICE_F_ALL_NODES);
 	else
 		json_kv_null(j, "all_nodes");
+	json_kv_string(j, "mode", s->mode < 0 ? NULL :
+		       s->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR ? "distributor" :
+		       s->mode == SHOAL_SERVICE_MODE_SHARED ? "shared" : "unknown");
+	json_key(j, "distributors");
+	if (s->ndist >= 0) {
+		json_arr_open(j);
+		for (i = 0; i < s->ndist; i++)
+			json_uint(j, s->dist[i]);
+		json_arr_close(j);
+	} else {
+		json_null(j);
+	}
+	if (s->holder > 0)
+		json_kv_uint(j, "holder", (uint64_t)s->holder);
+	else
+		json_kv_null(j, "holder");
 	json_kv_string(j, "mac", s->has_mac ? format_mac(s->mac, buf) : NULL);
 	json_kv_string(j, "dev", s->ifindex ? s->ifname : NULL);
 	if (s->ifindex)
@@ -883,6 +934,9 @@ int service_event(const struct nlmsghdr *nlh, uint8_t event)
 	case SHOAL_EVENT_SERVICE_DELETED:
 		name = "deleted";
 		break;
+	case SHOAL_EVENT_SERVICE_HOLDER:
+		name = "holder";
+		break;
 	default:
 		return 1;
 	}
@@ -915,13 +969,16 @@ struct service_conf {
 	uint8_t mac[MAC_LEN];
 	uint32_t ifindex;	/* 0: not given */
 	int xdp;
+	int mode;
+	int ndist;		/* -1: not given */
+	uint32_t dist[SHOAL_NODE_ID_MAX];
 	bool has_pool;
 	struct poolspec pool;
 };
 
 enum {
 	ARG_PROTO, ARG_PORT, ARG_HASH, ARG_BUCKETS, ARG_NODES, ARG_MAC, ARG_DEV,
-	ARG_XDP, ARG_POOL
+	ARG_XDP, ARG_MODE, ARG_DISTRIBUTORS, ARG_POOL
 };
 
 static const struct keyword add_args[] = {
@@ -933,13 +990,24 @@ static const struct keyword add_args[] = {
 	{ "mac", ARG_MAC, false },
 	{ "dev", ARG_DEV, false },
 	{ "xdp", ARG_XDP, false },
+	{ "mode", ARG_MODE, false },
+	{ "distributors", ARG_DISTRIBUTORS, false },
 	{ NULL, 0, false },
 };
 
+/* mode and distributors only for the kernel to say they are fixed */
 static const struct keyword set_args[] = {
 	{ "nodes", ARG_NODES, false },
 	{ "xdp", ARG_XDP, false },
 	{ "pool", ARG_POOL, false },
+	{ "mode", ARG_MODE, false },
+	{ "distributors", ARG_DISTRIBUTORS, false },
+	{ NULL, 0, false },
+};
+
+static const struct keyword modes[] = {
+	{ "shared", SHOAL_SERVICE_MODE_SHARED, false },
+	{ "distributor", SHOAL_SERVICE_MODE_DISTRIBUTOR, false },
 	{ NULL, 0, false },
 };
 
@@ -1001,6 +1069,8 @@ static int parse_conf(int argc, char **argv, const struct keyword *args,
 	c->buckets = -1;
 	c->nnodes = -1;
 	c->xdp = -1;
+	c->mode = -1;
+	c->ndist = -1;
 
 	for (; argc > 0; argc -= 2, argv += 2) {
 		const char *name, *val;
@@ -1073,6 +1143,18 @@ static int parse_conf(int argc, char **argv, const struct keyword *args,
 				return -1;
 			c->xdp = id;
 			break;
+		case ARG_MODE:
+			id = value_get(modes, val, "mode", "shared or distributor");
+			if (id < 0)
+				return -1;
+			c->mode = id;
+			break;
+		case ARG_DISTRIBUTORS:
+			id = parse_node_list(val, c->dist, SHOAL_NODE_ID_MAX);
+			if (id < 0)
+				return -1;
+			c->ndist = id;
+			break;
 		}
 	}
 	return 0;
@@ -1111,6 +1193,21 @@ static void put_nodes(struct nlmsghdr *req, const struct service_conf *c)
 	nest = mnl_attr_nest_start(req, SHOAL_A_SERVICE_NODES);
 	for (i = 0; i < c->nnodes; i++)
 		mnl_attr_put_u32(req, SHOAL_A_NODE_ID, c->nodes[i]);
+	mnl_attr_nest_end(req, nest);
+}
+
+static void put_mode(struct nlmsghdr *req, const struct service_conf *c)
+{
+	struct nlattr *nest;
+	int i;
+
+	if (c->mode >= 0)
+		mnl_attr_put_u8(req, SHOAL_A_SERVICE_MODE, (uint8_t)c->mode);
+	if (c->ndist < 0)
+		return;
+	nest = mnl_attr_nest_start(req, SHOAL_A_SERVICE_DISTRIBUTORS);
+	for (i = 0; i < c->ndist; i++)
+		mnl_attr_put_u32(req, SHOAL_A_NODE_ID, c->dist[i]);
 	mnl_attr_nest_end(req, nest);
 }
 
@@ -1237,6 +1334,12 @@ static int service_add(int argc, char **argv)
 		mnl_attr_put(req, SHOAL_A_SERVICE_MAC, MAC_LEN, c.mac);
 	if (c.ifindex)
 		mnl_attr_put_u32(req, SHOAL_A_SERVICE_IFINDEX, c.ifindex);
+	put_mode(req, &c);
+	/* the kernel would say so too, but only once the program is on */
+	if (c.mode == SHOAL_SERVICE_MODE_DISTRIBUTOR && c.xdp == 1) {
+		pr_err("a distributor service does not run in XDP.");
+		return -1;
+	}
 	if (nl_request(nl, req, NULL, NULL))
 		return -1;
 
@@ -1263,7 +1366,8 @@ static int service_set(int argc, char **argv)
 	if (service_addr_arg(argc, argv, HINT, &addr) ||
 	    parse_conf(argc - 1, argv + 1, set_args, "service set", &c))
 		return -1;
-	if (c.nnodes < 0 && c.xdp < 0 && !c.has_pool) {
+	if (c.nnodes < 0 && c.xdp < 0 && !c.has_pool && c.mode < 0 &&
+	    c.ndist < 0) {
 		pr_err("nothing to change; try \"" HINT "\".");
 		return -1;
 	}
@@ -1272,13 +1376,14 @@ static int service_set(int argc, char **argv)
 	if (!nl)
 		return -1;
 	/* nodes and pool in one request: both or neither */
-	if (c.nnodes >= 0 || c.has_pool) {
+	if (c.nnodes >= 0 || c.has_pool || c.mode >= 0 || c.ndist >= 0) {
 		req = nl_msg(nl, SHOAL_CMD_SERVICE_SET, 0);
 		service_addr_put(req, &addr);
 		if (c.nnodes >= 0)
 			put_nodes(req, &c);
 		if (c.has_pool)
 			put_pool(req, &c.pool);
+		put_mode(req, &c);
 		if (nl_request(nl, req, NULL, NULL))
 			return -1;
 	}
