@@ -87,9 +87,11 @@
  *	down.
  *
  *	SHOAL_CMD_SERVICE_GET	doit by address, or dump. Replies carry
- *				every SHOAL_A_SERVICE_* attribute, the
- *				bitmap of buckets this node owns and the
- *				counters.
+ *				the service's configuration (MAC in
+ *				shared mode, DISTRIBUTORS and HOLDER in
+ *				distributor mode, POOL if it has one),
+ *				the bitmap of buckets this node owns and
+ *				the counters.
  *	SHOAL_CMD_SERVICE_ADD	CAP_NET_ADMIN. The address; optionally
  *				PROTO (default any), PORT (default all),
  *				HASH (default saddr-sport), BUCKETS
@@ -282,7 +284,9 @@ enum shoal_attr {
 	SHOAL_A_SERVICE_HASH,
 	/* u32: number of buckets, 1..SHOAL_BUCKETS_MAX */
 	SHOAL_A_SERVICE_BUCKETS,
-	/* nest of SHOAL_A_NODE_ID: the member nodes, in no order */
+	/* nest of SHOAL_A_NODE_ID: the member nodes (in order: a pool's
+	 * candidates, first choice first)
+	 */
 	SHOAL_A_SERVICE_NODES,
 	/* 6 bytes: the cluster MAC, a multicast address */
 	SHOAL_A_SERVICE_MAC,
@@ -455,7 +459,9 @@ enum shoal_attr {
 	SHOAL_A_SERVICE_POOL,
 	/* flag: the service has no pool any more (SERVICE_SET) */
 	SHOAL_A_POOL_OFF,
-	/* u32: members active at least and at most, 1..SHOAL_POOL_MEMBERS */
+	/* u32: members active at least (1..) and at most (MIN..),
+	 * up to SHOAL_POOL_MEMBERS
+	 */
 	SHOAL_A_POOL_MIN,
 	SHOAL_A_POOL_MAX,
 	/* u32, percent: a member above UP for HOLD s brings a standby in;
@@ -767,7 +773,7 @@ enum shoal_event {
 	SHOAL_EVENT_POOL_SHRINK,
 	/* the decider passed a standby over: SHOAL_A_POOL_WHY */
 	SHOAL_EVENT_POOL_SKIP,
-	/* another node holds a distributor service's address
+	/* the node that holds a distributor service's address changed
 	 * (SHOAL_A_SERVICE_HOLDER, 0: none)
 	 */
 	SHOAL_EVENT_SERVICE_HOLDER,
