@@ -400,6 +400,7 @@ static void shoal_service_settle(struct shoal_service *svc,
 				 unsigned long *released)
 {
 	u32 b, t, e, from;
+	bool wait;
 
 	if (!st->member) {
 		/* what it sees now, a view without itself, tells it nothing
@@ -426,12 +427,19 @@ static void shoal_service_settle(struct shoal_service *svc,
 				__set_bit(b, released);
 			continue;
 		}
-		/* back (started, returned, regained quorum): who had it */
-		from = e;
-		if (!from && st->returning && st->local && t == st->local)
-			from = svc->without[b];
 		/* from a live node only once it has given the bucket up */
-		if (from && test_bit(from, st->live) && !st->agreed)
+		from = e;
+		wait = from && test_bit(from, st->live);
+		/*
+		 * Back (started, returned, regained quorum): from who had it
+		 * meanwhile, even if not heard yet (it may be alive still),
+		 * once all agree.
+		 */
+		if (!from && st->returning && st->local && t == st->local) {
+			from = svc->without[b];
+			wait = from;
+		}
+		if (wait && !st->agreed)
 			continue;
 		if (st->local && t == st->local) {
 			/* its frame that agreed says whether it holds flows */
