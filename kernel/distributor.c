@@ -34,8 +34,9 @@
 #include "lookup.h"
 
 /*
- * Whether each distributor (none: the nodes themselves) is among the
- * service's nodes, given as all (every declared node) or a list.
+ * Whether each declared distributor (none: the nodes themselves) is among
+ * the service's nodes, given as all (every declared node) or a list. One
+ * deleted since counts for nothing: it holds nothing until added again.
  */
 bool shoal_distributors_listed(struct shoal_net *sn,
 			       const struct shoal_node_list *dist, bool all,
@@ -44,11 +45,8 @@ bool shoal_distributors_listed(struct shoal_net *sn,
 	unsigned int i, j;
 
 	for (i = 0; i < dist->n; i++) {
-		if (all) {
-			if (!shoal_node_get_locked(sn, dist->id[i]))
-				return false;
+		if (all || !shoal_node_get_locked(sn, dist->id[i]))
 			continue;
-		}
 		for (j = 0; j < nodes->n; j++)
 			if (nodes->id[j] == dist->id[i])
 				break;
@@ -206,7 +204,7 @@ static int shoal_encap4(struct net *net, struct sk_buff *skb,
 	iph = ip_hdr(skb);
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) >> 2;
-	iph->tos = tos;
+	iph->tos = INET_ECN_encapsulate(tos, tos);
 	/* the outer header may be fragmented: the owner reassembles it */
 	iph->frag_off = 0;
 	iph->ttl = ip4_dst_hoplimit(&rt->dst);
@@ -220,9 +218,11 @@ static int shoal_encap4(struct net *net, struct sk_buff *skb,
 	return ip_local_out(net, NULL, skb);
 }
 
-static int shoal_forward4(struct net *net, struct sk_buff *skb, __be32 to)
+/* from: this node's address, which the owner checks */
+static int shoal_forward4(struct net *net, struct sk_buff *skb, __be32 from,
+			  __be32 to)
 {
-	struct flowi4 fl4 = { .daddr = to };
+	struct flowi4 fl4 = { .daddr = to, .saddr = from };
 	struct rtable *rt;
 
 	if (skb_ensure_writable(skb, sizeof(struct iphdr)) ||
@@ -248,6 +248,8 @@ static int shoal_encap6(struct net *net, struct sk_buff *skb,
 			const struct in6_addr *to)
 {
 	u8 tclass = ipv6_get_dsfield(ipv6_hdr(skb));
+
+	tclass = INET_ECN_encapsulate(tclass, tclass);
 	struct ipv6hdr *ip6h;
 
 	if (shoal_encap_prepare(skb, dst, sizeof(*ip6h), SKB_GSO_IPXIP6,
@@ -273,9 +275,9 @@ static int shoal_encap6(struct net *net, struct sk_buff *skb,
 }
 
 static int shoal_forward6(struct net *net, struct sk_buff *skb,
-			  const struct in6_addr *to)
+			  const struct in6_addr *from, const struct in6_addr *to)
 {
-	struct flowi6 fl6 = { .daddr = *to };
+	struct flowi6 fl6 = { .daddr = *to, .saddr = *from };
 	struct dst_entry *dst;
 	unsigned int mtu;
 
@@ -310,7 +312,7 @@ unsigned int shoal_distributor_pass(struct shoal_net *sn,
 {
 	u32 local = READ_ONCE(sn->local_id), holder = READ_ONCE(svc->holder);
 	bool contested = test_bit(bucket, t->contested);
-	struct shoal_node *node;
+	struct shoal_node *node, *self;
 	u32 to = 0;
 	int err;
 
@@ -319,8 +321,11 @@ unsigned int shoal_distributor_pass(struct shoal_net *sn,
 	else if (contested && t->taken[bucket] != holder)
 		to = t->taken[bucket];
 	node = to && to != local ? shoal_node_get(sn, to) : NULL;
-	if (!node || (svc->family == AF_INET ? !node->addr4 :
-		      ipv6_addr_any(&node->addr6)))
+	self = shoal_node_get(sn, local);
+	/* both ends need an address of the family: the owner checks ours */
+	if (!node || !self ||
+	    (svc->family == AF_INET ? !node->addr4 || !self->addr4 :
+	     ipv6_addr_any(&node->addr6) || ipv6_addr_any(&self->addr6)))
 		goto drop;
 
 	/* out of this node's hands: as if it came from the stack */
@@ -330,10 +335,11 @@ unsigned int shoal_distributor_pass(struct shoal_net *sn,
 	nf_reset_ct(skb);
 	skb->pkt_type = PACKET_OUTGOING;
 	if (svc->family == AF_INET)
-		err = shoal_forward4(sn->net, skb, node->addr4);
+		err = shoal_forward4(sn->net, skb, self->addr4, node->addr4);
 	else
-		err = shoal_forward6(sn->net, skb, &node->addr6);
-	if (err < 0)
+		err = shoal_forward6(sn->net, skb, &self->addr6,
+				     &node->addr6);
+	if (net_xmit_eval(err))
 		atomic64_inc(&svc->stats[bucket].dropped);
 	else
 		atomic64_inc(&svc->stats[bucket].forwarded);
@@ -381,7 +387,7 @@ bool shoal_distributor_decap(struct shoal_net *sn, struct sk_buff *skb,
 	const struct shoal_service *svc;
 	union shoal_addr inner = {};
 	struct ethhdr eth;
-	bool has_eth;
+	bool has_eth, ce;
 
 	if (!local || skb->pkt_type != PACKET_HOST ||
 	    !pskb_may_pull(skb, hlen + ilen))
@@ -411,6 +417,9 @@ bool shoal_distributor_decap(struct shoal_net *sn, struct sk_buff *skb,
 			     (const void *)&ipv6_hdr(skb)->saddr))
 		return false;
 
+	/* congestion the fabric marked on the way (RFC 6040) */
+	ce = INET_ECN_is_ce(family == AF_INET ? ip_hdr(skb)->tos :
+			    ipv6_get_dsfield(ipv6_hdr(skb)));
 	has_eth = skb_mac_header_was_set(skb) &&
 		  skb_mac_header_len(skb) == ETH_HLEN;
 	if (has_eth)
@@ -422,6 +431,10 @@ bool shoal_distributor_decap(struct shoal_net *sn, struct sk_buff *skb,
 		goto drop;
 	skb_reset_network_header(skb);
 	skb_reset_transport_header(skb);
+	if (ce && family == AF_INET)
+		IP_ECN_set_ce(ip_hdr(skb));
+	else if (ce)
+		IP6_ECN_set_ce(skb, ipv6_hdr(skb));
 	if (has_eth && skb_headroom(skb) >= ETH_HLEN) {
 		eth.h_proto = skb->protocol;
 		skb_set_mac_header(skb, -ETH_HLEN);

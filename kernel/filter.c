@@ -259,7 +259,8 @@ static bool shoal_answers(struct shoal_net *sn,
 	if (in->ifindex != READ_ONCE(svc->ifindex))
 		return false;
 	if (svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR)
-		return READ_ONCE(svc->holder) == READ_ONCE(sn->local_id);
+		return READ_ONCE(svc->holder) &&
+		       READ_ONCE(svc->holder) == READ_ONCE(sn->local_id);
 	return shoal_acts(svc, shoal_flow_bucket(svc, svc->family, client, 0));
 }
 

@@ -382,7 +382,7 @@ static u64 shoal_hold_deadline(struct shoal_net *sn, u64 now)
 /* What settling needs to know of every node once. */
 struct shoal_settle {
 	u32 local;
-	bool returning;		/* sn->returning */
+	bool returning;		/* take back from svc->without */
 	bool agreed;		/* every member heard computes our tables */
 	bool member;		/* this node is one */
 	bool hold;		/* it holds what it gives up */

@@ -620,11 +620,13 @@ static int shoal_parse_node_addr(struct genl_info *info,
 			return -EINVAL;
 		}
 		addr6 = nla_get_in6_addr(a6);
+		/* a link-local one would need a device to route by */
 		if (ipv6_addr_type(&addr6) & (IPV6_ADDR_ANY | IPV6_ADDR_LOOPBACK |
 					      IPV6_ADDR_MULTICAST |
-					      IPV6_ADDR_MAPPED)) {
+					      IPV6_ADDR_MAPPED |
+					      IPV6_ADDR_LINKLOCAL)) {
 			NL_SET_ERR_MSG_ATTR(info->extack, a6,
-					    "a node's address must be unicast");
+					    "a node's address must be unicast and not link-local");
 			return -EINVAL;
 		}
 	}

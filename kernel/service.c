@@ -536,8 +536,9 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 		goto out;
 	}
 	if (tmpl->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR &&
-	    !shoal_distributors_listed(sn, &tmpl->distributors,
-				       tmpl->all_nodes, &tmpl->nodes)) {
+	    (!shoal_nodes_declared(sn, &tmpl->distributors) ||
+	     !shoal_distributors_listed(sn, &tmpl->distributors,
+					tmpl->all_nodes, &tmpl->nodes))) {
 		NL_SET_ERR_MSG(extack, "a distributor must be one of the service's nodes");
 		err = -EDOM;
 		goto out;

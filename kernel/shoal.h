@@ -472,8 +472,9 @@ struct shoal_net {
 	u8 left;			/* enum shoal_left */
 	/* seconds flows are held after their bucket moved away */
 	u32 hold_timeout;
-	/* this node was away (not a member, or without quorum) and has not
-	 * yet taken its buckets back from who had them (svc->without)
+	/* this node was away (not a member, or without quorum): the others
+	 * served its buckets meanwhile, and may hold flows in them still; it
+	 * takes them back from those (svc->without) once all agree
 	 */
 	bool returning;
 	/* judges the pools, every heartbeat interval while there are any */
@@ -647,17 +648,17 @@ bool shoal_distributors_listed(struct shoal_net *sn,
 void shoal_distributor_update(struct shoal_net *sn, struct shoal_service *svc);
 void shoal_distributor_added(struct shoal_net *sn,
 			     const struct shoal_service *svc);
-struct shoal_flow;
 unsigned int shoal_distributor_pass(struct shoal_net *sn,
 				    const struct shoal_service *svc,
 				    const struct shoal_table *t, u32 bucket,
 				    struct sk_buff *skb);
 bool shoal_distributor_decap(struct shoal_net *sn, struct sk_buff *skb,
 			     u8 family);
+
+/* filter.c */
 void shoal_send_na(const struct shoal_service *svc, struct net_device *dev,
 		   const u8 *dest_mac, const struct in6_addr *daddr,
 		   bool solicited);
-
 int shoal_filter_start(struct net *net);
 void shoal_filter_stop(struct net *net);
 int shoal_xdp_init(void);
