@@ -110,7 +110,7 @@ check_err "node set with nothing to change (tool)" 'Error' sh1 node set 1
 check_eq "raw NODE_ADD without a node id" \
 	"error 22 missing node id missing NODE_ID" "$(raw1 req NODE_ADD)"
 check_eq "raw NODE_SET with nothing to change" \
-	"error 22 nothing to set: give a weight, flags or an admin state" \
+	"error 22 nothing to set: give a weight, flags, an admin state or an address" \
 	"$(raw1 req NODE_SET NODE_ID:u32=1)"
 check_eq "raw NODE_ADD with unknown flag bits" \
 	"error 22 unknown node flags bad-attr 28" \
