@@ -29,7 +29,9 @@ static int shoal_put_stats(struct sk_buff *skb, int attr,
 	    nla_put_u64_64bit(skb, SHOAL_A_STATS_NEW_FLOWS, sum->new_flows,
 			      SHOAL_A_PAD) ||
 	    nla_put_u64_64bit(skb, SHOAL_A_STATS_FORWARDED, sum->forwarded,
-			      SHOAL_A_PAD))
+			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_STATS_XDP_FORWARDED,
+			      sum->xdp_forwarded, SHOAL_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -599,11 +601,6 @@ static int shoal_parse_service_mode(struct nlattr **attrs,
 				    "a distributor service has no cluster MAC: its holder answers with its own");
 		return -EINVAL;
 	}
-	if (tmpl->xdp) {
-		NL_SET_ERR_MSG_ATTR(extack, attrs[SHOAL_A_SERVICE_XDP],
-				    "a distributor service does not run in XDP");
-		return -EOPNOTSUPP;
-	}
 	eth_zero_addr(tmpl->mac);
 	if (!dist)
 		return 0;
@@ -782,12 +779,6 @@ int shoal_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, nest,
 				    "the node list leaves out a distributor");
 		err = -EINVAL;
-	}
-	if (svc && !err && xdp && nla_get_u8(xdp) &&
-	    svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR) {
-		NL_SET_ERR_MSG_ATTR(info->extack, xdp,
-				    "a distributor service does not run in XDP");
-		err = -EOPNOTSUPP;
 	}
 	if (svc && !err && nest) {
 		err = shoal_service_set_nodes(sn, svc, all, nodes);

@@ -694,6 +694,9 @@ void shoal_service_stats(const struct shoal_service *svc, u32 first,
 		sum->xdp_dropped += atomic64_read(&svc->stats[b].xdp_dropped);
 		sum->new_flows += atomic64_read(&svc->stats[b].new_flows);
 		sum->forwarded += atomic64_read(&svc->stats[b].forwarded);
+		sum->xdp_forwarded +=
+			atomic64_read(&svc->stats[b].xdp_forwarded);
 	}
 	sum->dropped += sum->xdp_dropped;
+	sum->forwarded += sum->xdp_forwarded;
 }

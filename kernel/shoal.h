@@ -108,6 +108,7 @@ struct shoal_bucket_stats {
 	atomic64_t xdp_dropped;		/* dropped by the XDP program */
 	atomic64_t new_flows;		/* of rx_packets, TCP SYNs */
 	atomic64_t forwarded;		/* passed on to another node */
+	atomic64_t xdp_forwarded;	/* passed on by the XDP program */
 };
 
 /* The layout of an Ethernet/IPv4 ARP packet after its header. */
@@ -621,9 +622,13 @@ int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
 		      u32 bucket, u32 node);
 void shoal_services_recompute(struct shoal_net *sn);
 void shoal_service_mac(u8 family, const union shoal_addr *addr, u8 *mac);
-/* Counters of some buckets, added up; dropped includes xdp_dropped. */
+/*
+ * Counters of some buckets, added up; dropped includes xdp_dropped,
+ * forwarded xdp_forwarded.
+ */
 struct shoal_stats_sum {
 	u64 packets, bytes, dropped, xdp_dropped, new_flows, forwarded;
+	u64 xdp_forwarded;
 };
 
 void shoal_service_stats(const struct shoal_service *svc, u32 first,
@@ -664,6 +669,12 @@ void shoal_filter_stop(struct net *net);
 int shoal_xdp_init(void);
 struct xdp_md;
 int shoal_xdp_verdict(struct xdp_md *ctx);	/* a kfunc, for BPF programs */
+
+/* xdp_forward.c */
+struct xdp_buff;
+int shoal_distributor_xdp(struct shoal_net *sn,
+			  const struct shoal_service *svc, u32 bucket,
+			  struct xdp_buff *xdp);
 
 void shoal_hb_init(void);
 void shoal_hb_uninit(void);

@@ -2,7 +2,8 @@
 /*
  * The XDP path: a kfunc an XDP program calls for its verdict, so that
  * packets of buckets another node owns are dropped in the driver, before
- * an skb exists.
+ * an skb exists, or, for a distributor service's holder, passed on to
+ * their owner from there (xdp_forward.c).
  *
  * It reads the same RCU-published bucket tables the netfilter hooks read:
  * the two paths cannot disagree, and there is no second copy of the
@@ -36,9 +37,11 @@ static __always_inline bool shoal_xdp_proto(u8 proto)
  * service: its protocol and, if TCP or UDP, its ports at ports (within
  * the packet either way).
  */
-static __always_inline int shoal_xdp_judge(struct shoal_service *svc,
-					   u8 family, const __be32 *client,
-					   u8 proto, const __be16 *ports)
+static __always_inline int shoal_xdp_judge(struct shoal_net *sn,
+					   struct shoal_service *svc,
+					   struct xdp_buff *xdp, u8 family,
+					   const __be32 *client, u8 proto,
+					   const __be16 *ports)
 {
 	u64 match;
 	u32 bucket;
@@ -59,11 +62,14 @@ static __always_inline int shoal_xdp_judge(struct shoal_service *svc,
 	/* a moving bucket's packets are judged by the hooks, by socket */
 	if (shoal_may_keep(svc, bucket))
 		return XDP_PASS;
+	if (svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR)
+		return shoal_distributor_xdp(sn, svc, bucket, xdp);
 	atomic64_inc(&svc->stats[bucket].xdp_dropped);
 	return XDP_DROP;
 }
 
 static __always_inline int shoal_xdp_ipv4(struct shoal_net *sn,
+					  struct xdp_buff *xdp,
 					  const struct iphdr *iph)
 {
 	const __be16 *ports = (const void *)(iph + 1);
@@ -73,13 +79,13 @@ static __always_inline int shoal_xdp_ipv4(struct shoal_net *sn,
 	if (*(const u8 *)iph != 0x45 || ip_is_fragment(iph))
 		return XDP_PASS;
 	daddr.ip = iph->daddr;
-	return shoal_xdp_judge(shoal_service_lookup(sn, AF_INET, &daddr),
-			       AF_INET, &iph->saddr, iph->protocol, ports);
+	return shoal_xdp_judge(sn, shoal_service_lookup(sn, AF_INET, &daddr),
+			       xdp, AF_INET, &iph->saddr, iph->protocol, ports);
 }
 
 static __always_inline int shoal_xdp_ipv6(struct shoal_net *sn,
-					  const struct ipv6hdr *ip6h,
-					  const void *end)
+					  struct xdp_buff *xdp,
+					  const struct ipv6hdr *ip6h)
 {
 	const __be16 *ports = (const void *)(ip6h + 1);
 	union shoal_addr daddr;
@@ -87,12 +93,12 @@ static __always_inline int shoal_xdp_ipv6(struct shoal_net *sn,
 	/* extension headers too are the hooks': the next header is the
 	 * protocol, or the packet passes
 	 */
-	if ((const void *)(ports + 2) > end)
+	if ((const void *)(ports + 2) > xdp->data_end)
 		return XDP_PASS;
 	daddr.ip6 = ip6h->daddr;
-	return shoal_xdp_judge(shoal_service_lookup(sn, AF_INET6, &daddr),
-			       AF_INET6, ip6h->saddr.s6_addr32, ip6h->nexthdr,
-			       ports);
+	return shoal_xdp_judge(sn, shoal_service_lookup(sn, AF_INET6, &daddr),
+			       xdp, AF_INET6, ip6h->saddr.s6_addr32,
+			       ip6h->nexthdr, ports);
 }
 
 __diag_push();
@@ -104,24 +110,26 @@ __diag_ignore_all("-Wmissing-prototypes",
  * @ctx: the XDP program's context
  *
  * Return: XDP_DROP for a packet of a service with XDP on whose bucket
- * another node owns, XDP_PASS for everything else.
+ * another node owns; XDP_TX for one a distributor service's holder passes
+ * on to its bucket's owner, rewritten for the next hop; XDP_PASS for
+ * everything else.
  */
 noinline int shoal_xdp_verdict(struct xdp_md *ctx)
 {
 	struct xdp_buff *xdp = (struct xdp_buff *)ctx;
-	const void *data = xdp->data, *end = xdp->data_end;
+	const void *data = xdp->data;
 	const struct ethhdr *eth = data;
 	struct shoal_net *sn;
 
 	/* shorter than the shortest packet judged: IPv4 and two ports */
-	if (data + ETH_HLEN + sizeof(struct iphdr) + 4 > end)
+	if (data + ETH_HLEN + sizeof(struct iphdr) + 4 > xdp->data_end)
 		return XDP_PASS;
 	/* BPF programs run under RCU, which keeps the tables from going away */
 	sn = shoal_net_rcu(dev_net(xdp->rxq->dev));
 	if (eth->h_proto == htons(ETH_P_IP))
-		return shoal_xdp_ipv4(sn, (const void *)(eth + 1));
+		return shoal_xdp_ipv4(sn, xdp, (const void *)(eth + 1));
 	if (eth->h_proto == htons(ETH_P_IPV6))
-		return shoal_xdp_ipv6(sn, (const void *)(eth + 1), end);
+		return shoal_xdp_ipv6(sn, xdp, (const void *)(eth + 1));
 	return XDP_PASS;
 }
 

@@ -111,6 +111,9 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 		case SHOAL_A_STATS_FORWARDED:
 			val = &st->forwarded;
 			break;
+		case SHOAL_A_STATS_XDP_FORWARDED:
+			val = &st->xdp_forwarded;
+			break;
 		default:
 			/* a newer kernel may count more */
 			continue;
@@ -128,13 +131,14 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 
 void stats_print(const struct shoal_stats *st)
 {
-	printf("rx_packets %llu rx_bytes %llu dropped_packets %llu xdp_dropped_packets %llu new_flows %llu forwarded_packets %llu",
+	printf("rx_packets %llu rx_bytes %llu dropped_packets %llu xdp_dropped_packets %llu new_flows %llu forwarded_packets %llu xdp_forwarded_packets %llu",
 	       (unsigned long long)st->rx_packets,
 	       (unsigned long long)st->rx_bytes,
 	       (unsigned long long)st->dropped,
 	       (unsigned long long)st->xdp_dropped,
 	       (unsigned long long)st->new_flows,
-	       (unsigned long long)st->forwarded);
+	       (unsigned long long)st->forwarded,
+	       (unsigned long long)st->xdp_forwarded);
 }
 
 void stats_json(struct json *j, const struct shoal_stats *st)
@@ -151,6 +155,7 @@ void stats_json(struct json *j, const struct shoal_stats *st)
 	json_kv_uint(j, "xdp_dropped_packets", st->xdp_dropped);
 	json_kv_uint(j, "new_flows", st->new_flows);
 	json_kv_uint(j, "forwarded_packets", st->forwarded);
+	json_kv_uint(j, "xdp_forwarded_packets", st->xdp_forwarded);
 	json_obj_close(j);
 }
 
@@ -1335,11 +1340,6 @@ static int service_add(int argc, char **argv)
 	if (c.ifindex)
 		mnl_attr_put_u32(req, SHOAL_A_SERVICE_IFINDEX, c.ifindex);
 	put_mode(req, &c);
-	/* the kernel would say so too, but only once the program is on */
-	if (c.mode == SHOAL_SERVICE_MODE_DISTRIBUTOR && c.xdp == 1) {
-		pr_err("a distributor service does not run in XDP.");
-		return -1;
-	}
 	if (nl_request(nl, req, NULL, NULL))
 		return -1;
 

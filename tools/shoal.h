@@ -48,13 +48,14 @@ struct shoal_stats {
 	uint64_t xdp_dropped;
 	uint64_t new_flows;	/* of rx_packets, TCP SYNs */
 	uint64_t forwarded;	/* passed on to another node */
+	uint64_t xdp_forwarded;	/* of forwarded, by XDP */
 };
 
 /* Read a nest of SHOAL_A_STATS_*. Returns 0 or -1 (printed). */
 int stats_parse(const struct nlattr *nest, struct shoal_stats *st);
 /*
  * "rx_packets N rx_bytes N dropped_packets N xdp_dropped_packets N
- * new_flows N forwarded_packets N", no newline.
+ * new_flows N forwarded_packets N xdp_forwarded_packets N", no newline.
  */
 void stats_print(const struct shoal_stats *st);
 /* "stats": {...}, or null without counters. */

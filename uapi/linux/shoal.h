@@ -539,6 +539,8 @@ enum shoal_attr {
 	SHOAL_A_SERVICE_HOLDER,
 	/* u64: packets this node passed on to their bucket's owner */
 	SHOAL_A_STATS_FORWARDED,
+	/* u64: of SHOAL_A_STATS_FORWARDED, those an XDP program passed on */
+	SHOAL_A_STATS_XDP_FORWARDED,
 
 	__SHOAL_A_MAX,
 };
