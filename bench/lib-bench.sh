@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Helpers shared by the benchmarks that run inside the test VM
-# (bench/failover.sh, bench/falsefail.sh, bench/takeover.sh), sourced after
+# (bench/failover.sh, bench/falsefail.sh, bench/takeover.sh, bench/packet.sh,
+# bench/distributor.sh), sourced after
 # selftests/lib.sh: output lines for bench/report.py, clocks, the VM's CPU
 # load, one failover trial and the node events around it, and a keepalived
 # (VRRPv3) pair, namespaces
@@ -81,6 +82,9 @@ cpu_reset
 # (CLOCK_REALTIME, microseconds since the epoch), for TRIAL_EXTRA: a
 # function given the client's result line, whose output ends the BENCH
 # line; TRIAL_TAG replaces BENCH in it.
+# TRIAL_SILENCE=MS: the client's --silence (the same node answering after
+# MS ms of silence counts as the new one: CUT_ID is then the node that
+# answers, not the one cut).
 # The caller sets UDPPING, CL (the client's namespace), CLIENT (its
 # address) and PORT.
 trial() {
@@ -114,7 +118,8 @@ trial() {
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	ip netns exec "$CL" "$UDPPING" run "$addr" "$PORT" --source "$CLIENT" --sports "$sports" \
-		--interval-us 1000 --ready 200 --timeout 30 --settle 300 >"$fifo" 2>&1 &
+		--interval-us 1000 --ready 200 --timeout 30 --settle 300 \
+		${TRIAL_SILENCE:+--silence "$TRIAL_SILENCE"} >"$fifo" 2>&1 &
 	pid=$!
 	exec {fd}<"$fifo"
 	while IFS= read -r -t 15 -u "$fd" line && [ "${line% *}" != ready ]; do :; done
@@ -326,3 +331,166 @@ ka_stop() {
 }
 
 declare -A KA_PID
+
+# --- a second NIC under -icount ---------------------------------------------
+
+# For the benchmarks that count instructions per packet (bench/packet.sh,
+# bench/distributor.sh): frames from bench/build/pktgen-dgram on the host
+# arrive on a NIC with MAC $MAC, moved into a fresh namespace $PK per row.
+# The caller sets MAC, PK (a namespace name), ADDR (the NIC's address and
+# prefix), SVC and PORT (where the frames go), PKTWIN, WINDOW and SETTLE
+# (for pktwin_measure), tmp; row needs DROPS_FN (see there). Rows print
+# "$ROW_TAG ID status ..." (default BENCH-PACKET).
+
+# the NIC with MAC: DEV
+find_dev() {
+	local f
+	for f in /sys/class/net/*/address; do
+		[ "$(cat "$f")" != "$MAC" ] || DEV=$(basename "$(dirname "$f")")
+	done
+	[ -n "$DEV" ]
+}
+
+pk() { ip netns exec "$PK" "$@"; }
+
+# fresh_ns [SVC_ON_LO]: a new namespace $PK with the NIC in it, up, with
+# ADDR; the service address on lo too unless SVC_ON_LO is 0 (shoal puts it
+# there itself).
+# shellcheck disable=SC2153 # ADDR: the caller's
+fresh_ns() {
+	ip netns add "$PK"
+	ip link set "$DEV" netns "$PK"
+	{
+		echo "link set lo up"
+		echo "link set $DEV up"
+		echo "addr add $ADDR dev $DEV"
+		[ "${1:-1}" = 0 ] || echo "addr add $SVC/32 dev lo"
+	} | ip -n "$PK" -batch -
+	# sources from 10/8 have no route back: no reverse-path filter
+	pk sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		"net.ipv4.conf.$DEV.rp_filter=0"
+}
+
+# gone_ns: the NIC back in the initial namespace (down: the guest idles
+# until the next row), $PK deleted
+gone_ns() {
+	ip -n "$PK" link set "$DEV" xdp off 2>/dev/null || true
+	ip -n "$PK" link set "$DEV" netns 1 2>/dev/null || true
+	ip netns del "$PK" 2>/dev/null || true
+	wait_for 10000 test -e "/sys/class/net/$DEV" ||
+		{ echo "${0##*/}: $DEV did not come back" >&2; exit 1; }
+}
+
+# udp_in: UDP datagrams the stack of $PK took in so far (delivered to a
+# socket, to no socket, or in error)
+udp_in() {
+	pk cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $2 + $3 + $4 }'
+}
+udp_rcvbuf_errors() {
+	pk cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $6 }'
+}
+
+# emit ID STATUS TEXT...: the row's line
+emit() {
+	local id=$1 status=$2
+	shift 2
+	echo "${ROW_TAG:-BENCH-PACKET} $id status $status $*"
+}
+
+
+# the bare XDP_DROP program ($XDP_OBJ) and its counter
+setup_xdp() { ip -n "$PK" link set dev "$DEV" xdpdrv obj "$XDP_OBJ" sec xdp; }
+drops_xdp() { pk ethtool -S "$DEV" | awk '/xdp_drops:/ { n += $2 } END { print n + 0 }'; }
+
+# row ID KIND SETUP [ARGS...]: one measurement. KIND: drop (counter: the
+# NIC's rx_packets; DROPS_FN must rise by as much, nothing may reach UDP)
+# or fwd (counters: the NIC's rx_packets and tx_packets; every packet is
+# passed on, out of the same NIC: DROPS_FN, the forwarder's own counter,
+# must rise by as much, nothing may reach UDP) or owned (counter: the
+# sink's datagrams; the NIC's rx_packets too). SETUP
+# runs with ARGS after the namespace is made; ON_LO=0 leaves the service
+# address off lo, SHOAL=1 turns shoal's XDP off before the NIC leaves;
+# ROW_EXTRA names a function whose output ends a fwd row's line.
+row() {
+	local id=$1 kind=$2 setup=$3 rc=0 err sink='' d0 d1 u0 u1 e0 e1 count dn du extra=''
+	local rx=/sys/class/net/$DEV/statistics/rx_packets
+	local tx=/sys/class/net/$DEV/statistics/tx_packets
+	shift 3
+	fresh_ns "${ON_LO:-1}"
+	err=$("$setup" "$@" 2>&1) || rc=$?
+	if [ "$rc" != 0 ]; then
+		[ -n "$err" ] || err="$setup failed (exit status $rc)"
+		emit "$id" "$([ "$rc" = 3 ] && echo na || echo failed)" "reason ${err//$'\n'/ }"
+		row_end
+		return 0
+	fi
+	if [ "$kind" = owned ]; then
+		pk "$PKTWIN" sink "$SVC" "$PORT" "$tmp/sink" >"$tmp/sink.out" 2>&1 &
+		sink=$!
+		if ! wait_for 10000 grep -q ready "$tmp/sink.out"; then
+			emit "$id" failed "reason the sink did not start: $(cat "$tmp/sink.out")"
+			row_end "$sink"
+			return 0
+		fi
+	fi
+	u0=$(udp_in)
+	e0=$(udp_rcvbuf_errors)
+	d0=$("$DROPS_FN")
+	if [ "$kind" = owned ]; then
+		pktwin_measure "sink:$tmp/sink" "$rx" || true
+	elif [ "$kind" = fwd ]; then
+		pktwin_measure "$rx" "$tx" || true
+	else
+		pktwin_measure "$rx" || true
+	fi
+	d1=$("$DROPS_FN")
+	u1=$(udp_in)
+	e1=$(udp_rcvbuf_errors)
+	[ -z "${ROW_EXTRA:-}" ] || extra=" $("$ROW_EXTRA")"
+	row_end "$sink"
+	if [[ ! $WIN =~ ^ns\ [0-9]+\ count\ ([0-9]+) ]]; then
+		emit "$id" failed "reason pktwin: $WIN"
+		return 0
+	fi
+	count=${BASH_REMATCH[1]}
+	dn=$((d1 - d0)) du=$((u1 - u0))
+	if [ "$kind" = drop ] && { [ "$count" = 0 ] || [ "$dn" -lt "$count" ] || [ "$du" != 0 ]; }; then
+		emit "$id" failed "reason not a drop: $count packets counted, the drop counter rose by" \
+			"$dn, $du UDP datagrams reached the stack ($WIN)"
+		return 0
+	fi
+	if [ "$kind" = fwd ] && { [ "$count" = 0 ] || [ "$dn" -lt "$count" ] || [ "$du" != 0 ]; }; then
+		emit "$id" failed "reason not passed on: $count packets counted, the forwarding" \
+			"counter rose by $dn, $du UDP datagrams reached the stack ($WIN)"
+		return 0
+	fi
+	if [ "$kind" = owned ] && [ "$count" = 0 ]; then
+		emit "$id" failed "reason the sink received nothing ($WIN)"
+		return 0
+	fi
+	if [ "$kind" = fwd ]; then
+		emit "$id" ok "$WIN forwarded $dn udp_in $du$extra"
+	else
+		emit "$id" ok "$WIN drops $dn udp_in $du rcvbuf_errors $((e1 - e0))"
+	fi
+}
+
+# row_end [PID]: the sink stopped, shoal's XDP program off, the NIC out
+row_end() {
+	if [ -n "${1:-}" ]; then
+		kill "$1" 2>/dev/null
+		wait "$1" 2>/dev/null || true
+	fi
+	[ "${SHOAL:-0}" = 0 ] || shoal -n "$PK" service set "$SVC" xdp off >/dev/null 2>&1 || true
+	gone_ns
+}
+
+# wait_flood: the NIC, up alone in a namespace, receiving (a note if not)
+rx_packets() { pk cat "/sys/class/net/$DEV/statistics/rx_packets"; }
+rx_above() { [ "$(rx_packets)" -gt "$1" ]; }
+wait_flood() {
+	fresh_ns 0
+	wait_for 60000 rx_above "$(($(rx_packets) + 1000))" ||
+		note "no packets arriving after 60 s: the rows will fail"
+	gone_ns
+}

@@ -82,14 +82,6 @@ fi
 tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 
-# the NIC with MAC: DEV
-find_dev() {
-	local f
-	for f in /sys/class/net/*/address; do
-		[ "$(cat "$f")" != "$MAC" ] || DEV=$(basename "$(dirname "$f")")
-	done
-	[ -n "$DEV" ]
-}
 modprobe virtio_net
 DEV=
 wait_for 10000 find_dev || true
@@ -111,46 +103,8 @@ info packet_nft "$(nft --version 2>&1)"
 
 PK=$(ns pk)
 add_cleanup "ip netns del $PK 2>/dev/null"
-pk() { ip netns exec "$PK" "$@"; }
-
-# fresh_ns [SVC_ON_LO]: a new namespace $PK with the NIC in it, up, with
-# ADDR; the service address on lo too unless SVC_ON_LO is 0 (shoal puts it
-# there itself).
-fresh_ns() {
-	ip netns add "$PK"
-	ip link set "$DEV" netns "$PK"
-	{
-		echo "link set lo up"
-		echo "link set $DEV up"
-		echo "addr add $ADDR dev $DEV"
-		[ "${1:-1}" = 0 ] || echo "addr add $SVC/32 dev lo"
-	} | ip -n "$PK" -batch -
-	# sources from 10/8 have no route back: no reverse-path filter
-	pk sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-		"net.ipv4.conf.$DEV.rp_filter=0"
-}
-
-# gone_ns: the NIC back in the initial namespace (down: the guest idles
-# until the next row), $PK deleted
-gone_ns() {
-	ip -n "$PK" link set "$DEV" xdp off 2>/dev/null || true
-	ip -n "$PK" link set "$DEV" netns 1 2>/dev/null || true
-	ip netns del "$PK" 2>/dev/null || true
-	wait_for 10000 test -e "/sys/class/net/$DEV" ||
-		{ echo "packet.sh: $DEV did not come back" >&2; exit 1; }
-}
-
-# udp_in: UDP datagrams the stack of $PK took in so far (delivered to a
-# socket, to no socket, or in error)
-udp_in() {
-	pk cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $2 + $3 + $4 }'
-}
-udp_rcvbuf_errors() {
-	pk cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $6 }'
-}
 
 # The drop counters, one per kind of row: each prints a number.
-drops_xdp() { pk ethtool -S "$DEV" | awk '/xdp_drops:/ { n += $2 } END { print n + 0 }'; }
 drops_ipt() {
 	pk $IPT -t "$1" -L "$2" -v -x -n | awk -v t="$3" '$3 == t { n += $1 } END { print n + 0 }'
 }
@@ -169,7 +123,6 @@ drops_shoal_xdp() {
 # --- setups: each returns non-zero with a message on stderr if it failed,
 # 3 if the feature is not there.
 
-setup_xdp() { ip -n "$PK" link set dev "$DEV" xdpdrv obj "$XDP_OBJ" sec xdp; }
 setup_xdp_pass() { ip -n "$PK" link set dev "$DEV" xdpdrv obj "$XDP_PASS_OBJ" sec xdp; }
 setup_raw() { pk $IPT -t raw -A PREROUTING -d "$SVC" -p udp --dport "$PORT" -j DROP; }
 # The nft recipe that replaces CLUSTERIP: a hash of the source mod N picks
@@ -247,87 +200,8 @@ mem_sample() {
 		/proc/meminfo)
 }
 
-# emit ID STATUS TEXT...: the row's line
-emit() {
-	local id=$1 status=$2
-	shift 2
-	echo "BENCH-PACKET $id status $status $*"
-}
-
-
-# row ID KIND SETUP [ARGS...]: one measurement. KIND: drop (counter: the
-# NIC's rx_packets; DROPS_FN must rise by as much, nothing may reach UDP)
-# or owned (counter: the sink's datagrams; the NIC's rx_packets too). SETUP
-# runs with ARGS after the namespace is made; ON_LO=0 leaves the service
-# address off lo, SHOAL=1 turns shoal's XDP off before the NIC leaves.
-row() {
-	local id=$1 kind=$2 setup=$3 rc=0 err sink='' d0 d1 u0 u1 e0 e1 count dn du
-	local rx=/sys/class/net/$DEV/statistics/rx_packets
-	shift 3
-	fresh_ns "${ON_LO:-1}"
-	err=$("$setup" "$@" 2>&1) || rc=$?
-	if [ "$rc" != 0 ]; then
-		[ -n "$err" ] || err="$setup failed (exit status $rc)"
-		emit "$id" "$([ "$rc" = 3 ] && echo na || echo failed)" "reason ${err//$'\n'/ }"
-		row_end
-		return 0
-	fi
-	if [ "$kind" = owned ]; then
-		pk "$PKTWIN" sink "$SVC" "$PORT" "$tmp/sink" >"$tmp/sink.out" 2>&1 &
-		sink=$!
-		if ! wait_for 10000 grep -q ready "$tmp/sink.out"; then
-			emit "$id" failed "reason the sink did not start: $(cat "$tmp/sink.out")"
-			row_end "$sink"
-			return 0
-		fi
-	fi
-	u0=$(udp_in)
-	e0=$(udp_rcvbuf_errors)
-	d0=$("$DROPS_FN")
-	if [ "$kind" = owned ]; then
-		pktwin_measure "sink:$tmp/sink" "$rx" || true
-	else
-		pktwin_measure "$rx" || true
-	fi
-	d1=$("$DROPS_FN")
-	u1=$(udp_in)
-	e1=$(udp_rcvbuf_errors)
-	row_end "$sink"
-	if [[ ! $WIN =~ ^ns\ [0-9]+\ count\ ([0-9]+) ]]; then
-		emit "$id" failed "reason pktwin: $WIN"
-		return 0
-	fi
-	count=${BASH_REMATCH[1]}
-	dn=$((d1 - d0)) du=$((u1 - u0))
-	if [ "$kind" = drop ] && { [ "$count" = 0 ] || [ "$dn" -lt "$count" ] || [ "$du" != 0 ]; }; then
-		emit "$id" failed "reason not a drop: $count packets counted, the drop counter rose by" \
-			"$dn, $du UDP datagrams reached the stack ($WIN)"
-		return 0
-	fi
-	if [ "$kind" = owned ] && [ "$count" = 0 ]; then
-		emit "$id" failed "reason the sink received nothing ($WIN)"
-		return 0
-	fi
-	emit "$id" ok "$WIN drops $dn udp_in $du rcvbuf_errors $((e1 - e0))"
-}
-
-# row_end [PID]: the sink stopped, shoal's XDP program off, the NIC out
-row_end() {
-	if [ -n "${1:-}" ]; then
-		kill "$1" 2>/dev/null
-		wait "$1" 2>/dev/null || true
-	fi
-	[ "${SHOAL:-0}" = 0 ] || shoal -n "$PK" service set "$SVC" xdp off >/dev/null 2>&1 || true
-	gone_ns
-}
-
-# Wait for the flood: the NIC, up alone in a namespace, receiving.
-rx_packets() { pk cat "/sys/class/net/$DEV/statistics/rx_packets"; }
-rx_above() { [ "$(rx_packets)" -gt "$1" ]; }
-fresh_ns 0
-wait_for 60000 rx_above "$(($(rx_packets) + 1000))" ||
-	note "no packets arriving after 60 s: the rows will fail"
-gone_ns
+# Wait for the flood
+wait_flood
 
 # --- drop rows: this node owns none of the service's buckets
 DROPS_FN=drops_xdp row drop-xdp drop setup_xdp

@@ -9,6 +9,7 @@ usage: report.py OUT --command CMD --commit C [--host-kernel K]
                  [--packet LOG --packet-seconds S [--packet-status N] [--micro MD]]
                  [--moves LOG --moves-seconds S [--moves-status N]]
                  [--pools LOG --pools-seconds S [--pools-status N]]
+                 [--distributor LOG --distributor-seconds S [--distributor-status N]]
 
 OUT has a section per benchmark: "# Failover benchmark", from the "BENCH ..."
 and "BENCH-INFO ..." lines of bench/failover.sh's console log, and
@@ -18,7 +19,9 @@ bench/falsefail.sh's, and "# Takeover benchmark", from the "BENCH takeover
 "BENCH-PACKET ..." lines of bench/packet.sh's (with bench/micro's table from
 MD), and "# Connections kept through planned changes", from the "BENCH-MOVES
 ..." lines of bench/moves.sh's, and "# Pools: growing and shrinking by load",
-from the "BENCH-POOL ..." lines of bench/pools.sh's. A benchmark whose log is not given keeps its section of OUT as it was,
+from the "BENCH-POOL ..." lines of bench/pools.sh's, and "# Distributor
+benchmark", from the "BENCH-DIST ...", "BENCH-DIST-CONNS ..." and "BENCH
+takeover ..." lines of bench/distributor.sh's. A benchmark whose log is not given keeps its section of OUT as it was,
 word for word (it was not run this time). Writes OUT, prints it, and exits
 1 if the failover benchmark ran and its target check failed (or nothing was
 measured), or if the packet-path benchmark ran and a target it measured
@@ -2008,6 +2011,220 @@ def pools_section(args):
     return out, passed
 
 
+DIST_TITLE = "# Distributor benchmark: shoal's distributor mode against IPVS"
+DIST_ROWS = [
+    ("ipvs-dr", "IPVS direct routing (`-g`), `-s mh`, on the link"),
+    ("ipvs-dr-ops", "IPVS direct routing, `-s mh -o` (one-packet scheduling: no connection "
+     "entry)"),
+    ("ipvs-tun", "IPVS tunnelling (`-i`, IP in IP), `-s mh`, across a router"),
+    ("shoal-nf-link", "shoal distributor, netfilter, on the link (MAC rewrite)"),
+    ("shoal-nf-ipip", "shoal distributor, netfilter, across a router (IP in IP)"),
+    ("shoal-xdp-link", "shoal distributor, `xdp on`, on the link"),
+    ("shoal-xdp-ipip", "shoal distributor, `xdp on`, across a router"),
+    ("drop-xdp", "reference: bare XDP_DROP (nothing passed on)"),
+    ("own-none", "reference: no filter, delivered to a UDP socket (nothing passed on)"),
+]
+DIST_SYSTEMS = [("keepalived-ipvs", "keepalived (VRRPv3) + IPVS DR"),
+                ("shoal", "shoal distributor mode")]
+
+
+def parse_distributor(path):
+    """bench/distributor.sh's log: (cost rows, {system: [trials]}, {system:
+    conns dict}, info, notes)."""
+    rows, trials, conns, info, notes = {}, {}, {}, {}, []
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if line.startswith("BENCH-INFO "):
+                _, key, *rest = line.split(" ", 2)
+                info[key] = rest[0] if rest else ""
+            elif line.startswith("BENCH-DIST "):
+                w = line.split(" ")
+                if len(w) < 4 or w[2] != "status":
+                    continue
+                rows[w[1]] = parse_window(w[3], w[4:], "no packets counted")
+            elif line.startswith("BENCH-DIST-CONNS "):
+                w = line.split()
+                if len(w) >= 3 and w[2] == "error":
+                    conns[w[1]] = {"error": " ".join(w[3:])}
+                elif len(w) >= 3:
+                    conns[w[1]] = pairs(w[2:])
+            elif line.startswith("BENCH takeover "):
+                w = line.split()
+                if len(w) < 7 or w[5] != "result":
+                    continue
+                d = {"setting": w[3], "trial": int(w[4])}
+                d.update(pairs(w[6:]))
+                trials.setdefault(w[2], []).append(d)
+            elif line.startswith("# "):
+                notes.append(line[2:])
+    return rows, trials, conns, info, notes
+
+
+def distributor_section(args):
+    rows, trials, conns, info, notes = parse_distributor(args.distributor)
+    out = []
+    w = out.append
+    secs = args.distributor_seconds
+    parts = info.get("dist_parts", "").split()
+    interval = int(info.get("dist_interval", "100"))
+    dead = int(info.get("dist_dead", "3"))
+
+    def num(x):
+        return "{:,.0f}".format(x)
+
+    def ok(rid):
+        r = rows.get(rid)
+        return r if r and r["status"] == "ok" else None
+
+    def not_measured(rid):
+        r = rows.get(rid)
+        if r is None:
+            return "not measured"
+        if r["status"] == "na":
+            return "not available (%s)" % r.get("reason", "?")
+        return "failed (%s)" % r.get("reason", "?")
+
+    out += section_head(DIST_TITLE, args)
+    w("- Kernel (guest): %s, under QEMU TCG with `-icount shift=0,sleep=on` (%s vCPU); host "
+      "kernel %s" % (info.get("kernel", "?"), info.get("cpus", "?"), args.host_kernel))
+    w("- NIC: %s; %s; %s; %s" % (info.get("packet_dev", "?"), info.get("dist_ipvsadm", "?"),
+                                 info.get("dist_ipvs", "?"), info.get("keepalived", "?")))
+    w("- Window: %s guest ns after %s ns of settling, per row; run time: %d min %02d s (its VM "
+      "run)" % (num(int(info.get("packet_window_ns", "0"))),
+                num(int(info.get("packet_settle_ns", "0"))), secs // 60, secs % 60))
+    if args.distributor_status:
+        w("- **The VM run failed (exit status %d)**: see bench/build/distributor.log."
+          % args.distributor_status)
+    w("")
+    w("## What is measured")
+    w("")
+    w("One VM run (`selftests/vm-run bench/distributor.sh`, under `-icount` with a second NIC "
+      "fed by `bench/pktgen-dgram`, as the packet-path benchmark; its header comment has the "
+      "details).")
+    w("")
+    w("- **Forwarding cost**: guest instructions per packet for the node holding the service "
+      "address (198.51.100.10 UDP 9000) to pass every packet of the flood (64-byte UDP "
+      "frames, 2^20 sources) on to another node, out of the same NIC: to 198.51.100.3 on the "
+      "link (a static neighbour: no ARP), or to 203.0.113.3 behind a static gateway, in IP "
+      "in IP. *Handled*: the NIC's `rx_packets`; each row is checked to have passed every "
+      "packet on (its forwarder's counter rose by at least the packets counted: shoal's "
+      "`forwarded_packets`, or `xdp_forwarded_packets` for XDP; IPVS's InPkts; and no datagram "
+      "reached UDP). shoal: node 1 (this namespace, a spare) holds the address, node 2 owns "
+      "all 1024 buckets. IPVS: the address on `lo`, `ipvsadm -A -u VIP:9000 -s mh`, one real "
+      "server; with 2^20 sources nearly every packet is a new flow, so IPVS allocates a "
+      "connection entry per packet (the table has 2^20 chains: `conn_tab_bits=20`); the `-o` "
+      "row schedules each packet alone, with no entry, as shoal does.")
+    w("- **Takeover gap**: a UDP client sends a request every millisecond to 192.0.2.100 port "
+      "7000 and is answered by a server that is not cut; the director holding the address "
+      "loses its link. Gap: the client's last answer before the cut to its first after. "
+      "keepalived + IPVS: two directors, VRRPv3 at advert_int %g s, equal priority, "
+      "nopreempt, the same IPVS DR table (`-s mh -b mh-port`, two real servers); the VRRP master "
+      "is cut. "
+      "shoal: three nodes, `mode distributor distributors 1,2`, interval %d ms, dead %d; the "
+      "holder (node 1) is cut; the client's flow is one node 3 owns. Expected: VRRP declares "
+      "the master down after 3 adverts + skew (%.0f ms); shoal after (dead + 1) x interval at "
+      "most (%d ms). Both run on the guest's clock, which under `-icount` advances 1 ns per "
+      "instruction while the CPU is busy and at the host's pace while it idles." % (interval / 1000.0, interval, dead,
+                         3 * interval + (256 - int(info.get("keepalived_priority", "254")))
+                         / 256.0 * interval, (dead + 1) * interval))
+    w("- **Connections broken**: %s TCP connections held through the director (a line every "
+      "0.5 s each, `selftests/client.py hold`), the director's link cut, the connections that "
+      "break in the next 15 s. IPVS without its sync daemon, then with `ipvsadm "
+      "--start-daemon master|backup` on both directors; shoal with the holder also serving "
+      "its own buckets." % info.get("dist_conns", "?"))
+    w("")
+
+    w("## Forwarding cost")
+    w("")
+    base = ok("ipvs-dr")
+    bipp = base["ipp"] if base else None
+    if "cost" not in parts and not rows:
+        w("Not measured (the part did not run).")
+    else:
+        w("| row | instructions/packet | ratio to IPVS DR mh | packets counted | sent out | "
+          "CPU busy |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for rid, label in DIST_ROWS:
+            r = ok(rid)
+            if not r:
+                w("| %s | %s | | | | |" % (label, not_measured(rid)))
+                continue
+            ratio = "%.3f" % (r["ipp"] / bipp) if bipp else "-"
+            sent = (num(r["counts"][1]) if rid.startswith(("ipvs", "shoal")) and
+                    len(r["counts"]) > 1 else "-")
+            w("| %s | %s | %s | %s | %s | %.1f%% |" % (
+                label, num(r["ipp"]), ratio, num(r["counts"][0]), sent, 100 * r["busy"]))
+        w("")
+        w("*sent out*: the NIC's `tx_packets` over the same window. Reproduce: "
+          "`BENCH_ONLY=distributor BENCH_DISTRIBUTOR_PARTS=cost bench/run`.")
+    w("")
+
+    w("## Takeover gap")
+    w("")
+    if "takeover" not in parts:
+        w("Not measured (the part did not run).")
+    else:
+        w("| system | trials | gap min (ms) | median (ms) | max (ms) | expected bound (ms) |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for sid, label in DIST_SYSTEMS:
+            ts = trials.get(sid, [])
+            s = stats(ts)
+            bound = ((dead + 1) * interval if sid == "shoal" else
+                     "%.0f" % (3 * interval + (256 - int(info.get("keepalived_priority",
+                                                                  "254"))) / 256.0 * interval))
+            if s["ok"]:
+                w("| %s | %d of %d | %s | %s | %s | %s |" % (
+                    label, s["ok"], s["n"], ms(s["min"]), ms(s["median"]), ms(s["max"]), bound))
+            else:
+                w("| %s | not measured (%d trials, none measured) | | | | %s |"
+                  % (label, s["n"], bound))
+        w("")
+        w("Reproduce: `BENCH_ONLY=distributor BENCH_DISTRIBUTOR_PARTS=takeover bench/run`.")
+    w("")
+
+    w("## Connections broken by the director's death")
+    w("")
+    if "conns" not in parts:
+        w("Not measured (the part did not run).")
+    else:
+        w("| system | held | broken | served, by node | broken, by node | reasons |")
+        w("|---|---:|---:|---|---|---|")
+        for sid, label in (("ipvs", "IPVS DR, no sync daemon"),
+                           ("ipvs-sync", "IPVS DR, sync daemon master/backup"),
+                           ("shoal", "shoal distributor (holder node 1 also serves)")):
+            c = conns.get(sid)
+            if not c:
+                w("| %s | not measured | | | | |" % label)
+            elif "error" in c:
+                w("| %s | failed (%s) | | | | |" % (label, c["error"]))
+            else:
+                w("| %s | %s | %s | %s | %s | %s |" % (
+                    label, c.get("held", "?"), c.get("broken", "?"), c.get("served", "?"),
+                    c.get("broken_by", "?"), c.get("reasons", "?")))
+        w("")
+        w("Nodes: IPVS's real servers are 21 and 22 (the directors serve nothing); shoal's "
+          "nodes 1 to 3, node 1 the holder that is cut. Reproduce: `BENCH_ONLY=distributor "
+          "BENCH_DISTRIBUTOR_PARTS=conns bench/run`.")
+    w("")
+
+    w("## Every trial")
+    w("")
+    any_trial = False
+    for sid, label in DIST_SYSTEMS:
+        ts = trials.get(sid, [])
+        if ts:
+            any_trial = True
+            w("- %s: %s" % (label, ", ".join(
+                ms(int(t["gap_us"])) if int(t.get("gap_us", -1)) >= 0 else
+                "failed (%s)" % t.get("error", "?") for t in ts)))
+    if not any_trial:
+        w("None.")
+    w("")
+    out += notes_block(notes)
+    return out
+
+
 def split_sections(path):
     """The sections of an existing OUT: {title: text}."""
     try:
@@ -2018,7 +2235,7 @@ def split_sections(path):
     sections, cur, buf = {}, None, []
     for line in text.split("\n"):
         if line in (FAILOVER_TITLE, FALSE_TITLE, TAKEOVER_TITLE, PACKET_TITLE, MOVES_TITLE,
-                    POOLS_TITLE):
+                    POOLS_TITLE, DIST_TITLE):
             if cur:
                 sections[cur] = "\n".join(buf).rstrip("\n") + "\n"
             cur, buf = line, []
@@ -2054,6 +2271,9 @@ def main():
     ap.add_argument("--pools")
     ap.add_argument("--pools-seconds", type=int, default=0)
     ap.add_argument("--pools-status", type=int, default=0)
+    ap.add_argument("--distributor")
+    ap.add_argument("--distributor-seconds", type=int, default=0)
+    ap.add_argument("--distributor-status", type=int, default=0)
     args = ap.parse_args()
 
     old = split_sections(args.out)
@@ -2090,6 +2310,10 @@ def main():
         parts.append("\n".join(lines).rstrip("\n") + "\n")
     elif POOLS_TITLE in old:
         parts.append(old[POOLS_TITLE])
+    if args.distributor:
+        parts.append("\n".join(distributor_section(args)).rstrip("\n") + "\n")
+    elif DIST_TITLE in old:
+        parts.append(old[DIST_TITLE])
     text = "\n".join(parts)
     with open(args.out, "w") as f:
         f.write(text)

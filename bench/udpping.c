@@ -21,7 +21,7 @@
  *	NODE 0 for no answer. Exit status 0 if every port was answered.
  *
  *   udpping run DST PORT --source SRC --sports P1,P2,... [--interval-us US]
- *	       [--ready N] [--timeout S] [--settle MS]
+ *	       [--ready N] [--timeout S] [--settle MS] [--silence MS]
  *	Sends one request every US microseconds (default 1000), to the flows
  *	in turn, paced on CLOCK_MONOTONIC with absolute deadlines, and takes
  *	the time of every answer (CLOCK_MONOTONIC, right after ppoll wakes).
@@ -41,7 +41,10 @@
  *	last_old_rt_us, first_new_rt_us: those two answers' times on
  *	CLOCK_REALTIME (µs since the epoch), to compare with event logs.
  *	Gives up after --timeout s (default 20) without a switch: gap_us -1,
- *	exit status 2.
+ *	exit status 2. With --silence MS, an answer from the old node after
+ *	the signal that comes MS or more after its previous answer counts as
+ *	a new node's (new is then old): the same server reached another way,
+ *	as through a new director; from then on its answers count as new.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -319,7 +322,7 @@ static int cmp64(const void *a, const void *b)
 }
 
 static int run(struct in_addr dst, int port, struct in_addr src, const char *sports,
-	       long interval_us, long ready_n, long timeout_s, long settle_ms)
+	       long interval_us, long ready_n, long timeout_s, long settle_ms, long silence_ms)
 {
 	int fds[MAX_FLOWS], nflows = 0, i, old = 0, new = 0, flows_new = 0;
 	int64_t flow_new_ns[MAX_FLOWS] = { 0 };
@@ -379,10 +382,15 @@ static int run(struct in_addr dst, int port, struct in_addr src, const char *spo
 			if (!pfd[i].revents)
 				continue;
 			while (recv_answer(fds[i], &nd, &q)) {
+				/* with --silence, the old node again counts as new */
+				int again = silence_ms && cut &&
+					    (first_new || (last_old && t - last_old >=
+							   silence_ms * 1000000LL));
+
 				answered++;
 				if (!old)
 					old = nd;
-				if (nd == old) {
+				if (nd == old && !again) {
 					if (first_new) {
 						stale++; /* not expected */
 						continue;
@@ -445,7 +453,7 @@ static void usage(void)
 	      "       udpping linkdown DEV\n"
 	      "       udpping find DST PORT --source SRC --sports A-B [--wait MS]\n"
 	      "       udpping run DST PORT --source SRC --sports P1,P2,... [--interval-us US]\n"
-	      "               [--ready N] [--timeout S] [--settle MS]\n", stderr);
+	      "               [--ready N] [--timeout S] [--settle MS] [--silence MS]\n", stderr);
 	exit(2);
 }
 
@@ -453,7 +461,7 @@ int main(int argc, char **argv)
 {
 	const char *source = NULL, *sports = NULL;
 	long id = -1, port = -1, wait_ms = 2000, interval_us = 1000, ready = 100;
-	long timeout_s = 20, settle_ms = 300;
+	long timeout_s = 20, settle_ms = 300, silence_ms = 0;
 	const char *pos[2];
 	int npos = 0, i;
 
@@ -489,6 +497,8 @@ int main(int argc, char **argv)
 			timeout_s = num(argv[++i], 1, 3600, "timeout");
 		else if (!strcmp(o, "--settle"))
 			settle_ms = num(argv[++i], 0, 60000, "settle");
+		else if (!strcmp(o, "--silence"))
+			silence_ms = num(argv[++i], 1, 60000, "silence");
 		else
 			usage();
 	}
@@ -509,7 +519,7 @@ int main(int argc, char **argv)
 			    wait_ms);
 	if (!strcmp(argv[1], "run"))
 		return run(addr4(pos[0]), num(pos[1], 1, 65535, "port"), addr4(source), sports,
-			   interval_us, ready, timeout_s, settle_ms);
+			   interval_us, ready, timeout_s, settle_ms, silence_ms);
 	usage();
 	return 2;
 }
