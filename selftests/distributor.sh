@@ -22,7 +22,8 @@
 # each time node 2 takes the address over within dead x interval + one
 # interval and tells rt and ll; no connection held by node 2 or 3
 # breaks, and new connections, made while node 1 is away and held
-# through its return, reach only nodes 2 and 3.
+# through its return, reach only nodes 2 and 3. (A holder truly frozen,
+# its VM stopped, is selftests/cluster/distributor-freeze.)
 #
 # Run again with XDP (distributor+xdp), the holder passes packets on in
 # XDP: to node 2 with its MAC, to node 3 in IP in IP (IPv6 in IPv6),
