@@ -46,11 +46,11 @@ source "$(dirname "$0")/lib.sh"
 
 PHASES=(join weight pin failback drain leave)
 CONTROL=1
-# With XDP the packet path sees in weight and pin the same moves as in
-# join, and the control is about the module's holding, not where packets
-# are dropped: left out, for time
+# With XDP the packet path sees in weight, pin and failback the same
+# moves as in join, and the control is about the module's holding, not
+# where packets are dropped: left out, for time
 if [ "$XDP_TEST" = 1 ]; then
-	PHASES=(join failback drain leave)
+	PHASES=(join drain leave)
 	CONTROL=0
 fi
 # per phase: made (TCP, UDP), none broke (TCP, UDP), tables agree, fresh
