@@ -2204,8 +2204,13 @@ def distributor_section(args):
                     c.get("broken_by", "?"), c.get("reasons", "?")))
         w("")
         w("Nodes: IPVS's real servers are 21 and 22 (the directors serve nothing); shoal's "
-          "nodes 1 to 3, node 1 the holder that is cut. Reproduce: `BENCH_ONLY=distributor "
-          "BENCH_DISTRIBUTOR_PARTS=conns bench/run`.")
+          "nodes 1 to 3, node 1 the holder that is cut. IPVS schedules a TCP connection only on "
+          "its SYN (`sloppy_tcp` is off by default), so a backup with no entry for a connection "
+          "leaves its packets to its own stack, which holds the address and has no socket: "
+          "*reset*. shoal's holder keeps no table (`Documentation/distributor.md`): a new "
+          "holder passes each packet on as the old one did, so the connections expected lost "
+          "are only those the dead node itself served (its count in *served*). "
+          "Reproduce: `BENCH_ONLY=distributor BENCH_DISTRIBUTOR_PARTS=conns bench/run`.")
     w("")
 
     w("## Every trial")
