@@ -112,7 +112,9 @@ __diag_ignore_all("-Wmissing-prototypes",
  * Return: XDP_DROP for a packet of a service with XDP on whose bucket
  * another node owns; XDP_TX for one a distributor service's holder passes
  * on to its bucket's owner, rewritten for the next hop; XDP_PASS for
- * everything else.
+ * everything else. For XDP_TX the packet's start may have moved (an outer
+ * header): a caller that looks at the packet again derives its pointers
+ * again.
  */
 noinline int shoal_xdp_verdict(struct xdp_md *ctx)
 {

@@ -7,13 +7,15 @@
  * the gateway, as the netfilter path does (distributor.c) but before an
  * skb exists.
  *
- * Only the plain case is done here: one route through the device the
- * packet came in on, a neighbour entry confirmed reachable, room in the
- * MTU and the headroom. Everything else passes to the netfilter path,
- * which resolves neighbours, fragments the outer packet and counts what
- * it drops; and a neighbour entry gone stale is refreshed by the packets
- * that path sends, after which this one takes over again. No state is
- * kept here: the route and neighbour tables are read for every packet.
+ * Only the plain case is done here: a frame to this device's MAC whose
+ * IP header the stack would accept, one route through the device it came
+ * in on, a neighbour entry in use (reachable, or being confirmed), room
+ * in the MTU and the headroom. Everything else passes to the netfilter
+ * path, which resolves neighbours, fragments the outer packet, and drops
+ * and counts what the stack drops; a neighbour entry gone stale is
+ * refreshed by the packets that path sends, after which this one takes
+ * over again. No state is kept here: the route and neighbour tables are
+ * read for every packet, under the RCU that XDP runs in.
  */
 #include <linux/etherdevice.h>
 #include <linux/ip.h>
@@ -33,7 +35,7 @@
 
 #include "lookup.h"
 
-/* Where a packet goes next: the device's MAC for it, and whether in IP in IP. */
+/* Where a packet goes next: the MAC, and whether in IP in IP. */
 struct shoal_xdp_hop {
 	u8 mac[ETH_ALEN];
 	bool encap;
@@ -41,12 +43,22 @@ struct shoal_xdp_hop {
 	u8 hoplimit;		/* of the outer header */
 };
 
-/* A confirmed neighbour's MAC; false for any other state. */
+/*
+ * The MAC of a neighbour in use: reachable, or being confirmed (the stack
+ * sends to it then too). Marked used, as the stack's sending does, so
+ * that it is confirmed again rather than left to go stale.
+ */
 static bool shoal_xdp_neigh(struct neighbour *neigh,
 			    const struct net_device *dev, u8 *mac)
 {
-	if (!neigh || !(READ_ONCE(neigh->nud_state) & NUD_CONNECTED))
+	unsigned long now = jiffies;
+
+	if (!neigh || !(READ_ONCE(neigh->nud_state) &
+			(NUD_CONNECTED | NUD_DELAY | NUD_PROBE)))
 		return false;
+	/* one write a tick at most: the entry is shared by every CPU */
+	if (READ_ONCE(neigh->used) != now)
+		WRITE_ONCE(neigh->used, now);
 	neigh_ha_snapshot(mac, neigh, dev);
 	return true;
 }
@@ -54,7 +66,12 @@ static bool shoal_xdp_neigh(struct neighbour *neigh,
 static bool shoal_xdp_route4(struct net *net, struct net_device *dev,
 			     __be32 from, __be32 to, struct shoal_xdp_hop *hop)
 {
-	struct flowi4 fl4 = { .daddr = to, .saddr = from };
+	/* as an output route looks it up (ip_route_output_key()) */
+	struct flowi4 fl4 = {
+		.daddr = to,
+		.saddr = from,
+		.flowi4_iif = LOOPBACK_IFINDEX,
+	};
 	struct fib_nh_common *nhc;
 	struct fib_result res;
 	__be32 next = to;
@@ -69,6 +86,9 @@ static bool shoal_xdp_route4(struct net *net, struct net_device *dev,
 	hop->encap = nhc->nhc_gw_family == AF_INET;
 	if (hop->encap)
 		next = nhc->nhc_gw.ipv4;
+	/* not the path MTU learnt: the outer header may be fragmented on
+	 * the way (DF clear), as on the netfilter path
+	 */
 	hop->mtu = res.fi->fib_mtu ?: READ_ONCE(dev->mtu);
 	hop->hoplimit = res.fi->fib_metrics->metrics[RTAX_HOPLIMIT - 1] ?:
 			READ_ONCE(net->ipv4.sysctl_ip_default_ttl);
@@ -80,25 +100,35 @@ static bool shoal_xdp_route6(struct net *net, struct net_device *dev,
 			     const struct in6_addr *from,
 			     const struct in6_addr *to, struct shoal_xdp_hop *hop)
 {
-	struct flowi6 fl6 = { .daddr = *to, .saddr = *from };
+	/* as an output route looks it up (ip6_route_output()) */
+	struct flowi6 fl6 = {
+		.daddr = *to,
+		.saddr = *from,
+		.flowi6_iif = LOOPBACK_IFINDEX,
+	};
+	int flags = RT6_LOOKUP_F_HAS_SADDR;
 	const struct in6_addr *next = to;
 	struct fib6_result res = {};
 	struct inet6_dev *idev;
 
-	if (ipv6_stub->fib6_lookup(net, 0, &fl6, &res,
-				   RT6_LOOKUP_F_HAS_SADDR) ||
-	    IS_ERR_OR_NULL(res.f6i) || res.f6i == net->ipv6.fib6_null_entry ||
-	    res.fib6_type != RTN_UNICAST || res.f6i->fib6_nsiblings || !res.nh)
+	if (!READ_ONCE(net->ipv6.devconf_all->forwarding))
+		flags |= RT6_LOOKUP_F_REACHABLE;
+	if (ipv6_stub->fib6_lookup(net, 0, &fl6, &res, flags) || !res.f6i ||
+	    res.f6i == net->ipv6.fib6_null_entry ||
+	    res.fib6_type != RTN_UNICAST || res.f6i->fib6_nsiblings ||
+	    (res.f6i->nh && nexthop_is_multipath(res.f6i->nh)))
 		return false;
 	if (res.nh->fib_nh_dev != dev || res.nh->fib_nh_lws)
 		return false;
-	hop->encap = res.nh->fib_nh_gw_family;
+	hop->encap = res.nh->fib_nh_gw_family != 0;
 	if (hop->encap)
 		next = &res.nh->fib_nh_gw6;
-	hop->mtu = res.f6i->fib6_pmtu ?: READ_ONCE(dev->mtu);
+	/* the device's IPv6 MTU, the route's and the path's learnt */
+	hop->mtu = ipv6_stub->ip6_mtu_from_fib6(&res, to, from);
 	idev = __in6_dev_get(dev);
-	hop->hoplimit = idev ? READ_ONCE(idev->cnf.hop_limit) :
-			       READ_ONCE(net->ipv6.devconf_all->hop_limit);
+	hop->hoplimit = res.f6i->fib6_metrics->metrics[RTAX_HOPLIMIT - 1] ?:
+			(idev ? READ_ONCE(idev->cnf.hop_limit) :
+				READ_ONCE(net->ipv6.devconf_all->hop_limit));
 	return shoal_xdp_neigh(__ipv6_neigh_lookup_noref_stub(dev, next),
 			       dev, hop->mac);
 }
@@ -141,11 +171,16 @@ static int shoal_xdp_forward4(struct net *net, struct xdp_buff *xdp,
 	unsigned int len = ntohs(iph->tot_len);
 	struct shoal_xdp_hop hop;
 
-	/* the verdict checked the header's length, not what it says */
-	if (iph->ttl <= 1 || len < sizeof(*iph) ||
-	    (void *)iph + len > xdp->data_end ||
+	/* what the stack would drop, it drops; the verdict checked the
+	 * header's length and that the ports are in the frame, not what
+	 * the header says
+	 */
+	if (len < sizeof(*iph) + 4 || (void *)iph + len > xdp->data_end ||
+	    ip_fast_csum(iph, iph->ihl) || iph->ttl <= 1 ||
 	    !shoal_xdp_route4(net, dev, from, to, &hop))
 		return XDP_PASS;
+	/* the frame as the stack has it: padding and trailers cut */
+	xdp->data_end = (void *)iph + len;
 	if (!hop.encap) {
 		if (len > hop.mtu)
 			return XDP_PASS;
@@ -187,9 +222,11 @@ static int shoal_xdp_forward6(struct net *net, struct xdp_buff *xdp,
 	struct shoal_xdp_hop hop;
 	u8 tclass;
 
-	if (ip6h->hop_limit <= 1 || (void *)ip6h + len > xdp->data_end ||
+	if (ip6h->version != 6 || len < sizeof(*ip6h) + 4 ||
+	    (void *)ip6h + len > xdp->data_end || ip6h->hop_limit <= 1 ||
 	    !shoal_xdp_route6(net, dev, from, to, &hop))
 		return XDP_PASS;
+	xdp->data_end = (void *)ip6h + len;
 	if (!hop.encap) {
 		if (len > hop.mtu)
 			return XDP_PASS;
@@ -234,8 +271,12 @@ int shoal_distributor_xdp(struct shoal_net *sn,
 		atomic64_inc(&svc->stats[bucket].xdp_dropped);
 		return XDP_DROP;
 	}
-	/* room for whole frames only, in one buffer */
-	if (xdp_buff_has_frags(xdp))
+	/* whole frames only, in one buffer, sent to this node (in
+	 * promiscuous mode, or flooded, the stack would drop them)
+	 */
+	if (xdp_buff_has_frags(xdp) ||
+	    !ether_addr_equal(((struct ethhdr *)xdp->data)->h_dest,
+			      xdp->rxq->dev->dev_addr))
 		return XDP_PASS;
 	node = shoal_node_get(sn, t->acting[bucket]);
 	self = shoal_node_get(sn, local);

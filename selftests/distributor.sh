@@ -27,7 +27,7 @@
 #
 # Run again with XDP (distributor+xdp), the holder passes packets on in
 # XDP: to node 2 with its MAC, to node 3 in IP in IP (IPv6 in IPv6),
-# whenever the neighbour entry is confirmed (else on the netfilter path,
+# whenever the neighbour entry is in use (else on the netfilter path,
 # which refreshes it); the same checks hold but those of bad input and
 # the silence, and each of the four ways is seen used. Without XDP, none
 # is.

@@ -539,7 +539,9 @@ enum shoal_attr {
 	SHOAL_A_SERVICE_HOLDER,
 	/* u64: packets this node passed on to their bucket's owner */
 	SHOAL_A_STATS_FORWARDED,
-	/* u64: of SHOAL_A_STATS_FORWARDED, those an XDP program passed on */
+	/* u64: of SHOAL_A_STATS_FORWARDED, those an XDP program handed to
+	 * XDP_TX (the driver may still drop them)
+	 */
 	SHOAL_A_STATS_XDP_FORWARDED,
 
 	__SHOAL_A_MAX,
