@@ -40,29 +40,23 @@ import time
 
 def parse(path):
     trials = {}  # (kind, setting) -> list of dicts
-    info = {}
+
+    def trial(line):
+        w = line.split()
+        if len(w) < 6 or w[4] != "result":
+            return
+        d = {"trial": int(w[3])}
+        d.update(pairs(w[5:]))
+        trials.setdefault((w[1], w[2]), []).append(d)
+
+    infos, notes = read_log(path, {"BENCH ": trial})
     per = {}  # key -> {setting: value}, for "BENCH-INFO key setting value"
-    notes = []
-    with open(path, errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\r\n")
-            if line.startswith("BENCH-INFO "):
-                _, key, *rest = line.split(" ", 2)
-                info[key] = rest[0] if rest else ""
-                w = info[key].split(" ", 1)
-                if len(w) == 2:
-                    per.setdefault(key, {})[w[0]] = w[1]
-            elif line.startswith("BENCH "):
-                w = line.split()
-                if len(w) < 6 or w[4] != "result":
-                    continue
-                d = {"trial": int(w[3])}
-                kv = w[5:]
-                d.update(pairs(kv))
-                trials.setdefault((w[1], w[2]), []).append(d)
-            elif line.startswith("# "):
-                notes.append(line[2:])
-    return trials, info, per, notes
+    for key, values in infos.items():
+        for value in values:
+            w = value.split(" ", 1)
+            if len(w) == 2:
+                per.setdefault(key, {})[w[0]] = w[1]
+    return trials, last(infos), per, notes
 
 
 def p99(xs):
@@ -365,9 +359,12 @@ def pairs(words):
     return {words[i]: words[i + 1] for i in range(0, len(words) - 1, 2)}
 
 
-def log_lines(path, info, notes):
-    """A benchmark log's lines, but for its "BENCH-INFO KEY VALUE" lines,
-    which go to info (KEY -> [VALUE, ...]), and its "# " notes, to notes."""
+def read_log(path, handlers):
+    """A benchmark's console log: its "BENCH-INFO KEY VALUE" lines as info
+    (KEY -> [VALUE, ...], in the log's order) and its "# " notes, returned
+    as (info, notes); each other line goes to handlers[PREFIX] (called with
+    the whole line) of the first PREFIX it starts with, or nowhere."""
+    info, notes = {}, []
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\r\n")
@@ -377,25 +374,45 @@ def log_lines(path, info, notes):
             elif line.startswith("# "):
                 notes.append(line[2:])
             else:
-                yield line
+                for prefix, handle in handlers.items():
+                    if line.startswith(prefix):
+                        handle(line)
+                        break
+    return info, notes
+
+
+def last(info):
+    """read_log's info with the last VALUE of each KEY: {KEY: VALUE}."""
+    return {key: values[-1] for key, values in info.items()}
+
+
+def takeover_trial(trials, line):
+    """A "BENCH takeover SYSTEM SETTING TRIAL result KEY VALUE ..." line,
+    into trials[SYSTEM]."""
+    w = line.split()
+    if len(w) < 7 or w[5] != "result":
+        return
+    d = {"setting": w[3], "trial": int(w[4])}
+    d.update(pairs(w[6:]))
+    trials.setdefault(w[2], []).append(d)
 
 
 def parse_false(path):
-    info = {}  # key -> list of values, in order
     rows = []  # (system, setting, {key: value})
     events = {}  # (system, setting) -> list of event lines' words
-    notes = []
-    for line in log_lines(path, info, notes):
-        if line.startswith("BENCH-FALSE "):
-            w = line.split()
-            if len(w) < 3:
-                continue
-            kv = w[3:]
-            rows.append((w[1], w[2], pairs(kv)))
-        elif line.startswith("BENCH-FALSE-EVENT "):
-            w = line.split()
-            if len(w) >= 7:
-                events.setdefault((w[1], w[2]), []).append(w[3:])
+
+    def row(line):
+        w = line.split()
+        if len(w) >= 3:
+            rows.append((w[1], w[2], pairs(w[3:])))
+
+    def event(line):
+        w = line.split()
+        if len(w) >= 7:
+            events.setdefault((w[1], w[2]), []).append(w[3:])
+
+    # info: key -> list of values, in order
+    info, notes = read_log(path, {"BENCH-FALSE ": row, "BENCH-FALSE-EVENT ": event})
     return info, rows, events, notes
 
 
@@ -794,24 +811,9 @@ TAKEOVER_TITLE = "# Takeover benchmark"
 
 def parse_takeover(path):
     """bench/takeover.sh's log: ({system: [trial dicts]}, info, notes)."""
-    trials, info, notes = {}, {}, []
-    with open(path, errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\r\n")
-            if line.startswith("BENCH-INFO "):
-                _, key, *rest = line.split(" ", 2)
-                info[key] = rest[0] if rest else ""
-            elif line.startswith("BENCH takeover "):
-                w = line.split()
-                if len(w) < 7 or w[5] != "result":
-                    continue
-                d = {"setting": w[3], "trial": int(w[4])}
-                kv = w[6:]
-                d.update(pairs(kv))
-                trials.setdefault(w[2], []).append(d)
-            elif line.startswith("# "):
-                notes.append(line[2:])
-    return trials, info, notes
+    trials = {}
+    info, notes = read_log(path, {"BENCH takeover ": lambda line: takeover_trial(trials, line)})
+    return trials, last(info), notes
 
 
 def takeover_section(args):
@@ -1039,22 +1041,19 @@ def parse_window(status, kv, none_reason):
     return d
 
 
+def window_row(rows, at, none_reason, line):
+    """A "... ID status STATUS KEY VALUE ..." line of a window's result, its
+    ID the word at AT: parse_window's dict into rows[ID]."""
+    w = line.split(" ")
+    if len(w) >= at + 3 and w[at + 1] == "status":
+        rows[w[at]] = parse_window(w[at + 2], w[at + 3:], none_reason)
+
+
 def parse_packet(path):
-    rows, info, notes = {}, {}, []
-    with open(path, errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\r\n")
-            if line.startswith("BENCH-INFO "):
-                _, key, *rest = line.split(" ", 2)
-                info[key] = rest[0] if rest else ""
-            elif line.startswith("BENCH-PACKET "):
-                w = line.split(" ")
-                if len(w) < 4 or w[2] != "status":
-                    continue
-                rows[w[1]] = parse_window(w[3], w[4:], "no packets counted")
-            elif line.startswith("# "):
-                notes.append(line[2:])
-    return rows, info, notes
+    rows = {}
+    info, notes = read_log(path, {
+        "BENCH-PACKET ": lambda line: window_row(rows, 1, "no packets counted", line)})
+    return rows, last(info), notes
 
 
 def packet_section(args):
@@ -1377,56 +1376,58 @@ MOVES_EXPECTED = {
 
 
 def parse_moves(path):
-    holds, gaps, costs, info, notes = {}, {}, {}, {}, []
+    holds, gaps, costs = {}, {}, {}
     loads, panics = [], []
-    for line in log_lines(path, info, notes):
-        if line.startswith("BENCH-MOVES hold "):
-            w = line.split()
-            if len(w) < 4:
-                continue
-            d = {}
-            kv = w[4:]
-            if kv and kv[0] == "error":
-                d["error"] = " ".join(kv[1:])
-            else:
-                d.update(pairs(kv))
-            holds[(w[2], w[3])] = d
-        elif line.startswith("BENCH-MOVES load "):
-            w = line.split()
-            d = {"line": w[2]}
-            kv = w[3:]
-            if kv and kv[0] == "error":
-                d["error"] = " ".join(kv[1:])
-            else:
-                d.update(pairs(kv))
-            loads.append(d)
-        elif line.startswith("BENCH-MOVES gap "):
-            w = line.split()
-            if len(w) < 7 or w[5] != "result":
-                continue
-            d = {"trial": int(w[4])}
-            kv = w[6:]
+
+    def hold(line):
+        w = line.split()
+        if len(w) < 4:
+            return
+        d = {}
+        kv = w[4:]
+        if kv and kv[0] == "error":
+            d["error"] = " ".join(kv[1:])
+        else:
             d.update(pairs(kv))
-            gaps.setdefault((w[2], w[3]), []).append(d)
-        elif line.startswith("BENCH-MOVES panic "):
-            # panic INTERVAL DEAD TRIAL result status S KEY LO..HI ...
-            w = line.split()
-            if len(w) < 8 or w[5] != "result" or w[6] != "status":
-                continue
-            d = {"interval": w[2], "dead": w[3], "trial": w[4], "status": w[7]}
-            kv = w[8:]
-            for i in range(0, len(kv) - 1, 2):
-                lo, dots, hi = kv[i + 1].partition("..")
-                try:
-                    d[kv[i]] = (int(lo), int(hi)) if dots else int(lo)
-                except ValueError:
-                    pass
-            panics.append(d)
-        elif line.startswith("BENCH-MOVES cost "):
-            w = line.split(" ")
-            if len(w) < 5 or w[3] != "status":
-                continue
-            costs[w[2]] = parse_window(w[4], w[5:], "no datagram read")
+        holds[(w[2], w[3])] = d
+
+    def load(line):
+        w = line.split()
+        d = {"line": w[2]}
+        kv = w[3:]
+        if kv and kv[0] == "error":
+            d["error"] = " ".join(kv[1:])
+        else:
+            d.update(pairs(kv))
+        loads.append(d)
+
+    def gap(line):
+        w = line.split()
+        if len(w) < 7 or w[5] != "result":
+            return
+        d = {"trial": int(w[4])}
+        d.update(pairs(w[6:]))
+        gaps.setdefault((w[2], w[3]), []).append(d)
+
+    def panic(line):
+        # panic INTERVAL DEAD TRIAL result status S KEY LO..HI ...
+        w = line.split()
+        if len(w) < 8 or w[5] != "result" or w[6] != "status":
+            return
+        d = {"interval": w[2], "dead": w[3], "trial": w[4], "status": w[7]}
+        kv = w[8:]
+        for i in range(0, len(kv) - 1, 2):
+            lo, dots, hi = kv[i + 1].partition("..")
+            try:
+                d[kv[i]] = (int(lo), int(hi)) if dots else int(lo)
+            except ValueError:
+                pass
+        panics.append(d)
+
+    info, notes = read_log(path, {
+        "BENCH-MOVES hold ": hold, "BENCH-MOVES load ": load, "BENCH-MOVES gap ": gap,
+        "BENCH-MOVES panic ": panic,
+        "BENCH-MOVES cost ": lambda line: window_row(costs, 2, "no datagram read", line)})
     return holds, gaps, costs, info, notes, loads, panics
 
 
@@ -1900,16 +1901,22 @@ POOLS_ANCHOR_S = {"grow": (15, 180), "shrink": (300, 900)}
 
 
 def parse_pools(path):
-    reacts, helds, info, notes = {}, [], {}, []
-    for line in log_lines(path, info, notes):
+    reacts, helds = {}, []
+
+    def react(line):
         w = line.split()
-        if line.startswith("BENCH-POOL react ") and len(w) >= 5 and w[4] == "result":
+        if len(w) >= 5 and w[4] == "result":
             d = {k: int(v) for k, v in pairs(w[5:]).items() if v.lstrip("-").isdigit()}
             reacts.setdefault(int(w[2]), []).append(d)
-        elif line.startswith("BENCH-POOL held ") and len(w) >= 4 and w[3] == "result":
+
+    def held(line):
+        w = line.split()
+        if len(w) >= 4 and w[3] == "result":
             d = {k: int(v) for k, v in pairs(w[4:]).items() if v.lstrip("-").isdigit()}
             d["conns"] = int(w[2])
             helds.append(d)
+
+    info, notes = read_log(path, {"BENCH-POOL react ": react, "BENCH-POOL held ": held})
     return reacts, helds, info, notes
 
 
@@ -2031,34 +2038,20 @@ DIST_SYSTEMS = [("keepalived-ipvs", "keepalived (VRRPv3) + IPVS DR"),
 def parse_distributor(path):
     """bench/distributor.sh's log: (cost rows, {system: [trials]}, {system:
     conns dict}, info, notes)."""
-    rows, trials, conns, info, notes = {}, {}, {}, {}, []
-    with open(path, errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\r\n")
-            if line.startswith("BENCH-INFO "):
-                _, key, *rest = line.split(" ", 2)
-                info[key] = rest[0] if rest else ""
-            elif line.startswith("BENCH-DIST "):
-                w = line.split(" ")
-                if len(w) < 4 or w[2] != "status":
-                    continue
-                rows[w[1]] = parse_window(w[3], w[4:], "no packets counted")
-            elif line.startswith("BENCH-DIST-CONNS "):
-                w = line.split()
-                if len(w) >= 3 and w[2] == "error":
-                    conns[w[1]] = {"error": " ".join(w[3:])}
-                elif len(w) >= 3:
-                    conns[w[1]] = pairs(w[2:])
-            elif line.startswith("BENCH takeover "):
-                w = line.split()
-                if len(w) < 7 or w[5] != "result":
-                    continue
-                d = {"setting": w[3], "trial": int(w[4])}
-                d.update(pairs(w[6:]))
-                trials.setdefault(w[2], []).append(d)
-            elif line.startswith("# "):
-                notes.append(line[2:])
-    return rows, trials, conns, info, notes
+    rows, trials, conns = {}, {}, {}
+
+    def conn(line):
+        w = line.split()
+        if len(w) >= 3 and w[2] == "error":
+            conns[w[1]] = {"error": " ".join(w[3:])}
+        elif len(w) >= 3:
+            conns[w[1]] = pairs(w[2:])
+
+    info, notes = read_log(path, {
+        "BENCH-DIST ": lambda line: window_row(rows, 1, "no packets counted", line),
+        "BENCH-DIST-CONNS ": conn,
+        "BENCH takeover ": lambda line: takeover_trial(trials, line)})
+    return rows, trials, conns, last(info), notes
 
 
 def distributor_section(args):
