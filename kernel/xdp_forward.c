@@ -163,11 +163,60 @@ static void shoal_xdp_eth(struct xdp_buff *xdp, const struct net_device *dev,
 	eth->h_proto = proto;
 }
 
+/*
+ * An IPv4 header in front of the packet (of len bytes, its TTL already
+ * lowered), from this node to the owner; the caller made room.
+ */
+static void shoal_xdp_outer4(struct net *net, struct xdp_buff *xdp,
+			     unsigned int len, __be32 from, __be32 to,
+			     u8 ttl)
+{
+	struct iphdr *outer, *iph;
+
+	shoal_xdp_push(xdp, sizeof(*outer));
+	outer = xdp->data + ETH_HLEN;
+	iph = outer + 1;
+	outer->version = 4;
+	outer->ihl = sizeof(*outer) >> 2;
+	outer->tos = INET_ECN_encapsulate(iph->tos, iph->tos);
+	outer->tot_len = htons(len + sizeof(*outer));
+	/* the outer header may be fragmented on the way, as on the
+	 * netfilter path: the owner reassembles it
+	 */
+	outer->frag_off = 0;
+	outer->ttl = ttl;
+	outer->protocol = IPPROTO_IPIP;
+	outer->saddr = from;
+	outer->daddr = to;
+	__ip_select_ident(net, outer, 1);
+	ip_send_check(outer);
+}
+
+/* The same in IPv6. */
+static void shoal_xdp_outer6(struct xdp_buff *xdp, unsigned int len,
+			     const struct in6_addr *from,
+			     const struct in6_addr *to, u8 hoplimit)
+{
+	struct ipv6hdr *outer, *ip6h;
+	u8 tclass;
+
+	shoal_xdp_push(xdp, sizeof(*outer));
+	outer = xdp->data + ETH_HLEN;
+	ip6h = outer + 1;
+	tclass = ipv6_get_dsfield(ip6h);
+	ip6_flow_hdr(outer, INET_ECN_encapsulate(tclass, tclass), 0);
+	outer->payload_len = htons(len);
+	outer->nexthdr = IPPROTO_IPV6;
+	outer->hop_limit = hoplimit;
+	outer->saddr = *from;
+	outer->daddr = *to;
+}
+
 static int shoal_xdp_forward4(struct net *net, struct xdp_buff *xdp,
 			      __be32 from, __be32 to)
 {
 	struct net_device *dev = xdp->rxq->dev;
-	struct iphdr *iph = xdp->data + ETH_HLEN, *outer;
+	struct iphdr *iph = xdp->data + ETH_HLEN;
 	unsigned int len = ntohs(iph->tot_len);
 	struct shoal_xdp_hop hop;
 
@@ -179,35 +228,15 @@ static int shoal_xdp_forward4(struct net *net, struct xdp_buff *xdp,
 	    ip_fast_csum(iph, iph->ihl) || iph->ttl <= 1 ||
 	    !shoal_xdp_route4(net, dev, from, to, &hop))
 		return XDP_PASS;
+	/* an outer header is one more of the same */
+	if (len + (hop.encap ? sizeof(*iph) : 0) > hop.mtu ||
+	    (hop.encap && !shoal_xdp_room(xdp, sizeof(*iph))))
+		return XDP_PASS;
 	/* the frame as the stack has it: padding and trailers cut */
 	xdp->data_end = (void *)iph + len;
-	if (!hop.encap) {
-		if (len > hop.mtu)
-			return XDP_PASS;
-		ip_decrease_ttl(iph);
-		shoal_xdp_eth(xdp, dev, &hop, htons(ETH_P_IP));
-		return XDP_TX;
-	}
-	if (len + sizeof(*outer) > hop.mtu ||
-	    !shoal_xdp_room(xdp, sizeof(*outer)))
-		return XDP_PASS;
 	ip_decrease_ttl(iph);
-	shoal_xdp_push(xdp, sizeof(*outer));
-	outer = xdp->data + ETH_HLEN;
-	outer->version = 4;
-	outer->ihl = sizeof(*outer) >> 2;
-	outer->tos = INET_ECN_encapsulate(iph->tos, iph->tos);
-	outer->tot_len = htons(len + sizeof(*outer));
-	/* the outer header may be fragmented on the way, as on the
-	 * netfilter path: the owner reassembles it
-	 */
-	outer->frag_off = 0;
-	outer->ttl = hop.hoplimit;
-	outer->protocol = IPPROTO_IPIP;
-	outer->saddr = from;
-	outer->daddr = to;
-	__ip_select_ident(net, outer, 1);
-	ip_send_check(outer);
+	if (hop.encap)
+		shoal_xdp_outer4(net, xdp, len, from, to, hop.hoplimit);
 	shoal_xdp_eth(xdp, dev, &hop, htons(ETH_P_IP));
 	return XDP_TX;
 }
@@ -217,36 +246,21 @@ static int shoal_xdp_forward6(struct net *net, struct xdp_buff *xdp,
 			      const struct in6_addr *to)
 {
 	struct net_device *dev = xdp->rxq->dev;
-	struct ipv6hdr *ip6h = xdp->data + ETH_HLEN, *outer;
+	struct ipv6hdr *ip6h = xdp->data + ETH_HLEN;
 	unsigned int len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
 	struct shoal_xdp_hop hop;
-	u8 tclass;
 
 	if (ip6h->version != 6 || len < sizeof(*ip6h) + 4 ||
 	    (void *)ip6h + len > xdp->data_end || ip6h->hop_limit <= 1 ||
 	    !shoal_xdp_route6(net, dev, from, to, &hop))
 		return XDP_PASS;
-	xdp->data_end = (void *)ip6h + len;
-	if (!hop.encap) {
-		if (len > hop.mtu)
-			return XDP_PASS;
-		ip6h->hop_limit--;
-		shoal_xdp_eth(xdp, dev, &hop, htons(ETH_P_IPV6));
-		return XDP_TX;
-	}
-	if (len + sizeof(*outer) > hop.mtu ||
-	    !shoal_xdp_room(xdp, sizeof(*outer)))
+	if (len + (hop.encap ? sizeof(*ip6h) : 0) > hop.mtu ||
+	    (hop.encap && !shoal_xdp_room(xdp, sizeof(*ip6h))))
 		return XDP_PASS;
+	xdp->data_end = (void *)ip6h + len;
 	ip6h->hop_limit--;
-	tclass = ipv6_get_dsfield(ip6h);
-	shoal_xdp_push(xdp, sizeof(*outer));
-	outer = xdp->data + ETH_HLEN;
-	ip6_flow_hdr(outer, INET_ECN_encapsulate(tclass, tclass), 0);
-	outer->payload_len = htons(len);
-	outer->nexthdr = IPPROTO_IPV6;
-	outer->hop_limit = hop.hoplimit;
-	outer->saddr = *from;
-	outer->daddr = *to;
+	if (hop.encap)
+		shoal_xdp_outer6(xdp, len, from, to, hop.hoplimit);
 	shoal_xdp_eth(xdp, dev, &hop, htons(ETH_P_IPV6));
 	return XDP_TX;
 }
