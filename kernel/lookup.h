@@ -48,15 +48,15 @@ static inline u32 shoal_svc_slot(u8 family, const union shoal_addr *addr)
  */
 static inline struct shoal_net *shoal_net_rcu(const struct net *net)
 {
-	return rcu_dereference(net->gen)->ptr[shoal_net_id];
+	return shoal_deref(net->gen)->ptr[shoal_net_id];
 }
 
-/* Caller holds rcu_read_lock(). */
+/* Caller is in an RCU read-side section (see shoal_deref()). */
 static inline struct shoal_service *
 shoal_service_lookup(struct shoal_net *sn, u8 family,
 		     const union shoal_addr *addr)
 {
-	struct hlist_head *heads = READ_ONCE(sn->svc_hash);
+	struct hlist_head *heads = shoal_deref(sn->svc_hash);
 	struct shoal_service *svc;
 
 	if (!heads)
@@ -141,13 +141,13 @@ struct shoal_flow {
 };
 
 /*
- * Caller holds rcu_read_lock(). Whether this node takes every packet of
- * the bucket; a bucket that moved between live nodes may have packets
- * for it, and for the node it moved from (shoal_hold_keeps()).
+ * Caller is in an RCU read-side section. Whether this node takes every
+ * packet of the bucket; a bucket that moved between live nodes may have
+ * packets for it, and for the node it moved from (shoal_hold_keeps()).
  */
 static inline bool shoal_owns(const struct shoal_service *svc, u32 bucket)
 {
-	const struct shoal_table *t = rcu_dereference(svc->table);
+	const struct shoal_table *t = shoal_deref(svc->table);
 
 	return test_bit(bucket, t->owned);
 }
@@ -155,7 +155,7 @@ static inline bool shoal_owns(const struct shoal_service *svc, u32 bucket)
 /* Whether the bucket's new flows are this node's. */
 static inline bool shoal_acts(const struct shoal_service *svc, u32 bucket)
 {
-	const struct shoal_table *t = rcu_dereference(svc->table);
+	const struct shoal_table *t = shoal_deref(svc->table);
 
 	return test_bit(bucket, t->owned) || test_bit(bucket, t->contested);
 }
@@ -164,7 +164,7 @@ static inline bool shoal_acts(const struct shoal_service *svc, u32 bucket)
 static inline bool shoal_may_keep(const struct shoal_service *svc,
 				  u32 bucket)
 {
-	const struct shoal_table *t = rcu_dereference(svc->table);
+	const struct shoal_table *t = shoal_deref(svc->table);
 
 	return test_bit(bucket, t->owned) || test_bit(bucket, t->contested) ||
 	       test_bit(bucket, t->holding);

@@ -13,12 +13,12 @@
 /* nodes in all namespaces; must be zero when the module goes */
 static atomic_t shoal_nodes_alive = ATOMIC_INIT(0);
 
-/* Caller holds rcu_read_lock(). */
+/* Caller is in an RCU read-side section (see shoal_deref()). */
 struct shoal_node *shoal_node_get(struct shoal_net *sn, u32 id)
 {
 	if (id == 0 || id > SHOAL_NODE_ID_MAX)
 		return NULL;
-	return rcu_dereference(sn->nodes[id]);
+	return shoal_deref(sn->nodes[id]);
 }
 
 struct shoal_node *shoal_node_get_locked(struct shoal_net *sn, u32 id)

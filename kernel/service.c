@@ -461,6 +461,12 @@ unsigned int shoal_service_candidates(struct shoal_net *sn, bool all,
 	return n;
 }
 
+static struct hlist_head *shoal_svc_hash(struct shoal_net *sn)
+{
+	return rcu_dereference_protected(sn->svc_hash,
+					 lockdep_is_held(&sn->lock));
+}
+
 static int shoal_hooks_get(struct shoal_net *sn)
 {
 	struct hlist_head *heads;
@@ -471,7 +477,7 @@ static int shoal_hooks_get(struct shoal_net *sn)
 	heads = kcalloc(1 << SHOAL_SVC_HASH_BITS, sizeof(*heads), GFP_KERNEL);
 	if (!heads)
 		return -ENOMEM;
-	WRITE_ONCE(sn->svc_hash, heads);
+	rcu_assign_pointer(sn->svc_hash, heads);
 	err = shoal_filter_start(sn->net);
 	if (err)
 		goto err_heads;
@@ -483,7 +489,7 @@ static int shoal_hooks_get(struct shoal_net *sn)
 err_filter:
 	shoal_filter_stop(sn->net);
 err_heads:
-	WRITE_ONCE(sn->svc_hash, NULL);
+	RCU_INIT_POINTER(sn->svc_hash, NULL);
 	synchronize_net();
 	kfree(heads);
 	return err;
@@ -491,7 +497,7 @@ err_heads:
 
 static void shoal_hooks_put(struct shoal_net *sn)
 {
-	struct hlist_head *heads = sn->svc_hash;
+	struct hlist_head *heads = shoal_svc_hash(sn);
 
 	if (sn->service_count)
 		return;
@@ -499,7 +505,7 @@ static void shoal_hooks_put(struct shoal_net *sn)
 	 * Packets find no table from now on; those in flight, through the
 	 * hooks or an XDP program, are waited for before it goes.
 	 */
-	WRITE_ONCE(sn->svc_hash, NULL);
+	RCU_INIT_POINTER(sn->svc_hash, NULL);
 	shoal_arp_out_put(sn);
 	shoal_filter_stop(sn->net);
 	synchronize_net();
@@ -597,7 +603,8 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	shoal_service_link_dev(svc, dev);
 	list_add_tail(&svc->list, &sn->services);
 	hlist_add_head_rcu(&svc->hnode,
-			   &sn->svc_hash[shoal_svc_slot(svc->family, &svc->addr)]);
+			   &shoal_svc_hash(sn)[shoal_svc_slot(svc->family,
+							      &svc->addr)]);
 	sn->service_count++;
 	sn->service_gen++;
 	shoal_services_settle(sn);

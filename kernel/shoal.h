@@ -24,6 +24,13 @@
 #include "frame.h"
 #include "member.h"
 
+/*
+ * A dereference on the packet path. The netfilter hooks run under
+ * rcu_read_lock(); an XDP program, and so the kfunc, may run with only
+ * bottom halves disabled, which is a read-side section as well.
+ */
+#define shoal_deref(p)	rcu_dereference_check(p, rcu_read_lock_bh_held())
+
 struct netlink_ext_ack;
 
 /* A declared cluster member. Replaced, never modified, once published. */
@@ -461,9 +468,9 @@ struct shoal_net {
 	unsigned int service_count;
 	u32 service_gen;
 	/* lookup by address for the packet path; allocated with the first
-	 * service, when the hooks go in
+	 * service, when the hooks go in; written under sn->lock
 	 */
-	struct hlist_head *svc_hash;
+	struct hlist_head __rcu *svc_hash;
 	/* services and personas: whether the ARP_OUT hook is in; RTNL */
 	unsigned int arp_out_users;
 

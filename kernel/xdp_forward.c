@@ -277,7 +277,7 @@ int shoal_distributor_xdp(struct shoal_net *sn,
 			  struct xdp_buff *xdp)
 {
 	u32 local = READ_ONCE(sn->local_id), holder = READ_ONCE(svc->holder);
-	const struct shoal_table *t = rcu_dereference(svc->table);
+	const struct shoal_table *t = shoal_deref(svc->table);
 	struct shoal_node *node, *self;
 	int verdict;
 
