@@ -16,8 +16,19 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 {
 	const u32 *node_id = cfg->node_id;
 	const int *ifindex = cfg->ifindex;
-	int err;
+	struct shoal_hb_state *fresh;
+	int err = 0;
 
+	/*
+	 * All or nothing: whatever can fail is checked, or allocated, before
+	 * anything changes. Heartbeats may start with this change.
+	 */
+	fresh = shoal_hb_alloc();
+	if (!fresh) {
+		NL_SET_ERR_MSG(extack,
+			       "cannot allocate the heartbeat state: out of memory");
+		return -ENOMEM;
+	}
 	/*
 	 * RTNL keeps the device from going away between the check and the
 	 * store; the unregister notifier runs under it too.
@@ -27,17 +38,16 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 		struct net_device *dev = __dev_get_by_index(sn->net, *ifindex);
 
 		if (!dev) {
-			rtnl_unlock();
 			NL_SET_ERR_MSG(extack,
 				       "device does not exist in this namespace");
-			return -ENODEV;
-		}
-		if (shoal_is_persona_dev(dev)) {
-			rtnl_unlock();
+			err = -ENODEV;
+		} else if (shoal_is_persona_dev(dev)) {
 			NL_SET_ERR_MSG(extack,
 				       "a persona's interface cannot be the cluster device");
-			return -EINVAL;
+			err = -EINVAL;
 		}
+		if (err)
+			goto out_rtnl;
 	}
 	mutex_lock(&sn->lock);
 	/* their interfaces sit on it: one cluster device at a time */
@@ -83,15 +93,16 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 					       cfg->key || cfg->interval ||
 					       cfg->dead))
 		sn->left = SHOAL_LEFT_NO;
-	err = shoal_hb_update(sn);
-	if (err)
-		NL_SET_ERR_MSG(extack, "could not start heartbeats");
+	/* cannot fail: fresh is there if heartbeats start */
+	shoal_hb_update(sn, &fresh);
 	shoal_notify_cluster(sn);
 	/* members not heard yet when heartbeats start are down by timeout */
 	shoal_nodes_changed(sn, SHOAL_REASON_UNSPEC);
 out:
 	mutex_unlock(&sn->lock);
+out_rtnl:
 	rtnl_unlock();
+	shoal_hb_free(fresh);
 	return err;
 }
 
@@ -109,7 +120,7 @@ static void shoal_cluster_depart(struct shoal_net *sn, u8 why)
 	sn->left = why;
 	shoal_nodes_changed(sn, SHOAL_REASON_ADMIN);
 	shoal_persona_leave(sn);
-	shoal_hb_update(sn);
+	shoal_hb_update(sn, NULL);
 	shoal_notify_cluster(sn);
 }
 
@@ -224,7 +235,7 @@ static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
 	/* left with the device, if at all: a new device is a new start */
 	if (sn->left == SHOAL_LEFT_DEVICE)
 		sn->left = SHOAL_LEFT_NO;
-	shoal_hb_update(sn);
+	shoal_hb_update(sn, NULL);
 	shoal_notify_cluster(sn);
 	shoal_nodes_changed(sn, SHOAL_REASON_ADMIN);
 	mutex_unlock(&sn->lock);
@@ -274,7 +285,7 @@ static void __net_exit shoal_net_pre_exit(struct net *net)
 	WRITE_ONCE(sn->dying, true);
 	WRITE_ONCE(sn->ifindex, 0);
 	/* no device: heartbeats stop, their timers with them */
-	shoal_hb_update(sn);
+	shoal_hb_update(sn, NULL);
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
 }

@@ -1434,13 +1434,22 @@ static void shoal_hb_stop(struct shoal_net *sn)
 	kvfree_rcu(hb, rcu);
 }
 
-static int shoal_hb_start(struct shoal_net *sn)
+/*
+ * The state of a heartbeat instance, allocated before a change that may
+ * start one, so that the change cannot fail half done.
+ */
+struct shoal_hb_state *shoal_hb_alloc(void)
 {
-	struct shoal_hb_state *hb;
+	return kvzalloc(sizeof(struct shoal_hb_state), GFP_KERNEL_ACCOUNT);
+}
 
-	hb = kvzalloc(sizeof(*hb), GFP_KERNEL);
-	if (!hb)
-		return -ENOMEM;
+void shoal_hb_free(struct shoal_hb_state *hb)
+{
+	kvfree(hb);
+}
+
+static void shoal_hb_start(struct shoal_net *sn, struct shoal_hb_state *hb)
+{
 	hb->sn = sn;
 	hb->node_id = sn->local_id;
 	spin_lock_init(&hb->lock);
@@ -1467,16 +1476,16 @@ static int shoal_hb_start(struct shoal_net *sn)
 	hrtimer_start(&hb->timer, 0, HRTIMER_MODE_REL_SOFT);
 	hrtimer_start(&hb->check_timer, ms_to_ktime(hb->interval_ms),
 		      HRTIMER_MODE_REL_SOFT);
-	return 0;
 }
 
 /*
  * Bring heartbeats in line with the configuration: they run when the
  * node id, the device and the key are all set. Changes to a running
- * instance keep what it knows of the other nodes. Caller holds RTNL and
- * sn->lock.
+ * instance keep what it knows of the other nodes. An instance that
+ * starts takes *fresh if given (shoal_hb_alloc()), and cannot fail then.
+ * Caller holds RTNL and sn->lock.
  */
-int shoal_hb_update(struct shoal_net *sn)
+int shoal_hb_update(struct shoal_net *sn, struct shoal_hb_state **fresh)
 {
 	bool want = sn->has_key && sn->local_id && sn->ifindex && !sn->left;
 	struct shoal_hb_state *hb;
@@ -1492,7 +1501,16 @@ int shoal_hb_update(struct shoal_net *sn)
 		hb = NULL;
 	}
 	if (want && !hb) {
-		err = shoal_hb_start(sn);
+		if (fresh) {
+			hb = *fresh;
+			*fresh = NULL;
+		}
+		if (!hb)
+			hb = shoal_hb_alloc();
+		if (hb)
+			shoal_hb_start(sn, hb);
+		else
+			err = -ENOMEM;
 	} else if (want) {
 		spin_lock_bh(&hb->lock);
 		hb->interval_ms = sn->interval_ms;
@@ -1518,7 +1536,7 @@ int shoal_hb_restart(struct shoal_net *sn)
 	if (!rcu_access_pointer(sn->hb))
 		return 0;
 	shoal_hb_stop(sn);
-	return shoal_hb_update(sn);
+	return shoal_hb_update(sn, NULL);
 }
 
 /*
