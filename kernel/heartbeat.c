@@ -1323,6 +1323,7 @@ bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out)
 	if (hb) {
 		spin_lock_bh(&hb->lock);
 		*out = hb->stats;
+		out->stalled_ms = div_u64(hb->stalled, NSEC_PER_MSEC);
 		spin_unlock_bh(&hb->lock);
 		ok = true;
 	}

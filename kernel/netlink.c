@@ -165,7 +165,10 @@ int shoal_put_hb_stats(struct sk_buff *skb, int attr,
 	    nla_put_u64_64bit(skb, SHOAL_A_HB_UNVERIFIED, st->unverified,
 			      SHOAL_A_PAD) ||
 	    nla_put_u64_64bit(skb, SHOAL_A_HB_UNKNOWN, st->unknown,
-			      SHOAL_A_PAD))
+			      SHOAL_A_PAD) ||
+	    (attr == SHOAL_A_CLUSTER_STATS &&
+	     nla_put_u64_64bit(skb, SHOAL_A_HB_STALLED_MS, st->stalled_ms,
+			       SHOAL_A_PAD)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

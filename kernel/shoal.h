@@ -338,6 +338,7 @@ struct shoal_persona_priv {
 struct shoal_hb_stats {
 	u64 tx, rx, lost, rejected;
 	u64 bad_mac, replayed, malformed, foreign, unknown, unverified;
+	u64 stalled_ms;		/* the namespace's only */
 };
 
 /* What heartbeats tell of one node. */

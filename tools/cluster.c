@@ -74,6 +74,10 @@ int hb_stats_parse(const struct nlattr *nest, struct shoal_hb_stats *st)
 		case SHOAL_A_HB_UNVERIFIED:
 			val = &st->unverified;
 			break;
+		case SHOAL_A_HB_STALLED_MS:
+			val = &st->stalled_ms;
+			st->has_stalled = true;
+			break;
 		default:
 			/* a newer kernel may count more, or pad */
 			continue;
@@ -274,6 +278,8 @@ static void hb_stats_json(struct json *j, const struct shoal_hb_stats *st)
 	json_kv_uint(j, "foreign", st->foreign);
 	json_kv_uint(j, "unknown", st->unknown);
 	json_kv_uint(j, "unverified", st->unverified);
+	if (st->has_stalled)
+		json_kv_uint(j, "stalled_ms", st->stalled_ms);
 	json_obj_close(j);
 }
 
@@ -312,6 +318,9 @@ static void print_plain(const void *item)
 		       (unsigned long long)st->foreign,
 		       (unsigned long long)st->unknown,
 		       (unsigned long long)st->unverified);
+	if (stats_output && st->valid && st->has_stalled)
+		printf("    stalled_ms %llu\n",
+		       (unsigned long long)st->stalled_ms);
 }
 
 static int cluster_show(int argc, char **argv)

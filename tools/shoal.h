@@ -74,6 +74,8 @@ struct shoal_hb_stats {
 	uint64_t foreign;
 	uint64_t unknown;
 	uint64_t unverified;
+	uint64_t stalled_ms;	/* the cluster's only: */
+	bool has_stalled;	/* ... if reported */
 };
 
 /* Read a nest of SHOAL_A_HB_*. Returns 0 or -1 (printed). */

@@ -543,6 +543,11 @@ enum shoal_attr {
 	 * XDP_TX (the driver may still drop them)
 	 */
 	SHOAL_A_STATS_XDP_FORWARDED,
+	/* u64, in SHOAL_A_CLUSTER_STATS only: milliseconds this node's
+	 * heartbeat timers ran late (the machine stalled), which count
+	 * against no peer's silence
+	 */
+	SHOAL_A_HB_STALLED_MS,
 
 	__SHOAL_A_MAX,
 };
