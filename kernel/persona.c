@@ -77,6 +77,21 @@ static bool shoal_persona_nodes_declared(struct shoal_net *sn,
 	return true;
 }
 
+/* A persona of this MAC is added again: it speaks for itself. */
+static void shoal_persona_unbury(struct shoal_net *sn, const u8 *mac)
+{
+	unsigned int i;
+
+	spin_lock_bh(&sn->persona_lock);
+	for (i = 0; i < sn->ngone; i++) {
+		if (ether_addr_equal(sn->gone[i].mac, mac)) {
+			sn->gone[i] = sn->gone[--sn->ngone];
+			break;
+		}
+	}
+	spin_unlock_bh(&sn->persona_lock);
+}
+
 int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
 		      struct netlink_ext_ack *extack)
 {
@@ -137,6 +152,7 @@ int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
 		kfree(p);
 		goto out;
 	}
+	shoal_persona_unbury(sn, p->mac);
 	list_add_tail_rcu(&p->list, &sn->personas);
 	hlist_add_head_rcu(&p->mac_node, shoal_persona_mac_slot(sn, p->mac));
 	sn->persona_count++;
@@ -160,15 +176,6 @@ static void shoal_persona_unlink(struct shoal_net *sn, struct shoal_persona *p,
 	sn->persona_gen++;
 	shoal_persona_dev_destroy(sn, p, kill);
 	kfree_rcu(p, rcu);
-}
-
-/* Caller holds RTNL and sn->lock. */
-void shoal_persona_del(struct shoal_net *sn, struct shoal_persona *p)
-{
-	ASSERT_RTNL();
-	lockdep_assert_held(&sn->lock);
-	shoal_persona_unlink(sn, p, NULL);
-	shoal_persona_dev_release_lower(sn);
 }
 
 /*
@@ -259,6 +266,86 @@ static void shoal_persona_fence(struct shoal_persona *p, u8 reason, u64 now)
 }
 
 /*
+ * p is deleted. If this node holds it, it lets it go first, as by
+ * release; if it holds it or is still saying it let go, its frames go on
+ * saying so after p is gone (struct shoal_persona_gone). Caller holds
+ * sn->lock.
+ */
+static void shoal_persona_bury(struct shoal_net *sn, struct shoal_persona *p)
+{
+	u64 window = (u64)sn->dead * sn->interval_ms * NSEC_PER_MSEC;
+	u64 now = ktime_get_ns();
+	struct shoal_persona_gone *g;
+
+	spin_lock_bh(&sn->persona_lock);
+	shoal_persona_fence(p, SHOAL_PERSONA_REASON_COMMAND, now);
+	if ((p->state == SHOAL_PERSONA_FENCED ||
+	     p->state == SHOAL_PERSONA_RELEASED) &&
+	    (!p->disks_idle || now - p->idle_since < window) &&
+	    !WARN_ON_ONCE(sn->ngone >= ARRAY_SIZE(sn->gone))) {
+		g = &sn->gone[sn->ngone++];
+		strscpy(g->name, p->name, sizeof(g->name));
+		ether_addr_copy(g->mac, p->mac);
+		g->epoch = p->held_epoch;
+		g->disks_idle = p->disks_idle;
+		g->idle_since = p->idle_since;
+	}
+	spin_unlock_bh(&sn->persona_lock);
+}
+
+/*
+ * Deleted personas' disks: once idle, each is said released for dead
+ * intervals, then forgotten. Returns when to look again (0: never).
+ * Caller holds sn->lock.
+ */
+static u64 shoal_persona_graves(struct shoal_net *sn, u64 now, bool *idle)
+{
+	u64 window = (u64)sn->dead * sn->interval_ms * NSEC_PER_MSEC;
+	u64 next = 0, when;
+	unsigned int i;
+
+	for (i = 0; i < READ_ONCE(sn->ngone); i++) {
+		struct shoal_persona_gone *g = &sn->gone[i];
+		bool drained = false;
+
+		/* (only this function and del change the array, both
+		 * under sn->lock; persona_lock is for the frames' reader)
+		 */
+		if (!g->disks_idle)
+			drained = shoal_dm_idle(sn->net, g->name);
+		spin_lock_bh(&sn->persona_lock);
+		if (drained) {
+			g->disks_idle = true;
+			g->idle_since = now;
+			*idle = true;
+		}
+		if (g->disks_idle && now - g->idle_since >= window) {
+			sn->gone[i--] = sn->gone[--sn->ngone];
+			spin_unlock_bh(&sn->persona_lock);
+			continue;
+		}
+		spin_unlock_bh(&sn->persona_lock);
+		when = g->disks_idle ? g->idle_since + window :
+		       now + window / max_t(u32, sn->dead, 1);
+		next = !next || when < next ? when : next;
+	}
+	return next;
+}
+
+/* Caller holds RTNL and sn->lock. */
+void shoal_persona_del(struct shoal_net *sn, struct shoal_persona *p)
+{
+	ASSERT_RTNL();
+	lockdep_assert_held(&sn->lock);
+	shoal_persona_bury(sn, p);
+	shoal_persona_unlink(sn, p, NULL);
+	shoal_persona_dev_release_lower(sn);
+	/* the others hear at once that it is free */
+	shoal_hb_send_now(sn);
+	shoal_persona_kick(sn);
+}
+
+/*
  * This node leaves the cluster: it stops speaking for every persona now,
  * and says released for those whose disks have nothing in flight, so
  * that the frames saying it leaves let the others take them at once.
@@ -313,7 +400,7 @@ unsigned int shoal_persona_entries(struct shoal_net *sn,
 				   u64 window)
 {
 	struct shoal_persona *p;
-	unsigned int n = 0;
+	unsigned int n = 0, i;
 
 	list_for_each_entry_rcu(p, &sn->personas, list) {
 		struct shoal_hb_entry *e = &out[n];
@@ -346,8 +433,21 @@ unsigned int shoal_persona_entries(struct shoal_net *sn,
 			continue;
 		ether_addr_copy(e->mac, p->mac);
 		if (++n == SHOAL_HB_ENTRIES_MAX)
-			break;
+			return n;
 	}
+	spin_lock(&sn->persona_lock);
+	for (i = 0; i < sn->ngone && n < SHOAL_HB_ENTRIES_MAX; i++) {
+		const struct shoal_persona_gone *g = &sn->gone[i];
+
+		if (g->disks_idle && now - g->idle_since >= window)
+			continue;
+		out[n].kind = g->disks_idle ? SHOAL_HB_ENTRY_RELEASED :
+					      SHOAL_HB_ENTRY_FENCING;
+		out[n].epoch = g->epoch;
+		ether_addr_copy(out[n].mac, g->mac);
+		n++;
+	}
+	spin_unlock(&sn->persona_lock);
 	return n;
 }
 
@@ -905,6 +1005,7 @@ static void shoal_persona_work(struct work_struct *work)
 		goto out;
 	now = ktime_get_ns();
 	next = shoal_personas_place(sn, now, &claimed);
+	next = shoal_next(next, shoal_persona_graves(sn, now, &idle));
 	list_for_each_entry(p, &sn->personas, list) {
 		if (n == SHOAL_PERSONAS_MAX)
 			break;

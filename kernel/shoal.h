@@ -262,6 +262,20 @@ struct shoal_disk {
 };
 
 /*
+ * A persona deleted while this node held it: its heartbeats go on saying
+ * it let go (fencing until its disks are idle, then released for dead
+ * intervals), so that the others take it over at once. Under
+ * sn->persona_lock.
+ */
+struct shoal_persona_gone {
+	char name[IFNAMSIZ];		/* for its disks (shoal_dm_idle()) */
+	u8 mac[ETH_ALEN];
+	bool disks_idle;
+	u32 epoch;
+	u64 idle_since;
+};
+
+/*
  * A persona: configuration (the same on every node, fixed once added)
  * and this node's view of who owns it. The list and the configuration
  * change under sn->lock and are read under RCU; the view changes under
@@ -525,6 +539,9 @@ struct shoal_net {
 	u32 persona_gen;
 	/* each persona's view (owner, epoch, state); taken in softirq */
 	spinlock_t persona_lock;
+	/* deleted personas still said released; under persona_lock */
+	struct shoal_persona_gone gone[SHOAL_PERSONAS_MAX];
+	unsigned int ngone;
 	/* the lower device whose receive handler is ours, under RTNL */
 	struct net_device *persona_lower;
 	/* ownership decisions and what follows them, in process context */
