@@ -26,10 +26,11 @@
 # not measured.
 #
 # Time limits. A member whose last frame arrives at t is declared down
-# between t + interval * (dead + 1/2) and t + interval * (dead + 1) (the check runs
-# on every tick), and its last frame is at most the kill time, so the
-# "down" event and the "buckets moved" events must come within
-# interval * (dead + 1) of the kill, plus a slack for the emulated VM:
+# at t + interval * (dead + 1/2), by a timer kept at that deadline
+# (Documentation/heartbeats.md, "Timing"). Its last frame is at most the
+# kill time, so the "down" event and the "buckets moved" events must come
+# within interval * (dead + 1/2) of the kill, plus a slack for the
+# emulated VM:
 # SLACK_MS covers the batch process's reading and running the command,
 # hrtimer and softirq lateness under TCG, the work item that recomputes
 # the 1024-bucket table, and the monitor waking up to timestamp the event.
@@ -37,10 +38,10 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 56
+ktap_plan 58
 
-SLACK_MS=150		# interval 100: 400 ms + this
-FAST_SLACK_MS=60	# interval 10: 40 ms + this
+SLACK_MS=150		# interval 100: 350 ms + this
+FAST_SLACK_MS=60	# interval 10: 35 ms + this
 S=192.0.2.100
 
 make_cluster 3
@@ -199,6 +200,29 @@ silence_check() {
 	FAILOVER_MS+=("${down:-?}")
 }
 
+# stalled N: how long node N's heartbeat timers ran late so far, in ms
+stalled() { sn "$1" -s -j cluster show | jq '.[0].stats.stalled_ms'; }
+
+# gap_check WHAT T0 STALLED: node 1 declared node 3 down interval *
+# (dead + 1/2) after its last frame, as documented: not earlier, and not
+# later than that plus the time node 1 itself was stalled since (which
+# counts against nobody; STALLED is stalled 1 from before the cut) plus
+# GAP_SLACK_MS (the timer's and the monitor's lateness; less than half an
+# interval, so that a deadline of interval * (dead + 1) fails). The down
+# time is the monitor's, taken when it read the event.
+GAP_SLACK_MS=35
+gap_check() {
+	local down early late lo hi st
+	st=$(($(stalled 1) - $3))
+	down=$(mon_events 1 "$M1" "$2" | awk '$2 == "node" && $3 == "down" && $4 == 3 { print $1; exit }')
+	read -r early late <<<"$(last_frame 3 -n "$(ns 1)")"
+	down=$((${2//[!0-9]/} + ${down:-0} * 1000))
+	lo=$(((down - late) / 1000)) hi=$(((down - early) / 1000))
+	diag "$1: node 3 down $lo..$hi ms after its last frame; node 1 stalled $st ms meanwhile (350 ms + that + up to $GAP_SLACK_MS ms)"
+	check "$1: node 3 down interval * (dead + 1/2) after its last frame" \
+		test "$hi" -ge 350 -a "$lo" -le $((350 + st + GAP_SLACK_MS))
+}
+
 # after_silence WHAT: the tables of nodes 1 and 2 once node 3 is down
 after_silence() {
 	local t1 moved
@@ -223,11 +247,13 @@ after_return() {
 
 # --- b. node 3's link goes down -----------------------------------------
 M1=$(mon_lines 1)
+S1=$(stalled 1)
 t0=$EPOCHREALTIME
 echo "link set eth0 down" >&"$IP3"
 check "link down: node 1 declares node 3 down" wait_for 5000 mon_has 1 "$M1" '"event":"down","id":3,'
 wait_for 2000 moved_from_3 "$M1"
-silence_check "link down" $((100 * (3 + 1) + SLACK_MS)) "$M1" "$t0"
+silence_check "link down" $((100 * 7 / 2 + SLACK_MS)) "$M1" "$t0"
+gap_check "link down" "$t0" "$S1"
 check "link down: node 2 declares node 3 down" wait_for 3000 sees_down 2 3
 after_silence "link down"
 check_eq "link down: node 3 owns every bucket in its own view (it hears nobody)" 1024 \
@@ -252,12 +278,14 @@ check_eq "monitor: the buckets moved from 3 are the buckets moved to 3, as many 
 # (clsact egress, matchall on ethertype 0x88b5): the node is alive but
 # says nothing, as a hung machine would.
 M1=$(mon_lines 1)
+S1=$(stalled 1)
 kill -STOP "${RESP[3]}"
 t0=$EPOCHREALTIME
 echo "filter add dev eth0 egress protocol 0x88b5 pref 1 matchall action drop" >&"$TC3"
 check "frozen: node 1 declares node 3 down" wait_for 5000 mon_has 1 "$M1" '"event":"down","id":3,'
 wait_for 2000 moved_from_3 "$M1"
-silence_check "frozen" $((100 * (3 + 1) + SLACK_MS)) "$M1" "$t0"
+silence_check "frozen" $((100 * 7 / 2 + SLACK_MS)) "$M1" "$t0"
+gap_check "frozen" "$t0" "$S1"
 check "frozen: node 2 declares node 3 down" wait_for 3000 sees_down 2 3
 after_silence "frozen"
 check_eq "frozen: node 3 itself still hears nodes 1 and 2" "up up" \
@@ -311,13 +339,13 @@ for round in 1 2 3 4 5; do
 	t0=$EPOCHREALTIME
 	echo "link set eth0 down" >&"$IP3"
 	wait_for 5000 moved_from_3 "$M1"
-	silence_check "interval 10, round $round" $((10 * (3 + 1) + FAST_SLACK_MS)) "$M1" "$t0" flaps
+	silence_check "interval 10, round $round" $((10 * 7 / 2 + FAST_SLACK_MS)) "$M1" "$t0" flaps
 	M1=$(mon_lines 1)
 	echo "link set eth0 up" >&"$IP3"
 	wait_for 5000 mon_has 1 "$M1" '"event":"up","id":3,'
 	wait_for 5000 mon_has 2 "$M2" '"event":"up","id":3,'
 done
-diag "interval 10 dead 3: node 3 declared down ${FAILOVER_MS[*]} ms after its link went down (bound $((10 * 4)) ms + ${FAST_SLACK_MS} ms slack)"
+diag "interval 10 dead 3: node 3 declared down ${FAILOVER_MS[*]} ms after its link went down (bound $((10 * 7 / 2)) ms + ${FAST_SLACK_MS} ms slack)"
 check "interval 10: back to all up and the original tables" wait_for 3000 tables_are "$T0" 1 2 3
 flaps=$(mon_events 1 "$M1F" 0 | grep -c ' node down 2 ')
 flaps="$flaps $(mon_events 2 "$M2F" 0 | grep -c ' node down 1 ')"

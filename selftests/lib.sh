@@ -131,8 +131,18 @@ check_eq() {
 # Prints the totals; returns non-zero if anything failed or the number of
 # results differs from the plan.
 ktap_finish() {
-	local rc=0
+	local rc=0 xdp
 	_ktap_header
+	if [ "$XDP_TEST" = 1 ]; then
+		# the most services seen with XDP attached after an add
+		xdp=$(sort -n /tmp/shoal-xdp-adds 2>/dev/null | tail -n 1)
+		if [ "${xdp:-0}" = 0 ]; then
+			fail "XDP was attached for the services this pass added" \
+				"no service add left a program on its device: this pass tested nothing new"
+		else
+			diag "XDP: up to $xdp services at once had XDP attached"
+		fi
+	fi
 	if [ -z "$KTAP_PLANNED" ]; then
 		echo "1..$KTAP_COUNT"
 	elif [ "$KTAP_PLANNED" != "$KTAP_COUNT" ]; then
@@ -140,13 +150,15 @@ ktap_finish() {
 		rc=1
 	fi
 	[ "$KTAP_FAIL" = 0 ] || rc=1
-	if [ "$XDP_TEST" = 1 ]; then
-		echo "# XDP: $(awk '{ n += $1 } END { print n + 0 }' /tmp/shoal-xdp-adds 2>/dev/null) service adds had xdp on"
-	fi
 	echo "# $KTAP_PASS passed, $KTAP_FAIL failed, $KTAP_SKIP skipped"
 	echo "$KTAP_PASS passed, $KTAP_FAIL failed, $KTAP_SKIP skipped"
 	return "$rc"
 }
+
+# --- heartbeats
+
+# shellcheck source=selftests/heard.bash
+source "$(dirname "${BASH_SOURCE[0]}")/heard.bash"
 
 # --- polling
 

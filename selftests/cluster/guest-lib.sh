@@ -35,32 +35,8 @@ modprobe -a virtio_net virtio_blk
 # starting a process (every exec costs tens of ms under emulation).
 exec {_GL_SLEEP_FD}<> <(:)
 
-# last_frame ID: when this node last heard a regular frame of node ID, as
-# "EARLIEST LATEST" (microseconds since the epoch). The kernel counts
-# last_heard_ms, rounded down, at some moment between the clock readings
-# around a query; a tool already running (batch mode, its output flushed
-# after each command) keeps that window short, and three queries narrow
-# it further. Frames flagged leaving do not count as heard.
-last_frame() {
-	local i t0 t1 out lh early=0 late=0 w
-	coproc SHOW { exec shoal -j -b -; }
-	for i in 0 1 2 3; do
-		t0=${EPOCHREALTIME//[!0-9]/}
-		echo "node show $1" >&"${SHOW[1]}"
-		read -r -t 10 out <&"${SHOW[0]}"
-		t1=${EPOCHREALTIME//[!0-9]/}
-		# the first one waits for the tool to start: not timed
-		[ "$i" != 0 ] || continue
-		lh=$(jq -e '.[0].last_heard_ms' <<<"$out")
-		t0=$((t0 - (lh + 1) * 1000)) t1=$((t1 - lh * 1000))
-		[ "$t0" -le "$early" ] || early=$t0
-		[ "$late" != 0 ] && [ "$t1" -ge "$late" ] || late=$t1
-	done
-	w=${SHOW[1]}
-	exec {w}>&-
-	wait "$SHOW_PID"
-	echo "$early $late"
-}
+# shellcheck source=selftests/heard.bash
+. "$SHOAL_REPO/selftests/heard.bash"
 
 serve() {
 	local seq=1 code rc
