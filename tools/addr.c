@@ -85,14 +85,14 @@ static int rtnl_addr(uint16_t type, uint16_t flags, const struct shoal_addr *add
 	/* opened here, after any -n: a socket stays in the netns it starts in */
 	sock = mnl_socket_open(NETLINK_ROUTE);
 	if (!sock) {
-		pr_err("cannot open a routing netlink socket: %s.", strerror(errno));
+		pr_err_sys("cannot open a routing netlink socket: %s.", strerror(errno));
 		return RTNL_REPORTED;
 	}
 	mnl_socket_setsockopt(sock, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		pr_err("cannot bind the routing netlink socket: %s.",
-		       strerror(errno));
+		pr_err_sys("cannot bind the routing netlink socket: %s.",
+			   strerror(errno));
 		ret = RTNL_REPORTED;
 		goto out;
 	}
@@ -117,7 +117,7 @@ static int rtnl_addr(uint16_t type, uint16_t flags, const struct shoal_addr *add
 	mnl_attr_put(nlh, IFA_ADDRESS, addr_len(addr), data);
 
 	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
-		pr_err("cannot send to routing netlink: %s.", strerror(errno));
+		pr_err_sys("cannot send to routing netlink: %s.", strerror(errno));
 		ret = RTNL_REPORTED;
 		goto out;
 	}
@@ -127,8 +127,8 @@ static int rtnl_addr(uint16_t type, uint16_t flags, const struct shoal_addr *add
 		int len;
 
 		if (n < 0) {
-			pr_err("cannot receive from routing netlink: %s.",
-			       strerror(errno));
+			pr_err_sys("cannot receive from routing netlink: %s.",
+				   strerror(errno));
 			ret = RTNL_REPORTED;
 			goto out;
 		}
@@ -157,6 +157,7 @@ static void print_failure(const char *verb, const char *prep,
 	pr_err("cannot %s %s/%u %s " LO_NAME ": %s.", verb,
 	       format_addr(addr, buf), addr_bits(addr), prep,
 	       msg[0] ? msg : strerror(-err));
+	fail_as(STATUS_REFUSED);
 }
 
 int addr_add_lo(const struct shoal_addr *addr)

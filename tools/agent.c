@@ -206,7 +206,7 @@ static int persona_parse(const struct nlmsghdr *nlh, struct agent_persona *p)
 	if (nl_parse(nlh, policy, SHOAL_A_MAX, tb))
 		return -1;
 	if (!tb[SHOAL_A_PERSONA_NAME]) {
-		pr_err("malformed message from the kernel (no persona name).");
+		pr_err_sys("malformed message from the kernel (no persona name).");
 		return -1;
 	}
 	memset(p, 0, sizeof(*p));
@@ -229,7 +229,7 @@ static int persona_parse(const struct nlmsghdr *nlh, struct agent_persona *p)
 		if (p->ndisks == SHOAL_PERSONA_DISKS_MAX ||
 		    mnl_attr_parse_nested(attr, disk_cb, dtb) < 0 ||
 		    !dtb[SHOAL_A_DISK_NAME] || !dtb[SHOAL_A_DISK_SPEC]) {
-			pr_err("malformed message from the kernel (disk).");
+			pr_err_sys("malformed message from the kernel (disk).");
 			return -1;
 		}
 		d = &p->disks[p->ndisks++];
@@ -251,7 +251,7 @@ static int persona_set_cb(const struct nlmsghdr *nlh, void *data)
 
 		items = realloc(set->items, size * sizeof(*items));
 		if (!items) {
-			pr_err("out of memory.");
+			pr_err_sys("out of memory.");
 			return -1;
 		}
 		set->items = items;
@@ -1029,7 +1029,7 @@ static int agent_loop(struct agent *a)
 	int ret = 0;
 
 	if (!buf) {
-		pr_err("out of memory.");
+		pr_err_sys("out of memory.");
 		return -1;
 	}
 	while (!stop) {
@@ -1136,6 +1136,9 @@ static int agent_run(const char *config)
 		a->resync_at = now_ms() + AGENT_RETRY_SLOW_MS;
 	}
 	ret = agent_loop(a);
+	/* what stops the loop early is the system's doing, not the caller's */
+	if (ret)
+		fail_as(STATUS_SYSTEM);
 	/* the maps stay: the persona is still this node's */
 	agent_log("stopped");
 out:

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agentconf.h"
+#include "utils.h"
 
 void agentconf_init(struct agent_conf *c)
 {
@@ -108,6 +109,7 @@ int agentconf_parse(FILE *f, const char *name, struct agent_conf *c,
 	if (!ret && ferror(f)) {
 		snprintf(err, size, "%s: cannot read: %s", name, strerror(errno));
 		ret = -1;
+		fail_as(STATUS_SYSTEM);
 	}
 	free(line);
 	return ret;
@@ -124,6 +126,7 @@ int agentconf_load(const char *path, bool required, struct agent_conf *c,
 			return 0;
 		snprintf(err, size, "cannot open \"%s\": %s", path,
 			 strerror(errno));
+		fail_as(STATUS_SYSTEM);
 		return -1;
 	}
 	ret = agentconf_parse(f, path, c, err, size);

@@ -54,7 +54,7 @@ static int bucket_cb(const struct nlmsghdr *nlh, void *data)
 	if (nl_parse(nlh, policy, SHOAL_A_MAX, tb))
 		return -1;
 	if (!tb[SHOAL_A_BUCKET_ID]) {
-		pr_err("malformed reply from the kernel (no bucket id).");
+		pr_err_sys("malformed reply from the kernel (no bucket id).");
 		return -1;
 	}
 
@@ -64,7 +64,7 @@ static int bucket_cb(const struct nlmsghdr *nlh, void *data)
 
 		buckets = realloc(list->buckets, size * sizeof(*buckets));
 		if (!buckets) {
-			pr_err("out of memory.");
+			pr_err_sys("out of memory.");
 			return -1;
 		}
 		list->buckets = buckets;
@@ -195,7 +195,7 @@ int bucket_event(const struct nlmsghdr *nlh, uint8_t event)
 	if (!a || addr_from_bytes(mnl_attr_get_payload(a),
 				  mnl_attr_get_payload_len(a), &addr) ||
 	    (tb[SHOAL_A_SERVICE_ADDR4] ? AF_INET : AF_INET6) != addr.family) {
-		pr_err("malformed reply from the kernel (service address).");
+		pr_err_sys("malformed reply from the kernel (service address).");
 		return -1;
 	}
 	if (tb[SHOAL_A_MOVE_COUNT])

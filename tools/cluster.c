@@ -83,8 +83,8 @@ int hb_stats_parse(const struct nlattr *nest, struct shoal_hb_stats *st)
 			continue;
 		}
 		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0) {
-			pr_err("malformed reply from the kernel (counter %u).",
-			       mnl_attr_get_type(attr));
+			pr_err_sys("malformed reply from the kernel (counter %u).",
+				   mnl_attr_get_type(attr));
 			return -1;
 		}
 		*val = mnl_attr_get_u64(attr);

@@ -52,7 +52,7 @@ static int name_cb(const struct nlmsghdr *nlh, void *data)
 		void *names = realloc(list->names, size * sizeof(*list->names));
 
 		if (!names) {
-			pr_err("out of memory.");
+			pr_err_sys("out of memory.");
 			return -1;
 		}
 		list->names = names;
@@ -130,13 +130,13 @@ static int disk_show(int argc, char **argv)
 	dm_set_logger(NULL);
 	err = dm_map_list(&maps, &count);
 	if (err) {
-		pr_err("cannot list device-mapper maps: %s.", strerror(-err));
+		pr_err_sys("cannot list device-mapper maps: %s.", strerror(-err));
 		goto out;
 	}
 	names = calloc(list.count + 1, sizeof(*names));
 	rows = calloc(count + 1, sizeof(*rows));
 	if (!names || !rows) {
-		pr_err("out of memory.");
+		pr_err_sys("out of memory.");
 		goto out;
 	}
 	for (k = 0; k < list.count; k++)

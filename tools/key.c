@@ -84,7 +84,7 @@ int key_read_file(const char *name, uint8_t *key)
 
 	fd = is_stdin ? STDIN_FILENO : open(name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		pr_err("cannot open \"%s\": %s.", name, strerror(errno));
+		pr_err_sys("cannot open \"%s\": %s.", name, strerror(errno));
 		return -1;
 	}
 	/* as wg does: a key others can read deserves a word, not a refusal */
@@ -100,11 +100,11 @@ int key_read_file(const char *name, uint8_t *key)
 			continue;
 		if (n < 0) {
 			if (is_stdin)
-				pr_err("cannot read standard input: %s.",
-				       strerror(errno));
+				pr_err_sys("cannot read standard input: %s.",
+					   strerror(errno));
 			else
-				pr_err("cannot read \"%s\": %s.", name,
-				       strerror(errno));
+				pr_err_sys("cannot read \"%s\": %s.", name,
+					   strerror(errno));
 			goto out;
 		}
 		if (!n)
@@ -141,7 +141,7 @@ int key_generate(uint8_t *key)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			pr_err("cannot get random bytes: %s.", strerror(errno));
+			pr_err_sys("cannot get random bytes: %s.", strerror(errno));
 			return -1;
 		}
 		got += (size_t)n;

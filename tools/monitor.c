@@ -154,7 +154,7 @@ static int monitor_loop(struct nl_sock *nl, int fd, const sigset_t *sigmask)
 
 	buf = malloc(MONITOR_RX_SIZE);
 	if (!buf) {
-		pr_err("out of memory.");
+		pr_err_sys("out of memory.");
 		return -1;
 	}
 
@@ -167,7 +167,7 @@ static int monitor_loop(struct nl_sock *nl, int fd, const sigset_t *sigmask)
 		if (ppoll(&pfd, 1, NULL, sigmask) < 0) {
 			if (errno == EINTR)
 				continue;
-			pr_err("cannot wait for events: %s.", strerror(errno));
+			pr_err_sys("cannot wait for events: %s.", strerror(errno));
 			goto out;
 		}
 		len = recv(fd, buf, MONITOR_RX_SIZE, MSG_DONTWAIT);
@@ -179,7 +179,7 @@ static int monitor_loop(struct nl_sock *nl, int fd, const sigset_t *sigmask)
 			}
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
-			pr_err("cannot receive events: %s.", strerror(errno));
+			pr_err_sys("cannot receive events: %s.", strerror(errno));
 			goto out;
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -191,7 +191,7 @@ static int monitor_loop(struct nl_sock *nl, int fd, const sigset_t *sigmask)
 			if (nlh->nlmsg_type == family)
 				print_event(nlh);
 		if (ferror(stdout)) {
-			pr_err("cannot write output: %s.", strerror(errno));
+			pr_err_sys("cannot write output: %s.", strerror(errno));
 			goto out;
 		}
 	}

@@ -164,7 +164,8 @@ static int nl_recv(struct nl_sock *nl, uint32_t seq, nl_msg_cb cb,
 
 		ret = mnl_socket_recvfrom(nl->sock, nl->rx, NL_RX_SIZE);
 		if (ret < 0) {
-			pr_err("cannot receive from netlink: %s.", strerror(errno));
+			pr_err_sys("cannot receive from netlink: %s.",
+				   strerror(errno));
 			return NL_REPORTED;
 		}
 
@@ -182,7 +183,8 @@ static int nl_recv(struct nl_sock *nl, uint32_t seq, nl_msg_cb cb,
 			case NLMSG_NOOP:
 				continue;
 			case NLMSG_OVERRUN:
-				return -ENOBUFS;
+				pr_err_sys("%s.", strerror(ENOBUFS));
+				return NL_REPORTED;
 			case NLMSG_ERROR:
 			case NLMSG_DONE:
 				err = msg_error(nl, nlh);
@@ -208,7 +210,7 @@ static int nl_send(struct nl_sock *nl, struct nlmsghdr *req)
 {
 	req->nlmsg_seq = ++nl->seq;
 	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0) {
-		pr_err("cannot send to netlink: %s.", strerror(errno));
+		pr_err_sys("cannot send to netlink: %s.", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -224,8 +226,10 @@ int nl_request(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb,
 	if (nl_send(nl, req))
 		return -1;
 	err = nl_recv(nl, req->nlmsg_seq, cb, data, &intr);
-	if (err < 0)
+	if (err < 0) {
 		print_error(nl, err);
+		fail_as(STATUS_REFUSED);
+	}
 	return err ? -1 : 0;
 }
 
@@ -243,15 +247,17 @@ int nl_dump(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb,
 		if (nl_send(nl, req))
 			return -1;
 		err = nl_recv(nl, req->nlmsg_seq, cb, data, &intr);
-		if (err < 0)
+		if (err < 0) {
 			print_error(nl, err);
+			fail_as(STATUS_REFUSED);
+		}
 		if (err)
 			return -1;
 		if (!intr)
 			return 0;
 	}
-	pr_err("the dump was interrupted by concurrent changes %d times; try again.",
-	       NL_DUMP_TRIES);
+	pr_err_sys("the dump was interrupted by concurrent changes %d times; try again.",
+		   NL_DUMP_TRIES);
 	return -1;
 }
 
@@ -286,7 +292,8 @@ int nl_parse(const struct nlmsghdr *nlh, const enum mnl_attr_data_type *policy,
 	memset(tb, 0, (max + 1) * sizeof(*tb));
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr) ||
 	    mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_cb, &ctx) < 0) {
-		pr_err("malformed reply from the kernel (attribute %u).", ctx.bad);
+		pr_err_sys("malformed reply from the kernel (attribute %u).",
+			   ctx.bad);
 		return -1;
 	}
 	return 0;
@@ -338,7 +345,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	if (nl_parse(nlh, policy, CTRL_ATTR_MAX, tb))
 		return -1;
 	if (!tb[CTRL_ATTR_FAMILY_ID]) {
-		pr_err("malformed reply from the kernel (no family id).");
+		pr_err_sys("malformed reply from the kernel (no family id).");
 		return -1;
 	}
 	nl->family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
@@ -359,6 +366,9 @@ static int resolve_family(struct nl_sock *nl, const char *name)
 		return -1;
 
 	err = nl_recv(nl, req->nlmsg_seq, family_cb, nl, &intr);
+	/* whatever the controller says, the family is not there to ask */
+	if (err)
+		fail_as(STATUS_SYSTEM);
 	if (err == -ENOENT) {
 		pr_err("the %s module is not loaded (try: modprobe %s).",
 		       name, name);
@@ -369,7 +379,7 @@ static int resolve_family(struct nl_sock *nl, const char *name)
 	if (err)
 		return -1;
 	if (!nl->family) {
-		pr_err("the kernel did not report the %s family id.", name);
+		pr_err_sys("the kernel did not report the %s family id.", name);
 		return -1;
 	}
 	return 0;
@@ -382,7 +392,7 @@ struct nl_sock *nl_open(const char *family, uint8_t version)
 
 	nl = calloc(1, sizeof(*nl));
 	if (!nl) {
-		pr_err("out of memory.");
+		pr_err_sys("out of memory.");
 		return NULL;
 	}
 	nl->family_name = family;
@@ -391,14 +401,14 @@ struct nl_sock *nl_open(const char *family, uint8_t version)
 	nl->tx = malloc(nl->tx_size);
 	nl->rx = malloc(NL_RX_SIZE);
 	if (!nl->tx || !nl->rx) {
-		pr_err("out of memory.");
+		pr_err_sys("out of memory.");
 		goto fail;
 	}
 
 	nl->sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl->sock) {
-		pr_err("cannot open a generic netlink socket: %s.",
-		       strerror(errno));
+		pr_err_sys("cannot open a generic netlink socket: %s.",
+			   strerror(errno));
 		goto fail;
 	}
 	/* older kernels lack these; errors then just carry less detail */
@@ -406,7 +416,8 @@ struct nl_sock *nl_open(const char *family, uint8_t version)
 	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		pr_err("cannot bind the netlink socket: %s.", strerror(errno));
+		pr_err_sys("cannot bind the netlink socket: %s.",
+			   strerror(errno));
 		goto fail;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
@@ -441,13 +452,13 @@ int nl_mcast_join(struct nl_sock *nl, const char *name)
 		if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP,
 					  &nl->groups[i].id,
 					  sizeof(nl->groups[i].id)) < 0) {
-			pr_err("cannot join multicast group \"%s\": %s.",
-			       name, strerror(errno));
+			pr_err_sys("cannot join multicast group \"%s\": %s.",
+				   name, strerror(errno));
 			return -1;
 		}
 		return 0;
 	}
-	pr_err("the %s family has no multicast group \"%s\".",
-	       nl->family_name, name);
+	pr_err_sys("the %s family has no multicast group \"%s\".",
+		   nl->family_name, name);
 	return -1;
 }

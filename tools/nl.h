@@ -29,7 +29,8 @@ struct nlmsghdr *nl_msg(struct nl_sock *nl, uint8_t cmd, uint16_t flags);
 
 /*
  * Send @req and read until the kernel's ACK, passing any reply to @cb
- * (may be NULL). Kernel errors are printed as "Error: <extack>.".
+ * (may be NULL). Kernel errors are printed as "Error: <extack>." and
+ * recorded as STATUS_REFUSED, other failures as STATUS_SYSTEM.
  * Returns 0 or -1.
  */
 int nl_request(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb,

@@ -90,7 +90,7 @@ static int util_parse(const struct nlattr *nest, struct node_util *u)
 	if (has_addr)
 		return 0;
 bad:
-	pr_err("malformed reply from the kernel (utilization).");
+	pr_err_sys("malformed reply from the kernel (utilization).");
 	return -1;
 }
 
@@ -103,7 +103,7 @@ static int utils_parse(const struct nlmsghdr *nlh, struct node_info *n)
 		if (mnl_attr_get_type(a) != SHOAL_A_NODE_UTIL)
 			continue;
 		if (n->nutils == SHOAL_POOLS_MAX) {
-			pr_err("malformed reply from the kernel (too many pools).");
+			pr_err_sys("malformed reply from the kernel (too many pools).");
 			return -1;
 		}
 		if (util_parse(a, &n->utils[n->nutils++]))
@@ -136,7 +136,7 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 	if (nl_parse(nlh, policy, SHOAL_A_MAX, tb))
 		return -1;
 	if (!tb[SHOAL_A_NODE_ID]) {
-		pr_err("malformed reply from the kernel (no node id).");
+		pr_err_sys("malformed reply from the kernel (no node id).");
 		return -1;
 	}
 
@@ -164,7 +164,7 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 		if (addr_from_bytes(mnl_attr_get_payload(a),
 				    mnl_attr_get_payload_len(a),
 				    &n->addrs[n->naddrs])) {
-			pr_err("malformed reply from the kernel (node address).");
+			pr_err_sys("malformed reply from the kernel (node address).");
 			return -1;
 		}
 		n->naddrs++;
@@ -192,7 +192,7 @@ static int node_cb(const struct nlmsghdr *nlh, void *data)
 
 		nodes = realloc(list->nodes, size * sizeof(*nodes));
 		if (!nodes) {
-			pr_err("out of memory.");
+			pr_err_sys("out of memory.");
 			return -1;
 		}
 		list->nodes = nodes;

@@ -129,7 +129,7 @@ static int parse_nodes(const struct nlattr *nest, struct persona_info *p)
 			continue;
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0 ||
 		    p->nnodes == SHOAL_NODE_ID_MAX) {
-			pr_err("malformed reply from the kernel (node list).");
+			pr_err_sys("malformed reply from the kernel (node list).");
 			return -1;
 		}
 		p->nodes[p->nnodes++] = mnl_attr_get_u32(attr);
@@ -164,7 +164,7 @@ static int parse_disk(const struct nlattr *nest, const struct nlattr **tb)
 	memset(tb, 0, (SHOAL_A_MAX + 1) * sizeof(*tb));
 	if (mnl_attr_parse_nested(nest, disk_attr_cb, tb) < 0 ||
 	    !tb[SHOAL_A_DISK_NAME]) {
-		pr_err("malformed reply from the kernel (disk).");
+		pr_err_sys("malformed reply from the kernel (disk).");
 		return -1;
 	}
 	return 0;
@@ -182,7 +182,7 @@ static int parse_disks(const struct nlattr *nest, struct persona_info *p)
 		if (mnl_attr_get_type(attr) != SHOAL_A_DISK)
 			continue;
 		if (p->ndisks == SHOAL_PERSONA_DISKS_MAX) {
-			pr_err("malformed reply from the kernel (too many disks).");
+			pr_err_sys("malformed reply from the kernel (too many disks).");
 			return -1;
 		}
 		if (parse_disk(attr, tb))
@@ -225,7 +225,7 @@ static int parse_addrs(const struct nlattr *nest, struct persona_info *p)
 	/* one spare so that a persona without addresses reads as reported */
 	p->addrs = calloc(SHOAL_PERSONA_ADDRS_MAX + 1, sizeof(*p->addrs));
 	if (!p->addrs) {
-		pr_err("out of memory.");
+		pr_err_sys("out of memory.");
 		return -1;
 	}
 	mnl_attr_for_each_nested(attr, nest) {
@@ -240,7 +240,7 @@ static int parse_addrs(const struct nlattr *nest, struct persona_info *p)
 		     mnl_attr_get_payload_len(tb[SHOAL_A_ADDR_IN]) != 4) ||
 		    (tb[SHOAL_A_ADDR_IN6] &&
 		     mnl_attr_get_payload_len(tb[SHOAL_A_ADDR_IN6]) != 16)) {
-			pr_err("malformed reply from the kernel (persona address).");
+			pr_err_sys("malformed reply from the kernel (persona address).");
 			return -1;
 		}
 		a = &p->addrs[p->naddrs++];
@@ -279,7 +279,7 @@ static int persona_parse(const struct nlmsghdr *nlh, struct persona_info *p)
 	if (!tb[SHOAL_A_PERSONA_NAME] ||
 	    (tb[SHOAL_A_PERSONA_MAC] &&
 	     mnl_attr_get_payload_len(tb[SHOAL_A_PERSONA_MAC]) != MAC_LEN)) {
-		pr_err("malformed reply from the kernel (persona name or MAC).");
+		pr_err_sys("malformed reply from the kernel (persona name or MAC).");
 		return -1;
 	}
 
@@ -335,7 +335,7 @@ static int persona_cb(const struct nlmsghdr *nlh, void *data)
 
 		items = realloc(list->items, size * sizeof(*items));
 		if (!items) {
-			pr_err("out of memory.");
+			pr_err_sys("out of memory.");
 			return -1;
 		}
 		list->items = items;
@@ -656,7 +656,7 @@ int disk_event(const struct nlmsghdr *nlh, uint8_t event)
 		}
 	}
 	if (!tb[SHOAL_A_PERSONA_NAME] || !disk) {
-		pr_err("malformed event from the kernel (disk report).");
+		pr_err_sys("malformed event from the kernel (disk report).");
 		return -1;
 	}
 	if (parse_disk(disk, dtb))

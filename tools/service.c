@@ -119,8 +119,8 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 			continue;
 		}
 		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0) {
-			pr_err("malformed reply from the kernel (counter %u).",
-			       mnl_attr_get_type(attr));
+			pr_err_sys("malformed reply from the kernel (counter %u).",
+				   mnl_attr_get_type(attr));
 			return -1;
 		}
 		*val = mnl_attr_get_u64(attr);
@@ -239,7 +239,7 @@ static int parse_nodes(const struct nlattr *nest, uint32_t *ids, int *n)
 			continue;
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0 ||
 		    *n == SHOAL_NODE_ID_MAX) {
-			pr_err("malformed reply from the kernel (node list).");
+			pr_err_sys("malformed reply from the kernel (node list).");
 			return -1;
 		}
 		ids[(*n)++] = mnl_attr_get_u32(attr);
@@ -259,7 +259,7 @@ static int parse_bitmap(const struct nlattr *attr, const struct service_info *s,
 	/* one spare byte so an empty bitmap still reads as "reported" */
 	*map = calloc(1, len + 1);
 	if (!*map) {
-		pr_err("out of memory.");
+		pr_err_sys("out of memory.");
 		return -1;
 	}
 	memcpy(*map, mnl_attr_get_payload(attr), len);
@@ -378,7 +378,7 @@ static int parse_pool(const struct nlattr *nest, struct pool_info *p)
 	}
 	return 0;
 bad:
-	pr_err("malformed reply from the kernel (pool).");
+	pr_err_sys("malformed reply from the kernel (pool).");
 	return -1;
 }
 
@@ -416,7 +416,7 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 					tb[SHOAL_A_SERVICE_ADDR6];
 	if (!a || (tb[SHOAL_A_SERVICE_MAC] &&
 		   mnl_attr_get_payload_len(tb[SHOAL_A_SERVICE_MAC]) != MAC_LEN)) {
-		pr_err("malformed reply from the kernel (service address or MAC).");
+		pr_err_sys("malformed reply from the kernel (service address or MAC).");
 		return -1;
 	}
 
@@ -426,7 +426,7 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 
 		services = realloc(list->services, size * sizeof(*services));
 		if (!services) {
-			pr_err("out of memory.");
+			pr_err_sys("out of memory.");
 			return -1;
 		}
 		list->services = services;
@@ -437,7 +437,7 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 	if (addr_from_bytes(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a),
 			    &s->addr) ||
 	    (tb[SHOAL_A_SERVICE_ADDR4] ? AF_INET : AF_INET6) != s->addr.family) {
-		pr_err("malformed reply from the kernel (service address).");
+		pr_err_sys("malformed reply from the kernel (service address).");
 		return -1;
 	}
 	/* counted now so that the list frees what follows */
@@ -896,7 +896,7 @@ static int pool_event(const struct nlmsghdr *nlh)
 		goto out;
 	s = &list.services[0];
 	if (!s->has_pool || !s->pool.decision.event) {
-		pr_err("malformed event from the kernel (pool).");
+		pr_err_sys("malformed event from the kernel (pool).");
 		goto out;
 	}
 	j = event_begin("pool", pool_event_name(s->pool.decision.event));
@@ -1234,7 +1234,7 @@ static int service_get(struct nl_sock *nl, const struct shoal_addr *addr,
 	if (nl_request(nl, req, service_cb, list))
 		return -1;
 	if (list->count != 1) {
-		pr_err("malformed reply from the kernel (no service).");
+		pr_err_sys("malformed reply from the kernel (no service).");
 		return -1;
 	}
 	return 0;

@@ -107,7 +107,7 @@ static int do_batch(const char *name)
 
 	f = strcmp(name, "-") ? fopen(name, "r") : stdin;
 	if (!f) {
-		pr_err("cannot open \"%s\": %s.", name, strerror(errno));
+		pr_err_sys("cannot open \"%s\": %s.", name, strerror(errno));
 		return -1;
 	}
 
@@ -121,6 +121,8 @@ static int do_batch(const char *name)
 			pr_err("%s.", err);
 		if (argc == 0)
 			continue;
+		/* each line fails for its own reason */
+		fail_reset();
 		if (argc < 0 || do_cmd(argc, argv)) {
 			fprintf(stderr, "Command failed %s:%d\n", name, lineno);
 			ret = -1;
@@ -130,7 +132,8 @@ static int do_batch(const char *name)
 		fflush(stdout);
 	}
 	if (!ret && ferror(f)) {
-		pr_err("cannot read \"%s\": %s.", name, strerror(errno));
+		fail_reset();
+		pr_err_sys("cannot read \"%s\": %s.", name, strerror(errno));
 		ret = -1;
 	}
 
@@ -189,7 +192,7 @@ int main(int argc, char **argv)
 			return 0;
 		case ':':
 			pr_err("option \"%s\" needs an argument.", argv[optind - 1]);
-			return 1;
+			return STATUS_USAGE;
 		default:
 			if (optopt)
 				pr_err("unknown option \"-%c\"; try \"shoal -h\".",
@@ -197,7 +200,7 @@ int main(int argc, char **argv)
 			else
 				pr_err("unknown option \"%s\"; try \"shoal -h\".",
 				       argv[optind - 1]);
-			return 1;
+			return STATUS_USAGE;
 		}
 	}
 	argc -= optind;
@@ -205,23 +208,26 @@ int main(int argc, char **argv)
 
 	if (batch && argc > 0) {
 		pr_err("unexpected argument \"%s\" after \"-b %s\".", argv[0], batch);
-		return 1;
+		return STATUS_USAGE;
 	}
 	if (!batch && argc < 1) {
 		usage(stderr);
-		return 1;
+		return STATUS_USAGE;
 	}
 
 	/* before any socket exists: sockets belong to the netns they start in */
 	if (netns && netns_switch(netns))
-		return 1;
+		return fail_status();
 
 	ret = batch ? do_batch(batch) : do_cmd(argc, argv);
 	nl_close(nl_sock);
 
+	/* a failure the command got over is no reason to fail now */
+	if (!ret)
+		fail_reset();
 	if (fflush(stdout) || ferror(stdout)) {
-		pr_err("cannot write output: %s.", strerror(errno));
-		return 1;
+		pr_err_sys("cannot write output: %s.", strerror(errno));
+		ret = -1;
 	}
-	return ret ? 1 : 0;
+	return ret ? (int)fail_status() : STATUS_OK;
 }

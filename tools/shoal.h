@@ -28,7 +28,10 @@ void print_list(const void *items, size_t count, size_t size,
 		void (*plain)(const void *item),
 		void (*to_json)(struct json *j, const void *item));
 
-/* Objects: argv[0] is the command. Return 0, or -1 once the error is printed. */
+/*
+ * Objects: argv[0] is the command. Return 0, or -1 once the error is
+ * printed (and its class recorded, if it is not a usage error: fail_as()).
+ */
 int do_cluster(int argc, char **argv);
 int do_node(int argc, char **argv);
 int do_service(int argc, char **argv);

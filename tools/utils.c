@@ -16,34 +16,65 @@
 #define NETNS_RUN_DIR "/run/netns"
 
 static FILE *err_stream;
+/* what the running command failed of; STATUS_OK while nothing did */
+static enum shoal_status status;
 
 void set_error_stream(FILE *f)
 {
 	err_stream = f;
 }
 
-void pr_err(const char *fmt, ...)
+static void report(const char *prefix, const char *fmt, va_list ap)
 {
 	FILE *f = err_stream ? err_stream : stderr;
+
+	fputs(prefix, f);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+}
+
+void pr_err(const char *fmt, ...)
+{
 	va_list ap;
 
-	fputs("Error: ", f);
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	report("Error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', f);
+}
+
+void fail_as(enum shoal_status st)
+{
+	if (status == STATUS_OK)
+		status = st;
+}
+
+void fail_reset(void)
+{
+	status = STATUS_OK;
+}
+
+enum shoal_status fail_status(void)
+{
+	return status == STATUS_OK ? STATUS_USAGE : status;
+}
+
+void pr_err_sys(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report("Error: ", fmt, ap);
+	va_end(ap);
+	fail_as(STATUS_SYSTEM);
 }
 
 void pr_warn(const char *fmt, ...)
 {
-	FILE *f = err_stream ? err_stream : stderr;
 	va_list ap;
 
-	fputs("Warning: ", f);
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	report("Warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', f);
 }
 
 bool is_prefix(const char *arg, const char *word)
@@ -201,12 +232,12 @@ int netns_switch(const char *name)
 		if (errno == ENOENT)
 			pr_err("network namespace \"%s\" does not exist.", name);
 		else
-			pr_err("cannot open network namespace \"%s\": %s.",
+			pr_err_sys("cannot open network namespace \"%s\": %s.",
 			       name, strerror(errno));
 		return -1;
 	}
 	if (setns(fd, CLONE_NEWNET) < 0) {
-		pr_err("cannot enter network namespace \"%s\": %s.",
+		pr_err_sys("cannot enter network namespace \"%s\": %s.",
 		       name, strerror(errno));
 		close(fd);
 		return -1;

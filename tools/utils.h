@@ -13,6 +13,28 @@ void set_error_stream(FILE *f);
 /* "Error: <fmt>\n"; the caller supplies the final period. */
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * shoal's exit status, by what a command ran into. Whoever meets a failure
+ * that is not the caller's doing records its class with fail_as(); the
+ * first one recorded since fail_reset() counts. A failure that recorded
+ * none is a usage error: the command line, a value, a keyword, a file's
+ * contents.
+ */
+enum shoal_status {
+	STATUS_OK = 0,
+	STATUS_REFUSED = 1,	/* the kernel answered the request with an error */
+	STATUS_USAGE = 2,
+	STATUS_SYSTEM = 3,	/* a system call, the socket, a missing module */
+};
+
+void fail_as(enum shoal_status status);
+void fail_reset(void);
+/* The class recorded since fail_reset(), or STATUS_USAGE if none was. */
+enum shoal_status fail_status(void);
+
+/* pr_err() for a failed system call and the like: records STATUS_SYSTEM. */
+void pr_err_sys(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* "Warning: <fmt>\n" on the same stream; the caller supplies the period. */
 void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

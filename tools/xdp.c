@@ -51,8 +51,8 @@ static int xdp_query(unsigned int ifindex, uint32_t *id, bool *native)
 
 	err = bpf_xdp_query((int)ifindex, 0, &q);
 	if (err) {
-		pr_err("cannot read the XDP state of %s: %s.",
-		       dev_name(ifindex, buf), strerror(-err));
+		pr_err_sys("cannot read the XDP state of %s: %s.",
+			   dev_name(ifindex, buf), strerror(-err));
 		return -1;
 	}
 	*id = q.prog_id;
@@ -83,7 +83,7 @@ static int xdp_is_ours(uint32_t id)
 	int ret = prog_is_shoal(id);
 
 	if (ret < 0) {
-		pr_err("cannot look at XDP program %u: %s.", id, strerror(-ret));
+		pr_err_sys("cannot look at XDP program %u: %s.", id, strerror(-ret));
 		return -1;
 	}
 	return ret;
@@ -116,11 +116,11 @@ static void explain_load_error(int err)
 		fclose(f);
 	}
 	if (strstr(libbpf_log, "shoal_xdp_verdict"))
-		pr_err("the loaded shoal module offers no XDP function (is it loaded, and was it built with BTF?).");
+		pr_err_sys("the loaded shoal module offers no XDP function (is it loaded, and was it built with BTF?).");
 	else if (jit == 0)
-		pr_err("cannot load the XDP program: it calls into the module, which needs the BPF JIT (sysctl net.core.bpf_jit_enable=1).");
+		pr_err_sys("cannot load the XDP program: it calls into the module, which needs the BPF JIT (sysctl net.core.bpf_jit_enable=1).");
 	else
-		pr_err("cannot load the XDP program: %s.", strerror(-err));
+		pr_err_sys("cannot load the XDP program: %s.", strerror(-err));
 }
 
 int xdp_attach(unsigned int ifindex)
@@ -141,6 +141,7 @@ int xdp_attach(unsigned int ifindex)
 			return 0;
 		pr_err("%s already has an XDP program (id %u); shoal leaves it alone.",
 		       dev_name(ifindex, buf), id);
+		fail_as(STATUS_REFUSED);
 		return -1;
 	}
 
@@ -150,7 +151,7 @@ int xdp_attach(unsigned int ifindex)
 				   (size_t)(shoal_xdp_obj_end - shoal_xdp_obj),
 				   NULL);
 	if (!obj) {
-		pr_err("cannot open the XDP program: %s.", strerror(errno));
+		pr_err_sys("cannot open the XDP program: %s.", strerror(errno));
 		return -1;
 	}
 	err = bpf_object__load(obj);
@@ -175,6 +176,7 @@ int xdp_attach(unsigned int ifindex)
 	if (err) {
 		pr_err("cannot attach the XDP program to %s: %s.",
 		       dev_name(ifindex, buf), strerror(-err));
+		fail_as(STATUS_REFUSED);
 		return -1;
 	}
 	return 0;
@@ -199,6 +201,7 @@ int xdp_detach(unsigned int ifindex)
 	if (err) {
 		pr_err("cannot detach the XDP program from %s: %s.",
 		       dev_name(ifindex, buf), strerror(-err));
+		fail_as(STATUS_REFUSED);
 		return -1;
 	}
 	return 0;

@@ -333,6 +333,28 @@ static void u32_range(void)
 			__LINE__);
 }
 
+static void statuses(void)
+{
+	struct errbuf e;
+	char *msg;
+
+	/* nothing recorded: the caller's mistake */
+	fail_reset();
+	CHECK_INT(fail_status(), STATUS_USAGE);
+	/* the first class recorded counts */
+	fail_as(STATUS_REFUSED);
+	fail_as(STATUS_SYSTEM);
+	CHECK_INT(fail_status(), STATUS_REFUSED);
+	fail_reset();
+	err_start(&e);
+	pr_err_sys("cannot %s.", "read");
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: cannot read.\n");
+	free(msg);
+	CHECK_INT(fail_status(), STATUS_SYSTEM);
+	fail_reset();
+}
+
 static void ifname_lookup(void)
 {
 	struct errbuf e;
@@ -507,6 +529,7 @@ const struct ktap_case utils_cases[] = {
 	{ "utils: u32 accepts in-range decimals", u32_valid },
 	{ "utils: u32 rejects non-decimals", u32_invalid },
 	{ "utils: u32 range errors", u32_range },
+	{ "utils: exit status classes", statuses },
 	{ "utils: device names", ifname_lookup },
 	{ "utils: network namespace names", netns_names },
 	{ "utils: split words and comments", split_words },
