@@ -241,7 +241,7 @@ static int parse_pin(const char *arg, uint32_t *pin)
 		       arg);
 		return -1;
 	}
-	return parse_u32(arg, 1, UINT32_MAX, "node id", pin);
+	return parse_u32(arg, 1, SHOAL_NODE_ID_MAX, "node id", pin);
 }
 
 static int bucket_set(int argc, char **argv)
@@ -257,8 +257,8 @@ static int bucket_set(int argc, char **argv)
 		pr_err("missing bucket number; try \"" HINT "\".");
 		return -1;
 	}
-	/* the kernel knows how many buckets the service has */
-	if (parse_u32(argv[1], 0, UINT32_MAX, "bucket number", &id))
+	/* no service has more; the kernel knows how many this one has */
+	if (parse_u32(argv[1], 0, SHOAL_BUCKETS_MAX - 1, "bucket number", &id))
 		return -1;
 	if (argc < 3) {
 		pr_err("missing \"node\"; try \"" HINT "\".");

@@ -484,7 +484,7 @@ static int parse_set(int argc, char **argv, struct cluster_conf *c)
 		c->given[arg] = true;
 		val = argv[1];
 
-		/* ranges are the kernel's to check, and its message to give */
+		/* the kernel's ranges, in its words */
 		switch (arg) {
 		case ARG_DEV:
 			if (parse_ifname(val, &c->ifindex))
@@ -496,12 +496,14 @@ static int parse_set(int argc, char **argv, struct cluster_conf *c)
 				return -1;
 			break;
 		case ARG_INTERVAL:
-			if (parse_u32(val, 0, UINT32_MAX, "interval",
-				      &c->interval))
+			if (parse_u32_unit(val, SHOAL_INTERVAL_MIN,
+					   SHOAL_INTERVAL_MAX, "interval", "ms",
+					   &c->interval))
 				return -1;
 			break;
 		case ARG_DEAD:
-			if (parse_u32(val, 0, UINT32_MAX, "dead count", &c->dead))
+			if (parse_u32(val, SHOAL_DEAD_MIN, SHOAL_DEAD_MAX,
+				      "dead count", &c->dead))
 				return -1;
 			break;
 		case ARG_KEY:
@@ -515,8 +517,8 @@ static int parse_set(int argc, char **argv, struct cluster_conf *c)
 			c->quorum = (uint8_t)on;
 			break;
 		case ARG_HOLD:
-			if (parse_u32(val, 0, UINT32_MAX, "hold timeout",
-				      &c->hold))
+			if (parse_u32_unit(val, 0, SHOAL_HOLD_TIMEOUT_MAX,
+					   "hold timeout", "seconds", &c->hold))
 				return -1;
 			break;
 		case ARG_LOAD:

@@ -589,8 +589,8 @@ static int parse_change(int argc, char **argv, const char *context,
 				pr_err("\"timeout\" needs a value; try \"" HINT "\".");
 				return -1;
 			}
-			if (parse_u32(argv[1], 1, SHOAL_HOLD_TIMEOUT_MAX,
-				      "drain timeout", &weight))
+			if (parse_u32_unit(argv[1], 1, SHOAL_HOLD_TIMEOUT_MAX,
+					   "drain timeout", "seconds", &weight))
 				return -1;
 			c->drain_timeout = weight;
 			argc--;

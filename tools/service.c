@@ -1029,7 +1029,7 @@ static const struct keyword all[] = {
 
 static int parse_port(const char *arg, int32_t *port)
 {
-	uint32_t val;
+	unsigned long long val;
 
 	if (keyword_find(all, arg) >= 0) {
 		*port = 0;
@@ -1041,8 +1041,12 @@ static int parse_port(const char *arg, int32_t *port)
 		       arg);
 		return -1;
 	}
-	if (parse_u32(arg, 0, UINT16_MAX, "port", &val))
+	/* the kernel takes 0 for every port, but that is spelt "all" */
+	val = strtoull(arg, NULL, 10);
+	if (!val || val > UINT16_MAX) {
+		pr_err("port must be between 1 and 65535, or \"all\" for every port.");
 		return -1;
+	}
 	*port = (int32_t)val;
 	return 0;
 }
@@ -1124,8 +1128,8 @@ static int parse_conf(int argc, char **argv, const struct keyword *args,
 			c->hash = id;
 			break;
 		case ARG_BUCKETS:
-			/* the kernel says how many it takes */
-			if (parse_u32(val, 0, UINT32_MAX, "bucket count", &buckets))
+			if (parse_u32(val, 1, SHOAL_BUCKETS_MAX, "bucket count",
+				      &buckets))
 				return -1;
 			c->buckets = buckets;
 			break;

@@ -158,6 +158,12 @@ int keyword_get(const struct keyword *table, const char *arg,
 int parse_u32(const char *arg, uint32_t min, uint32_t max, const char *what,
 	      uint32_t *val)
 {
+	return parse_u32_unit(arg, min, max, what, NULL, val);
+}
+
+int parse_u32_unit(const char *arg, uint32_t min, uint32_t max,
+		   const char *what, const char *unit, uint32_t *val)
+{
 	unsigned long long v = 0;
 	const char *p;
 
@@ -172,7 +178,8 @@ int parse_u32(const char *arg, uint32_t min, uint32_t max, const char *what,
 	}
 	/* the kernel's wording, so both sides of a range check read alike */
 	if (v < min || v > max) {
-		pr_err("%s must be between %u and %u.", what, min, max);
+		pr_err("%s must be between %u and %u%s%s.", what, min, max,
+		       unit ? " " : "", unit ? unit : "");
 		return -1;
 	}
 	*val = (uint32_t)v;

@@ -75,6 +75,14 @@ int keyword_get(const struct keyword *table, const char *arg,
 int parse_u32(const char *arg, uint32_t min, uint32_t max, const char *what,
 	      uint32_t *val);
 
+/*
+ * parse_u32() for a quantity in @unit, which the range names as the
+ * kernel's message does:
+ *   Error: interval must be between 10 and 60000 ms.
+ */
+int parse_u32_unit(const char *arg, uint32_t min, uint32_t max,
+		   const char *what, const char *unit, uint32_t *val);
+
 /* Error: device "foo" does not exist. Returns 0 or -1. */
 int parse_ifname(const char *arg, uint32_t *ifindex);
 

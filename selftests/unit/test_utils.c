@@ -333,6 +333,29 @@ static void u32_range(void)
 			__LINE__);
 }
 
+static void u32_unit(void)
+{
+	uint32_t v = 0;
+	struct errbuf e;
+	char *msg;
+
+	CHECK_INT(parse_u32_unit("100", 10, 60000, "interval", "ms", &v), 0);
+	CHECK_INT(v, 100);
+	err_start(&e);
+	CHECK_INT(parse_u32_unit("99999999999", 10, 60000, "interval", "ms",
+				 &v), -1);
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: interval must be between 10 and 60000 ms.\n");
+	free(msg);
+	CHECK_INT(v, 100);
+	/* the unit belongs to the range, not to the word */
+	err_start(&e);
+	CHECK_INT(parse_u32_unit("x", 10, 60000, "interval", "ms", &v), -1);
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: \"x\" is not a valid interval.\n");
+	free(msg);
+}
+
 static void statuses(void)
 {
 	struct errbuf e;
@@ -529,6 +552,7 @@ const struct ktap_case utils_cases[] = {
 	{ "utils: u32 accepts in-range decimals", u32_valid },
 	{ "utils: u32 rejects non-decimals", u32_invalid },
 	{ "utils: u32 range errors", u32_range },
+	{ "utils: u32 ranges with a unit", u32_unit },
 	{ "utils: exit status classes", statuses },
 	{ "utils: device names", ifname_lookup },
 	{ "utils: network namespace names", netns_names },
