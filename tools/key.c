@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/random.h>
@@ -74,6 +75,48 @@ const char *key_format(const uint8_t *key, char *buf)
 	return buf;
 }
 
+/* The batch "-" reads from, if any, and its line count. */
+static FILE *batch_in;
+static int *batch_lineno;
+
+void key_stdin_batch(FILE *f, int *lineno)
+{
+	batch_in = f;
+	batch_lineno = f ? lineno : NULL;
+}
+
+/* "key -" in a batch from standard input: the key is its next line. */
+static int key_read_batch(uint8_t *key)
+{
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t len;
+	int ret = -1;
+
+	len = getline(&line, &size, batch_in);
+	if (len < 0) {
+		if (ferror(batch_in))
+			pr_err_sys("cannot read standard input: %s.",
+				   strerror(errno));
+		else
+			pr_err("standard input ends before the key; \"key -\" in a batch takes the next line.");
+		goto out;
+	}
+	(*batch_lineno)++;
+	if (key_parse(line, (size_t)len, key)) {
+		pr_err("line %d of standard input does not hold a key (%d hex digits); make one with \"shoal key generate\".",
+		       *batch_lineno, KEY_HEX_LEN);
+		goto out;
+	}
+	ret = 0;
+
+out:
+	if (line)
+		explicit_bzero(line, size);
+	free(line);
+	return ret;
+}
+
 int key_read_file(const char *name, uint8_t *key)
 {
 	bool is_stdin = !strcmp(name, "-");
@@ -82,6 +125,8 @@ int key_read_file(const char *name, uint8_t *key)
 	struct stat st;
 	int fd, ret = -1;
 
+	if (is_stdin && batch_in)
+		return key_read_batch(key);
 	fd = is_stdin ? STDIN_FILENO : open(name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		pr_err_sys("cannot open \"%s\": %s.", name, strerror(errno));

@@ -9,6 +9,7 @@
 #include <linux/shoal.h>
 
 #include "json.h"
+#include "key.h"
 #include "nl.h"
 #include "shoal.h"
 #include "utils.h"
@@ -110,12 +111,14 @@ static int do_batch(const char *name)
 		pr_err_sys("cannot open \"%s\": %s.", name, strerror(errno));
 		return -1;
 	}
+	/* stdio reads ahead: a key on standard input is on the next line */
+	if (f == stdin)
+		key_stdin_batch(f, &lineno);
 
 	while (getline(&line, &size, f) >= 0) {
+		int argc, cmd_line = ++lineno;
 		const char *err;
-		int argc;
 
-		lineno++;
 		argc = split_line(line, argv, BATCH_MAX_ARGS, &err);
 		if (argc < 0)
 			pr_err("%s.", err);
@@ -124,7 +127,7 @@ static int do_batch(const char *name)
 		/* each line fails for its own reason */
 		fail_reset();
 		if (argc < 0 || do_cmd(argc, argv)) {
-			fprintf(stderr, "Command failed %s:%d\n", name, lineno);
+			fprintf(stderr, "Command failed %s:%d\n", name, cmd_line);
 			ret = -1;
 			break;
 		}
@@ -138,6 +141,7 @@ static int do_batch(const char *name)
 	}
 
 	free(line);
+	key_stdin_batch(NULL, NULL);
 	if (f != stdin)
 		fclose(f);
 	return ret;

@@ -297,6 +297,51 @@ static void file_stdin(void)
 	close(saved);
 }
 
+/* "key -" in a batch from standard input: the next line of the batch. */
+static void batch_stdin(void)
+{
+	static const char text[] = KEY_HEX "\nnode add 1\nnope\n";
+	uint8_t key[SHOAL_KEY_LEN];
+	struct errbuf e;
+	int lineno = 4;
+	char line[32];
+	char *msg;
+	FILE *f;
+
+	f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	if (!f)
+		abort();
+	key_stdin_batch(f, &lineno);
+	memset(key, 0, sizeof(key));
+	err_start(&e);
+	CHECK_INT(key_read_file("-", key), 0);
+	msg = err_end(&e);
+	CHECK_STR(msg, "");
+	free(msg);
+	CHECK(is_key_0_to_31(key));
+	CHECK_INT(lineno, 5);
+	/* that line only: the batch goes on after it */
+	CHECK(fgets(line, sizeof(line), f) != NULL);
+	CHECK_STR(line, "node add 1\n");
+	lineno++;
+
+	err_start(&e);
+	CHECK_INT(key_read_file("-", key), -1);
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: line 7 of standard input does not hold a key (64 hex digits); make one with \"shoal key generate\".\n");
+	free(msg);
+
+	err_start(&e);
+	CHECK_INT(key_read_file("-", key), -1);
+	msg = err_end(&e);
+	CHECK_STR(msg, "Error: standard input ends before the key; \"key -\" in a batch takes the next line.\n");
+	free(msg);
+	CHECK_INT(lineno, 7);
+
+	key_stdin_batch(NULL, NULL);
+	fclose(f);
+}
+
 static void generate(void)
 {
 	static const uint8_t zero[SHOAL_KEY_LEN];
@@ -324,6 +369,7 @@ const struct ktap_case key_cases[] = {
 	{ "key: files without a key", file_invalid },
 	{ "key: unreadable files", file_errors },
 	{ "key: standard input", file_stdin },
+	{ "key: standard input in a batch", batch_stdin },
 	{ "key: generated keys differ and read back", generate },
 	{ NULL, NULL },
 };
