@@ -95,7 +95,15 @@ static int do_cmd(int argc, char **argv)
 	const struct cmd *obj = cmd_get(objects, argv[0], "object", NULL,
 					"shoal help");
 
-	return obj ? obj->fn(argc - 1, argv + 1) : -1;
+	if (!obj)
+		return -1;
+	/* a prefix must not start a daemon by accident */
+	if (obj->fn == do_agent && strcmp(argv[0], obj->name)) {
+		pr_err("\"%s\" would start the agent, a daemon; give \"agent\" in full.",
+		       argv[0]);
+		return -1;
+	}
+	return obj->fn(argc - 1, argv + 1);
 }
 
 static int do_batch(const char *name)
