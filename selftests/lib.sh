@@ -119,6 +119,21 @@ check_err() {
 	fi
 }
 
+# check_msg DESC STATUS MESSAGE CMD...: passes when CMD exits with exactly
+# STATUS and its standard error is exactly MESSAGE (all of its lines; the
+# last newline aside).
+check_msg() {
+	local desc=$1 want_rc=$2 want=$3 err rc=0
+	shift 3
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
+	if [ "$rc" = "$want_rc" ] && [ "$err" = "$want" ]; then
+		ok "$desc"
+	else
+		fail "$desc" "\$ $(printf '%q ' "$@")" "stderr:   $err" \
+			"expected: $want" "exit status $rc, expected $want_rc"
+	fi
+}
+
 # check_eq DESC EXPECTED ACTUAL
 check_eq() {
 	if [ "$2" = "$3" ]; then

@@ -10,11 +10,14 @@
 #   n3 (eth0) --+
 #
 # Each namespace is a node with state of its own: n1 is configured by
-# hand, n2 takes a full table, n3 runs a failing batch.
+# hand, n2 takes a full table, n3 runs a failing batch and one that sets
+# a key from standard input.
+#
+# Exit statuses: 1 the kernel refused, 2 a usage error, 3 a system error.
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 71
+ktap_plan 79
 
 make_cluster 3
 N1=$(ns 1)
@@ -36,14 +39,23 @@ check_eq "cluster set node keeps the device" "7 eth0" \
 	"$(sh1 -j cluster show | jq -r '.[0] | "\(.node) \(.dev)"')"
 sh1 cluster set node 1
 
-check_err "cluster set: unknown device (tool)" 'device "nosuch" does not exist' \
+check_msg "cluster set: unknown device (tool)" 2 'Error: device "nosuch" does not exist.' \
 	sh1 cluster set dev nosuch node 1
-check_err "cluster set: node id 0" 'node id must be between 1 and 255' \
+check_msg "cluster set: node id 0" 2 'Error: node id must be between 1 and 255.' \
 	sh1 cluster set node 0
-check_err "cluster set: node id 256" 'node id must be between 1 and 255' \
+check_msg "cluster set: node id 256" 2 'Error: node id must be between 1 and 255.' \
 	sh1 cluster set node 256
-check_err "cluster set: nothing given (tool)" 'Error|expected|usage' \
+check_msg "cluster set: nothing given (tool)" 2 \
+	'Error: nothing to set; give "dev", "node", "interval", "dead", "key", "quorum", "hold" or "load" (try "shoal cluster help").' \
 	sh1 cluster set
+check_msg "cluster set: interval 5 (tool)" 2 \
+	'Error: interval must be between 10 and 60000 ms.' sh1 cluster set interval 5
+check_eq "raw CLUSTER_SET with interval 5" \
+	"error 34 interval must be between 10 and 60000 ms bad-attr 20" \
+	"$(raw1 req CLUSTER_SET CLUSTER_INTERVAL:u32=5)"
+check_msg "a prefix of agent does not start it" 2 \
+	'Error: "a" would start the agent, a daemon; give "agent" in full.' \
+	timeout 10 shoal -n "$N1" a
 check_eq "raw CLUSTER_SET with no attributes" \
 	"error 22 nothing to set: give a node id, a device or heartbeat settings" \
 	"$(raw1 req CLUSTER_SET)"
@@ -91,22 +103,24 @@ check "shoal node help" shoal node help
 
 # --- nodes: rejections ----------------------------------------------------
 before=$(sh1 -j node show)
-check_err "node add: existing node" 'Error: node already exists' \
+check_msg "node add: existing node" 1 'Error: node already exists.' \
 	sh1 node add 1
-check_err "node del: unknown node" 'Error: node does not exist' \
+check_msg "node del: unknown node" 1 'Error: node does not exist.' \
 	sh1 node del 42
-check_err "node set: unknown node" 'Error: node does not exist' \
+check_msg "node set: unknown node" 1 'Error: node does not exist.' \
 	sh1 node set 42 down
-check_err "node show: unknown node" 'Error: node does not exist' \
+check_msg "node show: unknown node" 1 'Error: node does not exist.' \
 	sh1 node show 42
-check_err "node add 0" 'node id must be between 1 and 255' sh1 node add 0
-check_err "node add 256" 'node id must be between 1 and 255' sh1 node add 256
-check_err "node add: weight 0" 'weight must be between 1 and 65535' \
+check_msg "node add 0" 2 'Error: node id must be between 1 and 255.' sh1 node add 0
+check_msg "node add 256" 2 'Error: node id must be between 1 and 255.' sh1 node add 256
+check_msg "node add: weight 0" 2 'Error: weight must be between 1 and 65535.' \
 	sh1 node add 9 weight 0
-check_err "node set: weight 65536" 'weight must be between 1 and 65535' \
+check_msg "node set: weight 65536" 2 'Error: weight must be between 1 and 65535.' \
 	sh1 node set 1 weight 65536
-check_err "node add: id not a number (tool)" 'not a valid' sh1 node add abc
-check_err "node set with nothing to change (tool)" 'Error' sh1 node set 1
+check_msg "node add: id not a number (tool)" 2 'Error: "abc" is not a valid node id.' \
+	sh1 node add abc
+check_msg "node set with nothing to change (tool)" 2 \
+	'Error: nothing to change; try "shoal node help".' sh1 node set 1
 check_eq "raw NODE_ADD without a node id" \
 	"error 22 missing node id missing NODE_ID" "$(raw1 req NODE_ADD)"
 check_eq "raw NODE_SET with nothing to change" \
@@ -118,9 +132,11 @@ check_eq "raw NODE_ADD with unknown flag bits" \
 check_eq "raw NODE_SET with admin state 7" \
 	"error 22 admin state must be up, down or draining bad-attr 28" \
 	"$(raw1 req NODE_SET NODE_ID:u32=1 NODE_ADMIN:u8=7)"
-check_err "node set: drain timeout 0" 'drain timeout must be between 1 and 86400' \
+check_msg "node set: drain timeout 0" 2 \
+	'Error: drain timeout must be between 1 and 86400 seconds.' \
 	sh1 node set 1 drain timeout 0
-check_err "node set: drain timeout without a value (tool)" '"timeout" needs a value' \
+check_msg "node set: drain timeout without a value (tool)" 2 \
+	'Error: "timeout" needs a value; try "shoal node help".' \
 	sh1 node set 1 drain timeout
 check_eq "raw NODE_SET with a drain timeout, not draining" \
 	"error 22 a drain timeout needs the admin state draining bad-attr 36" \
@@ -145,12 +161,12 @@ check_eq "another namespace has its own, empty state" "[]" \
 	"$(shoal -n "$N2" -j node show)"
 check_eq "... and its own cluster settings" "null" \
 	"$(shoal -n "$N2" -j cluster show | jq -r '.[0].node')"
-check_err "no CAP_NET_ADMIN over the netns (user ns): node add refused" \
-	'Operation not permitted' in_ns 1 unshare -U -r shoal node add 9
-check_err "no CAP_NET_ADMIN (capsh --drop): cluster set refused" \
-	'Operation not permitted' \
+check_msg "no CAP_NET_ADMIN over the netns (user ns): node add refused" 1 \
+	'Error: Operation not permitted.' in_ns 1 unshare -U -r shoal node add 9
+check_msg "no CAP_NET_ADMIN (capsh --drop): cluster set refused" 1 \
+	'Error: Operation not permitted.' \
 	in_ns 1 capsh --drop=cap_net_admin -- -c 'shoal cluster set node 9'
-check_err "no CAP_NET_ADMIN: node del refused" 'Operation not permitted' \
+check_msg "no CAP_NET_ADMIN: node del refused" 1 'Error: Operation not permitted.' \
 	in_ns 1 unshare -U -r shoal node del 1
 check "no CAP_NET_ADMIN: reading is allowed" \
 	in_ns 1 unshare -U -r shoal node show 1
@@ -200,9 +216,35 @@ dump=$(in_ns 2 selftests/shoal-nl dump NODE_GET --bufsize 4096 \
 check_eq "a table changed mid-dump flags NLM_F_DUMP_INTR" "1" \
 	"$(awk '{print $8}' <<<"$dump")"
 printf 'node add 1\nnode add 256\nnode add 2\n' >"$batch"
-check_err "batch stops at the first error with its line number" ':2' \
-	shoal -n "$(ns 3)" -b "$batch"
+check_msg "batch stops at the first error with its line number and status" 2 \
+	"Error: node id must be between 1 and 255.
+Command failed $batch:2" shoal -n "$(ns 3)" -b "$batch"
 check_eq "... having run the lines before it and none after" "1" \
 	"$(shoal -n "$(ns 3)" -j node show | jq -r 'map(.id) | join(",")')"
+printf 'node add 2\nnode add 1\n' >"$batch"
+check_msg "a batch line the kernel refuses: status 1" 1 \
+	"Error: node already exists.
+Command failed $batch:2" shoal -n "$(ns 3)" -b "$batch"
+check_msg "a batch file that cannot be opened: status 3" 3 \
+	'Error: cannot open "/nonexistent": No such file or directory.' \
+	shoal -n "$(ns 3)" -b /nonexistent
+
+# "key -" in a batch read from standard input takes the next line
+key=$(shoal key generate)
+check "batch from standard input: cluster set key -, the key, a command" \
+	shoal -n "$(ns 3)" -b - <<<"cluster set dev eth0 node 3
+cluster set key -
+$key
+node add 5"
+check_eq "... heartbeats run (node, device and key) and the command after the key ran" \
+	"true 1,2,5" \
+	"$(shoal -n "$(ns 3)" -j cluster show | jq -r '.[0].heartbeat') $(shoal -n "$(ns 3)" -j node show | jq -r 'map(.id) | join(",")')"
+check_msg "... a line that is no key: status 2, the key's line named" 2 \
+	'Error: line 3 of standard input does not hold a key (64 hex digits); make one with "shoal key generate".
+Command failed -:2' \
+	shoal -n "$(ns 3)" -b - <<<"node add 6
+cluster set key -
+not a key
+node add 7"
 
 ktap_finish
