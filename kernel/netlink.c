@@ -14,7 +14,11 @@
 #include "shoal.h"
 
 static const struct genl_multicast_group shoal_mcgrps[] = {
-	[SHOAL_MCGRP_EVENTS_ID] = { .name = SHOAL_MCGRP_EVENTS },
+	[SHOAL_MCGRP_EVENTS_ID] = {
+		.name = SHOAL_MCGRP_EVENTS,
+		/* events name disks and addresses: administrators only */
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 static const struct nla_policy shoal_cluster_set_policy[SHOAL_A_MAX + 1] = {

@@ -17,7 +17,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 79
+ktap_plan 80
 
 make_cluster 3
 N1=$(ns 1)
@@ -170,6 +170,9 @@ check_msg "no CAP_NET_ADMIN: node del refused" 1 'Error: Operation not permitted
 	in_ns 1 unshare -U -r shoal node del 1
 check "no CAP_NET_ADMIN: reading is allowed" \
 	in_ns 1 unshare -U -r shoal node show 1
+check_msg "no CAP_NET_ADMIN: listening to events is refused" 1 \
+	'Error: cannot join multicast group "events": Operation not permitted.' \
+	in_ns 1 unshare -U -r shoal monitor
 check_eq "unprivileged callers changed nothing" "$before" "$(sh1 -j node show)"
 
 # --- events ----------------------------------------------------------------

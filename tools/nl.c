@@ -452,8 +452,17 @@ int nl_mcast_join(struct nl_sock *nl, const char *name)
 		if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP,
 					  &nl->groups[i].id,
 					  sizeof(nl->groups[i].id)) < 0) {
-			pr_err_sys("cannot join multicast group \"%s\": %s.",
-				   name, strerror(errno));
+			int err = errno;
+
+			/* listening needs CAP_NET_ADMIN: a refusal */
+			if (err == EPERM) {
+				fail_as(STATUS_REFUSED);
+				pr_err("cannot join multicast group \"%s\": %s.",
+				       name, strerror(err));
+			} else {
+				pr_err_sys("cannot join multicast group \"%s\": %s.",
+					   name, strerror(err));
+			}
 			return -1;
 		}
 		return 0;

@@ -170,7 +170,9 @@
  * Every change is announced on the multicast group SHOAL_MCGRP_EVENTS
  * ("events") of the namespace it happened in, as a notification command
  * (SHOAL_CMD_*_NTF) carrying SHOAL_A_EVENT and the object's attributes as
- * they are after the change (for a deleted node: as it was).
+ * they are after the change (for a deleted node: as it was). Events name
+ * disks, addresses and nodes: joining the group needs CAP_NET_ADMIN over
+ * the namespace.
  *
  * Dumps
  * -----
