@@ -72,10 +72,11 @@ counters() {
 		(.[1] | map("n\(.id)_rejected \(.rejected_frames) n\(.id)_unverified \(.unverified_frames) n\(.id)_rx \(.rx_frames)")) | join(" ")'
 }
 # delta BEFORE AFTER: the counters that changed, "name +N", sorted, except
-# tx and the rx counters (they grow all the time)
+# tx, the rx counters (they grow all the time) and stalled_ms (the
+# receiver's own scheduling, not what the rogue sent)
 delta() {
 	awk 'NR == 1 { for (i = 1; i < NF; i += 2) b[$i] = $(i + 1); next }
-		{ for (i = 1; i < NF; i += 2) if ($(i + 1) != b[$i] && $i != "tx" && $i != "rx" && $i !~ /_rx$/)
+		{ for (i = 1; i < NF; i += 2) if ($(i + 1) != b[$i] && $i != "tx" && $i != "rx" && $i !~ /_rx$/ && $i != "stalled_ms")
 			print $i " +" $(i + 1) - b[$i] }' <(echo "$1") <(echo "$2") | sort | paste -sd' '
 }
 # expect_delta DESC WANT CMD...: runs CMD (the rogue) and checks that
