@@ -5,7 +5,6 @@
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
-#include <linux/stringify.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
@@ -21,27 +20,70 @@ static const struct genl_multicast_group shoal_mcgrps[] = {
 	},
 };
 
+/*
+ * Ranges live in the policies, so that a policy dump (CTRL_CMD_GETPOLICY)
+ * tells a client what is accepted and a refusal carries the range. What
+ * depends on other values (a pool's max and min, a bucket of this service)
+ * is checked where the request is applied.
+ */
+static struct netlink_range_validation shoal_ifindex_range = {
+	.min = 1, .max = INT_MAX,
+};
+
+static struct netlink_range_validation shoal_interval_range = {
+	.min = SHOAL_INTERVAL_MIN, .max = SHOAL_INTERVAL_MAX,
+};
+
+static struct netlink_range_validation shoal_weight_range = {
+	.min = SHOAL_WEIGHT_MIN, .max = SHOAL_WEIGHT_MAX,
+};
+
+static struct netlink_range_validation shoal_hold_range = {
+	.min = 0, .max = SHOAL_HOLD_TIMEOUT_MAX,
+};
+
+static struct netlink_range_validation shoal_drain_range = {
+	.min = 1, .max = SHOAL_HOLD_TIMEOUT_MAX,
+};
+
+static struct netlink_range_validation shoal_buckets_range = {
+	.min = 1, .max = SHOAL_BUCKETS_MAX,
+};
+
+static struct netlink_range_validation shoal_bucket_id_range = {
+	.min = 0, .max = SHOAL_BUCKETS_MAX - 1,
+};
+
+#define SHOAL_NODE_ID_POLICY NLA_POLICY_RANGE(NLA_U32, 1, SHOAL_NODE_ID_MAX)
+
 static const struct nla_policy shoal_cluster_set_policy[SHOAL_A_MAX + 1] = {
-	[SHOAL_A_CLUSTER_NODE_ID] = { .type = NLA_U32 },
-	[SHOAL_A_CLUSTER_IFINDEX] = { .type = NLA_U32 },
+	[SHOAL_A_CLUSTER_NODE_ID] = SHOAL_NODE_ID_POLICY,
+	[SHOAL_A_CLUSTER_IFINDEX] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_ifindex_range),
 	[SHOAL_A_CLUSTER_KEY] = NLA_POLICY_EXACT_LEN(SHOAL_KEY_LEN),
-	[SHOAL_A_CLUSTER_INTERVAL] = { .type = NLA_U32 },
-	[SHOAL_A_CLUSTER_DEAD] = { .type = NLA_U32 },
+	[SHOAL_A_CLUSTER_INTERVAL] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_interval_range),
+	[SHOAL_A_CLUSTER_DEAD] =
+		NLA_POLICY_RANGE(NLA_U32, SHOAL_DEAD_MIN, SHOAL_DEAD_MAX),
 	[SHOAL_A_CLUSTER_QUORUM] = NLA_POLICY_MAX(NLA_U8, 1),
-	[SHOAL_A_CLUSTER_HOLD_TIMEOUT] = { .type = NLA_U32 },
-	[SHOAL_A_CLUSTER_LOAD] = { .type = NLA_U32 },
+	[SHOAL_A_CLUSTER_HOLD_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_hold_range),
+	/* 0..SHOAL_UTIL_MAX, or SHOAL_UTIL_NONE just above */
+	[SHOAL_A_CLUSTER_LOAD] = NLA_POLICY_MAX(NLA_U32, SHOAL_UTIL_NONE),
 };
 
 static const struct nla_policy shoal_node_id_policy[SHOAL_A_MAX + 1] = {
-	[SHOAL_A_NODE_ID] = { .type = NLA_U32 },
+	[SHOAL_A_NODE_ID] = SHOAL_NODE_ID_POLICY,
 };
 
 static const struct nla_policy shoal_node_change_policy[SHOAL_A_MAX + 1] = {
-	[SHOAL_A_NODE_ID] = { .type = NLA_U32 },
-	[SHOAL_A_NODE_WEIGHT] = { .type = NLA_U32 },
-	[SHOAL_A_NODE_FLAGS] = { .type = NLA_U32 },
-	[SHOAL_A_NODE_ADMIN] = { .type = NLA_U8 },
-	[SHOAL_A_NODE_DRAIN_TIMEOUT] = { .type = NLA_U32 },
+	[SHOAL_A_NODE_ID] = SHOAL_NODE_ID_POLICY,
+	[SHOAL_A_NODE_WEIGHT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_weight_range),
+	[SHOAL_A_NODE_FLAGS] = NLA_POLICY_MASK(NLA_U32, SHOAL_NODE_F_ALL),
+	[SHOAL_A_NODE_ADMIN] = NLA_POLICY_MAX(NLA_U8, SHOAL_STATE_DRAINING),
+	[SHOAL_A_NODE_DRAIN_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_drain_range),
 	/* empty: none */
 	[SHOAL_A_NODE_ADDR4] = { .type = NLA_BINARY,
 				 .len = sizeof(struct in_addr) },
@@ -50,7 +92,7 @@ static const struct nla_policy shoal_node_change_policy[SHOAL_A_MAX + 1] = {
 };
 
 static const struct nla_policy shoal_node_list_policy[SHOAL_A_MAX + 1] = {
-	[SHOAL_A_NODE_ID] = { .type = NLA_U32 },
+	[SHOAL_A_NODE_ID] = SHOAL_NODE_ID_POLICY,
 };
 
 #define SHOAL_SERVICE_ADDR_POLICY					\
@@ -63,29 +105,34 @@ static const struct nla_policy shoal_service_addr_policy[SHOAL_A_MAX + 1] = {
 
 static const struct nla_policy shoal_service_add_policy[SHOAL_A_MAX + 1] = {
 	SHOAL_SERVICE_ADDR_POLICY,
+	/* IPPROTO_TCP, IPPROTO_UDP or 0: checked in shoal_parse_service() */
 	[SHOAL_A_SERVICE_PROTO] = { .type = NLA_U8 },
+	/* 0: every port */
 	[SHOAL_A_SERVICE_PORT] = { .type = NLA_U16 },
-	[SHOAL_A_SERVICE_HASH] = { .type = NLA_U8 },
-	[SHOAL_A_SERVICE_BUCKETS] = { .type = NLA_U32 },
+	[SHOAL_A_SERVICE_HASH] = NLA_POLICY_MAX(NLA_U8, SHOAL_HASH_MAX),
+	[SHOAL_A_SERVICE_BUCKETS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_buckets_range),
 	[SHOAL_A_SERVICE_NODES] = NLA_POLICY_NESTED(shoal_node_list_policy),
 	[SHOAL_A_SERVICE_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
-	[SHOAL_A_SERVICE_IFINDEX] = { .type = NLA_U32 },
+	[SHOAL_A_SERVICE_IFINDEX] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_ifindex_range),
 	[SHOAL_A_SERVICE_XDP] = NLA_POLICY_MAX(NLA_U8, 1),
 	[SHOAL_A_SERVICE_MODE] = NLA_POLICY_MAX(NLA_U8, SHOAL_SERVICE_MODE_MAX),
 	[SHOAL_A_SERVICE_DISTRIBUTORS] =
 		NLA_POLICY_NESTED(shoal_node_list_policy),
 };
 
-/* ranges, and which settings go together, in shoal_parse_pool() */
+/* max >= min and down < up are checked in shoal_parse_pool() */
 static const struct nla_policy shoal_pool_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_POOL_OFF] = { .type = NLA_FLAG },
-	[SHOAL_A_POOL_MIN] = { .type = NLA_U32 },
-	[SHOAL_A_POOL_MAX] = { .type = NLA_U32 },
-	[SHOAL_A_POOL_UP] = { .type = NLA_U32 },
-	[SHOAL_A_POOL_DOWN] = { .type = NLA_U32 },
-	[SHOAL_A_POOL_HOLD] = { .type = NLA_U32 },
-	[SHOAL_A_POOL_LOAD] = { .type = NLA_U8 },
-	[SHOAL_A_POOL_CAPACITY] = { .type = NLA_U32 },
+	[SHOAL_A_POOL_MIN] = NLA_POLICY_RANGE(NLA_U32, 1, SHOAL_POOL_MEMBERS),
+	[SHOAL_A_POOL_MAX] = NLA_POLICY_RANGE(NLA_U32, 1, SHOAL_POOL_MEMBERS),
+	[SHOAL_A_POOL_UP] = NLA_POLICY_RANGE(NLA_U32, 1, SHOAL_UTIL_MAX),
+	[SHOAL_A_POOL_DOWN] = NLA_POLICY_MAX(NLA_U32, SHOAL_UTIL_MAX - 1),
+	[SHOAL_A_POOL_HOLD] =
+		NLA_POLICY_RANGE(NLA_U32, 1, SHOAL_POOL_HOLD_MAX),
+	[SHOAL_A_POOL_LOAD] = NLA_POLICY_MAX(NLA_U8, __SHOAL_LOAD_MAX - 1),
+	[SHOAL_A_POOL_CAPACITY] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 static const struct nla_policy shoal_service_set_policy[SHOAL_A_MAX + 1] = {
@@ -100,8 +147,11 @@ static const struct nla_policy shoal_service_set_policy[SHOAL_A_MAX + 1] = {
 
 static const struct nla_policy shoal_bucket_set_policy[SHOAL_A_MAX + 1] = {
 	SHOAL_SERVICE_ADDR_POLICY,
-	[SHOAL_A_BUCKET_ID] = { .type = NLA_U32 },
-	[SHOAL_A_BUCKET_PIN] = { .type = NLA_U32 },
+	/* and below the service's bucket count */
+	[SHOAL_A_BUCKET_ID] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_bucket_id_range),
+	/* 0: unpinned */
+	[SHOAL_A_BUCKET_PIN] = NLA_POLICY_MAX(NLA_U32, SHOAL_NODE_ID_MAX),
 };
 
 static const struct nla_policy shoal_persona_name_policy[SHOAL_A_MAX + 1] = {
@@ -390,28 +440,13 @@ static int shoal_nl_cluster_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* Read a node id attribute, which must lie in 1..SHOAL_NODE_ID_MAX. */
-static int shoal_parse_node_id(struct genl_info *info, int attr, u32 *id)
-{
-	struct nlattr *nla = info->attrs[attr];
-
-	*id = nla_get_u32(nla);
-	if (*id < 1 || *id > SHOAL_NODE_ID_MAX) {
-		NL_SET_ERR_MSG_ATTR(info->extack, nla,
-				    "node id must be between 1 and "
-				    __stringify(SHOAL_NODE_ID_MAX));
-		return -ERANGE;
-	}
-	return 0;
-}
-
 static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *ifindex_attr = info->attrs[SHOAL_A_CLUSTER_IFINDEX];
 	struct shoal_net *sn = shoal_info_net(info);
 	struct nlattr **attrs = info->attrs;
 	struct shoal_cluster_cfg cfg = {};
-	u32 node_id, interval, dead, hold, load;
+	u32 node_id, interval, dead, hold;
 	u8 pushed;
 	bool quorum;
 	int ifindex;
@@ -427,46 +462,21 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	if (attrs[SHOAL_A_CLUSTER_NODE_ID]) {
-		err = shoal_parse_node_id(info, SHOAL_A_CLUSTER_NODE_ID,
-					  &node_id);
-		if (err)
-			return err;
+		node_id = nla_get_u32(attrs[SHOAL_A_CLUSTER_NODE_ID]);
 		cfg.node_id = &node_id;
 	}
 	if (ifindex_attr) {
 		ifindex = nla_get_u32(ifindex_attr);
-		if (ifindex <= 0) {
-			NL_SET_ERR_MSG_ATTR(info->extack, ifindex_attr,
-					    "invalid device index");
-			return -EINVAL;
-		}
 		cfg.ifindex = &ifindex;
 	}
 	if (attrs[SHOAL_A_CLUSTER_KEY])
 		cfg.key = nla_data(attrs[SHOAL_A_CLUSTER_KEY]);
 	if (attrs[SHOAL_A_CLUSTER_INTERVAL]) {
 		interval = nla_get_u32(attrs[SHOAL_A_CLUSTER_INTERVAL]);
-		if (interval < SHOAL_INTERVAL_MIN ||
-		    interval > SHOAL_INTERVAL_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_CLUSTER_INTERVAL],
-					    "interval must be between "
-					    __stringify(SHOAL_INTERVAL_MIN) " and "
-					    __stringify(SHOAL_INTERVAL_MAX) " ms");
-			return -ERANGE;
-		}
 		cfg.interval = &interval;
 	}
 	if (attrs[SHOAL_A_CLUSTER_DEAD]) {
 		dead = nla_get_u32(attrs[SHOAL_A_CLUSTER_DEAD]);
-		if (dead < SHOAL_DEAD_MIN || dead > SHOAL_DEAD_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_CLUSTER_DEAD],
-					    "dead count must be between "
-					    __stringify(SHOAL_DEAD_MIN) " and "
-					    __stringify(SHOAL_DEAD_MAX));
-			return -ERANGE;
-		}
 		cfg.dead = &dead;
 	}
 	if (attrs[SHOAL_A_CLUSTER_QUORUM]) {
@@ -475,27 +485,10 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (attrs[SHOAL_A_CLUSTER_HOLD_TIMEOUT]) {
 		hold = nla_get_u32(attrs[SHOAL_A_CLUSTER_HOLD_TIMEOUT]);
-		if (hold > SHOAL_HOLD_TIMEOUT_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_CLUSTER_HOLD_TIMEOUT],
-					    "hold timeout must be between 0 and "
-					    __stringify(SHOAL_HOLD_TIMEOUT_MAX)
-					    " seconds");
-			return -ERANGE;
-		}
 		cfg.hold_timeout = &hold;
 	}
 	if (attrs[SHOAL_A_CLUSTER_LOAD]) {
-		load = nla_get_u32(attrs[SHOAL_A_CLUSTER_LOAD]);
-		if (load > SHOAL_UTIL_MAX && load != SHOAL_UTIL_NONE) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_CLUSTER_LOAD],
-					    "load must be between 0 and "
-					    __stringify(SHOAL_UTIL_MAX)
-					    " percent, or none");
-			return -ERANGE;
-		}
-		pushed = load;
+		pushed = nla_get_u32(attrs[SHOAL_A_CLUSTER_LOAD]);
 		cfg.pushed_load = &pushed;
 	}
 
@@ -536,7 +529,8 @@ static int shoal_require_node_id(struct genl_info *info, u32 *id)
 		NL_SET_ERR_ATTR_MISS(info->extack, NULL, SHOAL_A_NODE_ID);
 		return -EINVAL;
 	}
-	return shoal_parse_node_id(info, SHOAL_A_NODE_ID, id);
+	*id = nla_get_u32(info->attrs[SHOAL_A_NODE_ID]);
+	return 0;
 }
 
 static int shoal_nl_node_get(struct sk_buff *skb, struct genl_info *info)
@@ -658,36 +652,12 @@ static int shoal_parse_node_attrs(struct genl_info *info,
 	u8 admin = node->admin;
 	u32 drain_timeout = 0;
 
-	if (attrs[SHOAL_A_NODE_WEIGHT]) {
+	if (attrs[SHOAL_A_NODE_WEIGHT])
 		weight = nla_get_u32(attrs[SHOAL_A_NODE_WEIGHT]);
-		if (weight < SHOAL_WEIGHT_MIN || weight > SHOAL_WEIGHT_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_NODE_WEIGHT],
-					    "weight must be between "
-					    __stringify(SHOAL_WEIGHT_MIN) " and "
-					    __stringify(SHOAL_WEIGHT_MAX));
-			return -ERANGE;
-		}
-	}
-	if (attrs[SHOAL_A_NODE_FLAGS]) {
+	if (attrs[SHOAL_A_NODE_FLAGS])
 		flags = nla_get_u32(attrs[SHOAL_A_NODE_FLAGS]);
-		if (flags & ~SHOAL_NODE_F_ALL) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_NODE_FLAGS],
-					    "unknown node flags");
-			return -EINVAL;
-		}
-	}
-	if (attrs[SHOAL_A_NODE_ADMIN]) {
+	if (attrs[SHOAL_A_NODE_ADMIN])
 		admin = nla_get_u8(attrs[SHOAL_A_NODE_ADMIN]);
-		if (admin != SHOAL_STATE_DOWN && admin != SHOAL_STATE_UP &&
-		    admin != SHOAL_STATE_DRAINING) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_NODE_ADMIN],
-					    "admin state must be up, down or draining");
-			return -EINVAL;
-		}
-	}
 	if (attrs[SHOAL_A_NODE_DRAIN_TIMEOUT]) {
 		if (admin != SHOAL_STATE_DRAINING) {
 			NL_SET_ERR_MSG_ATTR(info->extack,
@@ -696,15 +666,6 @@ static int shoal_parse_node_attrs(struct genl_info *info,
 			return -EINVAL;
 		}
 		drain_timeout = nla_get_u32(attrs[SHOAL_A_NODE_DRAIN_TIMEOUT]);
-		if (drain_timeout < 1 ||
-		    drain_timeout > SHOAL_HOLD_TIMEOUT_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_NODE_DRAIN_TIMEOUT],
-					    "drain timeout must be between 1 and "
-					    __stringify(SHOAL_HOLD_TIMEOUT_MAX)
-					    " seconds");
-			return -ERANGE;
-		}
 	}
 
 	if (shoal_parse_node_addr(info, node))

@@ -227,11 +227,7 @@ static int shoal_parse_persona_nodes(struct nlattr *nest,
 	nla_for_each_nested(attr, nest, rem) {
 		if (nla_type(attr) != SHOAL_A_NODE_ID)
 			continue;
-		id = nla_get_u32(attr);
-		if (!id || id > SHOAL_NODE_ID_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, attr, "node id out of range");
-			return -ERANGE;
-		}
+		id = nla_get_u32(attr);	/* the policy checked its range */
 		if (test_and_set_bit(id, seen)) {
 			NL_SET_ERR_MSG_ATTR(extack, attr,
 					    "a node appears twice in the list");

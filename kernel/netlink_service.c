@@ -5,7 +5,6 @@
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
-#include <linux/stringify.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 
@@ -347,13 +346,7 @@ static int shoal_parse_node_list(struct nlattr *nest,
 	nla_for_each_nested(nla, nest, rem) {
 		if (nla_type(nla) != SHOAL_A_NODE_ID)
 			continue;
-		id = nla_get_u32(nla);
-		if (id < 1 || id > SHOAL_NODE_ID_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, nla,
-					    "node id must be between 1 and "
-					    __stringify(SHOAL_NODE_ID_MAX));
-			return -ERANGE;
-		}
+		id = nla_get_u32(nla);	/* the policy checked its range */
 		/* the order counts (a pool's candidates): each node once */
 		if (test_and_set_bit(id, seen)) {
 			NL_SET_ERR_MSG_ATTR(extack, nla,
@@ -365,20 +358,6 @@ static int shoal_parse_node_list(struct nlattr *nest,
 	*all = !nodes->n;
 	return 0;
 }
-
-/* Whether a u32 of the pool nest is in [min, max]. */
-static bool shoal_pool_u32(struct nlattr **tb, int type, u32 min, u32 max,
-			   u32 *val)
-{
-	*val = nla_get_u32(tb[type]);
-	return *val >= min && *val <= max;
-}
-
-/* A setting out of its range: say which, and why. */
-#define SHOAL_POOL_RANGE(extack, tb, type, msg) ({			\
-	NL_SET_ERR_MSG_ATTR(extack, tb[type], msg);			\
-	-ERANGE;							\
-})
 
 /*
  * The pool nest of a SERVICE_SET: off (*conf NULL) or whole settings in
@@ -392,7 +371,6 @@ static int shoal_parse_pool(struct nlattr *nest, struct netlink_ext_ack *extack,
 	struct nlattr *tb[SHOAL_A_MAX + 1];
 	unsigned int i;
 	int err;
-	u32 v;
 
 	err = nla_parse_nested(tb, SHOAL_A_MAX, nest, NULL, extack);
 	if (err)
@@ -417,45 +395,25 @@ static int shoal_parse_pool(struct nlattr *nest, struct netlink_ext_ack *extack,
 			return -EINVAL;
 		}
 	}
-	if (!shoal_pool_u32(tb, SHOAL_A_POOL_MIN, 1, SHOAL_POOL_MEMBERS, &v))
-		return SHOAL_POOL_RANGE(extack, tb, SHOAL_A_POOL_MIN,
-					"pool min must be between 1 and "
-					__stringify(SHOAL_POOL_MEMBERS));
-	conf->min = v;
-	if (!shoal_pool_u32(tb, SHOAL_A_POOL_MAX, conf->min, SHOAL_POOL_MEMBERS,
-			    &v))
-		return SHOAL_POOL_RANGE(extack, tb, SHOAL_A_POOL_MAX,
-					"pool max must be at least min and at most "
-					__stringify(SHOAL_POOL_MEMBERS));
-	conf->max = v;
-	if (!shoal_pool_u32(tb, SHOAL_A_POOL_UP, 1, SHOAL_UTIL_MAX, &v))
-		return SHOAL_POOL_RANGE(extack, tb, SHOAL_A_POOL_UP,
-					"pool up must be between 1 and "
-					__stringify(SHOAL_UTIL_MAX) " percent");
-	conf->up = v;
-	if (!shoal_pool_u32(tb, SHOAL_A_POOL_DOWN, 0, conf->up - 1, &v))
-		return SHOAL_POOL_RANGE(extack, tb, SHOAL_A_POOL_DOWN,
-					"pool down must be below up");
-	conf->down = v;
-	conf->hold = SHOAL_POOL_HOLD_DEFAULT;
-	if (tb[SHOAL_A_POOL_HOLD]) {
-		if (!shoal_pool_u32(tb, SHOAL_A_POOL_HOLD, 1,
-				    SHOAL_POOL_HOLD_MAX, &v))
-			return SHOAL_POOL_RANGE(extack, tb, SHOAL_A_POOL_HOLD,
-						"pool hold must be between 1 and "
-						__stringify(SHOAL_POOL_HOLD_MAX)
-						" seconds");
-		conf->hold = v;
+	/* the policy checked each value's range */
+	conf->min = nla_get_u32(tb[SHOAL_A_POOL_MIN]);
+	conf->max = nla_get_u32(tb[SHOAL_A_POOL_MAX]);
+	if (conf->max < conf->min) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_POOL_MAX],
+				    "pool max must be at least min");
+		return -ERANGE;
 	}
-	conf->load = SHOAL_LOAD_CPU;
-	if (tb[SHOAL_A_POOL_LOAD]) {
-		conf->load = nla_get_u8(tb[SHOAL_A_POOL_LOAD]);
-		if (conf->load >= __SHOAL_LOAD_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_POOL_LOAD],
-					    "unknown pool load");
-			return -EINVAL;
-		}
+	conf->up = nla_get_u32(tb[SHOAL_A_POOL_UP]);
+	conf->down = nla_get_u32(tb[SHOAL_A_POOL_DOWN]);
+	if (conf->down >= conf->up) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_POOL_DOWN],
+				    "pool down must be below up");
+		return -ERANGE;
 	}
+	conf->hold = tb[SHOAL_A_POOL_HOLD] ?
+		     nla_get_u32(tb[SHOAL_A_POOL_HOLD]) : SHOAL_POOL_HOLD_DEFAULT;
+	conf->load = tb[SHOAL_A_POOL_LOAD] ?
+		     nla_get_u8(tb[SHOAL_A_POOL_LOAD]) : SHOAL_LOAD_CPU;
 	if (conf->load == SHOAL_LOAD_PPS || conf->load == SHOAL_LOAD_CONNS) {
 		if (!tb[SHOAL_A_POOL_CAPACITY]) {
 			NL_SET_ERR_ATTR_MISS(extack, nest,
@@ -464,11 +422,7 @@ static int shoal_parse_pool(struct nlattr *nest, struct netlink_ext_ack *extack,
 				       "a pool whose load is a rate needs the capacity of one member");
 			return -EINVAL;
 		}
-		if (!shoal_pool_u32(tb, SHOAL_A_POOL_CAPACITY, 1, U32_MAX,
-				    &conf->capacity))
-			return SHOAL_POOL_RANGE(extack, tb,
-						SHOAL_A_POOL_CAPACITY,
-						"pool capacity must be at least 1");
+		conf->capacity = nla_get_u32(tb[SHOAL_A_POOL_CAPACITY]);
 	} else if (tb[SHOAL_A_POOL_CAPACITY]) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[SHOAL_A_POOL_CAPACITY],
 				    "a capacity goes with a pool whose load is a rate");
@@ -645,27 +599,10 @@ int shoal_nl_service_add(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (attrs[SHOAL_A_SERVICE_PORT])
 		tmpl->port = htons(nla_get_u16(attrs[SHOAL_A_SERVICE_PORT]));
-	if (attrs[SHOAL_A_SERVICE_HASH]) {
+	if (attrs[SHOAL_A_SERVICE_HASH])
 		tmpl->hash = nla_get_u8(attrs[SHOAL_A_SERVICE_HASH]);
-		if (tmpl->hash > SHOAL_HASH_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_SERVICE_HASH],
-					    "unknown hash");
-			err = -EINVAL;
-			goto out;
-		}
-	}
-	if (attrs[SHOAL_A_SERVICE_BUCKETS]) {
+	if (attrs[SHOAL_A_SERVICE_BUCKETS])
 		tmpl->nbuckets = nla_get_u32(attrs[SHOAL_A_SERVICE_BUCKETS]);
-		if (tmpl->nbuckets < 1 || tmpl->nbuckets > SHOAL_BUCKETS_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_SERVICE_BUCKETS],
-					    "buckets must be between 1 and "
-					    __stringify(SHOAL_BUCKETS_MAX));
-			err = -ERANGE;
-			goto out;
-		}
-	}
 	if (attrs[SHOAL_A_SERVICE_NODES]) {
 		err = shoal_parse_node_list(attrs[SHOAL_A_SERVICE_NODES],
 					    info->extack, &tmpl->all_nodes,
@@ -687,16 +624,8 @@ int shoal_nl_service_add(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		shoal_service_mac(tmpl->family, &tmpl->addr, tmpl->mac);
 	}
-	if (attrs[SHOAL_A_SERVICE_IFINDEX]) {
+	if (attrs[SHOAL_A_SERVICE_IFINDEX])
 		tmpl->ifindex = nla_get_u32(attrs[SHOAL_A_SERVICE_IFINDEX]);
-		if (tmpl->ifindex <= 0) {
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    attrs[SHOAL_A_SERVICE_IFINDEX],
-					    "invalid device index");
-			err = -EINVAL;
-			goto out;
-		}
-	}
 
 	if (attrs[SHOAL_A_SERVICE_XDP])
 		tmpl->xdp = nla_get_u8(attrs[SHOAL_A_SERVICE_XDP]);

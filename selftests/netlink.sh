@@ -17,7 +17,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 80
+ktap_plan 84
 
 make_cluster 3
 N1=$(ns 1)
@@ -50,9 +50,27 @@ check_msg "cluster set: nothing given (tool)" 2 \
 	sh1 cluster set
 check_msg "cluster set: interval 5 (tool)" 2 \
 	'Error: interval must be between 10 and 60000 ms.' sh1 cluster set interval 5
-check_eq "raw CLUSTER_SET with interval 5" \
-	"error 34 interval must be between 10 and 60000 ms bad-attr 20" \
+check_eq "raw CLUSTER_SET with interval 5: refused by the policy, with its range" \
+	"error 34 integer out of range bad-attr 20 range 10..60000" \
 	"$(raw1 req CLUSTER_SET CLUSTER_INTERVAL:u32=5)"
+# the ranges are in the policies, for any client to read
+check_eq "policy: the interval's range" "CLUSTER_INTERVAL u32 10..60000" \
+	"$(raw1 policy CLUSTER_SET | grep '^CLUSTER_INTERVAL ')"
+check_eq "policy: a node id in a nest" "SERVICE_NODES.NODE_ID u32 1..255" \
+	"$(raw1 policy SERVICE_ADD | grep '^SERVICE_NODES.NODE_ID ')"
+check_eq "policy: a pool's min" "SERVICE_POOL.POOL_MIN u32 1..16" \
+	"$(raw1 policy SERVICE_SET | grep '^SERVICE_POOL.POOL_MIN ')"
+# every integer a request takes has its range in the policy, but for a
+# port (any), a protocol (a list, checked by the handler) and a mode that
+# cannot be changed (refused with its reason whatever its value)
+UNRANGED="SERVICE_ADD:SERVICE_PORT SERVICE_ADD:SERVICE_PROTO SERVICE_SET:SERVICE_MODE"
+unranged=$(sed -n 's/^\tSHOAL_CMD_\([A-Z_]*\),.*/\1/p' uapi/linux/shoal.h | while read -r cmd; do
+	raw1 policy "$cmd" 2>/dev/null | awk -v c="$cmd" '
+		($2 == "u8" && $3 == "0..255") || ($2 == "u16" && $3 == "0..65535") ||
+		($2 == "u32" && $3 == "0..4294967295") { print c ":" $1 }'
+done | sort -u | paste -sd' ')
+check_eq "policy: every other integer has its range" \
+	"$UNRANGED" "$unranged"
 check_msg "a prefix of agent does not start it" 2 \
 	'Error: "a" would start the agent, a daemon; give "agent" in full.' \
 	timeout 10 shoal -n "$N1" a
@@ -127,10 +145,10 @@ check_eq "raw NODE_SET with nothing to change" \
 	"error 22 nothing to set: give a weight, flags, an admin state or an address" \
 	"$(raw1 req NODE_SET NODE_ID:u32=1)"
 check_eq "raw NODE_ADD with unknown flag bits" \
-	"error 22 unknown node flags bad-attr 28" \
+	"error 22 reserved bit set bad-attr 28" \
 	"$(raw1 req NODE_ADD NODE_ID:u32=9 NODE_FLAGS:u32=0x80)"
 check_eq "raw NODE_SET with admin state 7" \
-	"error 22 admin state must be up, down or draining bad-attr 28" \
+	"error 34 integer out of range bad-attr 28 range 0..2" \
 	"$(raw1 req NODE_SET NODE_ID:u32=1 NODE_ADMIN:u8=7)"
 check_msg "node set: drain timeout 0" 2 \
 	'Error: drain timeout must be between 1 and 86400 seconds.' \
@@ -142,7 +160,7 @@ check_eq "raw NODE_SET with a drain timeout, not draining" \
 	"error 22 a drain timeout needs the admin state draining bad-attr 36" \
 	"$(raw1 req NODE_SET NODE_ID:u32=1 NODE_ADMIN:u8=1 NODE_DRAIN_TIMEOUT:u32=5)"
 check_eq "raw NODE_SET with drain timeout 0" \
-	"error 34 drain timeout must be between 1 and 86400 seconds bad-attr 36" \
+	"error 34 integer out of range bad-attr 36 range 1..86400" \
 	"$(raw1 req NODE_SET NODE_ID:u32=1 NODE_ADMIN:u8=2 NODE_DRAIN_TIMEOUT:u32=0)"
 # malformed: rejected by the policy, still with a message
 check "raw NODE_ADD with a short node id is malformed" \

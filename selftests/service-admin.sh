@@ -82,8 +82,8 @@ if [ "$XDP_TEST" = 0 ]; then
 		sn 1 service add 192.0.2.120 nodes 1,9
 	check_msg "service set: a node that is not declared" 1 "$NOT_DECLARED" \
 		sn 1 service set "$A4" nodes 2,9
-	check_msg "nodes: node id 0" 1 "$NODE_ID" sn 1 service add 192.0.2.120 nodes 0,1
-	check_msg "nodes: node id 256" 1 "$NODE_ID" sn 1 service add 192.0.2.120 nodes 256
+	check_msg "nodes: node id 0" 2 "$NODE_ID" sn 1 service add 192.0.2.120 nodes 0,1
+	check_msg "nodes: node id 256" 2 "$NODE_ID" sn 1 service add 192.0.2.120 nodes 256
 	check_msg "nodes: not a list" 2 \
 		'Error: "1,,x" is not a valid node list; expected node ids separated by commas, as in 1,2,3.' \
 		sn 1 service add 192.0.2.120 nodes 1,,x

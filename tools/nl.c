@@ -80,10 +80,54 @@ static int extack_cb(const struct nlattr *attr, void *data)
 	const struct nlattr **tb = data;
 	uint16_t type = mnl_attr_get_type(attr);
 
-	if (type == NLMSGERR_ATTR_MSG &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+	if ((type == NLMSGERR_ATTR_MSG &&
+	     mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) ||
+	    (type == NLMSGERR_ATTR_POLICY &&
+	     mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0))
 		tb[type] = attr;
 	return MNL_CB_OK;
+}
+
+static int policy_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type <= NL_POLICY_TYPE_ATTR_MAX_VALUE_U &&
+	    mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/*
+ * The range the rejected attribute's policy allows, after the message
+ * ("integer out of range"): the kernel's own limits, whatever this tool
+ * believes them to be.
+ */
+static void append_policy_range(struct nl_sock *nl,
+				const struct nlattr *policy)
+{
+	const struct nlattr *tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U + 1] = { NULL };
+	size_t len = strlen(nl->ext_msg);
+	char *end = nl->ext_msg + len;
+	size_t room = sizeof(nl->ext_msg) - len;
+
+	mnl_attr_parse_nested(policy, policy_cb, tb);
+	if (tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_U] &&
+	    tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]) {
+		uint64_t min = mnl_attr_get_u64(tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_U]);
+		uint64_t max = mnl_attr_get_u64(tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]);
+
+		snprintf(end, room, ": the kernel takes %llu to %llu",
+			 (unsigned long long)min, (unsigned long long)max);
+	} else if (tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_S] &&
+		   tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_S]) {
+		int64_t min = (int64_t)mnl_attr_get_u64(tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_S]);
+		int64_t max = (int64_t)mnl_attr_get_u64(tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_S]);
+
+		snprintf(end, room, ": the kernel takes %lld to %lld",
+			 (long long)min, (long long)max);
+	}
 }
 
 /* Keep the extack message that follows the error code at @offset. */
@@ -106,6 +150,8 @@ static void save_extack(struct nl_sock *nl, const struct nlmsghdr *nlh,
 	while (len && (nl->ext_msg[len - 1] == '\n' ||
 		       nl->ext_msg[len - 1] == ' '))
 		nl->ext_msg[--len] = '\0';
+	if (tb[NLMSGERR_ATTR_POLICY])
+		append_policy_range(nl, tb[NLMSGERR_ATTR_POLICY]);
 }
 
 /* The error code of an NLMSG_ERROR or NLMSG_DONE message. */

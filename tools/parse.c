@@ -233,7 +233,7 @@ int parse_vlan(const char *arg, uint16_t *vid)
 	return 0;
 }
 
-int parse_persona_nodes(const char *arg, uint32_t *ids, size_t max)
+int parse_node_ids(const char *arg, uint32_t *ids, size_t max)
 {
 	uint32_t tmp[SHOAL_NODE_ID_MAX];
 	int n, i, k;

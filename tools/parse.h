@@ -91,11 +91,12 @@ int check_persona_mac(const uint8_t *mac, const char *arg);
 int parse_vlan(const char *arg, uint16_t *vid);
 
 /*
- * A persona's node list: parse_node_list() whose ids are 1 to
- * SHOAL_NODE_ID_MAX, each once, kept in the order given (first choice
- * first). Returns the number of ids or -1 (printed).
+ * A node list as the kernel takes it (a service's or a persona's nodes,
+ * distributors): parse_node_list() whose ids are 1 to SHOAL_NODE_ID_MAX,
+ * each once, kept in the order given (first choice first). Returns the
+ * number of ids or -1 (printed).
  */
-int parse_persona_nodes(const char *arg, uint32_t *ids, size_t max);
+int parse_node_ids(const char *arg, uint32_t *ids, size_t max);
 
 /*
  * A bucket bitmap as the kernel sends it: bucket b is bit b % 8 of byte

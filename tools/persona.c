@@ -804,7 +804,7 @@ static int parse_conf(int argc, char **argv, struct persona_conf *c)
 			c->vlan = vid;
 			break;
 		case ARG_NODES:
-			n = parse_persona_nodes(val, c->nodes, SHOAL_NODE_ID_MAX);
+			n = parse_node_ids(val, c->nodes, SHOAL_NODE_ID_MAX);
 			if (n < 0)
 				return -1;
 			c->nnodes = n;

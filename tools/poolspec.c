@@ -99,16 +99,23 @@ int poolspec_parse(int argc, char **argv, const char *hint,
 		if (word == POOL_HOLD) {
 			uint32_t hold;
 
-			if (parse_u32(argv[0], 0, UINT32_MAX, "hold time",
-				      &hold))
+			if (parse_u32_unit(argv[0], 1, SHOAL_POOL_HOLD_MAX,
+					   "pool hold", "seconds", &hold))
 				return -1;
 			ps->hold = hold;
+		} else if (word == POOL_MIN || word == POOL_MAX) {
+			val = word == POOL_MIN ? &ps->min : &ps->max;
+			if (parse_u32(argv[0], 1, SHOAL_POOL_MEMBERS,
+				      word == POOL_MIN ? "pool min" : "pool max",
+				      val))
+				return -1;
+		} else if (word == POOL_UP) {
+			if (parse_u32_unit(argv[0], 1, SHOAL_UTIL_MAX,
+					   "pool up", "percent", &ps->up))
+				return -1;
 		} else {
-			val = word == POOL_MIN ? &ps->min :
-			      word == POOL_MAX ? &ps->max :
-			      word == POOL_UP ? &ps->up : &ps->down;
-			/* the kernel says which values it takes */
-			if (parse_u32(argv[0], 0, UINT32_MAX, name, val))
+			if (parse_u32_unit(argv[0], 0, SHOAL_UTIL_MAX - 1,
+					   "pool down", "percent", &ps->down))
 				return -1;
 		}
 		argc--;

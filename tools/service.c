@@ -1059,7 +1059,7 @@ static int parse_nodes_arg(const char *arg, struct service_conf *c)
 		c->nnodes = 0;
 		return 0;
 	}
-	n = parse_node_list(arg, c->nodes, SHOAL_NODE_ID_MAX);
+	n = parse_node_ids(arg, c->nodes, SHOAL_NODE_ID_MAX);
 	if (n < 0)
 		return -1;
 	c->nnodes = n;
@@ -1159,7 +1159,7 @@ static int parse_conf(int argc, char **argv, const struct keyword *args,
 			c->mode = id;
 			break;
 		case ARG_DISTRIBUTORS:
-			id = parse_node_list(val, c->dist, SHOAL_NODE_ID_MAX);
+			id = parse_node_ids(val, c->dist, SHOAL_NODE_ID_MAX);
 			if (id < 0)
 				return -1;
 			c->ndist = id;

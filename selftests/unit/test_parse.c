@@ -403,13 +403,13 @@ static void persona_nodes_valid(void)
 	int i;
 
 	/* kept in the order given: first choice first */
-	CHECK_INT(parse_persona_nodes("3,1,2", ids, 8), 3);
+	CHECK_INT(parse_node_ids("3,1,2", ids, 8), 3);
 	CHECK_INT(ids[0], 3);
 	CHECK_INT(ids[1], 1);
 	CHECK_INT(ids[2], 2);
-	CHECK_INT(parse_persona_nodes("255", ids, 8), 1);
+	CHECK_INT(parse_node_ids("255", ids, 8), 1);
 	CHECK_INT(ids[0], 255);
-	CHECK_INT(parse_persona_nodes("007,1", ids, 8), 2);
+	CHECK_INT(parse_node_ids("007,1", ids, 8), 2);
 	CHECK_INT(ids[0], 7);
 	CHECK_INT(ids[1], 1);
 
@@ -417,20 +417,20 @@ static void persona_nodes_valid(void)
 	for (i = SHOAL_NODE_ID_MAX; i >= 1; i--)
 		len += (size_t)snprintf(all + len, sizeof(all) - len, "%s%d",
 					i == SHOAL_NODE_ID_MAX ? "" : ",", i);
-	CHECK_INT(parse_persona_nodes(all, ids, SHOAL_NODE_ID_MAX),
+	CHECK_INT(parse_node_ids(all, ids, SHOAL_NODE_ID_MAX),
 		  SHOAL_NODE_ID_MAX);
 	CHECK_INT(ids[0], SHOAL_NODE_ID_MAX);
 	CHECK_INT(ids[SHOAL_NODE_ID_MAX - 1], 1);
 }
 
-static void check_persona_nodes_error(const char *arg, const char *want,
+static void check_node_ids_error(const char *arg, const char *want,
 				      int line)
 {
 	uint32_t ids[4] = { 11, 12, 13, 14 };
 	struct errbuf e;
 
 	err_start(&e);
-	check_error(parse_persona_nodes(arg, ids, 4), &e, arg, want, line);
+	check_error(parse_node_ids(arg, ids, 4), &e, arg, want, line);
 	/* a failed parse leaves the list alone */
 	ktap_check_int(ids[0], 11, arg, __FILE__, line);
 	ktap_check_int(ids[1], 12, arg, __FILE__, line);
@@ -438,29 +438,29 @@ static void check_persona_nodes_error(const char *arg, const char *want,
 
 static void persona_nodes_invalid(void)
 {
-	check_persona_nodes_error("1,2,1",
+	check_node_ids_error("1,2,1",
 				  "Error: node 1 appears twice in \"1,2,1\"; each node is listed once, first choice first.\n",
 				  __LINE__);
-	check_persona_nodes_error("2,2",
+	check_node_ids_error("2,2",
 				  "Error: node 2 appears twice in \"2,2\"; each node is listed once, first choice first.\n",
 				  __LINE__);
 	/* the same node however it is written */
-	check_persona_nodes_error("1,2,01",
+	check_node_ids_error("1,2,01",
 				  "Error: node 1 appears twice in \"1,2,01\"; each node is listed once, first choice first.\n",
 				  __LINE__);
-	check_persona_nodes_error("0",
+	check_node_ids_error("0",
 				  "Error: node id must be between 1 and 255.\n", __LINE__);
-	check_persona_nodes_error("1,256",
+	check_node_ids_error("1,256",
 				  "Error: node id must be between 1 and 255.\n", __LINE__);
-	check_persona_nodes_error("4294967295",
+	check_node_ids_error("4294967295",
 				  "Error: node id must be between 1 and 255.\n", __LINE__);
-	check_persona_nodes_error("1,,2",
+	check_node_ids_error("1,,2",
 				  "Error: \"1,,2\" is not a valid node list" LIST_HINT,
 				  __LINE__);
-	check_persona_nodes_error("all",
+	check_node_ids_error("all",
 				  "Error: \"all\" is not a valid node id" LIST_HINT,
 				  __LINE__);
-	check_persona_nodes_error("1,2,3,4,5",
+	check_node_ids_error("1,2,3,4,5",
 				  "Error: too many node ids in \"1,2,3,4,5\"; at most 4 fit.\n",
 				  __LINE__);
 }
@@ -543,8 +543,8 @@ const struct ktap_case parse_cases[] = {
 	{ "parse: persona names", persona_names },
 	{ "parse: persona MACs are unicast and not zero", persona_macs },
 	{ "parse: VLAN ids", vlans },
-	{ "parse: persona node lists keep their order", persona_nodes_valid },
-	{ "parse: persona node list errors", persona_nodes_invalid },
+	{ "parse: node id lists (services, personas) keep their order", persona_nodes_valid },
+	{ "parse: node id list errors", persona_nodes_invalid },
 	{ "parse: owned-bucket bitmap to list", bitmap_decode },
 	{ "parse: bitmap search and count", bitmap_search },
 	{ NULL, NULL },

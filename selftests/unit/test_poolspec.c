@@ -97,9 +97,17 @@ static void bad(void)
 	REFUSED("min 2 max 4 down 30", "a pool needs \"up\"");
 	REFUSED("min 2 max 4 up 80 down", "\"down\" needs a value");
 	REFUSED("min 2 min 3 max 4 up 80 down 30", "\"min\" is given twice");
-	REFUSED("min x max 4 up 80 down 30", "\"x\" is not a valid min");
-	REFUSED("min 2 max 4 up 80 down -1", "\"-1\" is not a valid down");
-	REFUSED("min 2 max 4 up 80 down 30 hold 1.5", "not a valid hold time");
+	REFUSED("min x max 4 up 80 down 30", "\"x\" is not a valid pool min");
+	REFUSED("min 2 max 4 up 80 down -1", "\"-1\" is not a valid pool down");
+	REFUSED("min 2 max 4 up 80 down 30 hold 1.5", "not a valid pool hold");
+	/* the kernel's ranges, with its words */
+	REFUSED("min 0 max 4 up 80 down 30", "Error: pool min must be between 1 and 16.");
+	REFUSED("min 2 max 17 up 80 down 30", "Error: pool max must be between 1 and 16.");
+	REFUSED("min 2 max 4 up 0 down 0", "Error: pool up must be between 1 and 254 percent.");
+	REFUSED("min 2 max 4 up 255 down 30", "Error: pool up must be between 1 and 254 percent.");
+	REFUSED("min 2 max 4 up 80 down 254", "Error: pool down must be between 0 and 253 percent.");
+	REFUSED("min 2 max 4 up 80 down 30 hold 0", "Error: pool hold must be between 1 and 3600 seconds.");
+	REFUSED("min 2 max 4 up 80 down 30 hold 3601", "Error: pool hold must be between 1 and 3600 seconds.");
 	REFUSED("min 2 max 4 up 80 down 30 size 3", "unknown pool setting \"size\"");
 	REFUSED("min 2 max 4 up 80 down 30 load disk", "unknown load \"disk\"");
 	REFUSED("min 2 max 4 up 80 down 30 load pps",

@@ -162,7 +162,10 @@
  *				STATE); nothing is kept.
  *
  * A rejected request changes nothing and carries an extended ACK message
- * saying why, with the offending attribute where there is one.
+ * saying why, with the offending attribute where there is one. Each
+ * attribute's range is in the command's policy (CTRL_CMD_GETPOLICY); a
+ * value outside it is refused as "integer out of range" with that policy
+ * in the ACK (NLMSGERR_ATTR_POLICY).
  *
  * Events
  * ------
