@@ -93,7 +93,9 @@ static int policy_cb(const struct nlattr *attr, void *data)
 	const struct nlattr **tb = data;
 	uint16_t type = mnl_attr_get_type(attr);
 
-	if (type <= NL_POLICY_TYPE_ATTR_MAX_VALUE_U &&
+	/* shoal's attributes are all unsigned: only those bounds */
+	if ((type == NL_POLICY_TYPE_ATTR_MIN_VALUE_U ||
+	     type == NL_POLICY_TYPE_ATTR_MAX_VALUE_U) &&
 	    mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
 		tb[type] = attr;
 	return MNL_CB_OK;
@@ -120,13 +122,6 @@ static void append_policy_range(struct nl_sock *nl,
 
 		snprintf(end, room, ": the kernel takes %llu to %llu",
 			 (unsigned long long)min, (unsigned long long)max);
-	} else if (tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_S] &&
-		   tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_S]) {
-		int64_t min = (int64_t)mnl_attr_get_u64(tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_S]);
-		int64_t max = (int64_t)mnl_attr_get_u64(tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_S]);
-
-		snprintf(end, room, ": the kernel takes %lld to %lld",
-			 (long long)min, (long long)max);
 	}
 }
 
