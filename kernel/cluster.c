@@ -251,6 +251,10 @@ static int __net_init shoal_net_init(struct net *net)
 	struct shoal_net *sn = shoal_net(net);
 
 	sn->net = net;
+	/* the namespace's creator; or, for one older than the module, who
+	 * loaded it
+	 */
+	sn->memcg = get_mem_cgroup_from_mm(current->mm);
 	sn->node_gen = 1;
 	sn->service_gen = 1;
 	INIT_LIST_HEAD(&sn->services);
@@ -260,9 +264,11 @@ static int __net_init shoal_net_init(struct net *net)
 	shoal_hold_net_init(sn);
 	shoal_pool_net_init(sn);
 	shoal_persona_net_init(sn);
-	sn->rx_accepted = alloc_percpu(u64);
-	if (!sn->rx_accepted)
+	sn->rx_accepted = alloc_percpu_gfp(u64, SHOAL_GFP);
+	if (!sn->rx_accepted) {
+		mem_cgroup_put(sn->memcg);
 		return -ENOMEM;
+	}
 	shoal_departure_net_init(sn);
 	return 0;
 }
@@ -308,6 +314,7 @@ static void __net_exit shoal_net_exit(struct net *net)
 	shoal_pool_net_exit(sn);
 	shoal_persona_net_exit(sn);
 	free_percpu(sn->rx_accepted);
+	mem_cgroup_put(sn->memcg);
 }
 
 static struct pernet_operations shoal_net_ops = {

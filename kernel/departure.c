@@ -53,7 +53,7 @@ struct netpoll *shoal_netpoll_open(struct net_device *dev)
 	ASSERT_RTNL();
 	if (!dev)
 		return NULL;
-	np = kzalloc(sizeof(*np), GFP_KERNEL);
+	np = kzalloc(sizeof(*np), SHOAL_GFP);
 	if (!np)
 		return NULL;
 	np->name = KBUILD_MODNAME;

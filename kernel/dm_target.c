@@ -151,7 +151,7 @@ static int shoal_dm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Expected <device> <offset> <persona> <epoch>";
 		return -EINVAL;
 	}
-	sd = kzalloc(sizeof(*sd), GFP_KERNEL);
+	sd = kzalloc(sizeof(*sd), SHOAL_GFP);
 	if (!sd) {
 		ti->error = "Cannot allocate the shoal context";
 		return -ENOMEM;

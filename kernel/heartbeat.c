@@ -1340,10 +1340,12 @@ static void shoal_hb_work(struct work_struct *work)
 	struct shoal_net *sn = container_of(work, struct shoal_net, hb_work);
 	struct shoal_hb_stats stats;
 	struct shoal_hb_state *hb;
+	struct mem_cgroup *memcg;
 	u32 claim = 0;
 	bool report = false;
 
 	mutex_lock(&sn->lock);
+	memcg = shoal_charge_begin(sn);
 	hb = rcu_dereference_protected(sn->hb, lockdep_is_held(&sn->lock));
 	if (!hb)
 		goto out;
@@ -1364,6 +1366,7 @@ static void shoal_hb_work(struct work_struct *work)
 	shoal_nodes_changed(sn, SHOAL_REASON_UNSPEC);
 out:
 	mutex_unlock(&sn->lock);
+	shoal_charge_end(memcg);
 }
 
 /* Join or leave the heartbeat group on the cluster device. */
@@ -1441,7 +1444,7 @@ static void shoal_hb_stop(struct shoal_net *sn)
  */
 struct shoal_hb_state *shoal_hb_alloc(void)
 {
-	return kvzalloc(sizeof(struct shoal_hb_state), GFP_KERNEL_ACCOUNT);
+	return kvzalloc(sizeof(struct shoal_hb_state), SHOAL_GFP);
 }
 
 void shoal_hb_free(struct shoal_hb_state *hb)

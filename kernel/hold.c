@@ -348,7 +348,7 @@ static void shoal_hold_udp(struct shoal_net *sn, struct shoal_service *svc,
 
 	cur = rcu_dereference_protected(sn->prints,
 					lockdep_is_held(&sn->lock));
-	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	new = kzalloc(sizeof(*new), SHOAL_GFP);
 	if (!new) {
 		net_warn_ratelimited("shoal: out of memory holding UDP flows\n");
 		return;
@@ -451,7 +451,32 @@ static void shoal_service_settle(struct shoal_service *svc,
 	}
 }
 
-/* Publish what the packet path does with svc's buckets, if it changed. */
+/*
+ * No memory for a new table: what this node no longer serves goes out of
+ * the published one in place, bit by bit, so that it never serves a bucket
+ * another node has; what it gains waits for the table the caller retries.
+ */
+static void shoal_table_narrow(struct shoal_net *sn, struct shoal_service *svc,
+			       struct shoal_table *t)
+{
+	u32 local = READ_ONCE(sn->local_id), b;
+
+	for (b = 0; b < svc->nbuckets; b++) {
+		bool ours = local && svc->acting[b] == local;
+
+		if (test_bit(b, t->owned) && (!ours || svc->taken[b]))
+			clear_bit(b, t->owned);
+		if (test_bit(b, t->contested) && !ours)
+			clear_bit(b, t->contested);
+		if (test_bit(b, t->holding) && !test_bit(b, svc->held))
+			clear_bit(b, t->holding);
+	}
+}
+
+/*
+ * Publish what the packet path does with svc's buckets, if it changed.
+ * Returns -ENOMEM if it could not, all of it: the caller tries again.
+ */
 int shoal_service_publish(struct shoal_net *sn, struct shoal_service *svc)
 {
 	size_t bitmap = BITS_TO_LONGS(svc->nbuckets) * sizeof(unsigned long);
@@ -460,9 +485,14 @@ int shoal_service_publish(struct shoal_net *sn, struct shoal_service *svc)
 	struct shoal_table *old, *new;
 
 	lockdep_assert_held(&sn->lock);
+	old = rcu_dereference_protected(svc->table,
+					lockdep_is_held(&sn->lock));
 	new = shoal_table_alloc(svc->nbuckets, hops);
-	if (!new)
+	if (!new) {
+		if (old)
+			shoal_table_narrow(sn, svc, old);
 		return -ENOMEM;
+	}
 	memcpy(new->owner, svc->target, svc->nbuckets);
 	for (b = 0; hops && b < svc->nbuckets; b++) {
 		/* not taken back yet: who had it meanwhile still serves it */
@@ -477,8 +507,6 @@ int shoal_service_publish(struct shoal_net *sn, struct shoal_service *svc)
 		else if (test_bit(b, svc->held))
 			__set_bit(b, new->holding);
 	}
-	old = rcu_dereference_protected(svc->table,
-					lockdep_is_held(&sn->lock));
 	if (old && !memcmp(old->owned, new->owned,
 			   3 * bitmap + (hops ? 3 : 1) * svc->nbuckets)) {
 		kvfree(new);
@@ -531,7 +559,7 @@ void shoal_services_settle(struct shoal_net *sn)
 	struct shoal_service *svc;
 	struct shoal_settle st = {};
 	unsigned long *released;
-	bool holding = false;
+	bool holding = false, unpublished = false;
 	u64 digest = 0, now = ktime_get_ns();
 	u32 held = 0, id;
 
@@ -559,19 +587,17 @@ void shoal_services_settle(struct shoal_net *sn)
 	st.agreed = shoal_hb_agreed(sn, digest, st.live);
 
 	list_for_each_entry(svc, &sn->services, list) {
-		released = bitmap_zalloc(svc->nbuckets, GFP_KERNEL);
-		if (!released) {
-			pr_warn_ratelimited("shoal: out of memory settling buckets\n");
-			continue;
-		}
+		released = svc->scratch;
+		bitmap_zero(released, svc->nbuckets);
 		shoal_service_settle(svc, &st, released);
 		if (!bitmap_empty(released, svc->nbuckets)) {
 			shoal_hold_udp(sn, svc, released);
 			svc->hold_until = max(svc->hold_until, st.until);
 		}
-		bitmap_free(released);
-		if (shoal_service_publish(sn, svc))
-			pr_warn_ratelimited("shoal: out of memory publishing buckets\n");
+		if (shoal_service_publish(sn, svc)) {
+			pr_warn_ratelimited("shoal: out of memory publishing buckets: trying again\n");
+			unpublished = true;
+		}
 		if (!bitmap_empty(svc->held, svc->nbuckets)) {
 			holding = true;
 			held += svc->held_flows;
@@ -588,7 +614,8 @@ void shoal_services_settle(struct shoal_net *sn)
 	shoal_hb_set_holds(sn, digest, holding, held,
 			   rcu_dereference_protected(sn->prints,
 						     lockdep_is_held(&sn->lock)));
-	if (holding && !delayed_work_pending(&sn->hold_work))
+	/* the hold work settles again, and so publishes again */
+	if ((holding || unpublished) && !delayed_work_pending(&sn->hold_work))
 		queue_delayed_work(system_wq, &sn->hold_work,
 				   msecs_to_jiffies(SHOAL_HOLD_SCAN_MS));
 	shoal_report_drained(sn, digest, holding);
@@ -618,25 +645,26 @@ static void shoal_hold_work(struct work_struct *work)
 	struct shoal_print_walk w = {};
 	const struct shoal_prints *cur;
 	struct shoal_service *svc;
+	struct mem_cgroup *memcg;
 	unsigned long *busy;
 	u64 now = ktime_get_ns();
 	u32 b, from;
 
 	mutex_lock(&sn->lock);
+	memcg = shoal_charge_begin(sn);
 	if (sn->dying)
 		goto out;
 	cur = rcu_dereference_protected(sn->prints,
 					lockdep_is_held(&sn->lock));
 	w.keep = cur;
-	w.out = kzalloc(sizeof(*w.out), GFP_KERNEL);
+	w.out = kzalloc(sizeof(*w.out), SHOAL_GFP);
 	if (!w.out)
 		goto retry;
 	list_for_each_entry(svc, &sn->services, list) {
 		if (bitmap_empty(svc->held, svc->nbuckets))
 			continue;
-		busy = bitmap_zalloc(svc->nbuckets, GFP_KERNEL);
-		if (!busy)
-			goto retry;
+		busy = svc->scratch;
+		bitmap_zero(busy, svc->nbuckets);
 		w.busy = busy;
 		w.count = 0;
 		svc->held_flows = shoal_count_tcp(sn->net, svc, busy);
@@ -657,7 +685,6 @@ static void shoal_hold_work(struct work_struct *work)
 						     svc->held_flows);
 			bitmap_zero(svc->held, svc->nbuckets);
 		}
-		bitmap_free(busy);
 	}
 	shoal_prints_publish(sn, w.out);
 	w.out = NULL;
@@ -669,6 +696,7 @@ retry:
 			   msecs_to_jiffies(SHOAL_HOLD_SCAN_MS));
 out:
 	mutex_unlock(&sn->lock);
+	shoal_charge_end(memcg);
 }
 
 void shoal_hold_net_init(struct shoal_net *sn)

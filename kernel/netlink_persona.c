@@ -373,7 +373,7 @@ int shoal_nl_persona_add(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(extack, "a persona needs a name and a MAC");
 		return -EINVAL;
 	}
-	tmpl = kzalloc(sizeof(*tmpl), GFP_KERNEL);
+	tmpl = kzalloc(sizeof(*tmpl), SHOAL_GFP);
 	if (!tmpl)
 		return -ENOMEM;
 	nla_strscpy(tmpl->name, attrs[SHOAL_A_PERSONA_NAME], sizeof(tmpl->name));

@@ -575,7 +575,7 @@ int shoal_nl_service_add(struct sk_buff *skb, struct genl_info *info)
 	struct shoal_service *tmpl;
 	int err;
 
-	tmpl = kzalloc(sizeof(*tmpl), GFP_KERNEL);
+	tmpl = kzalloc(sizeof(*tmpl), SHOAL_GFP);
 	if (!tmpl)
 		return -ENOMEM;
 	tmpl->hash = SHOAL_HASH_SADDR_SPORT;
@@ -683,7 +683,7 @@ int shoal_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 			return err;
 	}
 	if (nest) {
-		nodes = kmalloc(sizeof(*nodes), GFP_KERNEL);
+		nodes = kmalloc(sizeof(*nodes), SHOAL_GFP);
 		if (!nodes)
 			return -ENOMEM;
 		err = shoal_parse_node_list(nest, info->extack, &all, nodes);

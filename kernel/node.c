@@ -132,7 +132,7 @@ int shoal_node_add(struct shoal_net *sn, const struct shoal_node *tmpl,
 		NL_SET_ERR_MSG(extack, "node already exists");
 		return -EEXIST;
 	}
-	node = kmemdup(tmpl, sizeof(*node), GFP_KERNEL);
+	node = kmemdup(tmpl, sizeof(*node), SHOAL_GFP);
 	if (!node)
 		return -ENOMEM;
 	shoal_node_publish(sn, node->id, node);
@@ -149,7 +149,7 @@ int shoal_node_replace(struct shoal_net *sn, const struct shoal_node *tmpl)
 
 	lockdep_assert_held(&sn->lock);
 
-	node = kmemdup(tmpl, sizeof(*node), GFP_KERNEL);
+	node = kmemdup(tmpl, sizeof(*node), SHOAL_GFP);
 	if (!node)
 		return -ENOMEM;
 	shoal_node_publish(sn, node->id, node);

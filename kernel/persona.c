@@ -137,7 +137,7 @@ int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
 		goto out;
 	}
 	err = -ENOMEM;
-	p = kmemdup(tmpl, sizeof(*p), GFP_KERNEL);
+	p = kmemdup(tmpl, sizeof(*p), SHOAL_GFP);
 	if (!p)
 		goto out;
 	INIT_LIST_HEAD(&p->list);
@@ -986,16 +986,19 @@ static void shoal_persona_work(struct work_struct *work)
 					    struct shoal_net, persona_work);
 	struct shoal_persona_job *jobs;
 	struct shoal_persona *p;
+	struct mem_cgroup *memcg;
 	unsigned int n = 0, i;
 	bool claimed = false, idle = false;
 	u64 now, next;
 
-	jobs = kcalloc(SHOAL_PERSONAS_MAX, sizeof(*jobs), GFP_KERNEL);
+	memcg = shoal_charge_begin(sn);
+	jobs = kcalloc(SHOAL_PERSONAS_MAX, sizeof(*jobs), SHOAL_GFP);
 	if (!jobs) {
 		/* try again in a moment */
 		if (!READ_ONCE(sn->dying))
 			mod_delayed_work(system_highpri_wq, &sn->persona_work,
 					 HZ / 10);
+		shoal_charge_end(memcg);
 		return;
 	}
 	rtnl_lock();
@@ -1038,6 +1041,7 @@ out:
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
 	kfree(jobs);
+	shoal_charge_end(memcg);
 }
 
 /* A planned move to this node. Caller holds RTNL and sn->lock. */

@@ -39,7 +39,7 @@ int shoal_pool_check(struct shoal_net *sn, const struct shoal_service *svc,
 			       " services of a node have a pool");
 		return -ENOSPC;
 	}
-	ids = kmalloc(SHOAL_NODE_ID_MAX, GFP_KERNEL);
+	ids = kmalloc(SHOAL_NODE_ID_MAX, SHOAL_GFP);
 	if (!ids)
 		return -ENOMEM;
 	n = shoal_service_candidates(sn, all, nodes, ids);
@@ -63,7 +63,7 @@ int shoal_pool_set(struct shoal_net *sn, struct shoal_service *svc,
 
 	lockdep_assert_held(&sn->lock);
 	if (conf) {
-		pool = kmemdup(conf, sizeof(*pool), GFP_KERNEL);
+		pool = kmemdup(conf, sizeof(*pool), SHOAL_GFP);
 		if (!pool)
 			return -ENOMEM;
 		pool->util = SHOAL_UTIL_NONE;
@@ -106,7 +106,7 @@ unsigned int shoal_pool_active(struct shoal_net *sn,
 	unsigned int n = 0, ncand, i, j;
 	u8 *cand;
 
-	cand = kmalloc(SHOAL_NODE_ID_MAX, GFP_KERNEL);
+	cand = kmalloc(SHOAL_NODE_ID_MAX, SHOAL_GFP);
 	if (!cand)
 		return 0;
 	ncand = shoal_service_candidates(sn, svc->all_nodes, &svc->nodes, cand);
@@ -232,7 +232,7 @@ void shoal_pools_announce(struct shoal_net *sn)
 	unsigned int n = 0;
 
 	lockdep_assert_held(&sn->lock);
-	e = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*e), GFP_KERNEL);
+	e = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*e), SHOAL_GFP);
 	if (!e) {
 		pr_warn_ratelimited("shoal: out of memory announcing pools\n");
 		return;
@@ -343,7 +343,7 @@ void shoal_pools_heard(struct shoal_net *sn)
 	lockdep_assert_held(&sn->lock);
 	if (list_empty(&sn->services))
 		return;
-	heard = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*heard), GFP_KERNEL);
+	heard = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*heard), SHOAL_GFP);
 	if (!heard)
 		return;
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
@@ -423,7 +423,7 @@ u8 shoal_pool_util_of(struct shoal_net *sn, const struct shoal_service *svc,
 	struct shoal_hb_pool *heard, e;
 	u8 util = SHOAL_UTIL_NONE;
 
-	heard = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*heard), GFP_KERNEL);
+	heard = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*heard), SHOAL_GFP);
 	if (heard && shoal_pool_entry_of(sn, svc, id, heard, &e))
 		util = e.util;
 	kfree(heard);
@@ -482,7 +482,7 @@ static u32 shoal_pool_standby(struct shoal_net *sn, struct shoal_service *svc,
 	u32 best = 0;
 	u8 *cand;
 
-	cand = kmalloc(SHOAL_NODE_ID_MAX, GFP_KERNEL);
+	cand = kmalloc(SHOAL_NODE_ID_MAX, SHOAL_GFP);
 	if (!cand)
 		return 0;
 	shoal_pool_entry(sn, svc, &mine);
@@ -635,12 +635,14 @@ static void shoal_pool_work(struct work_struct *work)
 	struct shoal_net *sn = container_of(to_delayed_work(work),
 					    struct shoal_net, pool_work);
 	struct shoal_service *svc;
+	struct mem_cgroup *memcg;
 	struct shoal_hb_pool *heard;
 	u64 now = ktime_get_ns(), next, hold;
 	bool any = false, decided = false;
 	u32 epoch;
 
 	mutex_lock(&sn->lock);
+	memcg = shoal_charge_begin(sn);
 	if (sn->dying)
 		goto out;
 	list_for_each_entry(svc, &sn->services, list)
@@ -649,7 +651,7 @@ static void shoal_pool_work(struct work_struct *work)
 		goto out;
 	shoal_pool_measure_load(sn, now);
 	shoal_pools_announce(sn);
-	heard = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*heard), GFP_KERNEL);
+	heard = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*heard), SHOAL_GFP);
 	if (heard && shoal_pool_decider(sn)) {
 		list_for_each_entry(svc, &sn->services, list) {
 			if (!svc->pool)
@@ -680,6 +682,7 @@ static void shoal_pool_work(struct work_struct *work)
 	queue_delayed_work(system_wq, &sn->pool_work, nsecs_to_jiffies(next));
 out:
 	mutex_unlock(&sn->lock);
+	shoal_charge_end(memcg);
 }
 
 void shoal_pool_net_init(struct shoal_net *sn)

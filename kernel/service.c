@@ -15,15 +15,13 @@
 #include <linux/rtnetlink.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <net/addrconf.h>
 #include <net/netlink.h>
 
 #include "bucket.h"
 #include "lookup.h"
 #include "shoal.h"
-
-/* Enough for thousands of services without unbounded growth. */
-#define SHOAL_SERVICES_MAX	16384
 
 /* Buckets assigned between two chances to reschedule. */
 #define ASSIGN_CHUNK		4096
@@ -127,7 +125,7 @@ struct shoal_table *shoal_table_alloc(u32 nbuckets, bool hops)
 	size_t bitmap = BITS_TO_LONGS(nbuckets) * sizeof(unsigned long);
 
 	t = kvzalloc(sizeof(*t) + 3 * bitmap + (hops ? 3 : 1) * nbuckets,
-		     GFP_KERNEL);
+		     SHOAL_GFP);
 	if (!t)
 		return NULL;
 	t->nbuckets = nbuckets;
@@ -245,7 +243,7 @@ static int shoal_service_rank(struct shoal_net *sn, struct shoal_service *svc,
 		return 0;
 	if (!svc->rank) {
 		svc->rank = kvmalloc_array(svc->nbuckets, SHOAL_RANKS,
-					   GFP_KERNEL);
+					   SHOAL_GFP);
 		if (!svc->rank)
 			return -ENOMEM;
 	}
@@ -310,27 +308,21 @@ static void shoal_service_assign(struct shoal_net *sn,
 static int shoal_service_recompute(struct shoal_net *sn,
 				   struct shoal_service *svc)
 {
-	struct shoal_candidate *cand;
-	struct shoal_member *members;
+	struct shoal_candidate *cand = sn->cand;
+	struct shoal_member *members = sn->members;
+	u8 *owner = svc->scratch;
 	bool serving = shoal_has_quorum(sn) && !sn->left;
 	u32 words[4], local = sn->local_id;
-	int err = -ENOMEM;
 	unsigned int nmemb, n;
-	u8 *owner;
+	int err;
 
 	lockdep_assert_held(&sn->lock);
 
-	members = kmalloc_array(SHOAL_NODE_ID_MAX, sizeof(*members),
-				GFP_KERNEL);
-	cand = kmalloc_array(SHOAL_NODE_ID_MAX, sizeof(*cand), GFP_KERNEL);
-	owner = kvmalloc(svc->nbuckets, GFP_KERNEL);
-	if (!members || !cand || !owner)
-		goto out;
-
 	nmemb = shoal_service_members(sn, svc, members);
+	/* (only a service's first recompute allocates: when it is added) */
 	err = shoal_service_rank(sn, svc, members, nmemb);
 	if (err)
-		goto out;
+		return err;
 	shoal_service_assign(sn, svc, members, nmemb, serving, 0, cand, owner);
 	if (memcmp(owner, svc->target, svc->nbuckets)) {
 		if (svc->computed)
@@ -344,11 +336,7 @@ static int shoal_service_recompute(struct shoal_net *sn,
 		shoal_service_assign(sn, svc, members, nmemb, serving, local,
 				     cand, svc->without);
 	shoal_distributor_update(sn, svc);
-out:
-	kfree(members);
-	kfree(cand);
-	kvfree(owner);
-	return err;
+	return 0;
 }
 
 /* Something ownership depends on changed: nodes, the local id. */
@@ -372,6 +360,7 @@ static void shoal_service_free(struct shoal_service *svc)
 	kvfree(svc->taken);
 	kvfree(svc->without);
 	bitmap_free(svc->held);
+	kvfree(svc->scratch);
 	kvfree(svc->pins);
 	kvfree(svc->rank);
 	kvfree(svc->stats);
@@ -474,7 +463,7 @@ static int shoal_hooks_get(struct shoal_net *sn)
 
 	if (sn->service_count)
 		return 0;
-	heads = kcalloc(1 << SHOAL_SVC_HASH_BITS, sizeof(*heads), GFP_KERNEL);
+	heads = kcalloc(1 << SHOAL_SVC_HASH_BITS, sizeof(*heads), SHOAL_GFP);
 	if (!heads)
 		return -ENOMEM;
 	rcu_assign_pointer(sn->svc_hash, heads);
@@ -516,6 +505,19 @@ static void shoal_hooks_put(struct shoal_net *sn)
  * Add a service from tmpl, which the caller filled and checked for
  * everything that needs no lock. Takes RTNL and sn->lock.
  */
+/* Buckets of every service, what a namespace is allowed a bounded
+ * number of. Caller holds sn->lock.
+ */
+static unsigned long shoal_buckets_in_use(struct shoal_net *sn)
+{
+	struct shoal_service *svc;
+	unsigned long n = 0;
+
+	list_for_each_entry(svc, &sn->services, list)
+		n += svc->nbuckets;
+	return n;
+}
+
 int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 		      struct netlink_ext_ack *extack)
 {
@@ -532,7 +534,15 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 		goto out;
 	}
 	if (sn->service_count >= SHOAL_SERVICES_MAX) {
-		NL_SET_ERR_MSG(extack, "too many services in this namespace");
+		NL_SET_ERR_MSG(extack, "a namespace has at most "
+			       __stringify(SHOAL_SERVICES_MAX) " services");
+		err = -ENOSPC;
+		goto out;
+	}
+	if (shoal_buckets_in_use(sn) + tmpl->nbuckets > SHOAL_NS_BUCKETS_MAX) {
+		NL_SET_ERR_MSG(extack, "a namespace's services have at most "
+			       __stringify(SHOAL_NS_BUCKETS_MAX)
+			       " buckets in all");
 		err = -ENOSPC;
 		goto out;
 	}
@@ -568,7 +578,7 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 		goto out;
 
 	err = -ENOMEM;
-	svc = kmemdup(tmpl, sizeof(*svc), GFP_KERNEL);
+	svc = kmemdup(tmpl, sizeof(*svc), SHOAL_GFP);
 	if (!svc)
 		goto out;
 	svc->flow_hash_init = shoal_flow_hash_init(svc->family, svc->hash);
@@ -581,15 +591,17 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	svc->ifindex = 0;
 	svc->rank = NULL;
 	svc->computed = false;
-	svc->pins = kvzalloc(svc->nbuckets, GFP_KERNEL);
-	svc->target = kvzalloc(svc->nbuckets, GFP_KERNEL);
-	svc->acting = kvzalloc(svc->nbuckets, GFP_KERNEL);
-	svc->taken = kvzalloc(svc->nbuckets, GFP_KERNEL);
-	svc->without = kvzalloc(svc->nbuckets, GFP_KERNEL);
-	svc->held = bitmap_zalloc(svc->nbuckets, GFP_KERNEL);
-	svc->stats = kvcalloc(svc->nbuckets, sizeof(*svc->stats), GFP_KERNEL);
+	svc->pins = kvzalloc(svc->nbuckets, SHOAL_GFP);
+	svc->target = kvzalloc(svc->nbuckets, SHOAL_GFP);
+	svc->acting = kvzalloc(svc->nbuckets, SHOAL_GFP);
+	svc->taken = kvzalloc(svc->nbuckets, SHOAL_GFP);
+	svc->without = kvzalloc(svc->nbuckets, SHOAL_GFP);
+	svc->held = bitmap_zalloc(svc->nbuckets, SHOAL_GFP);
+	svc->scratch = kvzalloc(max_t(size_t, svc->nbuckets,
+				      bitmap_size(svc->nbuckets)), SHOAL_GFP);
+	svc->stats = kvcalloc(svc->nbuckets, sizeof(*svc->stats), SHOAL_GFP);
 	if (!svc->pins || !svc->target || !svc->acting || !svc->taken ||
-	    !svc->without || !svc->held || !svc->stats)
+	    !svc->without || !svc->held || !svc->scratch || !svc->stats)
 		goto err_free;
 	err = shoal_service_recompute(sn, svc);
 	if (!err)
@@ -615,6 +627,9 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 err_free:
 	shoal_service_free(svc);
 out:
+	if (err == -ENOMEM)
+		NL_SET_ERR_MSG(extack,
+			       "not enough memory for the service's buckets (memory cgroup limit?)");
 	mutex_unlock(&sn->lock);
 	rtnl_unlock();
 	return err;
@@ -650,11 +665,12 @@ int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
 	lockdep_assert_held(&sn->lock);
 	svc->pins[bucket] = node;
 	err = shoal_service_recompute(sn, svc);
-	if (err)
+	if (err) {
 		svc->pins[bucket] = old;
-	else
-		shoal_services_settle(sn);
-	return err;
+		return err;
+	}
+	shoal_services_settle(sn);
+	return 0;
 }
 
 /* Caller holds RTNL and sn->lock. */

@@ -11,12 +11,14 @@
 #include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/hrtimer.h>
+#include <linux/memcontrol.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
 #include <linux/types.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -30,6 +32,14 @@
  * bottom halves disabled, which is a read-side section as well.
  */
 #define shoal_deref(p)	rcu_dereference_check(p, rcu_read_lock_bh_held())
+
+/*
+ * Memory kept for a namespace, or worked with for it: charged to a memory
+ * cgroup (the caller's in a request, the namespace's in work items, see
+ * shoal_charge_begin()), and refused when that is full, neither retried
+ * hard nor paid for with an OOM kill.
+ */
+#define SHOAL_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 struct netlink_ext_ack;
 
@@ -239,6 +249,11 @@ struct shoal_service {
 	u8 *taken;
 	u8 *without;
 	unsigned long *held;
+	/* room for nbuckets bytes or bits, for work under sn->lock
+	 * (recomputing, settling, counting held flows): allocated with the
+	 * service, so that this work cannot fail for want of memory
+	 */
+	void *scratch;
 	bool computed;			/* target was computed once */
 	u64 digest;			/* of target, shoal_table_digest() */
 	u32 held_flows;			/* flows counted in held buckets */
@@ -460,6 +475,8 @@ struct shoal_hb_state {
 /* Everything shoal knows about one network namespace. */
 struct shoal_net {
 	struct net *net;
+	/* what work items charge: the cgroup of who made the namespace */
+	struct mem_cgroup *memcg;
 	struct list_head all;		/* every namespace's (departure.c) */
 	/* shoal_net_exit() has begun: nothing acts on the rest but it.
 	 * Set under RTNL and lock.
@@ -473,6 +490,9 @@ struct shoal_net {
 	 * change: what bucket rankings depend on (not up or down)
 	 */
 	u64 members_gen;
+	/* for recomputing services, under lock */
+	struct shoal_member members[SHOAL_NODE_ID_MAX];
+	struct shoal_candidate cand[SHOAL_NODE_ID_MAX];
 	u32 local_id;
 	/* cluster device; written under RTNL and lock, read under either */
 	int ifindex;
@@ -555,6 +575,20 @@ extern unsigned int shoal_net_id;
 static inline struct shoal_net *shoal_net(const struct net *net)
 {
 	return net_generic(net, shoal_net_id);
+}
+
+/*
+ * Work items charge what they allocate to the namespace's memory cgroup,
+ * from shoal_charge_begin() to shoal_charge_end(), not to the worker.
+ */
+static inline struct mem_cgroup *shoal_charge_begin(struct shoal_net *sn)
+{
+	return set_active_memcg(sn->memcg);
+}
+
+static inline void shoal_charge_end(struct mem_cgroup *old)
+{
+	set_active_memcg(old);
 }
 
 int shoal_pernet_init(void);

@@ -183,6 +183,10 @@ static void print_error(struct nl_sock *nl, int err)
 	if (len)
 		pr_err("%s%s", nl->ext_msg,
 		       nl->ext_msg[len - 1] == '.' ? "" : ".");
+	else if (err == -ENOMEM)
+		/* what the kernel keeps is charged to a memory cgroup */
+		pr_err("%s: the kernel is out of memory, or this memory cgroup is at its limit.",
+		       strerror(-err));
 	else
 		pr_err("%s.", strerror(-err));
 }

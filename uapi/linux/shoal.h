@@ -562,6 +562,14 @@ enum shoal_attr {
 /* A service has 1 to SHOAL_BUCKETS_MAX buckets. */
 #define SHOAL_BUCKETS_MAX	65536
 #define SHOAL_BUCKETS_DEFAULT	1024
+/*
+ * A namespace has at most SHOAL_SERVICES_MAX services, with at most
+ * SHOAL_NS_BUCKETS_MAX buckets in all (1024 services of the default size,
+ * or 16 of the largest): about 80 MiB, charged to the memory cgroup of who
+ * adds them. SERVICE_ADD past either fails with ENOSPC.
+ */
+#define SHOAL_SERVICES_MAX	4096
+#define SHOAL_NS_BUCKETS_MAX	1048576
 
 enum shoal_hash {
 	/* source address */
