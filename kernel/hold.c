@@ -491,6 +491,7 @@ int shoal_service_publish(struct shoal_net *sn, struct shoal_service *svc)
 	if (!new) {
 		if (old)
 			shoal_table_narrow(sn, svc, old);
+		sn->service_gen++;
 		return -ENOMEM;
 	}
 	memcpy(new->owner, svc->target, svc->nbuckets);
@@ -513,6 +514,8 @@ int shoal_service_publish(struct shoal_net *sn, struct shoal_service *svc)
 		return 0;
 	}
 	rcu_assign_pointer(svc->table, new);
+	/* service and bucket dumps show the table: one in parts is torn */
+	sn->service_gen++;
 	if (old)
 		kvfree_rcu(old, rcu);
 	return 0;

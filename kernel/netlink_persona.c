@@ -183,7 +183,7 @@ int shoal_nl_persona_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	long idx = 0;
 
 	mutex_lock(&sn->lock);
-	cb->seq = sn->persona_gen;
+	cb->seq = shoal_persona_dump_gen(sn);
 	list_for_each_entry(p, &sn->personas, list) {
 		if (idx++ < cb->args[0])
 			continue;

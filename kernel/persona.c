@@ -8,6 +8,7 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -24,6 +25,26 @@ void shoal_persona_net_init(struct shoal_net *sn)
 	__hash_init(sn->persona_by_mac, ARRAY_SIZE(sn->persona_by_mac));
 	spin_lock_init(&sn->persona_lock);
 	sn->persona_gen = 1;
+}
+
+/*
+ * What persona dumps compare between their parts: a number that changes
+ * with the list (persona_gen) and with any persona's view. Views change in
+ * softirq under persona_lock, where sn->lock cannot be taken to bump a
+ * generation, so it is computed from them. Caller holds sn->lock.
+ */
+u32 shoal_persona_dump_gen(struct shoal_net *sn)
+{
+	struct shoal_persona *p;
+	u32 gen = sn->persona_gen;
+
+	lockdep_assert_held(&sn->lock);
+	spin_lock_bh(&sn->persona_lock);
+	list_for_each_entry(p, &sn->personas, list)
+		gen = jhash_3words(p->owner, p->epoch,
+				   p->state | p->disks_ready << 8, gen);
+	spin_unlock_bh(&sn->persona_lock);
+	return gen ?: 1;	/* 0 would turn the check off */
 }
 
 /* Caller holds sn->lock or RCU. */

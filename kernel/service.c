@@ -328,6 +328,7 @@ static int shoal_service_recompute(struct shoal_net *sn,
 		if (svc->computed)
 			shoal_report_moves(sn, svc, svc->target, owner);
 		memcpy(svc->target, owner, svc->nbuckets);
+		sn->service_gen++;	/* dumps show the target */
 	}
 	svc->computed = true;
 	n = shoal_addr_words(svc->family, svc->addr.ip6.s6_addr32, words);
@@ -669,6 +670,7 @@ int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
 		svc->pins[bucket] = old;
 		return err;
 	}
+	sn->service_gen++;		/* pins are in bucket dumps */
 	shoal_services_settle(sn);
 	return 0;
 }

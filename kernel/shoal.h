@@ -767,6 +767,7 @@ unsigned int shoal_hb_pools_of(struct shoal_net *sn, u32 id,
 			       unsigned int first, unsigned int max,
 			       struct shoal_hb_pool *out);
 
+u32 shoal_persona_dump_gen(struct shoal_net *sn);
 struct shoal_persona *shoal_persona_find(struct shoal_net *sn,
 					 const char *name);
 int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,

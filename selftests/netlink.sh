@@ -17,7 +17,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 84
+ktap_plan 89
 
 make_cluster 3
 N1=$(ns 1)
@@ -233,7 +233,7 @@ check_eq "a 4 KiB-buffer dump is complete and in order" \
 check "... and spanned several messages" \
 	test "$(awk '{print $4}' <<<"$dump")" -gt 2
 dump=$(in_ns 2 selftests/shoal-nl dump NODE_GET --bufsize 4096 \
-	--del-after-first 250)
+	--after-first "NODE_DEL NODE_ID:u32=250")
 check_eq "a table changed mid-dump flags NLM_F_DUMP_INTR" "1" \
 	"$(awk '{print $8}' <<<"$dump")"
 printf 'node add 1\nnode add 256\nnode add 2\n' >"$batch"
@@ -267,5 +267,32 @@ Command failed -:2' \
 cluster set key -
 not a key
 node add 7"
+
+# --- dumps torn by a change in what they show -------------------------------
+# (the address is 192.0.2.99, in network order)
+SVC=SERVICE_ADDR4:raw=c0000263
+sh1 service add 192.0.2.99 buckets 8192
+node=$(sh1 -j node show | jq -r '.[0].id')
+dump_buckets() { raw1 dump BUCKET_GET "$SVC" --bufsize 4096 "$@"; }
+dump=$(dump_buckets)
+check_eq "a bucket dump in parts, nothing changed: all of it, not flagged" "8192 0" \
+	"$(awk '$4 > 2 {print $2, $8}' <<<"$dump")"
+check_eq "a pin set mid-dump flags NLM_F_DUMP_INTR" "1" \
+	"$(dump_buckets --after-first "BUCKET_SET $SVC BUCKET_ID:u32=8000 BUCKET_PIN:u32=$node" |
+		awk '{print $8}')"
+N3=$(ns 3)
+sh3() { shoal -n "$N3" "$@"; }
+sh3 node add 3
+for i in $(seq 10 49); do
+	echo "persona add p$i mac 02:00:00:00:02:$i nodes 3"
+done | sh3 -b -
+all_active() { [ "$(sh3 -j persona show | jq '[.[] | select(.state == "active")] | length')" = 40 ]; }
+check "40 personas, all active here" wait_for 20000 all_active
+dump=$(in_ns 3 selftests/shoal-nl dump PERSONA_GET --bufsize 4096)
+check_eq "a persona dump in parts, nothing changed: all of it, not flagged" "40 0" \
+	"$(awk '$4 > 2 {print $2, $8}' <<<"$dump")"
+check_eq "a persona released mid-dump flags NLM_F_DUMP_INTR" "1" \
+	"$(in_ns 3 selftests/shoal-nl dump PERSONA_GET --bufsize 4096 \
+		--after-first "PERSONA_RELEASE PERSONA_NAME:str=p49" | awk '{print $8}')"
 
 ktap_finish
