@@ -315,6 +315,7 @@ static void __net_exit shoal_net_exit(struct net *net)
 	shoal_persona_net_exit(sn);
 	free_percpu(sn->rx_accepted);
 	mem_cgroup_put(sn->memcg);
+	memzero_explicit(sn->key, sizeof(sn->key));
 }
 
 static struct pernet_operations shoal_net_ops = {

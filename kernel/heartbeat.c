@@ -518,6 +518,7 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 	starting = hb->starting;
 	shoal_hb_settle(hb->sn, hb, now);
 	changed = shoal_hb_publish(hb->sn, hb, now);
+	hb->members_changed |= changed;
 	/* the others learn at once whom we lost, and that we are in */
 	lost |= starting != hb->starting;
 	if (next == U64_MAX || (hb->starting && now + interval < next))
@@ -871,6 +872,7 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 	shoal_hb_settle(sn, hb, now);
 	changed |= shoal_hb_publish(sn, hb, now);
 out:
+	hb->members_changed |= changed;
 	shoal_hb_sync_prints(hb);
 	spin_unlock(&hb->lock);
 	if (changed)
@@ -1342,7 +1344,7 @@ static void shoal_hb_work(struct work_struct *work)
 	struct shoal_hb_state *hb;
 	struct mem_cgroup *memcg;
 	u32 claim = 0;
-	bool report = false;
+	bool report = false, changed;
 
 	mutex_lock(&sn->lock);
 	memcg = shoal_charge_begin(sn);
@@ -1359,9 +1361,13 @@ static void shoal_hb_work(struct work_struct *work)
 		stats = hb->stats;
 		report = true;
 	}
+	changed = hb->members_changed;
+	hb->members_changed = false;
 	spin_unlock_bh(&hb->lock);
 	if (report)
 		shoal_notify_auth_failed(sn, &stats, claim);
+	if (!changed)
+		goto out;
 	shoal_pools_heard(sn);
 	shoal_nodes_changed(sn, SHOAL_REASON_UNSPEC);
 out:
@@ -1414,6 +1420,11 @@ static void shoal_hb_say_leaving(struct shoal_net *sn,
 	}
 }
 
+static void shoal_hb_free_rcu(struct rcu_head *head)
+{
+	shoal_hb_free(container_of(head, struct shoal_hb_state, rcu));
+}
+
 static void shoal_hb_stop(struct shoal_net *sn)
 {
 	struct shoal_hb_state *hb;
@@ -1435,7 +1446,7 @@ static void shoal_hb_stop(struct shoal_net *sn)
 	hrtimer_cancel(&hb->check_timer);
 	/* the packet path may read both until a grace period is over */
 	kfree_rcu(rcu_dereference_protected(hb->held_prints, true), rcu);
-	kvfree_rcu(hb, rcu);
+	call_rcu(&hb->rcu, shoal_hb_free_rcu);
 }
 
 /*
@@ -1449,6 +1460,11 @@ struct shoal_hb_state *shoal_hb_alloc(void)
 
 void shoal_hb_free(struct shoal_hb_state *hb)
 {
+	if (!hb)
+		return;
+	/* no copy of a key is left behind */
+	memzero_explicit(hb->key, sizeof(hb->key));
+	memzero_explicit(&hb->vlan_key, sizeof(hb->vlan_key));
 	kvfree(hb);
 }
 
@@ -1457,6 +1473,7 @@ static void shoal_hb_start(struct shoal_net *sn, struct shoal_hb_state *hb)
 	hb->sn = sn;
 	hb->node_id = sn->local_id;
 	spin_lock_init(&hb->lock);
+	seqcount_spinlock_init(&hb->vlan_seq, &hb->lock);
 	hb->interval_ms = sn->interval_ms;
 	hb->dead = sn->dead;
 	shoal_hb_set_key(hb, sn->key);
@@ -1519,7 +1536,9 @@ int shoal_hb_update(struct shoal_net *sn, struct shoal_hb_state **fresh)
 		spin_lock_bh(&hb->lock);
 		hb->interval_ms = sn->interval_ms;
 		hb->dead = sn->dead;
+		write_seqcount_begin(&hb->vlan_seq);
 		shoal_hb_set_key(hb, sn->key);
+		write_seqcount_end(&hb->vlan_seq);
 		spin_unlock_bh(&hb->lock);
 	}
 	shoal_hb_listen(sn, want && !err ? sn->ifindex : 0);

@@ -15,11 +15,22 @@
 
 #include "shoal.h"
 
-static u64 shoal_vlan_tag(const struct shoal_hb_state *hb, const u8 *hdr,
+static u64 shoal_vlan_tag(struct shoal_hb_state *hb, const u8 *hdr,
 			  unsigned int len)
 {
-	return siphash(hdr + SHOAL_VLAN_TAGGED_OFF,
-		       len - SHOAL_VLAN_TAGGED_OFF, &hb->vlan_key);
+	siphash_key_t key;
+	unsigned int seq;
+	u64 tag;
+
+	/* a key being changed is not read half old, half new */
+	do {
+		seq = read_seqcount_begin(&hb->vlan_seq);
+		key = hb->vlan_key;
+	} while (read_seqcount_retry(&hb->vlan_seq, seq));
+	tag = siphash(hdr + SHOAL_VLAN_TAGGED_OFF,
+		      len - SHOAL_VLAN_TAGGED_OFF, &key);
+	memzero_explicit(&key, sizeof(key));
+	return tag;
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <linux/memcontrol.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
+#include <linux/seqlock.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -429,8 +430,9 @@ struct shoal_hb_state {
 	spinlock_t lock;
 	siphash_key_t key[2];
 	u32 cluster_id;
-	/* tags virtual LAN frames; read without the lock on the data path */
+	/* tags virtual LAN frames; the data path reads it under vlan_seq */
 	siphash_key_t vlan_key;
+	seqcount_spinlock_t vlan_seq;
 	u32 interval_ms;
 	u32 dead;
 	u64 nonce;
@@ -438,6 +440,10 @@ struct shoal_hb_state {
 	u64 load_total, load_time, load_pps;
 	struct shoal_hb_stats stats;
 	u64 reported_rejected, auth_event_time;
+	/* the members or what they said changed: hb_work recomputes. Not
+	 * set by a rejected frame, which costs a counter and no more
+	 */
+	bool members_changed;
 	u32 rejected_claim;	/* node all rejects claimed, U32_MAX: several */
 	/* time our send tick was overdue, in all: we could hear nobody */
 	u64 stalled;

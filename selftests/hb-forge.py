@@ -13,7 +13,8 @@ own MAC.
 
 Modes:
   wrong-key     the cluster id of KEY, but tagged under a random key
-  truncated     a valid frame cut to 40 bytes
+  truncated     a valid frame cut to 40 bytes (one per node, sent again
+                and again: a flood costs the sender little)
   oversized     a valid frame with 8 bytes more
   foreign       a valid frame of another cluster (a random key)
   claim NODE    valid frames (right key) of a fresh boot claiming NODE,
@@ -594,6 +595,9 @@ def main():
         seq = random_seq()
         for i in range(args.count):
             node = nodes[i % len(nodes)]
+            if args.mode == "truncated" and i >= len(nodes):
+                frames.append(frames[i % len(nodes)])
+                continue
             seq += 1
             if args.mode == "wrong-key":
                 f = frame(key, node, args.interval, nonce, seq,

@@ -27,7 +27,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 46
+ktap_plan 49
 
 S=192.0.2.100
 make_cluster 3
@@ -206,6 +206,29 @@ last_ok || diag "$(cat "$tmp/plain.1")"
 check_eq "still no membership change, still the original tables" "yes" \
 	"$([ -z "$(mon_nodes 1 "$M1")" ] && all_up && tables_are "$T0" 1 2 3 && echo yes)"
 last_ok || diag "node 1's node events: $(mon_nodes 1 "$M1" | paste -sd,)" "states: $(states)"
+
+# --- a flood of malformed frames costs a counter each ----------------------
+# 100,000 truncated frames, claiming nodes 2 and 3 in turn: counted, and
+# nothing else is done for them (a kprobe counts shoal_nodes_changed(),
+# which recomputes every service and takes RTNL for the personas)
+tr=/sys/kernel/debug/tracing
+echo 'p:shoalflood/nodes_changed shoal:shoal_nodes_changed' >>"$tr/kprobe_events"
+add_cleanup "echo '-:shoalflood/nodes_changed' >>$tr/kprobe_events"
+echo 1 >"$tr/events/shoalflood/enable"
+add_cleanup "echo 0 >$tr/events/shoalflood/enable"
+echo >"$tr/trace"
+# /proc/stat: cpu user nice system idle iowait irq softirq (in 1/100 s)
+read -r _ _ _ _ _ _ _ si0 _ </proc/stat
+t0=$EPOCHREALTIME
+expect_delta "100,000 malformed frames: counted, and nothing else" \
+	"malformed +100000 n2_rejected +50000 n3_rejected +50000 rejected +100000" \
+	forge truncated --node 2,3 --count 100000 --interval 0
+read -r _ _ _ _ _ _ _ si1 _ </proc/stat
+diag "the flood took $(bc <<<"$EPOCHREALTIME - $t0") s; receiving it on three nodes took $(((si1 - si0) * 10)) ms of softirq time in all: $(((si1 - si0) * 10000 / 300)) ns a frame a node (emulated)"
+check_eq "... no recompute for them (shoal_nodes_changed not called)" 0 \
+	"$(grep -c 'nodes_changed:' "$tr/trace")"
+check_eq "... no membership change, the original tables" "yes" \
+	"$([ -z "$(mon_nodes 1 "$M1")" ] && all_up && tables_are "$T0" 1 2 3 && echo yes)"
 
 # --- h. no flapping: a dead node needs three frames in a row -------------------
 # Node 3 is cut at the switch: its own device stays up (a device set up
