@@ -21,7 +21,7 @@ source "$(dirname "$0")/lib.sh"
 # with XDP, four more (the module is in use while its programs are
 # attached), and not the 44 of bad input: the requests are the same, and
 # the packet path is not in them
-ktap_plan $((90 + 4 * XDP_TEST - 44 * XDP_TEST))
+ktap_plan $((91 + 4 * XDP_TEST - 44 * XDP_TEST))
 
 make_cluster 3
 make_client cl 192.0.2.200 2001:db8::200
@@ -191,6 +191,12 @@ check "batch: service del of the 1000" sn 1 -b "$tmp/del"
 check_eq "the three first services remain" "$A4 $U4 $A6" \
 	"$(sn 1 -j service show | jq -r 'map(.address) | sort | join(" ")')"
 check_eq "lo holds none of the 1000 addresses" 5 "$(ip -n "$(ns 1)" addr show dev lo | grep -cE 'inet6? ')"
+# an address someone put on lo before its service is theirs: it stays
+ip -n "$(ns 1)" addr add 198.51.100.250/32 dev lo
+sn 1 service add 198.51.100.250 && sn 1 service del 198.51.100.250
+check "an address on lo before its service stays there after service del" \
+	grep -q ' 198.51.100.250/32' <<<"$(lo_addrs 1)"
+ip -n "$(ns 1)" addr del 198.51.100.250/32 dev lo
 
 # --- h. deletion leaves no trace --------------------------------------------------
 MAC4=$(sn 1 -j service show "$A4" | jq -r '.[0].mac')

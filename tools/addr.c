@@ -115,6 +115,8 @@ static int rtnl_addr(uint16_t type, uint16_t flags, const struct shoal_addr *add
 	/* local and peer alike, as ip sends a host address */
 	mnl_attr_put(nlh, IFA_LOCAL, addr_len(addr), data);
 	mnl_attr_put(nlh, IFA_ADDRESS, addr_len(addr), data);
+	if (type == RTM_NEWADDR)
+		mnl_attr_put_u8(nlh, IFA_PROTO, SHOAL_ADDR_PROTO);
 
 	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
 		pr_err_sys("cannot send to routing netlink: %s.", strerror(errno));
@@ -174,12 +176,101 @@ int addr_add_lo(const struct shoal_addr *addr)
 			msg, sizeof(msg));
 	if (err == RTNL_REPORTED)
 		return -1;
-	/* already there, say from a service that was deleted by hand */
-	if (err && err != -EEXIST) {
+	if (err == -EEXIST)
+		return 0;
+	if (err) {
 		print_failure("add", "to", addr, err, msg);
 		return -1;
 	}
-	return 0;
+	return 1;
+}
+
+struct proto_query {
+	const struct shoal_addr *addr;
+	unsigned int ifindex;
+	int proto;		/* -1: not found */
+};
+
+static int proto_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type <= IFA_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int proto_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[IFA_MAX + 1] = { NULL };
+	struct proto_query *q = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *local;
+
+	if (ifa->ifa_index != q->ifindex || ifa->ifa_family != q->addr->family ||
+	    ifa->ifa_prefixlen != addr_bits(q->addr))
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), proto_attr_cb, tb);
+	local = tb[IFA_LOCAL] ?: tb[IFA_ADDRESS];
+	if (!local || mnl_attr_get_payload_len(local) != addr_len(q->addr) ||
+	    memcmp(mnl_attr_get_payload(local),
+		   q->addr->family == AF_INET ? (const void *)&q->addr->v4 :
+						(const void *)&q->addr->v6,
+		   addr_len(q->addr)))
+		return MNL_CB_OK;
+	q->proto = tb[IFA_PROTO] && mnl_attr_get_payload_len(tb[IFA_PROTO]) == 1 ?
+		   mnl_attr_get_u8(tb[IFA_PROTO]) : 0;
+	return MNL_CB_OK;
+}
+
+/*
+ * The address protocol of @addr on @ifindex: >= 0, -1 if it is not
+ * there, or RTNL_REPORTED.
+ */
+static int addr_proto(const struct shoal_addr *addr, unsigned int ifindex)
+{
+	static union rtnl_buf buf;
+	struct proto_query q = { addr, ifindex, -1 };
+	struct mnl_socket *sock;
+	struct ifaddrmsg *ifa;
+	struct nlmsghdr *nlh;
+	uint32_t portid;
+	ssize_t n;
+	int ret;
+
+	sock = mnl_socket_open(NETLINK_ROUTE);
+	if (!sock || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		pr_err_sys("cannot open a routing netlink socket: %s.", strerror(errno));
+		if (sock)
+			mnl_socket_close(sock);
+		return RTNL_REPORTED;
+	}
+	portid = mnl_socket_get_portid(sock);
+	nlh = mnl_nlmsg_put_header(buf.data);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 1;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)addr->family;
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
+		pr_err_sys("cannot send to routing netlink: %s.", strerror(errno));
+		mnl_socket_close(sock);
+		return RTNL_REPORTED;
+	}
+	do {
+		n = mnl_socket_recvfrom(sock, buf.data, sizeof(buf));
+		ret = n < 0 ? MNL_CB_ERROR :
+		      mnl_cb_run(buf.data, (size_t)n, 1, portid, proto_cb, &q);
+	} while (ret > MNL_CB_STOP);
+	if (ret == MNL_CB_ERROR) {
+		pr_err_sys("cannot read the addresses of " LO_NAME ": %s.",
+			   strerror(errno));
+		mnl_socket_close(sock);
+		return RTNL_REPORTED;
+	}
+	mnl_socket_close(sock);
+	return q.proto;
 }
 
 int addr_del_lo(const struct shoal_addr *addr)
@@ -189,6 +280,12 @@ int addr_del_lo(const struct shoal_addr *addr)
 	int err;
 
 	if (!ifindex)
+		return 0;
+	err = addr_proto(addr, ifindex);
+	if (err == RTNL_REPORTED)
+		return -1;
+	/* gone, or not shoal's */
+	if (err != SHOAL_ADDR_PROTO)
 		return 0;
 	err = rtnl_addr(RTM_DELADDR, 0, addr, ifindex, msg, sizeof(msg));
 	if (err == RTNL_REPORTED)

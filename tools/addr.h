@@ -11,10 +11,20 @@
  * work in the current network namespace and return 0 or -1 (printed).
  */
 
-/* Add @addr to lo; an identical address already there counts as success. */
+/*
+ * What shoal adds is marked as its own with this address protocol
+ * (IFA_PROTO): an address someone else put on lo is left alone.
+ */
+#define SHOAL_ADDR_PROTO	83
+
+/*
+ * Add @addr to lo. Returns 1 if it is shoal's now, 0 if an identical
+ * address was there already (someone else's: it stays theirs), -1 on
+ * error.
+ */
 int addr_add_lo(const struct shoal_addr *addr);
 
-/* Remove @addr from lo; an address or device already gone is no error. */
+/* Remove @addr from lo if shoal put it there; one gone is no error. */
 int addr_del_lo(const struct shoal_addr *addr);
 
 #endif

@@ -1318,6 +1318,7 @@ static int service_add(int argc, char **argv)
 	struct nlmsghdr *req;
 	struct nl_sock *nl;
 	char buf[ADDR_STRLEN];
+	int added;
 
 	if (service_addr_arg(argc, argv, HINT, &addr) ||
 	    parse_conf(argc - 1, argv + 1, add_args, "service add", &c))
@@ -1348,11 +1349,13 @@ static int service_add(int argc, char **argv)
 		return -1;
 
 	/* the module filters and answers ARP/ND; the stack must own the address */
-	if (!addr_add_lo(&addr)) {
+	added = addr_add_lo(&addr);
+	if (added >= 0) {
 		if (c.xdp != 1 || !service_set_xdp(nl, &addr, true))
 			return 0;
 		/* all or nothing */
-		addr_del_lo(&addr);
+		if (added)
+			addr_del_lo(&addr);
 	}
 	if (service_del_request(nl, &addr))
 		pr_err("the service stays without its address; remove it with \"shoal service del %s\".",
