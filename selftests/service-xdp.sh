@@ -17,7 +17,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 61
+ktap_plan 64
 
 make_cluster 3
 make_client cl 192.0.2.200 2001:db8::200
@@ -209,6 +209,34 @@ check_eq "the other program is still there, and the service has xdp off" \
 	"$(xdp_prog "$G" dummy1) $(sn 1 -j service show 198.51.100.2 | jq .[0].xdp)"
 check "service del 198.51.100.2" sn 1 service del 198.51.100.2
 check_eq "service del left the other program alone" "generic pass" "$(xdp_prog "$G" dummy1)"
+
+# --- two tools at once: the program stays while a service wants it ------------
+# One turns XDP on and off for one service while another does the same for
+# a second service on the same device, ending with it on: whatever the
+# interleaving (one may detach just as the other attaches), the program is
+# there at the end.
+N2=$(ns 2)
+ip -n "$N2" link add dummy2 type dummy
+ip -n "$N2" link set dummy2 up
+shoal -n "$N2" service add 198.51.100.11 dev dummy2
+shoal -n "$N2" service add 198.51.100.12 dev dummy2
+toggle() {
+	local i
+	for i in $(seq 15); do
+		shoal -n "$N2" service set "$1" xdp "$2" &&
+			shoal -n "$N2" service set "$1" xdp "$3" || return 1
+	done
+}
+toggle 198.51.100.11 on off &
+racer=$!
+check "xdp set on and off 15 times for a service, while another does the same" \
+	toggle 198.51.100.12 off on
+wait "$racer" || diag "the other toggle failed"
+check_eq "... the second ends with xdp on and the program attached" "true generic shoal_xdp" \
+	"$(shoal -n "$N2" -j service show 198.51.100.12 | jq .[0].xdp) $(xdp_prog "$N2" dummy2)"
+shoal -n "$N2" -b - <<<"service del 198.51.100.11
+service del 198.51.100.12"
+check_eq "... and the program goes with the services" "none" "$(xdp_prog "$N2" dummy2)"
 
 # --- f. the module stays while programs are attached ----------------------------
 check_err "rmmod is refused while XDP programs call into the module" "in use" rmmod shoal

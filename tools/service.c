@@ -1256,22 +1256,42 @@ static int service_dump(struct nl_sock *nl, struct service_list *list)
 	return nl_dump(nl, req, service_cb, service_list_restart, list);
 }
 
-/* Detach the XDP program from a device no service wants it on any more. */
-static int xdp_release(struct nl_sock *nl, uint32_t ifindex)
+/* Whether a service on @ifindex has XDP on. Returns 0 or -1. */
+static int xdp_wanted(struct nl_sock *nl, uint32_t ifindex, bool *wanted)
 {
 	struct service_list list = { 0 };
-	bool wanted = false;
 	size_t i;
 	int ret;
 
+	*wanted = false;
 	ret = service_dump(nl, &list);
 	for (i = 0; !ret && i < list.count; i++)
 		if (list.services[i].xdp == 1 && list.services[i].ifindex == ifindex)
-			wanted = true;
+			*wanted = true;
 	service_list_free(&list);
-	if (ret)
+	return ret ? -1 : 0;
+}
+
+/* Detach the XDP program from a device no service wants it on any more. */
+static int xdp_release(struct nl_sock *nl, uint32_t ifindex)
+{
+	bool wanted;
+	int ret;
+
+	ret = xdp_wanted(nl, ifindex, &wanted);
+	if (ret || wanted)
+		return ret;
+	if (xdp_detach(ifindex))
 		return -1;
-	return wanted ? 0 : xdp_detach(ifindex);
+	/*
+	 * Another shoal may have turned XDP on for a service on the device
+	 * after the look above (attaching first, as service_set_xdp() does):
+	 * look again, and put the program back for it.
+	 */
+	ret = xdp_wanted(nl, ifindex, &wanted);
+	if (ret || !wanted)
+		return ret;
+	return xdp_attach(ifindex);
 }
 
 /*
@@ -1306,6 +1326,11 @@ static int service_set_xdp(struct nl_sock *nl, const struct shoal_addr *addr,
 		xdp_release(nl, ifindex);
 	else if (!ret && !on)
 		ret = xdp_release(nl, ifindex);
+	/* another shoal may have taken the program off meanwhile (it looks
+	 * again after, but may have looked before the request above)
+	 */
+	else if (!ret && on)
+		ret = xdp_attach(ifindex);
 out:
 	service_list_free(&list);
 	return ret;

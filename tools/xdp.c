@@ -173,6 +173,10 @@ int xdp_attach(unsigned int ifindex)
 				     NULL);
 	/* attached, the program lives on without us */
 	bpf_object__close(obj);
+	/* another shoal attached one meanwhile: that is ours too */
+	if ((err == -EBUSY || err == -EEXIST) &&
+	    !xdp_query(ifindex, &id, NULL) && id && xdp_is_ours(id) > 0)
+		err = 0;
 	if (err) {
 		pr_err("cannot attach the XDP program to %s: %s.",
 		       dev_name(ifindex, buf), strerror(-err));
