@@ -205,6 +205,9 @@ shoal_filter(struct shoal_net *sn, struct shoal_service *svc,
 	const struct shoal_table *t;
 	u32 bucket;
 
+	/* a client on this node: no other member sees its packets */
+	if (unlikely(skb->dev->flags & IFF_LOOPBACK))
+		return NF_ACCEPT;
 	/* what the service does not serve, no member takes */
 	if (!parse(svc, skb, &flow) || !shoal_service_matches(svc, &flow))
 		return NF_DROP;

@@ -5,10 +5,11 @@
  * every other node it is down, so its addresses are not local there.
  *
  * Receiving: a handler on the cluster device hands frames for an active
- * persona's MAC to its interface, and a copy of every broadcast and
- * multicast frame to each active persona's interface as well as to the
- * cluster device. Sending: frames go out of the cluster device as they
- * are, or are dropped when the persona is not (or no longer) this node's.
+ * persona's MAC to its interface, and a copy of broadcast and multicast
+ * frames (not ARP requests, not services' packets) to each active
+ * persona's interface as well as to the cluster device. Sending: frames
+ * go out of the cluster device as they are, or are dropped when the
+ * persona is not (or no longer) this node's.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
@@ -18,7 +19,9 @@
 #include <net/addrconf.h>
 #include <net/arp.h>
 #include <net/if_inet6.h>
+#include <net/ipv6.h>
 
+#include "lookup.h"
 #include "shoal.h"
 
 static netdev_tx_t shoal_persona_xmit(struct sk_buff *skb,
@@ -152,6 +155,35 @@ static void shoal_persona_rx_stats(struct net_device *dev, unsigned int len)
 	dev_sw_netstats_rx_add(dev, len + ETH_HLEN);
 }
 
+/*
+ * Whether a broadcast or multicast frame goes to the personas too. Not an
+ * ARP request: one for a persona's address went to that persona alone,
+ * and a persona's interface would answer any other for the node's own
+ * addresses, with the persona's MAC. Not a service's packet: the cluster
+ * device takes it, and a copy would be judged and delivered again.
+ */
+static bool shoal_persona_floods(struct shoal_net *sn, struct sk_buff *skb)
+{
+	union shoal_addr daddr = {};
+
+	switch (skb->protocol) {
+	case htons(ETH_P_ARP):
+		return pskb_may_pull(skb, sizeof(struct arphdr)) &&
+		       arp_hdr(skb)->ar_op != htons(ARPOP_REQUEST);
+	case htons(ETH_P_IP):
+		if (!pskb_may_pull(skb, sizeof(struct iphdr)))
+			return false;
+		daddr.ip = ip_hdr(skb)->daddr;
+		return !shoal_service_lookup(sn, AF_INET, &daddr);
+	case htons(ETH_P_IPV6):
+		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)))
+			return false;
+		daddr.ip6 = ipv6_hdr(skb)->daddr;
+		return !shoal_service_lookup(sn, AF_INET6, &daddr);
+	}
+	return true;
+}
+
 /* Broadcast and multicast: a copy to every active persona, then on. */
 static void shoal_persona_rx_flood(struct shoal_net *sn, struct sk_buff *skb)
 {
@@ -225,7 +257,8 @@ static rx_handler_result_t shoal_persona_rx(struct sk_buff **pskb)
 	if (is_multicast_ether_addr(eth->h_dest)) {
 		dev = shoal_persona_arp_target(skb);
 		if (!dev) {
-			shoal_persona_rx_flood(sn, skb);
+			if (shoal_persona_floods(sn, skb))
+				shoal_persona_rx_flood(sn, skb);
 			return RX_HANDLER_PASS;
 		}
 	} else {
