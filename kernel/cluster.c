@@ -246,15 +246,19 @@ static struct notifier_block shoal_netdev_notifier = {
 	.notifier_call = shoal_netdev_event,
 };
 
+/* set while the module loads: the namespaces older than it */
+static bool shoal_net_loading;
+
 static int __net_init shoal_net_init(struct net *net)
 {
 	struct shoal_net *sn = shoal_net(net);
 
 	sn->net = net;
-	/* the namespace's creator; or, for one older than the module, who
-	 * loaded it
+	/* the namespace's creator; none for one older than the module (the
+	 * loader's, say a short-lived unit's, would be the wrong one to pin)
 	 */
-	sn->memcg = get_mem_cgroup_from_mm(current->mm);
+	sn->memcg = shoal_net_loading ? NULL :
+		    get_mem_cgroup_from_mm(current->mm);
 	sn->node_gen = 1;
 	sn->service_gen = 1;
 	INIT_LIST_HEAD(&sn->services);
@@ -332,7 +336,12 @@ static struct pernet_operations shoal_net_ops = {
  */
 int shoal_pernet_init(void)
 {
-	return register_pernet_device(&shoal_net_ops);
+	int err;
+
+	shoal_net_loading = true;
+	err = register_pernet_device(&shoal_net_ops);
+	shoal_net_loading = false;
+	return err;
 }
 
 void shoal_pernet_uninit(void)

@@ -455,6 +455,9 @@ static void shoal_service_settle(struct shoal_service *svc,
  * No memory for a new table: what this node no longer serves goes out of
  * the published one in place, bit by bit, so that it never serves a bucket
  * another node has; what it gains waits for the table the caller retries.
+ * A bucket owned outright may only become contested or held (each keeps
+ * less than owned does): that bit goes in before owned goes out, so the
+ * flows it keeps are never dropped in between.
  */
 static void shoal_table_narrow(struct shoal_net *sn, struct shoal_service *svc,
 			       struct shoal_table *t)
@@ -464,8 +467,15 @@ static void shoal_table_narrow(struct shoal_net *sn, struct shoal_service *svc,
 	for (b = 0; b < svc->nbuckets; b++) {
 		bool ours = local && svc->acting[b] == local;
 
-		if (test_bit(b, t->owned) && (!ours || svc->taken[b]))
+		if (test_bit(b, t->owned) && (!ours || svc->taken[b])) {
+			if (ours)
+				set_bit(b, t->contested);
+			else if (test_bit(b, svc->held))
+				set_bit(b, t->holding);
+			/* the narrower bit first, for readers in between */
+			smp_mb__before_atomic();
 			clear_bit(b, t->owned);
+		}
 		if (test_bit(b, t->contested) && !ours)
 			clear_bit(b, t->contested);
 		if (test_bit(b, t->holding) && !test_bit(b, svc->held))

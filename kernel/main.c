@@ -47,6 +47,8 @@ err_netdev:
 	shoal_genl_uninit();
 err_genl:
 	shoal_pernet_uninit();
+	/* what was set up meanwhile is freed by RCU callbacks in here */
+	rcu_barrier();
 err_pernet:
 	return err;
 }

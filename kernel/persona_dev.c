@@ -156,20 +156,16 @@ static void shoal_persona_rx_stats(struct net_device *dev, unsigned int len)
 }
 
 /*
- * Whether a broadcast or multicast frame goes to the personas too. Not an
- * ARP request: one for a persona's address went to that persona alone,
- * and a persona's interface would answer any other for the node's own
- * addresses, with the persona's MAC. Not a service's packet: the cluster
- * device takes it, and a copy would be judged and delivered again.
+ * Whether a broadcast or multicast frame goes to the personas too: not a
+ * service's packet, which the cluster device takes (a copy would be judged
+ * and delivered again). (ARP requests for this node's addresses were left
+ * out before.)
  */
 static bool shoal_persona_floods(struct shoal_net *sn, struct sk_buff *skb)
 {
 	union shoal_addr daddr = {};
 
 	switch (skb->protocol) {
-	case htons(ETH_P_ARP):
-		return pskb_may_pull(skb, sizeof(struct arphdr)) &&
-		       arp_hdr(skb)->ar_op != htons(ARPOP_REQUEST);
 	case htons(ETH_P_IP):
 		if (!pskb_may_pull(skb, sizeof(struct iphdr)))
 			return false;
@@ -211,13 +207,17 @@ static void shoal_persona_rx_flood(struct shoal_net *sn, struct sk_buff *skb)
  * An ARP request for a persona's address goes to that persona's interface
  * only: any other interface of this node (the cluster device, another
  * persona) would answer too, with its own MAC, since the address is local.
+ * One for another local address (the node's own, a service's) goes to no
+ * persona, for the same reason: *local says the target is local.
  */
-static struct net_device *shoal_persona_arp_target(struct sk_buff *skb)
+static struct net_device *shoal_persona_arp_target(struct sk_buff *skb,
+						   bool *local)
 {
 	const struct arphdr *arp;
 	struct net_device *dev;
 	__be32 _tip, *tip;
 
+	*local = false;
 	if (skb->protocol != htons(ETH_P_ARP) ||
 	    !pskb_may_pull(skb, sizeof(*arp)))
 		return NULL;
@@ -231,6 +231,7 @@ static struct net_device *shoal_persona_arp_target(struct sk_buff *skb)
 	if (!tip)
 		return NULL;
 	dev = __ip_dev_find(dev_net(skb->dev), *tip, false);
+	*local = dev;
 	return dev && shoal_is_persona_dev(dev) ? dev : NULL;
 }
 
@@ -238,9 +239,9 @@ static rx_handler_result_t shoal_persona_rx(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct shoal_persona_priv *priv;
-	const struct ethhdr *eth;
 	struct net_device *dev;
 	struct shoal_net *sn;
+	bool local;
 
 	if (skb->pkt_type == PACKET_LOOPBACK)
 		return RX_HANDLER_PASS;
@@ -253,16 +254,17 @@ static rx_handler_result_t shoal_persona_rx(struct sk_buff **pskb)
 	if (skb->protocol == htons(SHOAL_ETH_P_HEARTBEAT) &&
 	    pskb_may_pull(skb, 4) && skb->data[3] == SHOAL_VLAN_TYPE)
 		return shoal_persona_vlan_rcv(sn, skb);
-	eth = eth_hdr(skb);
-	if (is_multicast_ether_addr(eth->h_dest)) {
-		dev = shoal_persona_arp_target(skb);
+	/* (eth_hdr() read again after each pull: the head may move) */
+	if (is_multicast_ether_addr(eth_hdr(skb)->h_dest)) {
+		dev = shoal_persona_arp_target(skb, &local);
+		/* a request for another address of this node is not theirs */
 		if (!dev) {
-			if (shoal_persona_floods(sn, skb))
+			if (!local && shoal_persona_floods(sn, skb))
 				shoal_persona_rx_flood(sn, skb);
 			return RX_HANDLER_PASS;
 		}
 	} else {
-		dev = shoal_persona_dev_by_mac(sn, eth->h_dest, 0);
+		dev = shoal_persona_dev_by_mac(sn, eth_hdr(skb)->h_dest, 0);
 		if (!dev)
 			return RX_HANDLER_PASS;
 	}
@@ -277,7 +279,7 @@ static rx_handler_result_t shoal_persona_rx(struct sk_buff **pskb)
 		return RX_HANDLER_CONSUMED;
 	}
 	skb->dev = dev;
-	if (!is_multicast_ether_addr(eth->h_dest))
+	if (!is_multicast_ether_addr(eth_hdr(skb)->h_dest))
 		skb->pkt_type = PACKET_HOST;
 	shoal_persona_rx_stats(dev, skb->len);
 	return RX_HANDLER_ANOTHER;

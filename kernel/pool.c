@@ -21,7 +21,7 @@ int shoal_pool_check(struct shoal_net *sn, const struct shoal_service *svc,
 {
 	const struct shoal_service *other;
 	unsigned int n = 0;
-	u8 *ids;
+	u8 ids[SHOAL_NODE_ID_MAX];
 
 	lockdep_assert_held(&sn->lock);
 	if (conf->load == SHOAL_LOAD_CONNS && svc->proto &&
@@ -39,11 +39,7 @@ int shoal_pool_check(struct shoal_net *sn, const struct shoal_service *svc,
 			       " services of a node have a pool");
 		return -ENOSPC;
 	}
-	ids = kmalloc(SHOAL_NODE_ID_MAX, SHOAL_GFP);
-	if (!ids)
-		return -ENOMEM;
 	n = shoal_service_candidates(sn, all, nodes, ids);
-	kfree(ids);
 	if (n < conf->min) {
 		NL_SET_ERR_MSG(extack,
 			       "the service has fewer nodes than the pool's min");
@@ -104,11 +100,8 @@ unsigned int shoal_pool_active(struct shoal_net *sn,
 	const struct shoal_pool *pool = svc->pool;
 	struct shoal_node *node;
 	unsigned int n = 0, ncand, i, j;
-	u8 *cand;
+	u8 cand[SHOAL_NODE_ID_MAX];
 
-	cand = kmalloc(SHOAL_NODE_ID_MAX, SHOAL_GFP);
-	if (!cand)
-		return 0;
 	ncand = shoal_service_candidates(sn, svc->all_nodes, &svc->nodes, cand);
 	if (!pool->epoch) {
 		for (i = 0; i < ncand && n < pool->min; i++) {
@@ -122,7 +115,6 @@ unsigned int shoal_pool_active(struct shoal_net *sn,
 				if (cand[j] == pool->active[i])
 					ids[n++] = cand[j];
 	}
-	kfree(cand);
 	return n;
 }
 
@@ -228,20 +220,14 @@ static void shoal_pool_entry(struct shoal_net *sn,
 void shoal_pools_announce(struct shoal_net *sn)
 {
 	struct shoal_service *svc;
-	struct shoal_hb_pool *e;
+	struct shoal_hb_pool *e = sn->pools_said;
 	unsigned int n = 0;
 
 	lockdep_assert_held(&sn->lock);
-	e = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*e), SHOAL_GFP);
-	if (!e) {
-		pr_warn_ratelimited("shoal: out of memory announcing pools\n");
-		return;
-	}
 	list_for_each_entry(svc, &sn->services, list)
 		if (svc->pool && n < SHOAL_HB_POOLS_MAX)
 			shoal_pool_entry(sn, svc, &e[n++]);
 	shoal_hb_set_pools(sn, e, n);
-	kfree(e);
 }
 
 /* The service an entry speaks of, if this node has it with a pool. */
@@ -343,9 +329,7 @@ void shoal_pools_heard(struct shoal_net *sn)
 	lockdep_assert_held(&sn->lock);
 	if (list_empty(&sn->services))
 		return;
-	heard = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*heard), SHOAL_GFP);
-	if (!heard)
-		return;
+	heard = sn->pools_heard;
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
 		if (id == sn->local_id)
 			continue;
@@ -361,7 +345,6 @@ void shoal_pools_heard(struct shoal_net *sn)
 			adopted = true;
 		}
 	}
-	kfree(heard);
 	/* our frames carry the newest decision too; the caller recomputes */
 	if (adopted)
 		shoal_pools_announce(sn);
@@ -420,13 +403,11 @@ static bool shoal_pool_entry_of(struct shoal_net *sn,
 u8 shoal_pool_util_of(struct shoal_net *sn, const struct shoal_service *svc,
 		      u32 id)
 {
-	struct shoal_hb_pool *heard, e;
+	struct shoal_hb_pool e;
 	u8 util = SHOAL_UTIL_NONE;
 
-	heard = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*heard), SHOAL_GFP);
-	if (heard && shoal_pool_entry_of(sn, svc, id, heard, &e))
+	if (shoal_pool_entry_of(sn, svc, id, sn->pools_heard, &e))
 		util = e.util;
-	kfree(heard);
 	return util;
 }
 
@@ -480,11 +461,8 @@ static u32 shoal_pool_standby(struct shoal_net *sn, struct shoal_service *svc,
 	unsigned int ncand, i, best_util = UINT_MAX, util;
 	struct shoal_node *node;
 	u32 best = 0;
-	u8 *cand;
+	u8 cand[SHOAL_NODE_ID_MAX];
 
-	cand = kmalloc(SHOAL_NODE_ID_MAX, SHOAL_GFP);
-	if (!cand)
-		return 0;
 	shoal_pool_entry(sn, svc, &mine);
 	ncand = shoal_service_candidates(sn, svc->all_nodes, &svc->nodes, cand);
 	for (i = 0; i < ncand; i++) {
@@ -512,7 +490,6 @@ static u32 shoal_pool_standby(struct shoal_net *sn, struct shoal_service *svc,
 			best = cand[i];
 		}
 	}
-	kfree(cand);
 	return best;
 }
 
@@ -651,8 +628,8 @@ static void shoal_pool_work(struct work_struct *work)
 		goto out;
 	shoal_pool_measure_load(sn, now);
 	shoal_pools_announce(sn);
-	heard = kcalloc(SHOAL_HB_POOLS_MAX, sizeof(*heard), SHOAL_GFP);
-	if (heard && shoal_pool_decider(sn)) {
+	heard = sn->pools_heard;
+	if (shoal_pool_decider(sn)) {
 		list_for_each_entry(svc, &sn->services, list) {
 			if (!svc->pool)
 				continue;
@@ -661,7 +638,6 @@ static void shoal_pool_work(struct work_struct *work)
 			decided |= svc->pool->epoch != epoch;
 		}
 	}
-	kfree(heard);
 	if (decided) {
 		shoal_pools_announce(sn);
 		shoal_services_recompute(sn);

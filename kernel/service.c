@@ -503,11 +503,8 @@ static void shoal_hooks_put(struct shoal_net *sn)
 }
 
 /*
- * Add a service from tmpl, which the caller filled and checked for
- * everything that needs no lock. Takes RTNL and sn->lock.
- */
-/* Buckets of every service, what a namespace is allowed a bounded
- * number of. Caller holds sn->lock.
+ * Buckets of every service, what a namespace is allowed a bounded number
+ * of. Caller holds sn->lock.
  */
 static unsigned long shoal_buckets_in_use(struct shoal_net *sn)
 {
@@ -519,6 +516,10 @@ static unsigned long shoal_buckets_in_use(struct shoal_net *sn)
 	return n;
 }
 
+/*
+ * Add a service from tmpl, which the caller filled and checked for
+ * everything that needs no lock. Takes RTNL and sn->lock.
+ */
 int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 		      struct netlink_ext_ack *extack)
 {

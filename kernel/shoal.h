@@ -499,6 +499,11 @@ struct shoal_net {
 	/* for recomputing services, under lock */
 	struct shoal_member members[SHOAL_NODE_ID_MAX];
 	struct shoal_candidate cand[SHOAL_NODE_ID_MAX];
+	/* what one node's frames say of the pools, and what ours are to
+	 * say: room for pool.c's work under lock, which so cannot fail
+	 */
+	struct shoal_hb_pool pools_heard[SHOAL_HB_POOLS_MAX];
+	struct shoal_hb_pool pools_said[SHOAL_HB_POOLS_MAX];
 	u32 local_id;
 	/* cluster device; written under RTNL and lock, read under either */
 	int ifindex;

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shoal-test: no xdp (the netlink interface, not the packet path)
 #
 # The netlink contract through the shoal tool and through raw requests:
 # every command's success path, every rejection with its message, state

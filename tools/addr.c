@@ -225,10 +225,14 @@ static int proto_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * The address protocol of @addr on @ifindex: >= 0, -1 if it is not
- * there, or RTNL_REPORTED.
+ * The address protocol of @addr on @ifindex in *@proto (-1: not there).
+ * Returns 0, RTNL_REPORTED, or RTNL_INTR if the addresses changed during
+ * the dump.
  */
-static int addr_proto(const struct shoal_addr *addr, unsigned int ifindex)
+#define RTNL_INTR	2
+
+static int addr_proto_dump(const struct shoal_addr *addr, unsigned int ifindex,
+			   int *proto)
 {
 	static union rtnl_buf buf;
 	struct proto_query q = { addr, ifindex, -1 };
@@ -236,8 +240,8 @@ static int addr_proto(const struct shoal_addr *addr, unsigned int ifindex)
 	struct ifaddrmsg *ifa;
 	struct nlmsghdr *nlh;
 	uint32_t portid;
+	int one = 1, ret;
 	ssize_t n;
-	int ret;
 
 	sock = mnl_socket_open(NETLINK_ROUTE);
 	if (!sock || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -247,12 +251,15 @@ static int addr_proto(const struct shoal_addr *addr, unsigned int ifindex)
 		return RTNL_REPORTED;
 	}
 	portid = mnl_socket_get_portid(sock);
+	/* the kernel then dumps lo's addresses only */
+	mnl_socket_setsockopt(sock, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	nlh = mnl_nlmsg_put_header(buf.data);
 	nlh->nlmsg_type = RTM_GETADDR;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = 1;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)addr->family;
+	ifa->ifa_index = ifindex;
 	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
 		pr_err_sys("cannot send to routing netlink: %s.", strerror(errno));
 		mnl_socket_close(sock);
@@ -264,28 +271,48 @@ static int addr_proto(const struct shoal_addr *addr, unsigned int ifindex)
 		      mnl_cb_run(buf.data, (size_t)n, 1, portid, proto_cb, &q);
 	} while (ret > MNL_CB_STOP);
 	if (ret == MNL_CB_ERROR) {
+		if (errno == EINTR) {
+			mnl_socket_close(sock);
+			return RTNL_INTR;
+		}
 		pr_err_sys("cannot read the addresses of " LO_NAME ": %s.",
 			   strerror(errno));
 		mnl_socket_close(sock);
 		return RTNL_REPORTED;
 	}
 	mnl_socket_close(sock);
-	return q.proto;
+	*proto = q.proto;
+	return 0;
+}
+
+static int addr_proto(const struct shoal_addr *addr, unsigned int ifindex,
+		      int *proto)
+{
+	int tries, ret = RTNL_INTR;
+
+	/* a dump torn by a change in the addresses is taken again */
+	for (tries = 0; ret == RTNL_INTR && tries < 10; tries++)
+		ret = addr_proto_dump(addr, ifindex, proto);
+	if (ret == RTNL_INTR) {
+		pr_err("cannot read the addresses of " LO_NAME ": they keep changing.");
+		fail_as(STATUS_SYSTEM);
+		return RTNL_REPORTED;
+	}
+	return ret;
 }
 
 int addr_del_lo(const struct shoal_addr *addr)
 {
 	unsigned int ifindex = if_nametoindex(LO_NAME);
 	char msg[256];
-	int err;
+	int err, proto;
 
 	if (!ifindex)
 		return 0;
-	err = addr_proto(addr, ifindex);
-	if (err == RTNL_REPORTED)
+	if (addr_proto(addr, ifindex, &proto))
 		return -1;
 	/* gone, or not shoal's */
-	if (err != SHOAL_ADDR_PROTO)
+	if (proto != SHOAL_ADDR_PROTO)
 		return 0;
 	err = rtnl_addr(RTM_DELADDR, 0, addr, ifindex, msg, sizeof(msg));
 	if (err == RTNL_REPORTED)
