@@ -317,18 +317,18 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 
 void shoal_vlan_encode(const struct shoal_vlan_hdr *h, u8 *buf)
 {
-	unsigned int i;
-
 	buf[0] = 'S';
 	buf[1] = 'H';
 	buf[2] = SHOAL_VLAN_VERSION;
 	buf[3] = SHOAL_VLAN_TYPE;
-	for (i = SHOAL_VLAN_TAG_OFF; i < SHOAL_VLAN_TAGGED_OFF; i++)
-		buf[i] = 0;
+	put64(buf + SHOAL_VLAN_TAG_OFF, 0);
 	buf[12] = h->node_id;
 	buf[13] = 0;
 	put16(buf + 14, h->vlan);
 	put32(buf + 16, h->epoch);
+	put64(buf + 20, h->nonce);
+	put64(buf + 28, h->seq);
+	put16(buf + 36, h->len);
 }
 
 int shoal_vlan_decode(const u8 *buf, unsigned int len,
@@ -341,5 +341,10 @@ int shoal_vlan_decode(const u8 *buf, unsigned int len,
 	h->node_id = buf[12];
 	h->vlan = get16(buf + 14);
 	h->epoch = get32(buf + 16);
+	h->nonce = get64(buf + 20);
+	h->seq = get64(buf + 28);
+	h->len = get16(buf + 36);
+	if (h->len < 2 || h->len > len - SHOAL_VLAN_HLEN)
+		return -1;
 	return h->vlan && h->vlan <= 4094 ? 0 : -1;
 }

@@ -38,11 +38,16 @@
 /*
  * A virtual LAN frame: an Ethernet frame from a persona's MAC, ethertype
  * SHOAL_ETH_P_HEARTBEAT, then
- *  0  magic "SH"        2  version 1        3  type 3 (virtual LAN)
- *  4  tag: SipHash-2-4 of bytes 12 to the end (8)
+ *  0  magic "SH"        2  version 2        3  type 3 (virtual LAN)
+ *  4  tag: SipHash-2-4 of the frame from its destination MAC to the end
+ *     of the inner frame, these 8 bytes taken as zero (8)
  * 12  sending node id  13  flags (0)       14  VLAN id (2)
  * 16  the sender's epoch for the persona (4)
- * 20  the inner frame's ethertype (2), then its payload
+ * 20  the sender's boot: the nonce of its heartbeats (8)
+ * 28  sequence number, per sender and boot, from 1 (8)
+ * 36  length of the inner frame (2)
+ * 38  the inner frame: its ethertype (2), then its payload
+ * Anything after the inner frame (Ethernet padding) is not read.
  */
 #ifndef _SHOAL_FRAME_H
 #define _SHOAL_FRAME_H
@@ -93,11 +98,11 @@
 #define SHOAL_HB_PEER_ALIVE	0x01
 #define SHOAL_HB_PEER_F_ALL	SHOAL_HB_PEER_ALIVE
 
-#define SHOAL_VLAN_VERSION	1
+#define SHOAL_VLAN_VERSION	2
 #define SHOAL_VLAN_TYPE		3
-#define SHOAL_VLAN_HLEN		20
+#define SHOAL_VLAN_HLEN		38
 #define SHOAL_VLAN_TAG_OFF	4
-#define SHOAL_VLAN_TAGGED_OFF	12
+#define SHOAL_VLAN_TAG_LEN	8
 /* what the encapsulation adds to a frame: header and inner ethertype */
 #define SHOAL_VLAN_OVERHEAD	(SHOAL_VLAN_HLEN + 2)
 
@@ -105,9 +110,15 @@ struct shoal_vlan_hdr {
 	u8 node_id;
 	u16 vlan;
 	u32 epoch;
+	u64 nonce;
+	u64 seq;
+	u16 len;		/* of the inner frame, its ethertype included */
 };
 
-/* Write the header (tag zeroed) at buf; read one, 0 or -1 if malformed. */
+/*
+ * Write the header (tag zeroed) at buf; read one from the len bytes at
+ * buf, 0 or -1 if malformed (the inner frame must fit in them).
+ */
 void shoal_vlan_encode(const struct shoal_vlan_hdr *h, u8 *buf);
 int shoal_vlan_decode(const u8 *buf, unsigned int len,
 		      struct shoal_vlan_hdr *h);

@@ -1470,10 +1470,14 @@ void shoal_hb_free(struct shoal_hb_state *hb)
 
 static void shoal_hb_start(struct shoal_net *sn, struct shoal_hb_state *hb)
 {
+	unsigned int i;
+
 	hb->sn = sn;
 	hb->node_id = sn->local_id;
 	spin_lock_init(&hb->lock);
-	seqcount_spinlock_init(&hb->vlan_seq, &hb->lock);
+	seqcount_spinlock_init(&hb->vlan_key_seq, &hb->lock);
+	for (i = 0; i <= SHOAL_NODE_ID_MAX; i++)
+		spin_lock_init(&hb->vlan_rx[i].lock);
 	hb->interval_ms = sn->interval_ms;
 	hb->dead = sn->dead;
 	shoal_hb_set_key(hb, sn->key);
@@ -1536,9 +1540,9 @@ int shoal_hb_update(struct shoal_net *sn, struct shoal_hb_state **fresh)
 		spin_lock_bh(&hb->lock);
 		hb->interval_ms = sn->interval_ms;
 		hb->dead = sn->dead;
-		write_seqcount_begin(&hb->vlan_seq);
+		write_seqcount_begin(&hb->vlan_key_seq);
 		shoal_hb_set_key(hb, sn->key);
-		write_seqcount_end(&hb->vlan_seq);
+		write_seqcount_end(&hb->vlan_key_seq);
 		spin_unlock_bh(&hb->lock);
 	}
 	shoal_hb_listen(sn, want && !err ? sn->ifindex : 0);

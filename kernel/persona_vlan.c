@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Virtual LANs between personas. A frame between members carries the
- * sending node, the VLAN and the sender's epoch for the persona, tagged
- * under a key derived from the cluster key (layout in frame.h). A
- * receiver hands it to its own members of the VLAN only if the tag holds
- * and the sending node owns the source MAC, at that epoch, in the
- * receiver's view: a node that is not the owner, the old owner included,
- * cannot speak for a member, and a host without the key cannot speak.
+ * sending node, the VLAN, the sender's epoch for the persona, its boot and
+ * a sequence number, tagged with its Ethernet addresses under a key
+ * derived from the cluster key (layout in frame.h). A receiver hands it to
+ * its own members of the VLAN only if the sending node owns the source MAC,
+ * at that epoch, in the receiver's view, speaks from its current boot, the
+ * tag holds, and the frame was not taken before: a node that is not the
+ * owner, the old owner included, cannot speak for a member, a host without
+ * the key cannot speak, and a recorded frame cannot be sent again, as it
+ * was or readdressed. The cheap checks come first; what is refused is
+ * counted as dropped on the cluster device.
  */
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/siphash.h>
+#include <crypto/algapi.h>
 #include <asm/unaligned.h>
 
 #include "shoal.h"
 
-static u64 shoal_vlan_tag(struct shoal_hb_state *hb, const u8 *hdr,
+/* The tag of the len bytes of frame, from its destination MAC. */
+static u64 shoal_vlan_tag(struct shoal_hb_state *hb, const u8 *frame,
 			  unsigned int len)
 {
 	siphash_key_t key;
@@ -24,11 +30,10 @@ static u64 shoal_vlan_tag(struct shoal_hb_state *hb, const u8 *hdr,
 
 	/* a key being changed is not read half old, half new */
 	do {
-		seq = read_seqcount_begin(&hb->vlan_seq);
+		seq = read_seqcount_begin(&hb->vlan_key_seq);
 		key = hb->vlan_key;
-	} while (read_seqcount_retry(&hb->vlan_seq, seq));
-	tag = siphash(hdr + SHOAL_VLAN_TAGGED_OFF,
-		      len - SHOAL_VLAN_TAGGED_OFF, &key);
+	} while (read_seqcount_retry(&hb->vlan_key_seq, seq));
+	tag = siphash(frame, len, &key);
 	memzero_explicit(&key, sizeof(key));
 	return tag;
 }
@@ -79,6 +84,7 @@ void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev,
 		.vlan = priv->vlan,
 		.epoch = epoch,
 	};
+	unsigned int flen;
 	struct shoal_hb_state *hb;
 	struct net_device *peer;
 	struct ethhdr *eth;
@@ -113,9 +119,13 @@ void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev,
 	eth = (struct ethhdr *)skb->data;
 	eth->h_proto = htons(SHOAL_ETH_P_HEARTBEAT);
 	hdr = skb->data + ETH_HLEN;
+	flen = skb->len;
+	h.nonce = hb->nonce;
+	h.seq = atomic64_inc_return(&hb->vlan_seq_tx);
+	h.len = flen - ETH_HLEN - SHOAL_VLAN_HLEN;
 	shoal_vlan_encode(&h, hdr);
 	memcpy(hdr + SHOAL_VLAN_HLEN, &type, sizeof(type));
-	put_unaligned_le64(shoal_vlan_tag(hb, hdr, skb->len - ETH_HLEN),
+	put_unaligned_le64(shoal_vlan_tag(hb, skb->data, flen),
 			   hdr + SHOAL_VLAN_TAG_OFF);
 
 	skb_reset_mac_header(skb);
@@ -151,6 +161,30 @@ static bool shoal_vlan_sender_ok(struct shoal_net *sn, const u8 *mac,
 	return ok && shoal_hb_alive(sn, h->node_id);
 }
 
+/*
+ * Whether the frame h heads is new from its sender: of its current boot,
+ * within the window of sequence numbers and not seen before. Records it.
+ */
+static bool shoal_vlan_fresh(struct shoal_hb_state *hb,
+			     const struct shoal_vlan_hdr *h)
+{
+	struct shoal_vlan_rx *rx = &hb->vlan_rx[h->node_id];
+	s64 gap;
+	bool ok;
+
+	spin_lock(&rx->lock);
+	if (rx->nonce != h->nonce) {
+		/* the first frame of this boot taken: the window starts */
+		rx->nonce = h->nonce;
+		shoal_seqwin_init(&rx->win, h->seq);
+		ok = true;
+	} else {
+		ok = shoal_seqwin_accept(&rx->win, h->seq, &gap);
+	}
+	spin_unlock(&rx->lock);
+	return ok;
+}
+
 /* A virtual LAN frame on the cluster device; in the receive handler. */
 rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
 					   struct sk_buff *skb)
@@ -159,20 +193,36 @@ rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
 	struct shoal_hb_state *hb;
 	struct net_device *dev;
 	struct ethhdr *eth;
+	unsigned int flen;
 	u8 *hdr;
+	__le64 tag;
 
+	/* cheap checks first: the header, then who may speak */
+	if (!pskb_may_pull(skb, SHOAL_VLAN_OVERHEAD) ||
+	    shoal_vlan_decode(skb->data, skb->len, &h))
+		goto drop;
+	hb = rcu_dereference(sn->hb);
+	if (!hb || !shoal_vlan_sender_ok(sn, eth_hdr(skb)->h_source, &h) ||
+	    READ_ONCE(hb->peers[h.node_id].nonce) != h.nonce ||
+	    skb->data != skb_mac_header(skb) + ETH_HLEN)
+		goto drop;
+
+	/* the tag over the frame from its MAC addresses, taken as zero */
 	if (skb_linearize(skb) || skb_unclone(skb, GFP_ATOMIC))
 		goto drop;
 	hdr = skb->data;
-	if (shoal_vlan_decode(hdr, skb->len, &h))
+	flen = ETH_HLEN + SHOAL_VLAN_HLEN + h.len;
+	memcpy(&tag, hdr + SHOAL_VLAN_TAG_OFF, sizeof(tag));
+	memset(hdr + SHOAL_VLAN_TAG_OFF, 0, SHOAL_VLAN_TAG_LEN);
+	put_unaligned_le64(shoal_vlan_tag(hb, skb_mac_header(skb), flen),
+			   hdr + SHOAL_VLAN_TAG_OFF);
+	if (crypto_memneq(&tag, hdr + SHOAL_VLAN_TAG_OFF, sizeof(tag)) ||
+	    !shoal_vlan_fresh(hb, &h))
 		goto drop;
-	hb = rcu_dereference(sn->hb);
-	if (!hb || get_unaligned_le64(hdr + SHOAL_VLAN_TAG_OFF) !=
-		   shoal_vlan_tag(hb, hdr, skb->len))
-		goto drop;
+	/* what follows the inner frame, Ethernet padding, is not ours */
+	__skb_trim(skb, SHOAL_VLAN_HLEN + h.len);
+	skb->ip_summed = CHECKSUM_NONE;
 	eth = eth_hdr(skb);
-	if (!shoal_vlan_sender_ok(sn, eth->h_source, &h))
-		goto drop;
 
 	/* the inner ethertype is already where the new header ends */
 	__skb_pull(skb, SHOAL_VLAN_OVERHEAD);
@@ -196,6 +246,7 @@ rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
 	return RX_HANDLER_ANOTHER;
 
 drop:
+	dev_core_stats_rx_dropped_inc(skb->dev);
 	kfree_skb(skb);
 	return RX_HANDLER_CONSUMED;
 }

@@ -419,6 +419,15 @@ struct shoal_peer_info {
 
 struct shoal_net;
 
+/* A sender's virtual LAN frames as received: its boot, and the sequence
+ * numbers seen of it, so that a frame is taken once. Taken in softirq.
+ */
+struct shoal_vlan_rx {
+	spinlock_t lock;		/* the two below */
+	u64 nonce;
+	struct shoal_seqwin win;
+};
+
 /* A running heartbeat instance; exists while heartbeats run. */
 struct shoal_hb_state {
 	struct rcu_head rcu;
@@ -430,9 +439,14 @@ struct shoal_hb_state {
 	spinlock_t lock;
 	siphash_key_t key[2];
 	u32 cluster_id;
-	/* tags virtual LAN frames; the data path reads it under vlan_seq */
+	/* tags virtual LAN frames; the data path reads it under vlan_key_seq */
 	siphash_key_t vlan_key;
-	seqcount_spinlock_t vlan_seq;
+	seqcount_spinlock_t vlan_key_seq;
+	/* virtual LAN frames: the last sequence number sent, and per sender
+	 * what was received (persona_vlan.c)
+	 */
+	atomic64_t vlan_seq_tx;
+	struct shoal_vlan_rx vlan_rx[SHOAL_NODE_ID_MAX + 1];
 	u32 interval_ms;
 	u32 dead;
 	u64 nonce;

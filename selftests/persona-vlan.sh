@@ -5,8 +5,9 @@
 # Personas' virtual LANs: members reach each other, before and after a
 # member moves; non-members (a persona of another virtual LAN, a host on
 # the plain segment) never do; frames forged for a member are dropped
-# unless they come from its owner with the cluster key. Documentation/
-# personas.md, "Virtual LANs".
+# unless they come from its owner with the cluster key, and frames
+# recorded on the wire cannot be sent again. Documentation/personas.md,
+# "Virtual LANs".
 #
 #   n1 (eth0) --+
 #   n2 (eth0) --+-- br0 (switch namespace)
@@ -25,7 +26,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 18
+ktap_plan 22
 
 make_cluster 3
 make_client cl 192.0.2.200/24 2001:db8::200/64
@@ -66,19 +67,42 @@ placed() { local n p o; for p in pa:1 pb:2 pc:3; do
 	done; [ "$(all_owners)" = "123 123 123" ]; }
 check "every node agrees: pa on 1, pb on 2, pc on 3" wait_for 5000 placed
 last_ok || diag "owners: $(all_owners)"
-check_eq "a member's interface leaves room for the encapsulation" "1478" \
+check_eq "a member's interface leaves room for the encapsulation" "1460" \
 	"$(ip -n "$(ns 1)" -j link show pa | jq '.[0].mtu')"
 
 # --- members reach each other; nobody else reaches them --------------------
 check "pa (node 1) reaches pb (node 2)" reach_soon 1 10.10.0.1 10.10.0.2
 check "pb reaches pa" reach_soon 2 10.10.0.2 10.10.0.1
-check "... with full-size frames" reach 2 10.10.0.2 10.10.0.1 1450
+check "... with full-size frames" reach 2 10.10.0.2 10.10.0.1 1432
 check_fail "pc, of another virtual LAN, does not reach pa" reach_soon 3 10.10.0.3 10.10.0.1
 check_fail "pa does not reach pc" reach_soon 1 10.10.0.1 10.10.0.3
 check_fail "a plain host does not reach pa" \
 	ip netns exec "$CL" ping -c 3 -i 0.3 -W 1 10.10.0.1
 check_eq "... nor gets an ARP answer for it" "# replies 0" \
 	"$(ip netns exec "$CL" selftests/client.py arp eth0 10.10.0.1 --wait 0.5 | tail -1)"
+
+# --- recorded frames, sent again ---------------------------------------------
+# Node 3 records a frame pa sends to the whole virtual LAN (an ARP request
+# for pb, pa having forgotten it), then sends it again: as it was (a
+# replay) and readdressed to pb (the tag covers the addresses). Node 2
+# refuses both, and counts them as dropped on its eth0.
+drops() { ip -n "$(ns 2)" -s -j link show eth0 | jq '.[0].stats64.rx.dropped'; }
+ip netns exec "$(ns 3)" selftests/vlan-forge.py --dev eth0 --record 02:00:00:bb:00:01 \
+	>"$tmp/frame" 2>"$tmp/record.err" &
+recorder=$!
+wait_for 5000 grep -q ready "$tmp/record.err"
+ip -n "$(ns 1)" neigh flush dev pa
+reach_soon 1 10.10.0.1 10.10.0.2
+wait "$recorder"
+frame=$(cat "$tmp/frame")
+check "node 3 recorded a frame pa sent to the virtual LAN" grep -qE '^f{12}020000bb0001' <<<"$frame"
+# resent FRAME: node 2 counted exactly one more frame dropped after it
+resent() { local before; before=$(drops)
+	ip netns exec "$(ns 3)" selftests/vlan-forge.py --dev eth0 --send "$1" >/dev/null
+	wait_for 2000 eval '[ "$(drops)" -gt '"$before"' ]'
+	[ "$(($(drops) - before))" = 1 ]; }
+check "the frame sent again as it was: refused, counted" resent "$frame"
+check "... readdressed to pb: refused, counted" resent "020000bb0002${frame:12}"
 
 # --- forged frames ----------------------------------------------------------
 # forge ARGS...: from node 3's wire, an echo request "from pa" to pb
@@ -93,7 +117,8 @@ delivered() { local before; before=$(echo_replies 2); forge "${@:2}"
 	[ "$(($(echo_replies 2) - before))" = "$1" ]; }
 check "as pa's owner (node 1), with the key: delivered (the frame is right)" \
 	delivered 1 --node 1 --epoch "$epoch_pa"
-check "claiming node 3, not pa's owner: dropped" delivered 0 --node 3 --epoch "$epoch_pa"
+check "the same frame again: dropped (a replay)" delivered 0 --node 1 --epoch "$epoch_pa"
+check "claiming node 3, not pa's owner: dropped" delivered 0 --node 3 --epoch "$epoch_pa" --nonce 1
 check "at an old epoch: dropped" delivered 0 --node 1 --epoch $((epoch_pa - 1))
 check "without the key: dropped" delivered 0 --node 1 --epoch "$epoch_pa" --bad-tag
 check "in another virtual LAN: dropped" delivered 0 --node 1 --epoch "$epoch_pa" --vlan 20

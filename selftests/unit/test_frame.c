@@ -769,10 +769,14 @@ static void any_view(void)
 
 static void vlan_header(void)
 {
-	struct shoal_vlan_hdr h = { 9, 4094, 0x01020304 }, out;
+	struct shoal_vlan_hdr h = { 9, 4094, 0x01020304, 0x1122334455667788ull,
+				    0x99aabbccddeeff00ull, 2 }, out;
 	static const u8 want[SHOAL_VLAN_HLEN] = {
-		'S', 'H', 1, 3, 0, 0, 0, 0, 0, 0, 0, 0,
+		'S', 'H', 2, 3, 0, 0, 0, 0, 0, 0, 0, 0,
 		9, 0, 0x0f, 0xfe, 1, 2, 3, 4,
+		0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+		0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00,
+		0, 2,
 	};
 	u8 buf[SHOAL_VLAN_OVERHEAD];
 
@@ -783,10 +787,17 @@ static void vlan_header(void)
 	CHECK_INT(out.node_id, 9);
 	CHECK_INT(out.vlan, 4094);
 	CHECK(out.epoch == 0x01020304);
+	CHECK(out.nonce == 0x1122334455667788ull);
+	CHECK(out.seq == 0x99aabbccddeeff00ull);
+	CHECK_INT(out.len, 2);
+	/* the inner frame must fit, and hold its ethertype */
 	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf) - 1, &out), -1);
-	buf[2] = 2;
+	buf[37] = 1;
 	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), -1);
+	buf[37] = 2;
 	buf[2] = 1;
+	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), -1);
+	buf[2] = 2;
 	buf[3] = SHOAL_HB_TYPE;
 	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), -1);
 }
