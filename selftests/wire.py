@@ -8,22 +8,15 @@ usage: wire.py DEV hb        one line per heartbeat frame:
                              neighbour advertisement:
                                  TIME_NS garp ADDRESS MAC
                                  TIME_NS na ADDRESS MAC
-       wire.py DEV ask ADDRESS FROM
-                             send one broadcast ARP request for ADDRESS
-                             (IPv4) from FROM and DEV's MAC, then print
-                             each reply that comes within a second:
-                                 reply MAC
 
 TIME_NS is the kernel's receive time (CLOCK_REALTIME, ns). Prints "ready"
 on stderr once it listens, and runs until killed; each line is flushed.
 """
 
 import ipaddress
-import select
 import socket
 import struct
 import sys
-import time
 
 ETH_P_ALL = 0x0003
 ETH_P_ARP = 0x0806
@@ -73,32 +66,7 @@ def announcement(frame):
     return None
 
 
-def ask(dev, address, source):
-    """Ask for address once; print the MAC of every reply within 1 s."""
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
-    s.bind((dev, ETH_P_ARP))
-    mac = s.getsockname()[4]
-    target = socket.inet_aton(address)
-    request = (b"\xff" * 6 + mac + struct.pack(">H", ETH_P_ARP) +
-               struct.pack(">HHBBH", 1, 0x0800, 6, 4, 1) +
-               mac + socket.inet_aton(source) + bytes(6) + target)
-    s.send(request)
-    deadline = time.monotonic() + 1.0
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([s], [], [], left)[0]:
-            return
-        frame = s.recv(65536)
-        # a reply (operation 2) from the address asked for
-        if len(frame) >= 42 and frame[20:22] == b"\x00\x02" and \
-                frame[28:32] == target:
-            print("reply", mac_str(frame[22:28]), flush=True)
-
-
 def main():
-    if len(sys.argv) == 5 and sys.argv[2] == "ask":
-        ask(sys.argv[1], sys.argv[3], sys.argv[4])
-        return
     if len(sys.argv) != 3 or sys.argv[2] not in ("hb", "announce"):
         sys.exit(__doc__.strip().split("\n\n")[1])
     dev, what = sys.argv[1:]
