@@ -194,8 +194,8 @@ rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
 	struct net_device *dev;
 	struct ethhdr *eth;
 	unsigned int flen;
+	__le64 tag, want;
 	u8 *hdr;
-	__le64 tag;
 
 	/* cheap checks first: the header, then who may speak */
 	if (!pskb_may_pull(skb, SHOAL_VLAN_OVERHEAD) ||
@@ -214,9 +214,8 @@ rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
 	flen = ETH_HLEN + SHOAL_VLAN_HLEN + h.len;
 	memcpy(&tag, hdr + SHOAL_VLAN_TAG_OFF, sizeof(tag));
 	memset(hdr + SHOAL_VLAN_TAG_OFF, 0, SHOAL_VLAN_TAG_LEN);
-	put_unaligned_le64(shoal_vlan_tag(hb, skb_mac_header(skb), flen),
-			   hdr + SHOAL_VLAN_TAG_OFF);
-	if (crypto_memneq(&tag, hdr + SHOAL_VLAN_TAG_OFF, sizeof(tag)) ||
+	want = cpu_to_le64(shoal_vlan_tag(hb, skb_mac_header(skb), flen));
+	if (crypto_memneq(&tag, &want, sizeof(tag)) ||
 	    !shoal_vlan_fresh(hb, &h))
 		goto drop;
 	/* what follows the inner frame, Ethernet padding, is not ours */
