@@ -42,6 +42,7 @@ build/dm-fail-load.so: selftests/dm-fail-load.c
 
 unit:
 	$(MAKE) -C selftests/unit run
+	selftests/unit/completion.sh
 
 check:
 	scripts/setup
