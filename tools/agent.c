@@ -123,7 +123,7 @@ struct agent {
 
 static void usage(void)
 {
-	printf("Usage: shoal agent [ -c CONFIG ]\n"
+	printf("Usage: shoal agent [ { -c | config } CONFIG ]\n"
 	       "       shoal agent help\n"
 	       "where  CONFIG := the configuration file, default %s\n"
 	       "Testing only: %s=MS in the environment makes\n"

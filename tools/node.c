@@ -16,8 +16,8 @@
 
 static void usage(void)
 {
-	printf("Usage: shoal node add ID [ weight WEIGHT ] [ up | down ] [ spare ]\n"
-	       "                         [ addr ADDR ]...\n"
+	printf("Usage: shoal node add ID [ weight WEIGHT ] [ up | down ]\n"
+	       "                         [ spare [ on | off ] ] [ addr ADDR ]...\n"
 	       "       shoal node set ID [ up | down | drain [ timeout SECONDS ] ]\n"
 	       "                         [ weight WEIGHT ] [ spare { on | off } ]\n"
 	       "                         [ addr { ADDR | none } ]...\n"
