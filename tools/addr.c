@@ -11,6 +11,7 @@
 #include <libmnl/libmnl.h>
 
 #include "addr.h"
+#include "nl.h"
 #include "utils.h"
 
 #define LO_NAME		"lo"
@@ -24,45 +25,6 @@ union rtnl_buf {
 	struct nlmsghdr nlh;	/* for alignment */
 	char data[RTNL_BUF_SIZE];
 };
-
-static int extack_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (type == NLMSGERR_ATTR_MSG &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-		tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-/* The error code of an ACK, and its extack message in @msg. */
-static int ack_error(const struct nlmsghdr *nlh, char *msg, size_t size)
-{
-	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
-	const struct nlmsgerr *e;
-	size_t offset, len;
-
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
-		return -EBADMSG;
-	e = mnl_nlmsg_get_payload(nlh);
-	offset = sizeof(*e);
-	/* without NETLINK_CAP_ACK the request is echoed before the TLVs */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
-	    e->msg.nlmsg_len > sizeof(struct nlmsghdr))
-		offset += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
-	    offset < mnl_nlmsg_get_payload_len(nlh))
-		mnl_attr_parse(nlh, (unsigned int)offset, extack_cb, tb);
-	if (tb[NLMSGERR_ATTR_MSG]) {
-		snprintf(msg, size, "%s", mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
-		len = strlen(msg);
-		while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' ' ||
-			       msg[len - 1] == '.'))
-			msg[--len] = '\0';
-	}
-	return e->error > 0 ? -EPROTO : e->error;
-}
 
 /*
  * Send an RTM_NEWADDR or RTM_DELADDR for @addr on @ifindex and wait for
@@ -140,7 +102,7 @@ static int rtnl_addr(uint16_t type, uint16_t flags, const struct shoal_addr *add
 			if (nlh->nlmsg_seq != 1 || nlh->nlmsg_pid != portid ||
 			    nlh->nlmsg_type != NLMSG_ERROR)
 				continue;
-			ret = ack_error(nlh, msg, size);
+			ret = nl_ack_error(nlh, msg, size);
 			goto out;
 		}
 	}

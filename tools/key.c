@@ -27,12 +27,6 @@ static void usage(void)
 	       "       shoal key help\n");
 }
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	       c == '\v' || c == '\f';
-}
-
 int key_parse(const char *text, size_t len, uint8_t *key)
 {
 	uint8_t k[SHOAL_KEY_LEN];

@@ -106,13 +106,11 @@ static int policy_cb(const struct nlattr *attr, void *data)
  * ("integer out of range"): the kernel's own limits, whatever this tool
  * believes them to be.
  */
-static void append_policy_range(struct nl_sock *nl,
+static void append_policy_range(char *msg, size_t size,
 				const struct nlattr *policy)
 {
 	const struct nlattr *tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U + 1] = { NULL };
-	size_t len = strlen(nl->ext_msg);
-	char *end = nl->ext_msg + len;
-	size_t room = sizeof(nl->ext_msg) - len;
+	size_t len = strlen(msg);
 
 	mnl_attr_parse_nested(policy, policy_cb, tb);
 	if (tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_U] &&
@@ -120,14 +118,14 @@ static void append_policy_range(struct nl_sock *nl,
 		uint64_t min = mnl_attr_get_u64(tb[NL_POLICY_TYPE_ATTR_MIN_VALUE_U]);
 		uint64_t max = mnl_attr_get_u64(tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]);
 
-		snprintf(end, room, ": the kernel takes %llu to %llu",
+		snprintf(msg + len, size - len, ": the kernel takes %llu to %llu",
 			 (unsigned long long)min, (unsigned long long)max);
 	}
 }
 
-/* Keep the extack message that follows the error code at @offset. */
-static void save_extack(struct nl_sock *nl, const struct nlmsghdr *nlh,
-			size_t offset)
+/* Keep in @msg the extack message that follows the error code at @offset. */
+static void save_extack(const struct nlmsghdr *nlh, size_t offset,
+			char *msg, size_t size)
 {
 	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
 	size_t len;
@@ -139,50 +137,49 @@ static void save_extack(struct nl_sock *nl, const struct nlmsghdr *nlh,
 	if (!tb[NLMSGERR_ATTR_MSG])
 		return;
 
-	snprintf(nl->ext_msg, sizeof(nl->ext_msg), "%s",
-		 mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
-	len = strlen(nl->ext_msg);
-	while (len && (nl->ext_msg[len - 1] == '\n' ||
-		       nl->ext_msg[len - 1] == ' '))
-		nl->ext_msg[--len] = '\0';
+	snprintf(msg, size, "%s", mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
+	/* the printer ends the sentence */
+	len = strlen(msg);
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' ' ||
+		       msg[len - 1] == '.'))
+		msg[--len] = '\0';
 	if (tb[NLMSGERR_ATTR_POLICY])
-		append_policy_range(nl, tb[NLMSGERR_ATTR_POLICY]);
+		append_policy_range(msg, size, tb[NLMSGERR_ATTR_POLICY]);
 }
 
-/* The error code of an NLMSG_ERROR or NLMSG_DONE message. */
-static int msg_error(struct nl_sock *nl, const struct nlmsghdr *nlh)
+int nl_ack_error(const struct nlmsghdr *nlh, char *msg, size_t size)
 {
 	size_t len = mnl_nlmsg_get_payload_len(nlh);
 	const struct nlmsgerr *e;
 	size_t offset;
+	int err;
 
+	msg[0] = '\0';
 	if (nlh->nlmsg_type == NLMSG_DONE) {
 		/* a dump may end without an error code */
 		if (len < sizeof(int))
 			return 0;
-		save_extack(nl, nlh, sizeof(int));
-		return *(const int *)mnl_nlmsg_get_payload(nlh);
+		err = *(const int *)mnl_nlmsg_get_payload(nlh);
+		offset = sizeof(int);
+	} else {
+		if (len < sizeof(*e))
+			return -EBADMSG;
+		e = mnl_nlmsg_get_payload(nlh);
+		err = e->error;
+		offset = sizeof(*e);
+		/* without NETLINK_CAP_ACK the request is echoed before the TLVs */
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
+		    e->msg.nlmsg_len > sizeof(struct nlmsghdr))
+			offset += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	}
-
-	if (len < sizeof(*e))
-		return -EBADMSG;
-	e = mnl_nlmsg_get_payload(nlh);
-	offset = sizeof(*e);
-	/* without NETLINK_CAP_ACK the request is echoed before the TLVs */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
-	    e->msg.nlmsg_len > sizeof(struct nlmsghdr))
-		offset += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	save_extack(nl, nlh, offset);
-	return e->error;
+	save_extack(nlh, offset, msg, size);
+	return err > 0 ? -EPROTO : err;
 }
 
 static void print_error(struct nl_sock *nl, int err)
 {
-	size_t len = strlen(nl->ext_msg);
-
-	if (len)
-		pr_err("%s%s", nl->ext_msg,
-		       nl->ext_msg[len - 1] == '.' ? "" : ".");
+	if (nl->ext_msg[0])
+		pr_err("%s.", nl->ext_msg);
 	else if (err == -ENOMEM)
 		/* what the kernel keeps is charged to a memory cgroup */
 		pr_err("%s: the kernel is out of memory, or this memory cgroup is at its limit.",
@@ -232,15 +229,12 @@ static int nl_recv(struct nl_sock *nl, uint32_t seq, nl_msg_cb cb,
 				return NL_REPORTED;
 			case NLMSG_ERROR:
 			case NLMSG_DONE:
-				err = msg_error(nl, nlh);
-				if (err > 0)
-					err = -EPROTO;
+				err = nl_ack_error(nlh, nl->ext_msg,
+						   sizeof(nl->ext_msg));
 				if (!err && cb_failed)
 					return NL_REPORTED;
 				if (!err && nl->ext_msg[0])
-					fprintf(stderr, "Warning: %s%s\n", nl->ext_msg,
-						nl->ext_msg[strlen(nl->ext_msg) - 1] == '.' ?
-						"" : ".");
+					fprintf(stderr, "Warning: %s.\n", nl->ext_msg);
 				return err;
 			}
 

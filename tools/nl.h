@@ -2,6 +2,7 @@
 #ifndef SHOAL_NL_H
 #define SHOAL_NL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <libmnl/libmnl.h>
 
@@ -52,6 +53,16 @@ struct mnl_socket *nl_mnl_socket(struct nl_sock *nl);
 
 /* The family's id: the nlmsg_type of its messages, events included. */
 uint16_t nl_family_id(struct nl_sock *nl);
+
+/*
+ * The error code of an NLMSG_ERROR or NLMSG_DONE message, of any netlink
+ * family: 0 for a DONE without one, -EBADMSG for an error message cut
+ * short, -EPROTO for a positive code. The kernel's extended ACK message,
+ * if any, goes to @msg without its trailing blanks and full stop (the
+ * caller ends the sentence), followed by the range the rejected
+ * attribute's policy allows when the kernel reports one; else @msg is "".
+ */
+int nl_ack_error(const struct nlmsghdr *nlh, char *msg, size_t size);
 
 /*
  * Index the attributes after the genl header into @tb[0..@max], checking

@@ -253,7 +253,7 @@ int netns_switch(const char *name)
 	return 0;
 }
 
-static bool is_blank(char c)
+bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
 	       c == '\v' || c == '\f';

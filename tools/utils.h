@@ -98,6 +98,9 @@ const char *format_time(const struct timespec *ts, char *buf);
 /* Enter /run/netns/@name. Returns 0 or -1. */
 int netns_switch(const char *name);
 
+/* A blank as isspace() has it in the C locale, whatever the locale is. */
+bool is_blank(char c);
+
 /*
  * Split @line in place into at most @max words: blanks separate words,
  * "..." and '...' quote, a backslash escapes the next character outside

@@ -422,6 +422,17 @@ static void netns_names(void)
 }
 
 /* Splits @line and compares the words with @want, a NULL-ended list. */
+/* What separates words on a batch line and around a key. */
+static void blanks(void)
+{
+	const char *blank = " \t\n\r\v\f";
+	int c;
+
+	for (c = 1; c < 256; c++)
+		CHECK_INT(is_blank((char)c), strchr(blank, c) != NULL);
+	CHECK(!is_blank('\0'));
+}
+
 static void check_split(const char *line, const char *const *want, int lineno)
 {
 	char *argv[8], *copy = strdup(line);
@@ -556,6 +567,7 @@ const struct ktap_case utils_cases[] = {
 	{ "utils: exit status classes", statuses },
 	{ "utils: device names", ifname_lookup },
 	{ "utils: network namespace names", netns_names },
+	{ "utils: blanks", blanks },
 	{ "utils: split words and comments", split_words },
 	{ "utils: split quotes and escapes", split_quotes },
 	{ "utils: split errors", split_errors },
