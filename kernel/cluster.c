@@ -58,7 +58,14 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 		err = -EBUSY;
 		goto out;
 	}
-	if ((cfg->interval || cfg->dead) && !cfg->key && !sn->has_key) {
+	if (cfg->clear_key && rcu_access_pointer(sn->hb)) {
+		NL_SET_ERR_MSG(extack,
+			       "heartbeats run with the key: leave the cluster first");
+		err = -EBUSY;
+		goto out;
+	}
+	if ((cfg->interval || cfg->dead) && !cfg->key &&
+	    (!sn->has_key || cfg->clear_key)) {
 		NL_SET_ERR_MSG(extack,
 			       "heartbeats need a key: make one with \"shoal key generate\"");
 		err = -ENOKEY;
@@ -72,6 +79,10 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 	if (cfg->key) {
 		memcpy(sn->key, cfg->key, SHOAL_KEY_LEN);
 		sn->has_key = true;
+	}
+	if (cfg->clear_key) {
+		memzero_explicit(sn->key, sizeof(sn->key));
+		sn->has_key = false;
 	}
 	if (cfg->interval)
 		sn->interval_ms = *cfg->interval;

@@ -83,6 +83,7 @@ void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf)
 	put32(buf + SHOAL_HB_HELD_OFF, hb->held);
 	buf[SHOAL_HB_PRINTS_N_OFF] = hb->nprints;
 	buf[SHOAL_HB_POOLS_N_OFF] = hb->npools;
+	put16(buf + SHOAL_HB_NEXT_KEY_OFF, hb->next_key);
 	for (i = 0; i < 4; i++)
 		put64le(buf + SHOAL_HB_VIEW_OFF + 8 * i, hb->view.w[i]);
 }
@@ -283,8 +284,7 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 	    buf[3] != SHOAL_HB_TYPE || buf[6] == 0 ||
 	    (buf[7] & ~SHOAL_HB_F_ALL) || buf[15] > SHOAL_HB_ENTRIES_MAX ||
 	    buf[SHOAL_HB_PRINTS_N_OFF] > SHOAL_HB_PRINTS_MAX ||
-	    buf[SHOAL_HB_POOLS_N_OFF] > SHOAL_HB_POOLS_MAX ||
-	    buf[54] || buf[55])
+	    buf[SHOAL_HB_POOLS_N_OFF] > SHOAL_HB_POOLS_MAX)
 		return SHOAL_HB_BAD_HEADER;
 	want = shoal_hb_len(buf[14], buf[15], buf[SHOAL_HB_PRINTS_N_OFF],
 			    buf[SHOAL_HB_POOLS_N_OFF]);
@@ -310,6 +310,7 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 	hb->load_pps = get64(buf + 32);
 	hb->digest = get64(buf + SHOAL_HB_DIGEST_OFF);
 	hb->held = get32(buf + SHOAL_HB_HELD_OFF);
+	hb->next_key = get16(buf + SHOAL_HB_NEXT_KEY_OFF);
 	for (i = 0; i < 4; i++)
 		hb->view.w[i] = get64le(buf + SHOAL_HB_VIEW_OFF + 8 * i);
 	return SHOAL_HB_OK;

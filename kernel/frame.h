@@ -11,7 +11,9 @@
  * 32  load: packets per second accepted (8)
  * 40  digest of the sender's bucket tables (8)
  * 48  flows the sender holds in buckets that moved away from it (4)
- * 52  held UDP flows f (1), pool entries q (1), reserved (2)
+ * 52  held UDP flows f (1), pool entries q (1)
+ * 54  while the sender's key changes and it still sends under the old
+ *     one: the new key's id, shoal_hb_key_id() (2); 0 otherwise
  * 56  view: the nodes the sender counts as members, a bitmap of 32 bytes,
  *     node id i at bit i % 8 of byte i / 8 (bit 0 unused)
  * 88  p peer records of 6 bytes, ids rising: node id (1), flags
@@ -60,6 +62,7 @@
 #define SHOAL_HB_HELD_OFF	48
 #define SHOAL_HB_PRINTS_N_OFF	52
 #define SHOAL_HB_POOLS_N_OFF	53
+#define SHOAL_HB_NEXT_KEY_OFF	54
 #define SHOAL_HB_VIEW_OFF	56
 #define SHOAL_HB_VIEW_LEN	32
 #define SHOAL_HB_PEERS_OFF	88
@@ -199,12 +202,19 @@ struct shoal_hb {
 	u64 load_pps;
 	u64 digest;
 	u32 held;
+	u16 next_key;
 	struct shoal_idset view;
 	u8 npeers;
 	u8 nentries;
 	u8 nprints;
 	u8 npools;
 };
+
+/* How a frame names a key it is not sent under: 16 bits of its id, not 0. */
+static inline u16 shoal_hb_key_id(u32 cluster_id)
+{
+	return (cluster_id & 0xffff) ?: 1;
+}
 
 enum shoal_hb_error {
 	SHOAL_HB_OK,

@@ -35,35 +35,83 @@ static const u8 shoal_hb_mac[ETH_ALEN] = SHOAL_HEARTBEAT_MAC;
  * The tag: SipHash-2-4 under each half of the 256-bit key, 128 bits in
  * all, over everything before it.
  */
-static void shoal_hb_tag(const struct shoal_hb_state *hb, const u8 *frame,
+static void shoal_hb_tag(const struct shoal_hb_key *key, const u8 *frame,
 			 unsigned int len, u8 *tag)
 {
-	u64 t0 = siphash(frame, len, &hb->key[0]);
-	u64 t1 = siphash(frame, len, &hb->key[1]);
+	u64 t0 = siphash(frame, len, &key->mac[0]);
+	u64 t1 = siphash(frame, len, &key->mac[1]);
 
 	put_unaligned_be64(t0, tag);
 	put_unaligned_be64(t1, tag + 8);
 }
 
-/* Frames of clusters with other keys are told apart, not just refused. */
-static u32 shoal_hb_cluster_id(const siphash_key_t *key)
+static void shoal_hb_key_init(struct shoal_hb_key *k, const u8 *key)
 {
+	/* frames of clusters with other keys are told apart, not refused */
 	static const char label[] = "shoal cluster id";
-
-	return siphash(label, sizeof(label), key);
-}
-
-void shoal_hb_set_key(struct shoal_hb_state *hb, const u8 *key)
-{
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
-		hb->key[i].key[0] = get_unaligned_le64(key + 16 * i);
-		hb->key[i].key[1] = get_unaligned_le64(key + 16 * i + 8);
+		k->mac[i].key[0] = get_unaligned_le64(key + 16 * i);
+		k->mac[i].key[1] = get_unaligned_le64(key + 16 * i + 8);
 	}
-	hb->cluster_id = shoal_hb_cluster_id(&hb->key[0]);
-	hb->vlan_key.key[0] = siphash_1u64(1, &hb->key[0]);
-	hb->vlan_key.key[1] = siphash_1u64(2, &hb->key[1]);
+	k->cluster_id = siphash(label, sizeof(label), &k->mac[0]);
+	k->vlan.key[0] = siphash_1u64(1, &k->mac[0]);
+	k->vlan.key[1] = siphash_1u64(2, &k->mac[1]);
+}
+
+/* The key frames go out under: the old one while the new spreads. */
+static const struct shoal_hb_key *shoal_hb_tx_key(const struct shoal_hb_state *hb)
+{
+	return &hb->keys[hb->key_change == SHOAL_KEY_SPREADING];
+}
+
+/* The key a frame of this cluster id is tagged with, if we take it. */
+static const struct shoal_hb_key *shoal_hb_rx_key(const struct shoal_hb_state *hb,
+						  u32 cluster_id)
+{
+	if (cluster_id == hb->keys[0].cluster_id)
+		return &hb->keys[0];
+	if (hb->key_change != SHOAL_KEY_STEADY &&
+	    cluster_id == hb->keys[1].cluster_id)
+		return &hb->keys[1];
+	return NULL;
+}
+
+/*
+ * Caller holds hb->lock: take the configured key. A running instance
+ * given another one sends under the one it had until the others have
+ * the new one too (shoal_hb_key_progress()).
+ */
+static void shoal_hb_set_key(struct shoal_hb_state *hb, const u8 *key,
+			     bool running)
+{
+	struct shoal_hb_key k;
+	unsigned int id;
+
+	shoal_hb_key_init(&k, key);
+	if (running && !memcmp(&k, &hb->keys[0], sizeof(k)))
+		goto out;
+	write_seqcount_begin(&hb->key_seq);
+	if (!running) {
+		hb->key_change = SHOAL_KEY_STEADY;
+	} else if (hb->key_change == SHOAL_KEY_SPREADING &&
+		   !memcmp(&k, &hb->keys[1], sizeof(k))) {
+		/* taken back before it went round: nothing changes */
+		hb->key_change = SHOAL_KEY_STEADY;
+		memzero_explicit(&hb->keys[1], sizeof(hb->keys[1]));
+	} else {
+		/* the others read what we send now */
+		if (hb->key_change != SHOAL_KEY_SPREADING)
+			hb->keys[1] = hb->keys[0];
+		hb->key_change = SHOAL_KEY_SPREADING;
+		for (id = 1; id <= SHOAL_NODE_ID_MAX; id++)
+			hb->peers[id].has_key = false;
+	}
+	hb->keys[0] = k;
+	write_seqcount_end(&hb->key_seq);
+out:
+	memzero_explicit(&k, sizeof(k));
 }
 
 static u64 shoal_hb_load(struct shoal_net *sn, struct shoal_hb_state *hb,
@@ -149,6 +197,47 @@ static bool shoal_hb_echoes(const struct shoal_hb_state *hb,
 	       shoal_hb_candidate(hb, peer, now);
 }
 
+/*
+ * Caller holds hb->lock: move a key change on. Frames go under the new
+ * key once every node we hear has said it has it, and the old one is
+ * forgotten dead intervals later, when no frame under it can still be
+ * on the way.
+ */
+static void shoal_hb_key_progress(struct shoal_hb_state *hb, u64 now)
+{
+	unsigned int id;
+
+	if (hb->key_change == SHOAL_KEY_SPREADING) {
+		for (id = 1; id <= SHOAL_NODE_ID_MAX; id++)
+			if (id != hb->node_id && !hb->peers[id].has_key &&
+			    shoal_hb_echoes(hb, &hb->peers[id], now))
+				return;
+		write_seqcount_begin(&hb->key_seq);
+		hb->key_change = SHOAL_KEY_RETIRING;
+		write_seqcount_end(&hb->key_seq);
+		hb->old_key_end = now + (u64)hb->dead * hb->interval_ms *
+				  NSEC_PER_MSEC;
+	} else if (hb->key_change == SHOAL_KEY_RETIRING &&
+		   now >= hb->old_key_end) {
+		write_seqcount_begin(&hb->key_seq);
+		hb->key_change = SHOAL_KEY_STEADY;
+		memzero_explicit(&hb->keys[1], sizeof(hb->keys[1]));
+		write_seqcount_end(&hb->key_seq);
+	}
+}
+
+/* Caller holds hb->lock: an authentic frame says which keys its sender has. */
+static void shoal_hb_key_heard(struct shoal_hb_state *hb,
+			       struct shoal_peer *peer,
+			       const struct shoal_hb_key *key,
+			       const struct shoal_hb *frame, u64 now)
+{
+	peer->has_key = key == &hb->keys[0] ||
+			frame->next_key ==
+			shoal_hb_key_id(hb->keys[0].cluster_id);
+	shoal_hb_key_progress(hb, now);
+}
+
 /* The next heartbeat, ready to send; caller holds hb->lock and RCU. */
 /*
  * Caller holds hb->lock. From the panic path (panic): the personas as
@@ -201,7 +290,10 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 		      (hb->holding ? SHOAL_HB_F_HOLDING : 0) |
 		      (hb->leaving ? SHOAL_HB_F_LEAVING : 0);
 	frame.interval_ms = hb->interval_ms;
-	frame.cluster_id = hb->cluster_id;
+	frame.cluster_id = shoal_hb_tx_key(hb)->cluster_id;
+	/* while under the old key: that we have the new one */
+	if (hb->key_change == SHOAL_KEY_SPREADING)
+		frame.next_key = shoal_hb_key_id(hb->keys[0].cluster_id);
 	frame.nonce = hb->nonce;
 	frame.seq = ++hb->seq;
 	frame.load_pps = shoal_hb_load(sn, hb, now);
@@ -230,7 +322,7 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 		shoal_hb_put_print(buf, &frame, i, hb->prints[i]);
 	for (i = 0; i < q; i++)
 		shoal_hb_put_pool(buf, &frame, i, &hb->pools[i]);
-	shoal_hb_tag(hb, buf, shoal_hb_tag_off(p, n, f, q),
+	shoal_hb_tag(shoal_hb_tx_key(hb), buf, shoal_hb_tag_off(p, n, f, q),
 		     buf + shoal_hb_tag_off(p, n, f, q));
 
 	skb->dev = dev;
@@ -515,6 +607,9 @@ static enum hrtimer_restart shoal_hb_check(struct hrtimer *timer)
 		if (peer->grace_end > now && peer->grace_end < next)
 			next = peer->grace_end;
 	}
+	shoal_hb_key_progress(hb, now);
+	if (hb->key_change == SHOAL_KEY_RETIRING && hb->old_key_end < next)
+		next = hb->old_key_end;
 	starting = hb->starting;
 	shoal_hb_settle(hb->sn, hb, now);
 	changed = shoal_hb_publish(hb->sn, hb, now);
@@ -814,6 +909,7 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 	u64 now = ktime_get_ns();
 	struct shoal_hb frame;
 	struct shoal_peer *peer;
+	const struct shoal_hb_key *key;
 	u8 tag[SHOAL_HB_TAG_LEN];
 	bool changed = false;
 	unsigned int tag_off;
@@ -824,13 +920,14 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 				len > 6 ? buf[6] : 0);
 		goto out;
 	}
-	if (frame.cluster_id != hb->cluster_id) {
+	key = shoal_hb_rx_key(hb, frame.cluster_id);
+	if (!key) {
 		hb->stats.foreign++;
 		goto out;
 	}
 	tag_off = shoal_hb_tag_off(frame.npeers, frame.nentries,
 				   frame.nprints, frame.npools);
-	shoal_hb_tag(hb, buf, tag_off, tag);
+	shoal_hb_tag(key, buf, tag_off, tag);
 	if (crypto_memneq(tag, buf + tag_off, SHOAL_HB_TAG_LEN)) {
 		shoal_hb_reject(hb, &hb->stats.bad_mac, frame.node_id);
 		goto out;
@@ -853,10 +950,12 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 	case SHOAL_HB_UNVERIFIED:
 		peer->stats.unverified++;
 		hb->stats.unverified++;
+		shoal_hb_key_heard(hb, peer, key, &frame, now);
 		goto out;
 	case SHOAL_HB_FRESH:
 		break;
 	}
+	shoal_hb_key_heard(hb, peer, key, &frame, now);
 	if (peer->left)
 		goto out;
 	if (frame.flags & SHOAL_HB_F_LEAVING) {
@@ -1315,6 +1414,23 @@ void shoal_hb_panic(struct shoal_net *sn)
 	spin_unlock(&hb->lock);
 }
 
+/* How a change of key goes round (enum shoal_key_change). */
+u8 shoal_hb_key_change(struct shoal_net *sn)
+{
+	struct shoal_hb_state *hb;
+	u8 change = SHOAL_KEY_STEADY;
+
+	rcu_read_lock();
+	hb = rcu_dereference(sn->hb);
+	if (hb) {
+		spin_lock_bh(&hb->lock);
+		change = hb->key_change;
+		spin_unlock_bh(&hb->lock);
+	}
+	rcu_read_unlock();
+	return change;
+}
+
 bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out)
 {
 	struct shoal_hb_state *hb;
@@ -1463,8 +1579,7 @@ void shoal_hb_free(struct shoal_hb_state *hb)
 	if (!hb)
 		return;
 	/* no copy of a key is left behind */
-	memzero_explicit(hb->key, sizeof(hb->key));
-	memzero_explicit(&hb->vlan_key, sizeof(hb->vlan_key));
+	memzero_explicit(hb->keys, sizeof(hb->keys));
 	kvfree(hb);
 }
 
@@ -1475,12 +1590,12 @@ static void shoal_hb_start(struct shoal_net *sn, struct shoal_hb_state *hb)
 	hb->sn = sn;
 	hb->node_id = sn->local_id;
 	spin_lock_init(&hb->lock);
-	seqcount_spinlock_init(&hb->vlan_key_seq, &hb->lock);
+	seqcount_spinlock_init(&hb->key_seq, &hb->lock);
 	for (i = 0; i <= SHOAL_NODE_ID_MAX; i++)
 		spin_lock_init(&hb->vlan_rx[i].lock);
 	hb->interval_ms = sn->interval_ms;
 	hb->dead = sn->dead;
-	shoal_hb_set_key(hb, sn->key);
+	shoal_hb_set_key(hb, sn->key, false);
 	/*
 	 * A new boot. Its sequence numbers start anywhere, so that the echo
 	 * of one names this boot and no other; and it owns nothing until it
@@ -1540,9 +1655,8 @@ int shoal_hb_update(struct shoal_net *sn, struct shoal_hb_state **fresh)
 		spin_lock_bh(&hb->lock);
 		hb->interval_ms = sn->interval_ms;
 		hb->dead = sn->dead;
-		write_seqcount_begin(&hb->vlan_key_seq);
-		shoal_hb_set_key(hb, sn->key);
-		write_seqcount_end(&hb->vlan_key_seq);
+		shoal_hb_set_key(hb, sn->key, true);
+		shoal_hb_key_progress(hb, ktime_get_ns());
 		spin_unlock_bh(&hb->lock);
 	}
 	shoal_hb_listen(sn, want && !err ? sn->ifindex : 0);
@@ -1558,12 +1672,34 @@ int shoal_hb_update(struct shoal_net *sn, struct shoal_hb_state **fresh)
  */
 int shoal_hb_restart(struct shoal_net *sn)
 {
+	struct shoal_hb_state *hb;
+	struct shoal_hb_key old;
+	bool spreading;
+	int err;
+
 	ASSERT_RTNL();
 	lockdep_assert_held(&sn->lock);
-	if (!rcu_access_pointer(sn->hb))
+	hb = rcu_dereference_protected(sn->hb, lockdep_is_held(&sn->lock));
+	if (!hb)
 		return 0;
+	/* a key change going round goes on: the others may not have it */
+	spin_lock_bh(&hb->lock);
+	spreading = hb->key_change == SHOAL_KEY_SPREADING;
+	old = hb->keys[1];
+	spin_unlock_bh(&hb->lock);
 	shoal_hb_stop(sn);
-	return shoal_hb_update(sn, NULL);
+	err = shoal_hb_update(sn, NULL);
+	hb = rcu_dereference_protected(sn->hb, lockdep_is_held(&sn->lock));
+	if (!err && hb && spreading) {
+		spin_lock_bh(&hb->lock);
+		write_seqcount_begin(&hb->key_seq);
+		hb->keys[1] = old;
+		hb->key_change = SHOAL_KEY_SPREADING;
+		write_seqcount_end(&hb->key_seq);
+		spin_unlock_bh(&hb->lock);
+	}
+	memzero_explicit(&old, sizeof(old));
+	return err;
 }
 
 /*

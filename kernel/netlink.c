@@ -61,6 +61,7 @@ static const struct nla_policy shoal_cluster_set_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_CLUSTER_IFINDEX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_ifindex_range),
 	[SHOAL_A_CLUSTER_KEY] = NLA_POLICY_EXACT_LEN(SHOAL_KEY_LEN),
+	[SHOAL_A_CLUSTER_KEY_CLEAR] = { .type = NLA_FLAG },
 	[SHOAL_A_CLUSTER_INTERVAL] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_interval_range),
 	[SHOAL_A_CLUSTER_DEAD] =
@@ -252,6 +253,8 @@ static int shoal_put_cluster(struct sk_buff *skb, struct shoal_net *sn)
 	    nla_put_u8(skb, SHOAL_A_CLUSTER_HEARTBEAT, running) ||
 	    (running && nla_put_u8(skb, SHOAL_A_CLUSTER_STARTING,
 				   shoal_hb_starting(sn))) ||
+	    (running && nla_put_u8(skb, SHOAL_A_CLUSTER_KEY_CHANGE,
+				   shoal_hb_key_change(sn))) ||
 	    (running && shoal_put_hb_stats(skb, SHOAL_A_CLUSTER_STATS, &stats)))
 		return -EMSGSIZE;
 	if (!ifindex)
@@ -453,7 +456,8 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	if (!attrs[SHOAL_A_CLUSTER_NODE_ID] && !ifindex_attr &&
-	    !attrs[SHOAL_A_CLUSTER_KEY] && !attrs[SHOAL_A_CLUSTER_INTERVAL] &&
+	    !attrs[SHOAL_A_CLUSTER_KEY] && !attrs[SHOAL_A_CLUSTER_KEY_CLEAR] &&
+	    !attrs[SHOAL_A_CLUSTER_INTERVAL] &&
 	    !attrs[SHOAL_A_CLUSTER_DEAD] && !attrs[SHOAL_A_CLUSTER_QUORUM] &&
 	    !attrs[SHOAL_A_CLUSTER_HOLD_TIMEOUT] &&
 	    !attrs[SHOAL_A_CLUSTER_LOAD]) {
@@ -469,8 +473,15 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 		ifindex = nla_get_u32(ifindex_attr);
 		cfg.ifindex = &ifindex;
 	}
+	if (attrs[SHOAL_A_CLUSTER_KEY] && attrs[SHOAL_A_CLUSTER_KEY_CLEAR]) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    attrs[SHOAL_A_CLUSTER_KEY_CLEAR],
+				    "a key, or no key: not both");
+		return -EINVAL;
+	}
 	if (attrs[SHOAL_A_CLUSTER_KEY])
 		cfg.key = nla_data(attrs[SHOAL_A_CLUSTER_KEY]);
+	cfg.clear_key = nla_get_flag(attrs[SHOAL_A_CLUSTER_KEY_CLEAR]);
 	if (attrs[SHOAL_A_CLUSTER_INTERVAL]) {
 		interval = nla_get_u32(attrs[SHOAL_A_CLUSTER_INTERVAL]);
 		cfg.interval = &interval;

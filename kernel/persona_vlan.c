@@ -20,22 +20,34 @@
 
 #include "shoal.h"
 
-/* The tag of the len bytes of frame, from its destination MAC. */
-static u64 shoal_vlan_tag(struct shoal_hb_state *hb, const u8 *frame,
-			  unsigned int len)
+/*
+ * The tag of the len bytes of frame, from its destination MAC: under the
+ * key frames go out under, or (rx) under each key taken, into tags[];
+ * returns how many.
+ */
+static unsigned int shoal_vlan_tags(struct shoal_hb_state *hb, const u8 *frame,
+				    unsigned int len, bool rx, u64 *tags)
 {
-	siphash_key_t key;
-	unsigned int seq;
-	u64 tag;
+	siphash_key_t keys[2];
+	unsigned int seq, n, i;
 
 	/* a key being changed is not read half old, half new */
 	do {
-		seq = read_seqcount_begin(&hb->vlan_key_seq);
-		key = hb->vlan_key;
-	} while (read_seqcount_retry(&hb->vlan_key_seq, seq));
-	tag = siphash(frame, len, &key);
-	memzero_explicit(&key, sizeof(key));
-	return tag;
+		seq = read_seqcount_begin(&hb->key_seq);
+		if (!rx) {
+			n = 1;
+			keys[0] = hb->keys[hb->key_change ==
+					   SHOAL_KEY_SPREADING].vlan;
+		} else {
+			n = hb->key_change == SHOAL_KEY_STEADY ? 1 : 2;
+			keys[0] = hb->keys[0].vlan;
+			keys[1] = hb->keys[1].vlan;
+		}
+	} while (read_seqcount_retry(&hb->key_seq, seq));
+	for (i = 0; i < n; i++)
+		tags[i] = siphash(frame, len, &keys[i]);
+	memzero_explicit(keys, sizeof(keys));
+	return n;
 }
 
 /*
@@ -90,6 +102,7 @@ void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev,
 	struct ethhdr *eth;
 	unsigned int len;
 	__be16 type;
+	u64 tag;
 	u8 *hdr;
 
 	if (skb->len < ETH_HLEN)
@@ -125,8 +138,8 @@ void shoal_persona_vlan_xmit(struct sk_buff *skb, struct net_device *dev,
 	h.len = flen - ETH_HLEN - SHOAL_VLAN_HLEN;
 	shoal_vlan_encode(&h, hdr);
 	memcpy(hdr + SHOAL_VLAN_HLEN, &type, sizeof(type));
-	put_unaligned_le64(shoal_vlan_tag(hb, skb->data, flen),
-			   hdr + SHOAL_VLAN_TAG_OFF);
+	shoal_vlan_tags(hb, skb->data, flen, false, &tag);
+	put_unaligned_le64(tag, hdr + SHOAL_VLAN_TAG_OFF);
 
 	skb_reset_mac_header(skb);
 	skb->protocol = eth->h_proto;
@@ -193,8 +206,9 @@ rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
 	struct shoal_hb_state *hb;
 	struct net_device *dev;
 	struct ethhdr *eth;
-	unsigned int flen;
+	unsigned int flen, n, i;
 	__le64 tag, want;
+	u64 tags[2];
 	u8 *hdr;
 
 	/* cheap checks first: the header, then who may speak */
@@ -214,9 +228,13 @@ rx_handler_result_t shoal_persona_vlan_rcv(struct shoal_net *sn,
 	flen = ETH_HLEN + SHOAL_VLAN_HLEN + h.len;
 	memcpy(&tag, hdr + SHOAL_VLAN_TAG_OFF, sizeof(tag));
 	memset(hdr + SHOAL_VLAN_TAG_OFF, 0, SHOAL_VLAN_TAG_LEN);
-	want = cpu_to_le64(shoal_vlan_tag(hb, skb_mac_header(skb), flen));
-	if (crypto_memneq(&tag, &want, sizeof(tag)) ||
-	    !shoal_vlan_fresh(hb, &h))
+	n = shoal_vlan_tags(hb, skb_mac_header(skb), flen, true, tags);
+	for (i = 0; i < n; i++) {
+		want = cpu_to_le64(tags[i]);
+		if (!crypto_memneq(&tag, &want, sizeof(tag)))
+			break;
+	}
+	if (i == n || !shoal_vlan_fresh(hb, &h))
 		goto drop;
 	/* what follows the inner frame, Ethernet padding, is not ours */
 	__skb_trim(skb, SHOAL_VLAN_HLEN + h.len);

@@ -387,6 +387,7 @@ struct shoal_peer {
 	bool has_digest;
 	bool holding;
 	bool left;		/* it said it was leaving: no member */
+	bool has_key;		/* it has our keys[0], its last frame says */
 	u8 nprints;
 	u64 prints[SHOAL_HB_PRINTS_MAX];
 	u8 npools;		/* its pool entries (pool.c) */
@@ -428,6 +429,13 @@ struct shoal_vlan_rx {
 	struct shoal_seqwin win;
 };
 
+/* A cluster key as frames use it (shoal_hb_key_init()). */
+struct shoal_hb_key {
+	siphash_key_t mac[2];	/* heartbeat tags: a half of the key each */
+	siphash_key_t vlan;	/* virtual LAN tags */
+	u32 cluster_id;
+};
+
 /* A running heartbeat instance; exists while heartbeats run. */
 struct shoal_hb_state {
 	struct rcu_head rcu;
@@ -437,11 +445,18 @@ struct shoal_hb_state {
 	struct hrtimer check_timer;	/* at the earliest deadline */
 	/* everything below; taken in softirq */
 	spinlock_t lock;
-	siphash_key_t key[2];
-	u32 cluster_id;
-	/* tags virtual LAN frames; the data path reads it under vlan_key_seq */
-	siphash_key_t vlan_key;
-	seqcount_spinlock_t vlan_key_seq;
+	/*
+	 * keys[0]: the configured key. keys[1], while the key changes
+	 * (key_change), the one before it: frames go out under it until
+	 * every node heard has said it has the new one, so that a rolling
+	 * change declares nobody down; then under the new one, and the old
+	 * is still taken until old_key_end. The virtual LAN path reads
+	 * them under key_seq.
+	 */
+	struct shoal_hb_key keys[2];
+	u8 key_change;			/* enum shoal_key_change */
+	u64 old_key_end;
+	seqcount_spinlock_t key_seq;
 	/* virtual LAN frames: the last sequence number sent, and per sender
 	 * what was received (persona_vlan.c)
 	 */
@@ -625,6 +640,7 @@ struct shoal_cluster_cfg {
 	const u32 *node_id;
 	const int *ifindex;
 	const u8 *key;
+	bool clear_key;
 	const u32 *interval;
 	const u32 *dead;
 	const bool *quorum;
@@ -768,7 +784,6 @@ struct shoal_hb_state *shoal_hb_alloc(void);
 void shoal_hb_free(struct shoal_hb_state *hb);
 int shoal_hb_update(struct shoal_net *sn, struct shoal_hb_state **fresh);
 int shoal_hb_restart(struct shoal_net *sn);
-void shoal_hb_set_key(struct shoal_hb_state *hb, const u8 *key);
 bool shoal_hb_alive(struct shoal_net *sn, u32 id);
 u8 shoal_hb_reason(struct shoal_net *sn, u32 id, bool up);
 bool shoal_hb_starting(struct shoal_net *sn);
@@ -778,6 +793,7 @@ u64 shoal_hb_left_unheard(struct shoal_net *sn, u32 id);
 bool shoal_hb_peer(struct shoal_net *sn, u32 id,
 		   struct shoal_peer_info *out);
 bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out);
+u8 shoal_hb_key_change(struct shoal_net *sn);
 bool shoal_hb_agreed(struct shoal_net *sn, u64 digest,
 		     const unsigned long *live);
 bool shoal_hb_agrees(struct shoal_net *sn, u32 id, u64 digest);

@@ -67,7 +67,7 @@ LOAD_OFF = 32
 DIGEST_OFF = 40                         # digest of the sender's bucket tables
 HELD_OFF = 48                           # flows it holds in buckets it gave up
 PRINTS_N_OFF = 52                       # fingerprints f
-POOLS_N_OFF = 53                        # pool entries q, then 2 reserved bytes
+POOLS_N_OFF = 53                        # pool entries q, then the next key's id (2)
 VIEW_OFF = 56
 VIEW_LEN = 32
 PEERS_OFF = 88
@@ -215,7 +215,6 @@ def decode(payload):
     npools = payload[POOLS_N_OFF]
     if (length != len(payload) or nentries > ENTRIES_MAX or
             nprints > PRINTS_MAX or npools > POOLS_MAX or
-            any(payload[POOLS_N_OFF + 1:VIEW_OFF]) or
             length != hb_len(npeers, nentries, nprints, npools)):
         return None
     cid, interval = struct.unpack_from(">IH", payload, 8)
@@ -279,7 +278,7 @@ def selftest():
         0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10,
         0, 0, 0, 0, 0, 0, 0x30, 0x39,
         # digest of the tables, flows held, 2 fingerprints, no pool entry,
-        # reserved
+        # no next key
         0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
         0, 0, 0x01, 0x02, 2, 0, 0, 0,
         # view: 1, 2, 7 in byte 0; 9 in byte 1; 255 in byte 31
@@ -325,11 +324,10 @@ def selftest():
             decode(whole[:-1]) is not None or decode(whole + b"\0") is not None):
         print("frame: lengths differ from frame.h")
         return 1
-    # what the module refuses: a reserved byte set, more than 64
-    # fingerprints, a fingerprint or pool count the length does not match
+    # what the module refuses: more than 64 fingerprints, a fingerprint
+    # or pool count the length does not match
     spoilt = []
-    for off, val in ((POOLS_N_OFF + 1, 1), (POOLS_N_OFF + 2, 0x80),
-                     (PRINTS_N_OFF, 1), (PRINTS_N_OFF, 3), (POOLS_N_OFF, 1)):
+    for off, val in ((PRINTS_N_OFF, 1), (PRINTS_N_OFF, 3), (POOLS_N_OFF, 1)):
         bad = bytearray(whole)
         bad[off] = val
         spoilt.append(bytes(bad))

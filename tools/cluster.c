@@ -17,15 +17,16 @@
 static void usage(void)
 {
 	printf("Usage: shoal cluster set [ dev DEV ] [ node ID ] [ interval MS ] [ dead COUNT ]\n"
-	       "                         [ key FILE ] [ quorum { on | off } ] [ hold SECONDS ]\n"
-	       "                         [ load { PCT | none } ]\n"
+	       "                         [ key { FILE | none } ] [ quorum { on | off } ]\n"
+	       "                         [ hold SECONDS ] [ load { PCT | none } ]\n"
 	       "       shoal cluster leave\n"
 	       "       shoal [ -s ] cluster show\n"
 	       "       shoal cluster help\n"
 	       "where  ID := 1..%u\n"
 	       "       MS := %u..%u, the heartbeat interval (default %u)\n"
 	       "       COUNT := %u..%u, silent intervals before a node is down (default %u)\n"
-	       "       FILE := a file written by \"shoal key generate\", or - for standard input\n"
+	       "       FILE := a file written by \"shoal key generate\", or - for standard input;\n"
+	       "               none forgets the key (once heartbeats stopped: cluster leave)\n"
 	       "       SECONDS := 0..%u, how long flows are held after their bucket moved\n"
 	       "                  away (default %u)\n"
 	       "       PCT := 0..%u, this node's utilization for pools with \"load pushed\"\n",
@@ -102,6 +103,7 @@ struct cluster_info {
 	int64_t dead;
 	int heartbeat;
 	int starting;
+	int key_change;		/* enum shoal_key_change */
 	int quorum;
 	int64_t hold;
 	int64_t load;		/* pushed; -1: none */
@@ -115,6 +117,7 @@ static void cluster_info_init(struct cluster_info *ci)
 	ci->dead = -1;
 	ci->heartbeat = -1;
 	ci->starting = -1;
+	ci->key_change = -1;
 	ci->quorum = -1;
 	ci->hold = -1;
 	ci->load = -1;
@@ -165,6 +168,8 @@ static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
 		ci->load = mnl_attr_get_u32(tb[SHOAL_A_CLUSTER_LOAD]);
 	if (tb[SHOAL_A_CLUSTER_STARTING])
 		ci->starting = !!mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_STARTING]);
+	if (tb[SHOAL_A_CLUSTER_KEY_CHANGE])
+		ci->key_change = mnl_attr_get_u8(tb[SHOAL_A_CLUSTER_KEY_CHANGE]);
 	if (tb[SHOAL_A_CLUSTER_STATS] &&
 	    hb_stats_parse(tb[SHOAL_A_CLUSTER_STATS], &ci->stats))
 		return -1;
@@ -174,6 +179,19 @@ static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
 static int cluster_cb(const struct nlmsghdr *nlh, void *data)
 {
 	return cluster_parse(nlh, data);
+}
+
+static const char *key_change_name(int change)
+{
+	switch (change) {
+	case SHOAL_KEY_STEADY:
+		return "steady";
+	case SHOAL_KEY_SPREADING:
+		return "spreading";
+	case SHOAL_KEY_RETIRING:
+		return "retiring";
+	}
+	return "unknown";
 }
 
 static const char *on_off_name(int on)
@@ -206,6 +224,10 @@ static void print_fields(const struct cluster_info *ci, const char *sep)
 	}
 	if (ci->starting > 0) {
 		printf("%sstarting", sep);
+		sep = " ";
+	}
+	if (ci->key_change > SHOAL_KEY_STEADY) {
+		printf("%skey %s", sep, key_change_name(ci->key_change));
 		sep = " ";
 	}
 	if (ci->quorum >= 0) {
@@ -258,6 +280,8 @@ static void json_fields(struct json *j, const struct cluster_info *ci)
 	/* absent while heartbeats do not run */
 	if (ci->starting >= 0)
 		json_kv_bool(j, "starting", ci->starting);
+	if (ci->key_change >= 0)
+		json_kv_string(j, "key_change", key_change_name(ci->key_change));
 }
 
 static void hb_stats_json(struct json *j, const struct shoal_hb_stats *st)
@@ -457,6 +481,7 @@ struct cluster_conf {
 	uint32_t interval;
 	uint32_t dead;
 	uint8_t key[SHOAL_KEY_LEN];
+	bool key_clear;
 	uint8_t quorum;
 	uint32_t hold;
 	uint32_t load;
@@ -507,7 +532,10 @@ static int parse_set(int argc, char **argv, struct cluster_conf *c)
 				return -1;
 			break;
 		case ARG_KEY:
-			if (key_read_file(val, c->key))
+			/* a file called none is ./none */
+			if (!strcmp(val, "none"))
+				c->key_clear = true;
+			else if (key_read_file(val, c->key))
 				return -1;
 			break;
 		case ARG_QUORUM:
@@ -568,7 +596,9 @@ static int cluster_set(int argc, char **argv)
 		mnl_attr_put_u32(req, SHOAL_A_CLUSTER_HOLD_TIMEOUT, c.hold);
 	if (c.given[ARG_LOAD])
 		mnl_attr_put_u32(req, SHOAL_A_CLUSTER_LOAD, c.load);
-	if (c.given[ARG_KEY]) {
+	if (c.key_clear) {
+		mnl_attr_put(req, SHOAL_A_CLUSTER_KEY_CLEAR, 0, NULL);
+	} else if (c.given[ARG_KEY]) {
 		key = mnl_nlmsg_get_payload_tail(req);
 		mnl_attr_put(req, SHOAL_A_CLUSTER_KEY, sizeof(c.key), c.key);
 	}

@@ -17,8 +17,8 @@
  *				SHOAL_A_CLUSTER_IFINDEX/_IFNAME for
  *				whatever is configured (absent if unset).
  *	SHOAL_CMD_CLUSTER_SET	CAP_NET_ADMIN. Any of SHOAL_A_CLUSTER_NODE_ID,
- *				_IFINDEX, _KEY, _INTERVAL, _DEAD, _QUORUM;
- *				at least one. The device must exist in
+ *				_IFINDEX, _KEY, _KEY_CLEAR, _INTERVAL,
+ *				_DEAD, _QUORUM; at least one. The device must exist in
  *				the namespace. When the device goes away
  *				the cluster forgets it.
  *	SHOAL_CMD_CLUSTER_LEAVE	CAP_NET_ADMIN, no attributes. This node
@@ -40,7 +40,8 @@
  *	sender hears); it is up again after SHOAL_HEARTBEAT_RISE frames in a
  *	row. A node whose heartbeats start owns nothing until it has heard
  *	the others (SHOAL_A_CLUSTER_STARTING). Without a key, a declared
- *	node is up unless set down by hand. The key is never reported back.
+ *	node is up unless set down by hand. The key is never reported back;
+ *	how a change of it goes round is (enum shoal_key_change).
  *
  * node: a declared member of the cluster, identified by SHOAL_A_NODE_ID
  *	(1 to SHOAL_NODE_ID_MAX).
@@ -553,6 +554,10 @@ enum shoal_attr {
 	 * against no peer's silence
 	 */
 	SHOAL_A_HB_STALLED_MS,
+	/* flag (CLUSTER_SET): forget the key; refused while heartbeats run */
+	SHOAL_A_CLUSTER_KEY_CLEAR,
+	/* u8, enum shoal_key_change (replies, while heartbeats run) */
+	SHOAL_A_CLUSTER_KEY_CHANGE,
 
 	__SHOAL_A_MAX,
 };
@@ -570,6 +575,20 @@ enum shoal_attr {
  */
 #define SHOAL_SERVICES_MAX	4096
 #define SHOAL_NS_BUCKETS_MAX	1048576
+
+/*
+ * A new key given to a node whose heartbeats run is taken in two steps,
+ * so that a change made node by node declares nobody down: its frames go
+ * out under the old key, saying the node has the new one, until every
+ * node it hears has said the same; then under the new key, the old one
+ * still accepted for SHOAL_A_CLUSTER_DEAD intervals.
+ */
+enum shoal_key_change {
+	SHOAL_KEY_STEADY,	/* one key */
+	SHOAL_KEY_SPREADING,	/* sending under the old key */
+	SHOAL_KEY_RETIRING,	/* sending under the new, taking the old */
+	__SHOAL_KEY_CHANGE_MAX,
+};
 
 enum shoal_hash {
 	/* source address */
