@@ -18,7 +18,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 89
+ktap_plan 92
 
 make_cluster 3
 N1=$(ns 1)
@@ -295,5 +295,26 @@ check_eq "a persona dump in parts, nothing changed: all of it, not flagged" "40 
 check_eq "a persona released mid-dump flags NLM_F_DUMP_INTR" "1" \
 	"$(in_ns 3 selftests/shoal-nl dump PERSONA_GET --bufsize 4096 \
 		--after-first "PERSONA_RELEASE PERSONA_NAME:str=p49" | awk '{print $8}')"
+
+# --- a monitor that fell behind says so, and goes on ------------------------
+tmp=$(mktemp -d)
+add_cleanup "rm -rf $tmp"
+ip netns exec "$N1" shoal monitor >"$tmp/mon" 2>"$tmp/mon.err" &
+mon=$!
+add_cleanup "kill -CONT $mon 2>/dev/null; kill $mon 2>/dev/null"
+# shellcheck disable=SC2016 # expanded by eval, each time
+wait_for 10000 eval 'sh1 cluster set load none && grep -q cluster "$tmp/mon"' ||
+	diag "the monitor did not start: $(cat "$tmp/mon.err")"
+kill -STOP "$mon"
+# each a "cluster changed" event of about 1 KiB of socket buffer: 6000
+# overrun its 2 MiB
+for i in $(seq 6000); do echo "cluster set load $((i % 100))"; done | sh1 -b -
+kill -CONT "$mon"
+sh1 cluster set load 42
+check "the monitor, stopped while 6000 events came, prints the next event" \
+	wait_for 20000 grep -q "load 42" "$tmp/mon"
+check_eq "... and said, once, that events were lost" \
+	"Warning: events were lost (receive buffer overrun)." "$(cat "$tmp/mon.err")"
+check "... and runs on" kill -0 "$mon"
 
 ktap_finish
