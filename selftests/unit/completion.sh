@@ -82,7 +82,7 @@ offers() {
 # the devices of this shell's namespace, as the completion lists them
 here=$(for d in /sys/class/net/*; do [ -e "$d" ] && echo "${d##*/}"; done | sort | paste -sd' ')
 
-ktap_plan 27
+ktap_plan 28
 
 check_eq "objects" "agent bucket cluster disk help key monitor node persona service" \
 	"$(offers "")"
@@ -115,6 +115,10 @@ check_eq "service del: the services" "192.0.2.100 2001:db8::1" "$(offers service
 check_eq "cluster set: every setting, load too" "dead dev hold interval key load node quorum" \
 	"$(offers cluster set "")"
 check_eq "cluster set load: a percentage or none" "none" "$(offers cluster set load "")"
+empty=$(mktemp -d)
+add_cleanup "rmdir $empty"
+check_eq "cluster set key no: none (a file is ./none)" "none" \
+	"$(cd "$empty" && offers cluster set key no)"
 check_eq "agent: -c, config, help" "-c config help" "$(offers agent "")"
 check_eq "persona de: the personas" "db web" "$(offers persona de "")"
 check_eq "service add ADDR dev: this namespace's devices" "$here" \
