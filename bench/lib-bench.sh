@@ -16,18 +16,9 @@
 # puts the address on a VRRP virtual MAC interface (use_vmac, named
 # vrrp.51) instead of eth0.
 
-# poll_for TIMEOUT_MS CMD...: wait_for, but every 200 ms: for waits whose
-# commands start processes (each one stalls the emulated VM for a while:
-# fewer, fewer false detections).
+# A descriptor nothing is ever written to, for pauses (read -t) that start
+# no process. (poll_for, the benchmarks' wait, is in selftests/lib.sh.)
 exec {POLL_FD}<> <(:)
-poll_for() {
-	local end=$((${EPOCHREALTIME//[!0-9]/} + $1 * 1000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "${EPOCHREALTIME//[!0-9]/}" -lt "$end" ] || return 1
-		read -r -t 0.2 -u "$POLL_FD" _ || true
-	done
-}
 
 info() { echo "BENCH-INFO $*"; }
 

@@ -184,29 +184,34 @@ if [ -d /dev/fd ]; then
 	exec {_LIB_SLEEP_FD}<> <(:)
 fi
 
-_lib_sleep_10ms() {
+_lib_pause() {
 	if [ -n "$_LIB_SLEEP_FD" ]; then
-		read -r -t 0.01 -u "$_LIB_SLEEP_FD" _ || true
+		read -r -t "$1" -u "$_LIB_SLEEP_FD" _ || true
 	else
-		sleep 0.01
+		sleep "$1"
 	fi
+}
+
+# _lib_poll SECONDS TIMEOUT_MS CMD...: runs CMD (output discarded) every
+# SECONDS until it succeeds; returns 1 if it has not within TIMEOUT_MS.
+# (Its locals are prefixed: CMD sees the caller's variables.)
+_lib_poll() {
+	local _lib_every=$1 _lib_end=$((${EPOCHREALTIME//[!0-9]/} + $2 * 1000))
+	shift 2
+	until "$@" >/dev/null 2>&1; do
+		[ "${EPOCHREALTIME//[!0-9]/}" -lt "$_lib_end" ] || return 1
+		_lib_pause "$_lib_every"
+	done
 }
 
 # wait_for TIMEOUT_MS CMD...: runs CMD (output discarded) about every 10 ms
 # until it succeeds; returns 1 if it has not within TIMEOUT_MS.
-wait_for() {
-	local timeout_us=$(($1 * 1000)) start now
-	shift
-	start=${EPOCHREALTIME//[!0-9]/}
-	while :; do
-		if "$@" >/dev/null 2>&1; then
-			return 0
-		fi
-		now=${EPOCHREALTIME//[!0-9]/}
-		[ $((now - start)) -lt "$timeout_us" ] || return 1
-		_lib_sleep_10ms
-	done
-}
+wait_for() { _lib_poll 0.01 "$@"; }
+
+# poll_for TIMEOUT_MS CMD...: wait_for, but every 200 ms: for waits whose
+# commands start processes (each one stalls the emulated VM for a while:
+# fewer, fewer false detections), as the benchmarks' are.
+poll_for() { _lib_poll 0.2 "$@"; }
 
 # --- network namespaces
 
@@ -295,11 +300,13 @@ _lib_addr() {
 }
 
 # make_cluster N: nodes 1..N, node i with 192.0.2.i/24, 2001:db8::i/64 and
-# MAC 02:00:00:00:00:i on eth0, all on one bridge.
+# MAC 02:00:00:00:00:i on eth0, all on one bridge; CLUSTER_NODES="1 ... N".
 make_cluster() {
 	local i names=()
+	CLUSTER_NODES=
 	for ((i = 1; i <= $1; i++)); do
 		names+=("$(ns "$i")")
+		CLUSTER_NODES+="${CLUSTER_NODES:+ }$i"
 	done
 	_lib_switch
 	_lib_add_ns "${names[@]}"
@@ -340,6 +347,12 @@ node_states() {
 	echo "${out% }"
 }
 
+# states: node_states of every node of make_cluster
+states() {
+	# shellcheck disable=SC2086 # a list
+	node_states $CLUSTER_NODES
+}
+
 # all_see NODES STATES: each node of NODES sees STATES ("1=up,2=down,...")
 all_see() {
 	local i want=''
@@ -355,6 +368,18 @@ holds_nothing() {
 	for i in $1; do
 		sn "$i" -j service show | jq -e 'all(.[]; (.held_buckets | length) == 0)' >/dev/null ||
 			return 1
+	done
+}
+
+# bucket_table N: node N's view of the buckets of the service $S, one
+# "bucket B owner O" line each, as "bucket show" prints them
+bucket_table() { sn "$1" bucket show "$S"; }
+
+# tables_are TABLE NODE...: the bucket_table of each NODE is TABLE
+tables_are() {
+	local i
+	for i in "${@:2}"; do
+		[ "$(bucket_table "$i")" = "$1" ] || return 1
 	done
 }
 
@@ -386,6 +411,21 @@ run_node() {
 	add_cleanup "kill $! 2>/dev/null"
 	TZ=UTC0 ip netns exec "$(ns "$n")" shoal -j monitor >"$tmp/mon.$n" 2>&1 &
 	add_cleanup "kill $! 2>/dev/null"
+}
+
+# Node N's monitor writes to ${MONF[N]} if the test sets it, else to
+# $tmp/mon.N (run_node).
+# mon_lines N: how many lines node N's monitor has written
+mon_lines() { local l; mapfile -t l <"${MONF[$1]:-$tmp/mon.$1}"; echo "${#l[@]}"; }
+# mon_has N FROM TEXT: a line of node N's monitor after line FROM contains
+# TEXT (no process started: this runs in polling loops)
+mon_has() {
+	local l lines
+	mapfile -t -s "$2" lines <"${MONF[$1]:-$tmp/mon.$1}"
+	for l in "${lines[@]}"; do
+		[[ $l != *"$3"* ]] || return 0
+	done
+	return 1
 }
 
 # start_nodes NODES CLUSTER-SET-ARGS...: each node, once its responder

@@ -118,16 +118,6 @@ mon_start() {
 	wait_for 10000 eval 'sn '"$1"' cluster set node '"$1"' && mon_has '"$1"' 0 "\"object\":\"cluster\""' ||
 		diag "monitor on node $1 did not start: $(cat "${MONF[$1]}.err")"
 }
-mon_lines() { local l; mapfile -t l <"${MONF[$1]}"; echo "${#l[@]}"; }
-# mon_has I FROM TEXT: a line of node I's monitor after line FROM has TEXT
-mon_has() {
-	local l lines
-	mapfile -t -s "$2" lines <"${MONF[$1]}"
-	for l in "${lines[@]}"; do
-		[[ $l != *"$3"* ]] || return 0
-	done
-	return 1
-}
 # mon_nodes I FROM: node up/down events of node I's monitor after line FROM
 mon_nodes() {
 	tail -n +"$(($2 + 1))" "${MONF[$1]}" |
@@ -142,17 +132,9 @@ stop_node1() {
 		wait "$p" 2>/dev/null
 	done
 }
-states() { node_states 1 2 3; }
 ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
 all_up() { [ "$(states)" = "$ALL_UP" ]; }
-table() { sn "$1" bucket show "$S"; }
-tables_are() {
-	local i
-	for i in 1 2 3; do
-		[ "$(table "$i")" = "$1" ] || return 1
-	done
-}
-back() { all_up && tables_are "$T0"; }
+back() { all_up && tables_are "$T0" 1 2 3; }
 # hold_start K: the client's connections, from port set K (each phase
 # has its own: a connection broken in one restart is not there to be
 # counted in the next). hold_ready K: until each of them is made or has
@@ -227,8 +209,8 @@ done
 wait_responders 1 2 3
 for i in 1 2 3; do mon_start "$i"; done
 wait_for 10000 all_up || diag "states: $(states)"
-T0=$(table 1)
-check "three nodes up everywhere, one bucket table" tables_are "$T0"
+T0=$(bucket_table 1)
+check "three nodes up everywhere, one bucket table" tables_are "$T0" 1 2 3
 OWN1=$(awk '$4 == 1 { print $2 }' <<<"$T0" | paste -sd' ')
 diag "buckets owned by nodes 1, 2, 3: $(for i in 1 2 3; do grep -c " owner $i$" <<<"$T0"; done | paste -sd' ')"
 # node 1's frames of this boot, for the replays after the restarts (in
@@ -328,7 +310,7 @@ phase() {
 	check_eq "$name: after the replay, no node down or up event, states and tables unchanged" \
 		",,, yes yes" \
 		"$(for i in 1 2 3; do printf ',%s' "$(mon_nodes "$i" "${M[i]}")"; done) \
-$(all_up && echo yes) $(tables_are "$T0" && echo yes)"
+$(all_up && echo yes) $(tables_are "$T0" 1 2 3 && echo yes)"
 }
 
 wait "$REC" || diag "recording node 1's frames: $(cat "$tmp/rec")"

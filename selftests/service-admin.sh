@@ -258,14 +258,7 @@ touch "$tmp/stop"
 wait "$loop"
 diag "client loop: $(grep -c '^#' "$tmp/loop.out") runs, $(grep -c ' none$' "$tmp/loop.out") without answer"
 
-load_module() {
-	local dep
-	for dep in $(modinfo -F depends kernel/shoal.ko | tr , ' '); do
-		modprobe "$dep" || return 1
-	done
-	insmod kernel/shoal.ko
-}
-check "load the module again" load_module
+check "load the module again" selftests/vm/shoal-load
 check_eq "a new load starts with no services" "[]" "$(sn 1 -j service show)"
 for i in 1 2 3; do
 	printf '%s\n' "cluster set dev eth0 node $i" "node add 1" "node add 2" "node add 3" |
@@ -301,6 +294,6 @@ if [ "$XDP_TEST" = 1 ]; then
 	check "xdp off everywhere takes the programs off the devices" xdp_off_everywhere
 fi
 check "unload after that (services remain in nodes 1-3)" wait_for 10000 rmmod shoal
-check "load once more, for the rest of the run" load_module
+check "load once more, for the rest of the run" selftests/vm/shoal-load
 
 ktap_finish

@@ -29,9 +29,8 @@ add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/key")
 
 
-# states: "i:id=state,..." for nodes 1..4, as each sees the others
-states() { node_states 1 2 3 4; }
-# expect_states SIDE_A SIDE_B: what states() says when the nodes in SIDE_A
+# states (lib.sh): "i:id=state,..." for nodes 1..4, as each sees the others
+# view SIDE_A SIDE_B: what states says when the nodes in SIDE_A
 # ("1 2") hear only each other, and so do the nodes in SIDE_B
 view() {
 	local a=$1 b=$2 i j out=
@@ -51,13 +50,6 @@ view() {
 }
 ALL="1 2 3 4"
 sees() { [ "$(states)" = "$(view "$1" "$2")" ]; }
-table() { sn "$1" -j bucket show "$S" | jq -r '.[] | "\(.bucket) \(.owner)"'; }
-tables_are() {
-	local i
-	for i in "${@:2}"; do
-		[ "$(table "$i")" = "$1" ] || return 1
-	done
-}
 # owned NODES...: how the owned_buckets of the nodes together cover the
 # service: "N buckets, D owned twice"
 owned() {
@@ -78,7 +70,7 @@ done
 printf '%s\n' "link add br1 type bridge stp_state 0 mcast_snooping 0" "link set br1 up" |
 	ip -n "$SW" -batch -
 check "four nodes: everyone up on every node" wait_for 5000 sees "$ALL" ""
-T0=$(table 1)
+T0=$(bucket_table 1)
 check "all four agree on every bucket's owner" tables_are "$T0" 2 3 4
 for i in 1 2 3 4; do OWN0[i]=$(sn "$i" -j service show "$S" | jq -c '.[0].owned_buckets'); done
 diag "buckets owned by nodes 1-4: $(for i in 1 2 3 4; do grep -c " $i$" <<<"$T0"; done | paste -sd' ')"
@@ -101,8 +93,8 @@ last_ok || diag "states: $(states)"
 check_eq "nodes 1 and 2 serve every bucket between them, each once" "1024 buckets, 0 owned twice" \
 	"$(owned 1 2)"
 check_eq "so do nodes 3 and 4" "1024 buckets, 0 owned twice" "$(owned 3 4)"
-t12=$(table 1)
-t34=$(table 3)
+t12=$(bucket_table 1)
+t34=$(bucket_table 3)
 check_eq "each side agrees within itself, on its own members only" "yes yes 1024 1024" \
 	"$(tables_are "$t12" 2 && echo yes) $(tables_are "$t34" 4 && echo yes) \
 $(grep -c ' [12]$' <<<"$t12") $(grep -c ' [34]$' <<<"$t34")"
@@ -125,8 +117,8 @@ check_eq "node 4, one of four, has no quorum: owns no bucket" "0 buckets, 0 owne
 check_eq "nodes 1-3, three of four, serve every bucket, each once" "1024 buckets, 0 owned twice" \
 	"$(owned 1 2 3)"
 check_eq "nodes 1-3 agree, node 4's buckets went to them" "yes 1024" \
-	"$(tables_are "$(table 1)" 2 3 && echo yes) $(table 1 | grep -c ' [123]$')"
-diag "node 4's own bucket table meanwhile: $(table 4 | awk '{ n[$2]++ } END { for (o in n) printf "%d buckets owner %s; ", n[o], o }')"
+	"$(tables_are "$(bucket_table 1)" 2 3 && echo yes) $(bucket_table 1 | grep -c ' [123]$')"
+diag "node 4's own bucket table meanwhile: $(bucket_table 4 | awk '{ n[$4]++ } END { for (o in n) printf "%d buckets owner %s; ", n[o], o }')"
 diag "node 4's monitor during the split: $(tail -n +"$((M4 + 1))" "$tmp/mon.4" |
 	jq -r 'if .object == "node" then "node \(.id) \(.event) (\(.reason))" elif .object == "buckets" then "moved \(.count) from \(.from) to \(.to)" else .object + " " + .event end' |
 	paste -sd';')"
