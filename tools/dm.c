@@ -256,12 +256,16 @@ int dm_map_remove(const char *name, bool *deferred)
  */
 static int task_query(int type, const char *name, struct dm_task **dmtp)
 {
+	bool silent = dm_silent;
 	int err;
 
 	*dmtp = task_new(type, name);
 	if (!*dmtp)
 		return -ENOMEM;
+	/* a map that is not there is an answer; callers say what failed */
+	dm_silent = true;
 	err = task_run(*dmtp, false);
+	dm_silent = silent;
 	/* the kernel's word for a map that is not there */
 	return err == -ENXIO ? -ENOENT : err;
 }
