@@ -33,7 +33,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 139
+ktap_plan 161
 
 VMAC=02:00:00:aa:00:01
 
@@ -85,8 +85,10 @@ done
 # take the owner's maps for strays.
 declare -A agent_pid
 # start_agent N [NAME=VALUE...]: node N's agent, with that environment
+# (and the configuration file $agent_conf, if set)
 start_agent() {
-	ip netns exec "$(ns "$1")" env "${@:2}" shoal agent -c "$tmp/agent.conf" >>"$tmp/agent.$1" 2>&1 &
+	ip netns exec "$(ns "$1")" env "${@:2}" shoal agent -c "${agent_conf:-$tmp/agent.conf}" \
+		>>"$tmp/agent.$1" 2>&1 &
 	agent_pid[$1]=$!
 	add_cleanup "kill ${agent_pid[$1]} 2>/dev/null"
 }
@@ -464,6 +466,7 @@ check_eq "... in place" "0 4096 shoal serving" "$(dmsetup status shoal-db-fs 2>&
 modprobe -q dm_delay 2>/dev/null || true
 add_cleanup 'dmsetup remove --force slowmap 2>/dev/null; dmsetup remove --force slowdev 2>/dev/null'
 dmsetup create slowdev --table "0 1024 delay $LOOP 5120 0 $LOOP 5120 3000"
+# shellcheck disable=SC2034 # read in a polled condition
 SLOWDEV=$(dmsetup info -c --noheadings -o major,minor --separator : slowdev | tr -d ' ')
 for i in 2 3; do
 	TZ=UTC0 sn "$i" -j monitor >"$tmp/jmon.$i" 2>&1 &
@@ -608,5 +611,140 @@ check "once its namespace is gone, the table fails" \
 	wait_for 10000 dio_eio read shoal-solo-d
 check_eq "... for good" "0 1024 shoal fenced" "$(dmsetup status shoal-solo-d 2>&1)"
 check "... and goes" dmsetup remove shoal-solo-d
+
+# --- n. log = syslog: the agent's lines go to syslog ------------------------
+# Node 1's agent, started again with "log = syslog", logs to /dev/log,
+# where busybox's syslogd listens, and writes nothing to stderr.
+stop_agent 1
+printf 'log = syslog\n' >"$tmp/syslog.conf"
+busybox syslogd -n -O "$tmp/syslog" &
+syslogd=$!
+add_cleanup "kill $syslogd 2>/dev/null"
+wait_for 10000 test -S /dev/log
+stderr_lines=$(wc -l <"$tmp/agent.1")
+agent_conf=$tmp/syslog.conf start_agent 1
+check "with log = syslog, the agent's lines go to syslog, at daemon.info" \
+	wait_for 10000 grep -Eq 'daemon\.info shoal-agent\[[0-9]+\]: started$' "$tmp/syslog"
+last_ok || diag "$(cat "$tmp/syslog" 2>&1)"
+stop_agent 1
+check "... to the last" wait_for 10000 grep -Eq 'shoal-agent\[[0-9]+\]: stopped$' "$tmp/syslog"
+check_eq "... and none to stderr" "$stderr_lines" "$(wc -l <"$tmp/agent.1")"
+kill "$syslogd"
+wait "$syslogd" 2>/dev/null
+
+# --- o. what failed is tried again; lost events are made up for -----------
+# Persona ov (nodes 3,2) has one disk. Node 3's agent runs with the test
+# library of g. when there is one: device-mapper refuses table loads while
+# $tmp/fail-load.3 exists, and lists of the maps (with which reconciling
+# starts) while $tmp/fail-list.3 does. (Node 1 is cut off since c.)
+ov_table() { echo "0 1024 shoal $DEV 2048 ov $(epoch_of "$1" ov)"; }
+declare -A mark
+# mark N: where node N's agent log ends now; logged_new N PATTERN: since
+mark() { mark[$1]=$(wc -l <"$tmp/agent.$1"); }
+logged_new() { tail -n +"$((mark[$1] + 1))" "$tmp/agent.$1" | grep -q -- "$2"; }
+# flood: 6000 events in node 3's namespace, each about 1 KiB of a
+# listener's socket buffer: they overrun the agent's 2 MiB
+flood() {
+	local i
+	for i in $(seq 6000); do echo "cluster set load $((i % 100))"; done | sn 3 -b -
+	sn 3 cluster set load none
+}
+lib=()
+[ -f "$failload" ] && lib=(LD_PRELOAD="$PWD/$failload" SHOAL_TEST_FAIL_LOAD="$tmp/fail-load.3"
+	SHOAL_TEST_FAIL_LIST="$tmp/fail-list.3")
+# (node 2's agent without the delay of i.)
+stop_agent 2
+start_agent 2
+stop_agent 3
+mark 3
+if [ ${#lib[@]} -gt 0 ]; then
+	touch "$tmp/fail-load.3"
+fi
+start_agent 3 "${lib[@]}"
+add_cleanup "kill -CONT ${agent_pid[3]} 2>/dev/null"
+for i in 1 2 3; do
+	sn "$i" persona add ov mac 02:00:00:aa:00:06 nodes 3,2 disk "d=$LOOP:2048:1024"
+done
+check "node 3 owns ov" wait_for 10000 eval '[ "$(pview 3 ov)" = "3 active" ]'
+if [ ${#lib[@]} -gt 0 ]; then
+	check "a map device-mapper refuses to make is not given up" \
+		wait_for 10000 logged_new 3 'could not map shoal-ov-d: .*; trying again'
+	last_ok || diag "$(cat "$tmp/agent.3")"
+	rm "$tmp/fail-load.3"
+else
+	skip "a map device-mapper refuses to make is not given up" "no C compiler for the test library"
+fi
+check "node 3's agent maps shoal-ov-d" wait_for 10000 logged_new 3 'mapped shoal-ov-d (1024 sectors)'
+last_ok || diag "$(cat "$tmp/agent.3")"
+
+# An error table left in the map of a persona the node owns: the agent
+# finds it at start and does not keep it.
+stop_agent 3
+dmsetup load shoal-ov-d --table "0 1024 error"
+dmsetup resume shoal-ov-d
+mark 3
+start_agent 3 "${lib[@]}"
+check "an agent that starts over an error table in its persona's map fails it" \
+	wait_for 10000 logged_new 3 "shoal-ov-d is not this node's (not a table of its current epoch)"
+last_ok || diag "$(cat "$tmp/agent.3")"
+check "... removes it, and maps the disk again" wait_for 10000 logged_new 3 'mapped shoal-ov-d (1024 sectors)'
+check_eq "... at the persona's epoch" "$(ov_table 3)" "$(dmsetup table shoal-ov-d 2>&1)"
+
+# Node 3's agent is stopped while node 3 releases ov (an event it will
+# read, stale by then), 6000 events overrun its socket, and node 3 takes
+# ov back (an event lost). Continued, it must go by how things are, not
+# by the stale event: map the disk at the new epoch.
+kill -STOP "${agent_pid[3]}"
+sn 3 persona release ov
+check "node 3 releases ov, its agent stopped; node 2 takes it" \
+	wait_for 10000 eval '[ "$(pview 2 ov)" = "2 active" ]'
+flood
+sn 3 monitor >"$tmp/mon.ov" 2>&1 &
+mon=$!
+add_cleanup "kill $mon 2>/dev/null"
+wait_for 10000 eval 'sn 3 cluster set load none && grep -q cluster "$tmp/mon.ov"'
+check "6000 events later, node 3 takes ov back" sn 3 persona takeover ov
+check "... its disks ready" wait_for 10000 grep -q 'persona ov disks-ready' "$tmp/mon.ov"
+kill "$mon"
+mark 3
+kill -CONT "${agent_pid[3]}"
+check "node 3's agent, continued, says events were lost" \
+	wait_for 10000 logged_new 3 'events were lost; reconciling'
+check "... and maps the disk at the new epoch" \
+	wait_for 10000 eval '[ "$(dmsetup table shoal-ov-d 2>&1)" = "$(ov_table 3)" ]'
+last_ok || diag "$(tail -n +"$((mark[3] + 1))" "$tmp/agent.3")"
+
+# The same, node 3 releasing ov after the overrun (that event lost), and
+# reconciling failing at first: it is tried again until it works.
+if [ ${#lib[@]} -gt 0 ]; then
+	kill -STOP "${agent_pid[3]}"
+	mark 2
+	flood
+	sn 3 persona release ov
+	check "node 3 releases ov after 6000 events, its agent stopped; node 2 takes it" \
+		wait_for 10000 eval '[ "$(pview 2 ov)" = "2 active" ]'
+	check "... and its agent waits for the name" wait_for 10000 logged_new 2 'shoal-ov-d exists; waiting'
+	touch "$tmp/fail-list.3"
+	mark 3
+	kill -CONT "${agent_pid[3]}"
+	check "node 3's agent, continued, cannot reconcile, and says so" \
+		wait_for 10000 logged_new 3 'could not reconcile; trying again'
+	check "... tries again" \
+		wait_for 10000 eval '[ "$(tail -n +"$((mark[3] + 1))" "$tmp/agent.3" | grep -c "could not reconcile")" -ge 2 ]'
+	check "... and its map is still there" dmsetup info shoal-ov-d
+	rm "$tmp/fail-list.3"
+	check "once it can, it reconciles: fails and removes its map" \
+		wait_for 10000 logged_new 3 'removed shoal-ov-d'
+	last_ok || diag "$(tail -n +"$((mark[3] + 1))" "$tmp/agent.3")"
+	check "node 2's agent maps the disk then" wait_for 10000 logged_new 2 'mapped shoal-ov-d (1024 sectors)'
+	check_eq "... at its epoch" "$(ov_table 2)" "$(dmsetup table shoal-ov-d 2>&1)"
+else
+	for t in "node 3 releases ov after 6000 events" "... and its agent waits for the name" \
+		"node 3's agent, continued, cannot reconcile" "... tries again" \
+		"... and its map is still there" "once it can, it reconciles" \
+		"node 2's agent maps the disk then" "... at its epoch"; do
+		skip "$t" "no C compiler for the test library"
+	done
+fi
 
 ktap_finish

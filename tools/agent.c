@@ -989,6 +989,7 @@ static int read_events(struct agent *a, char *buf)
 	int fd = mnl_socket_get_fd(nl_mnl_socket(a->ev));
 	uint16_t family = nl_family_id(a->ev);
 	const struct nlmsghdr *nlh;
+	bool lost = false;
 	int n, got = 0;
 	ssize_t len;
 
@@ -996,24 +997,35 @@ static int read_events(struct agent *a, char *buf)
 		len = recv(fd, buf, AGENT_RX_SIZE, MSG_DONTWAIT);
 		if (len < 0) {
 			if (errno == EAGAIN || errno == EINTR)
-				return got;
-			/* events were lost: ask the kernel how things are */
+				break;
+			/*
+			 * Events were lost. Those still queued came before the
+			 * loss, and would undo what the kernel says now (a
+			 * persona released, then taken back unheard): drop
+			 * them, then ask the kernel how things are.
+			 */
 			if (errno == ENOBUFS) {
-				agent_log("events were lost; reconciling");
-				resync(a);
+				if (!lost)
+					agent_log("events were lost; reconciling");
+				lost = true;
 				got = 1;
 				continue;
 			}
 			agent_log("cannot receive events: %s", strerror(errno));
 			return -1;
 		}
+		got = 1;
+		if (lost)
+			continue;
 		n = (int)len;
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, n);
 		     nlh = mnl_nlmsg_next(nlh, &n))
 			if (nlh->nlmsg_type == family)
 				handle_event(a, nlh);
-		got = 1;
 	}
+	if (lost)
+		resync(a);
+	return got;
 }
 
 /*
