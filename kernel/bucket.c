@@ -213,6 +213,7 @@ void shoal_assign_ranked(const struct shoal_candidate *cand, unsigned int n,
 /* Seeds the digests and fingerprints apart from the flow hash. */
 #define DIGEST_SEED	0x64696765u
 #define PRINT_SEED	0x7072696eu
+#define CONFIG_SEED	0x63666773u
 
 /* Two hashes of the same words, as 64 bits. */
 static u64 hash64_begin(unsigned int n, u32 seed, u64 *h2)
@@ -250,6 +251,21 @@ u64 shoal_table_digest(const u32 *addr, unsigned int n, const u8 *owner,
 		h = hash64_add(h, &h2, word);
 	}
 	return hash64_end(h, h2);
+}
+
+void shoal_digest_begin(struct shoal_digest *d, unsigned int n)
+{
+	d->h = hash64_begin(n, CONFIG_SEED, &d->h2);
+}
+
+void shoal_digest_add(struct shoal_digest *d, u32 word)
+{
+	d->h = hash64_add(d->h, &d->h2, word);
+}
+
+u64 shoal_digest_end(const struct shoal_digest *d)
+{
+	return hash64_end(d->h, d->h2);
 }
 
 u64 shoal_flow_print(const u32 *service, const u32 *client, unsigned int n,

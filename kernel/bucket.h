@@ -135,6 +135,18 @@ u64 shoal_table_digest(const u32 *addr, unsigned int n, const u8 *owner,
 		       u32 nbuckets);
 
 /*
+ * A 64-bit digest of n words, given one by one after begin: of what of a
+ * service's configuration decides who owns what, which nodes compare.
+ */
+struct shoal_digest {
+	u64 h, h2;
+};
+
+void shoal_digest_begin(struct shoal_digest *d, unsigned int n);
+void shoal_digest_add(struct shoal_digest *d, u32 word);
+u64 shoal_digest_end(const struct shoal_digest *d);
+
+/*
  * A flow's fingerprint, for telling held flows apart without sending them
  * whole: the service's address and the client's (n host-order words
  * each), the protocol, and (client port << 16 | service port).

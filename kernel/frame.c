@@ -61,7 +61,7 @@ static u64 get64(const u8 *p)
 void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf)
 {
 	unsigned int i, len = shoal_hb_len(hb->npeers, hb->nentries,
-					   hb->nprints, hb->npools);
+					   hb->nprints, hb->npools, hb->ncfgs);
 
 	for (i = 0; i < len; i++)
 		buf[i] = 0;
@@ -84,6 +84,8 @@ void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf)
 	buf[SHOAL_HB_PRINTS_N_OFF] = hb->nprints;
 	buf[SHOAL_HB_POOLS_N_OFF] = hb->npools;
 	put16(buf + SHOAL_HB_NEXT_KEY_OFF, hb->next_key);
+	buf[shoal_hb_cfgs_off(hb->npeers, hb->nentries, hb->nprints,
+			      hb->npools)] = hb->ncfgs;
 	for (i = 0; i < 4; i++)
 		put64le(buf + SHOAL_HB_VIEW_OFF + 8 * i, hb->view.w[i]);
 }
@@ -188,6 +190,35 @@ void shoal_hb_put_pool(u8 *buf, const struct shoal_hb *hb, unsigned int i,
 		p[32 + j] = j < pool->nactive ? pool->active[j] : 0;
 }
 
+static unsigned int shoal_hb_cfg_off(const struct shoal_hb *hb,
+				     unsigned int i)
+{
+	return shoal_hb_cfgs_off(hb->npeers, hb->nentries, hb->nprints,
+				 hb->npools) + 1 + i * SHOAL_HB_CFG_LEN;
+}
+
+void shoal_hb_put_cfg(u8 *buf, const struct shoal_hb *hb, unsigned int i,
+		      const struct shoal_hb_cfg *cfg)
+{
+	u8 *p = buf + shoal_hb_cfg_off(hb, i);
+	unsigned int j;
+
+	for (j = 0; j < 16; j++)
+		p[j] = ((const u8 *)cfg->addr)[j];
+	put64(p + 16, cfg->digest);
+}
+
+void shoal_hb_get_cfg(const u8 *buf, const struct shoal_hb *hb,
+		      unsigned int i, struct shoal_hb_cfg *cfg)
+{
+	const u8 *p = buf + shoal_hb_cfg_off(hb, i);
+	unsigned int j;
+
+	for (j = 0; j < 16; j++)
+		((u8 *)cfg->addr)[j] = p[j];
+	cfg->digest = get64(p + 16);
+}
+
 void shoal_hb_get_pool(const u8 *buf, const struct shoal_hb *hb,
 		       unsigned int i, struct shoal_hb_pool *pool)
 {
@@ -274,7 +305,7 @@ static int shoal_hb_entries_ok(const u8 *buf, const struct shoal_hb *hb)
 enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 				    struct shoal_hb *hb)
 {
-	unsigned int want, i;
+	unsigned int want, off, i;
 
 	if (len < SHOAL_HB_LEN)
 		return SHOAL_HB_TRUNCATED;
@@ -286,8 +317,16 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 	    buf[SHOAL_HB_PRINTS_N_OFF] > SHOAL_HB_PRINTS_MAX ||
 	    buf[SHOAL_HB_POOLS_N_OFF] > SHOAL_HB_POOLS_MAX)
 		return SHOAL_HB_BAD_HEADER;
+	/* the configuration count follows what the counts above say */
+	off = shoal_hb_cfgs_off(buf[14], buf[15], buf[SHOAL_HB_PRINTS_N_OFF],
+				buf[SHOAL_HB_POOLS_N_OFF]);
+	if (len <= off)
+		return get16(buf + 4) > off + SHOAL_HB_TAG_LEN ?
+		       SHOAL_HB_TRUNCATED : SHOAL_HB_BAD_HEADER;
+	if (buf[off] > SHOAL_HB_CFGS_MAX)
+		return SHOAL_HB_BAD_HEADER;
 	want = shoal_hb_len(buf[14], buf[15], buf[SHOAL_HB_PRINTS_N_OFF],
-			    buf[SHOAL_HB_POOLS_N_OFF]);
+			    buf[SHOAL_HB_POOLS_N_OFF], buf[off]);
 	if (get16(buf + 4) != want)
 		return SHOAL_HB_BAD_HEADER;
 	if (len < want)
@@ -298,6 +337,7 @@ enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 	hb->nentries = buf[15];
 	hb->nprints = buf[SHOAL_HB_PRINTS_N_OFF];
 	hb->npools = buf[SHOAL_HB_POOLS_N_OFF];
+	hb->ncfgs = buf[off];
 	if (!shoal_hb_peers_ok(buf, hb->npeers) ||
 	    !shoal_hb_entries_ok(buf, hb))
 		return SHOAL_HB_BAD_HEADER;

@@ -3,7 +3,7 @@
  * The heartbeat frame on the wire, after the Ethernet header. Pure
  * encoding, shared by the module and host-side tests.
  *
- *  0  magic "SH"        2  version 4        3  type 1 (heartbeat)
+ *  0  magic "SH"        2  version 5        3  type 1 (heartbeat)
  *  4  length (2)        6  node id          7  flags (SHOAL_HB_F_*)
  *  8  cluster id (4)   12  interval ms (2) 14  peers p (1)
  * 15  persona entries n (1)
@@ -32,8 +32,12 @@
  *     enum shoal_pool_why, 0 with epoch 0), the utilization that
  *     triggered it (1), reserved (1), the active members in the order
  *     they joined (16: a ids, then zeroes)
- * 88 + 6 p + 12 n + 8 f + 48 q  tag: keyed MAC over everything before it
- *     (16)
+ * 88 + 6 p + 12 n + 8 f + 48 q  configuration entries c (1), then c
+ *     entries of 24 bytes, a few of the sender's services in turn: the
+ *     service's address (16, an IPv4 one as ::ffff:a.b.c.d), the digest of
+ *     what of its configuration decides who owns what (8)
+ * 89 + 6 p + 12 n + 8 f + 48 q + 24 c  tag: keyed MAC over everything
+ *     before it (16)
  *
  * Multi-byte fields are big-endian.
  */
@@ -56,7 +60,7 @@
 
 #include "bucket.h"	/* the fixed-width types, in kernel and on host */
 
-#define SHOAL_HB_VERSION	4
+#define SHOAL_HB_VERSION	5
 #define SHOAL_HB_TYPE		1
 #define SHOAL_HB_DIGEST_OFF	40
 #define SHOAL_HB_HELD_OFF	48
@@ -76,14 +80,17 @@
 #define SHOAL_HB_POOLS_MAX	16
 #define SHOAL_HB_POOL_ACTIVE	16	/* SHOAL_POOL_MEMBERS */
 #define SHOAL_HB_POOL_WHY_MAX	6	/* SHOAL_POOL_WHY_SILENT */
+#define SHOAL_HB_CFG_LEN	24
+#define SHOAL_HB_CFGS_MAX	16
 #define SHOAL_HB_TAG_LEN	16
-/* the shortest frame: no peer heard, no persona held */
-#define SHOAL_HB_LEN		(SHOAL_HB_PEERS_OFF + SHOAL_HB_TAG_LEN)
+/* the shortest frame: no peer heard, no persona held, no service */
+#define SHOAL_HB_LEN		(SHOAL_HB_PEERS_OFF + 1 + SHOAL_HB_TAG_LEN)
 #define SHOAL_HB_LEN_MAX	(SHOAL_HB_PEERS_OFF + \
 				 SHOAL_HB_PEERS_MAX * SHOAL_HB_PEER_LEN + \
 				 SHOAL_HB_ENTRIES_MAX * SHOAL_HB_ENTRY_LEN + \
 				 SHOAL_HB_PRINTS_MAX * SHOAL_HB_PRINT_LEN + \
 				 SHOAL_HB_POOLS_MAX * SHOAL_HB_POOL_LEN + \
+				 1 + SHOAL_HB_CFGS_MAX * SHOAL_HB_CFG_LEN + \
 				 SHOAL_HB_TAG_LEN)
 
 /* The sender is starting: it owns nothing and counts as no member yet. */
@@ -192,6 +199,12 @@ struct shoal_hb_pool {
 	u8 trigger;
 };
 
+/* A service's configuration as a node has it: what decides its owners. */
+struct shoal_hb_cfg {
+	u32 addr[4];		/* network order; IPv4 as ::ffff:a.b.c.d */
+	u64 digest;
+};
+
 struct shoal_hb {
 	u8 node_id;
 	u8 flags;
@@ -208,6 +221,7 @@ struct shoal_hb {
 	u8 nentries;
 	u8 nprints;
 	u8 npools;
+	u8 ncfgs;
 };
 
 /* How a frame names a key it is not sent under: 16 bits of its id, not 0. */
@@ -224,29 +238,39 @@ enum shoal_hb_error {
 };
 
 /*
- * Bytes in a frame with p peers, n entries, f fingerprints and q pool
- * entries, and where its tag starts.
+ * Where the configuration count of a frame with p peers, n entries, f
+ * fingerprints and q pool entries is; where the tag of one with c
+ * configuration entries more starts, and its length.
  */
-static inline unsigned int shoal_hb_tag_off(unsigned int p, unsigned int n,
-					    unsigned int f, unsigned int q)
+static inline unsigned int shoal_hb_cfgs_off(unsigned int p, unsigned int n,
+					     unsigned int f, unsigned int q)
 {
 	return SHOAL_HB_PEERS_OFF + p * SHOAL_HB_PEER_LEN +
 	       n * SHOAL_HB_ENTRY_LEN + f * SHOAL_HB_PRINT_LEN +
 	       q * SHOAL_HB_POOL_LEN;
 }
 
-static inline unsigned int shoal_hb_len(unsigned int p, unsigned int n,
-					unsigned int f, unsigned int q)
+static inline unsigned int shoal_hb_tag_off(unsigned int p, unsigned int n,
+					    unsigned int f, unsigned int q,
+					    unsigned int c)
 {
-	return shoal_hb_tag_off(p, n, f, q) + SHOAL_HB_TAG_LEN;
+	return shoal_hb_cfgs_off(p, n, f, q) + 1 + c * SHOAL_HB_CFG_LEN;
+}
+
+static inline unsigned int shoal_hb_len(unsigned int p, unsigned int n,
+					unsigned int f, unsigned int q,
+					unsigned int c)
+{
+	return shoal_hb_tag_off(p, n, f, q, c) + SHOAL_HB_TAG_LEN;
 }
 
 /*
  * Write hb into buf (shoal_hb_len() bytes), peers, entries, fingerprints,
- * pool entries and tag zeroed; the caller fills the peers with
- * shoal_hb_put_peer(), the entries with shoal_hb_put_entry(), the
- * fingerprints with shoal_hb_put_print() and the pool entries with
- * shoal_hb_put_pool().
+ * pool and configuration entries and tag zeroed; the caller fills the
+ * peers with shoal_hb_put_peer(), the entries with shoal_hb_put_entry(),
+ * the fingerprints with shoal_hb_put_print(), the pool entries with
+ * shoal_hb_put_pool() and the configuration entries with
+ * shoal_hb_put_cfg().
  */
 void shoal_hb_encode(const struct shoal_hb *hb, u8 *buf);
 void shoal_hb_put_peer(u8 *buf, unsigned int i,
@@ -257,13 +281,16 @@ void shoal_hb_put_print(u8 *buf, const struct shoal_hb *hb, unsigned int i,
 			u64 print);
 void shoal_hb_put_pool(u8 *buf, const struct shoal_hb *hb, unsigned int i,
 		       const struct shoal_hb_pool *pool);
+void shoal_hb_put_cfg(u8 *buf, const struct shoal_hb *hb, unsigned int i,
+		      const struct shoal_hb_cfg *cfg);
 
 /*
  * Read a frame of len bytes, its peers, entries and pool entries checked
  * too; the tag is checked by the caller. Then shoal_hb_get_peer() reads
  * peer i < hb->npeers, shoal_hb_get_entry() entry i < hb->nentries,
- * shoal_hb_get_print() fingerprint i < hb->nprints and
- * shoal_hb_get_pool() pool entry i < hb->npools.
+ * shoal_hb_get_print() fingerprint i < hb->nprints,
+ * shoal_hb_get_pool() pool entry i < hb->npools and shoal_hb_get_cfg()
+ * configuration entry i < hb->ncfgs.
  */
 enum shoal_hb_error shoal_hb_decode(const u8 *buf, unsigned int len,
 				    struct shoal_hb *hb);
@@ -275,5 +302,7 @@ u64 shoal_hb_get_print(const u8 *buf, const struct shoal_hb *hb,
 		       unsigned int i);
 void shoal_hb_get_pool(const u8 *buf, const struct shoal_hb *hb,
 		       unsigned int i, struct shoal_hb_pool *pool);
+void shoal_hb_get_cfg(const u8 *buf, const struct shoal_hb *hb,
+		      unsigned int i, struct shoal_hb_cfg *cfg);
 
 #endif /* _SHOAL_FRAME_H */

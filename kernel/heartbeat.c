@@ -20,6 +20,7 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <crypto/algapi.h>
+#include <net/ipv6.h>
 
 #include "frame.h"
 #include "shoal.h"
@@ -253,7 +254,7 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	struct shoal_hb_peer rec;
 	struct shoal_peer *peer;
 	struct net_device *dev;
-	unsigned int n, p, f, q, room, i, len;
+	unsigned int n, p, f, q, c, room, i, len;
 	struct sk_buff *skb;
 	u8 *buf;
 	u32 id;
@@ -266,17 +267,21 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 				  (u64)hb->dead * hb->interval_ms * NSEC_PER_MSEC);
 	f = hb->holding ? hb->nprints : 0;
 	q = hb->npools;
+	/* the services' configurations, a few a frame, as the MTU allows */
+	c = min_t(unsigned int, hb->ncfgs, SHOAL_HB_CFGS_MAX);
+	while (c && shoal_hb_len(0, n, f, q, c) > dev->mtu)
+		c--;
 	for (p = 0, id = 1; id <= SHOAL_NODE_ID_MAX; id++)
 		p += id != local && shoal_hb_echoes(hb, &hb->peers[id], now);
 	/* peers past the device's MTU are left out, the highest ids first */
-	room = dev->mtu > shoal_hb_len(0, n, f, q) ?
-	       (dev->mtu - shoal_hb_len(0, n, f, q)) / SHOAL_HB_PEER_LEN : 0;
+	room = dev->mtu > shoal_hb_len(0, n, f, q, c) ?
+	       (dev->mtu - shoal_hb_len(0, n, f, q, c)) / SHOAL_HB_PEER_LEN : 0;
 	if (p > room) {
 		net_warn_ratelimited("shoal: %s: heartbeats name %u of %u peers: MTU %u too small\n",
 				     dev->name, room, p, dev->mtu);
 		p = room;
 	}
-	len = shoal_hb_len(p, n, f, q);
+	len = shoal_hb_len(p, n, f, q, c);
 	skb = alloc_skb(LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom,
 			GFP_ATOMIC);
 	if (!skb)
@@ -304,6 +309,7 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	frame.nentries = n;
 	frame.nprints = f;
 	frame.npools = q;
+	frame.ncfgs = c;
 	shoal_hb_encode(&frame, buf);
 	for (i = 0, id = 1; id <= SHOAL_NODE_ID_MAX && i < p; id++) {
 		peer = &hb->peers[id];
@@ -322,8 +328,13 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 		shoal_hb_put_print(buf, &frame, i, hb->prints[i]);
 	for (i = 0; i < q; i++)
 		shoal_hb_put_pool(buf, &frame, i, &hb->pools[i]);
-	shoal_hb_tag(shoal_hb_tx_key(hb), buf, shoal_hb_tag_off(p, n, f, q),
-		     buf + shoal_hb_tag_off(p, n, f, q));
+	for (i = 0; i < c; i++)
+		shoal_hb_put_cfg(buf, &frame, i,
+				 &hb->cfgs[(hb->cfg_next + i) % hb->ncfgs]);
+	if (c)
+		hb->cfg_next = (hb->cfg_next + c) % hb->ncfgs;
+	shoal_hb_tag(shoal_hb_tx_key(hb), buf, shoal_hb_tag_off(p, n, f, q, c),
+		     buf + shoal_hb_tag_off(p, n, f, q, c));
 
 	skb->dev = dev;
 	skb->protocol = htons(SHOAL_ETH_P_HEARTBEAT);
@@ -886,6 +897,21 @@ static bool shoal_hb_holds(struct shoal_hb_state *hb, struct shoal_peer *peer,
 	return changed;
 }
 
+/* What the frame says of the sender's services' configurations. */
+static bool shoal_hb_cfgs_heard(struct shoal_net *sn, const u8 *buf,
+				const struct shoal_hb *frame)
+{
+	struct shoal_hb_cfg cfg;
+	bool changed = false;
+	unsigned int i;
+
+	for (i = 0; i < frame->ncfgs; i++) {
+		shoal_hb_get_cfg(buf, frame, i, &cfg);
+		changed |= shoal_service_cfg_heard(sn, frame->node_id, &cfg);
+	}
+	return changed;
+}
+
 /*
  * Caller holds hb->lock: the sender says it leaves. It is no member from
  * now on, whatever others relay, until a new boot of it is heard.
@@ -926,7 +952,7 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 		goto out;
 	}
 	tag_off = shoal_hb_tag_off(frame.npeers, frame.nentries,
-				   frame.nprints, frame.npools);
+				   frame.nprints, frame.npools, frame.ncfgs);
 	shoal_hb_tag(key, buf, tag_off, tag);
 	if (crypto_memneq(tag, buf + tag_off, SHOAL_HB_TAG_LEN)) {
 		shoal_hb_reject(hb, &hb->stats.bad_mac, frame.node_id);
@@ -967,6 +993,7 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 	}
 	shoal_hb_heard(sn, hb, peer, buf, &frame, now);
 	changed = shoal_hb_holds(hb, peer, buf, &frame);
+	changed |= shoal_hb_cfgs_heard(sn, buf, &frame);
 	shoal_persona_input(sn, frame.node_id, buf, &frame);
 	shoal_hb_settle(sn, hb, now);
 	changed |= shoal_hb_publish(sn, hb, now);
@@ -1414,6 +1441,38 @@ void shoal_hb_panic(struct shoal_net *sn)
 	spin_unlock(&hb->lock);
 }
 
+/*
+ * Caller holds sn->lock: what our frames are to say of the services'
+ * configurations, once they changed or heartbeats started.
+ */
+void shoal_hb_set_cfgs(struct shoal_net *sn)
+{
+	struct shoal_hb_state *hb;
+	struct shoal_service *svc;
+	struct shoal_hb_cfg *cfg;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&sn->lock);
+	hb = rcu_dereference_protected(sn->hb, lockdep_is_held(&sn->lock));
+	if (!hb || !sn->cfgs_changed)
+		return;
+	spin_lock_bh(&hb->lock);
+	list_for_each_entry(svc, &sn->services, list) {
+		cfg = &hb->cfgs[n++];
+		if (svc->family == AF_INET)
+			ipv6_addr_set_v4mapped(svc->addr.ip,
+					       (struct in6_addr *)cfg->addr);
+		else
+			memcpy(cfg->addr, &svc->addr.ip6, sizeof(cfg->addr));
+		cfg->digest = svc->cfg_digest;
+	}
+	hb->ncfgs = n;
+	if (hb->cfg_next >= n)
+		hb->cfg_next = 0;
+	spin_unlock_bh(&hb->lock);
+	sn->cfgs_changed = false;
+}
+
 /* How a change of key goes round (enum shoal_key_change). */
 u8 shoal_hb_key_change(struct shoal_net *sn)
 {
@@ -1607,6 +1666,8 @@ static void shoal_hb_start(struct shoal_net *sn, struct shoal_hb_state *hb)
 	hb->starting = true;
 	hb->peers[hb->node_id].reason = SHOAL_REASON_STARTING;
 	hb->started = ktime_get_ns();
+	/* its frames name the services from the next settling on */
+	sn->cfgs_changed = true;
 	hb->np = shoal_netpoll_open(__dev_get_by_index(sn->net, sn->ifindex));
 	hrtimer_init(&hb->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	hb->timer.function = shoal_hb_tick;

@@ -43,7 +43,8 @@
 #define SHOAL_HOLD_SCAN_MS	200
 
 /* Whether a node may hold flows: alive, serving or draining. */
-static bool shoal_node_live(struct shoal_net *sn, u32 id)
+/* Whether node id is up or on its way: a member whose work it keeps. */
+bool shoal_node_live(struct shoal_net *sn, u32 id)
 {
 	struct shoal_node *node = shoal_node_get_locked(sn, id);
 
@@ -579,8 +580,16 @@ void shoal_services_settle(struct shoal_net *sn)
 	lockdep_assert_held(&sn->lock);
 	if (sn->dying)
 		return;
+	shoal_hb_set_cfgs(sn);
+	/*
+	 * A service some node is out of for its configuration counts by
+	 * the vote instead of its table, which that node cannot compute:
+	 * its buckets are taken once every node, itself included, counts
+	 * it out.
+	 */
 	list_for_each_entry(svc, &sn->services, list)
-		digest += svc->digest;
+		digest += bitmap_empty(svc->cfg_out, SHOAL_NODE_ID_MAX + 1) ?
+			  svc->digest : svc->vote_digest;
 	st.local = sn->local_id;
 	st.member = !sn->left && (!st.local || shoal_hb_alive(sn, st.local));
 	/* away: the others served this node's buckets meanwhile */

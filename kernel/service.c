@@ -181,10 +181,167 @@ static void shoal_report_moves(struct shoal_net *sn,
 				   moves[i].to);
 }
 
+/* The declared nodes' part of a configuration digest: ids, weights, spares. */
+static u64 shoal_cfg_nodes(struct shoal_net *sn)
+{
+	struct shoal_node *node;
+	struct shoal_digest d;
+	unsigned int n = 0;
+	bool spare;
+	u32 id;
+
+	if (sn->cfg_nodes_gen == sn->members_gen + 1)
+		return sn->cfg_nodes;
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++)
+		n += !!shoal_node_get_locked(sn, id);
+	shoal_digest_begin(&d, 2 * n);
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		node = shoal_node_get_locked(sn, id);
+		if (!node)
+			continue;
+		spare = node->flags & SHOAL_NODE_F_SPARE;
+		shoal_digest_add(&d, id << 8 | spare);
+		shoal_digest_add(&d, node->weight);
+	}
+	sn->cfg_nodes = shoal_digest_end(&d);
+	sn->cfg_nodes_gen = sn->members_gen + 1;
+	return sn->cfg_nodes;
+}
+
+/*
+ * The digest of what decides the service's owners, which its nodes must
+ * agree on: its address, protocol, port and hash, its buckets, mode,
+ * nodes, distributors, pool settings and pins, and the declared nodes
+ * with their weights. (Not their admin state: a node set down by hand
+ * on one node only is that node's business.)
+ */
+static u64 shoal_service_cfg_digest(struct shoal_net *sn,
+				    const struct shoal_service *svc)
+{
+	const struct shoal_pool *pool = svc->pool;
+	u64 nodes = shoal_cfg_nodes(sn);
+	struct shoal_digest d;
+	unsigned int n, i;
+	u32 words[4], b, w;
+
+	n = shoal_addr_words(svc->family, svc->addr.ip6.s6_addr32, words);
+	shoal_digest_begin(&d, 9 + n + svc->nodes.n + svc->distributors.n +
+			   (svc->npins ? DIV_ROUND_UP(svc->nbuckets, 4) : 0));
+	shoal_digest_add(&d, svc->family << 24 | svc->proto << 16 |
+			 ntohs(svc->port));
+	shoal_digest_add(&d, svc->hash << 24 | svc->mode << 16 |
+			 svc->all_nodes << 8 | (pool ? 1 : 0));
+	shoal_digest_add(&d, svc->nbuckets);
+	shoal_digest_add(&d, svc->nodes.n << 16 | svc->distributors.n);
+	shoal_digest_add(&d, pool ? pool->min << 24 | pool->max << 16 |
+				    pool->up << 8 | pool->down : 0);
+	shoal_digest_add(&d, pool ? pool->hold << 16 | pool->load : 0);
+	shoal_digest_add(&d, pool ? pool->capacity : 0);
+	shoal_digest_add(&d, upper_32_bits(nodes));
+	shoal_digest_add(&d, lower_32_bits(nodes));
+	for (i = 0; i < n; i++)
+		shoal_digest_add(&d, words[i]);
+	for (i = 0; i < svc->nodes.n; i++)
+		shoal_digest_add(&d, svc->nodes.id[i]);
+	for (i = 0; i < svc->distributors.n; i++)
+		shoal_digest_add(&d, svc->distributors.id[i]);
+	for (b = 0; svc->npins && b < svc->nbuckets; b += 4) {
+		for (w = 0, i = 0; i < 4 && b + i < svc->nbuckets; i++)
+			w |= (u32)svc->pins[b + i] << (8 * i);
+		shoal_digest_add(&d, w);
+	}
+	return shoal_digest_end(&d);
+}
+
+/*
+ * In softirq, under RCU: a node's heartbeat says how it has a service
+ * configured. Returns whether that is news.
+ */
+bool shoal_service_cfg_heard(struct shoal_net *sn, u32 id,
+			     const struct shoal_hb_cfg *cfg)
+{
+	union shoal_addr addr = {};
+	struct shoal_service *svc;
+	u8 family = AF_INET6;
+
+	memcpy(&addr.ip6, cfg->addr, sizeof(addr.ip6));
+	if (ipv6_addr_v4mapped(&addr.ip6)) {
+		family = AF_INET;
+		addr.ip = addr.ip6.s6_addr32[3];
+		memset(&addr.ip6.s6_addr32[1], 0, 12);
+	}
+	svc = shoal_service_lookup(sn, family, &addr);
+	if (!svc || (test_bit(id, svc->cfg_heard) &&
+		     READ_ONCE(svc->cfg_peer[id]) == cfg->digest))
+		return false;
+	WRITE_ONCE(svc->cfg_peer[id], cfg->digest);
+	/* the digest before the bit that says there is one */
+	smp_mb__before_atomic();
+	set_bit(id, svc->cfg_heard);
+	return true;
+}
+
+/*
+ * Which nodes are out of the service: those whose configuration of it,
+ * as they last said it, is not the one most of its live members have
+ * (between as many, the higher digest). Every node that heard the same
+ * comes to the same answer, so that one configuration serves, never two.
+ * A node not heard of yet counts as agreeing. Returns whether the answer
+ * changed.
+ */
+static bool shoal_service_vote(struct shoal_net *sn,
+			       struct shoal_service *svc)
+{
+	struct shoal_cfg_vote *votes = sn->votes;
+	DECLARE_BITMAP(out, SHOAL_NODE_ID_MAX + 1);
+	unsigned int n = 0, i, j, count, most = 0;
+	u32 local = sn->local_id, id;
+	u64 mine = svc->cfg_digest;
+	struct shoal_digest d;
+	bool differ = false;
+	u64 best = mine;
+	bool changed;
+
+	bitmap_zero(out, SHOAL_NODE_ID_MAX + 1);
+	votes[n++] = (struct shoal_cfg_vote){ .digest = mine, .id = local };
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		if (id == local || !test_bit(id, svc->cfg_heard) ||
+		    !shoal_node_live(sn, id))
+			continue;
+		smp_rmb();	/* the bit, then the digest */
+		votes[n] = (struct shoal_cfg_vote){
+			.digest = READ_ONCE(svc->cfg_peer[id]), .id = id,
+		};
+		differ |= votes[n++].digest != mine;
+	}
+	for (i = 0; differ && i < n; i++) {
+		for (count = 0, j = 0; j < n; j++)
+			count += votes[j].digest == votes[i].digest;
+		if (count > most || (count == most && votes[i].digest > best)) {
+			most = count;
+			best = votes[i].digest;
+		}
+	}
+	for (i = 0; differ && i < n; i++)
+		if (votes[i].digest != best && votes[i].id)
+			__set_bit(votes[i].id, out);
+	changed = !bitmap_equal(out, svc->cfg_out, SHOAL_NODE_ID_MAX + 1);
+	bitmap_copy(svc->cfg_out, out, SHOAL_NODE_ID_MAX + 1);
+	/* what nodes that agree on the vote all say of it (hold.c) */
+	shoal_digest_begin(&d, 2 + (SHOAL_NODE_ID_MAX + 1) / 8);
+	shoal_digest_add(&d, upper_32_bits(best));
+	shoal_digest_add(&d, lower_32_bits(best));
+	for (i = 0; i < SHOAL_NODE_ID_MAX + 1; i += 8)
+		shoal_digest_add(&d, bitmap_get_value8(out, i));
+	svc->vote_digest = shoal_digest_end(&d);
+	return changed;
+}
+
 /*
  * The members as the assignment sees them: the service's nodes (with a
  * pool, its active ones) as regular members, every other spare as a
- * stand-in, in id order.
+ * stand-in, in id order. Nodes out of the service for their
+ * configuration count as down.
  */
 static unsigned int shoal_service_members(struct shoal_net *sn,
 					  const struct shoal_service *svc,
@@ -219,7 +376,8 @@ static unsigned int shoal_service_members(struct shoal_net *sn,
 		m[n++] = (struct shoal_member){
 			.id = id,
 			.weight = node->weight,
-			.up = shoal_node_state(sn, node) == SHOAL_STATE_UP,
+			.up = shoal_node_state(sn, node) == SHOAL_STATE_UP &&
+			      !test_bit(id, svc->cfg_out),
 			.spare = !member,
 		};
 	}
@@ -295,7 +453,8 @@ static void shoal_service_assign(struct shoal_net *sn,
 		if (!svc->pins[b] || svc->pins[b] == skip)
 			continue;
 		pin = shoal_node_get_locked(sn, svc->pins[b]);
-		if (pin && shoal_node_state(sn, pin) == SHOAL_STATE_UP)
+		if (pin && shoal_node_state(sn, pin) == SHOAL_STATE_UP &&
+		    !test_bit(pin->id, svc->cfg_out))
 			owner[b] = svc->pins[b];
 	}
 }
@@ -311,13 +470,23 @@ static int shoal_service_recompute(struct shoal_net *sn,
 	struct shoal_candidate *cand = sn->cand;
 	struct shoal_member *members = sn->members;
 	u8 *owner = svc->scratch;
-	bool serving = shoal_has_quorum(sn) && !sn->left;
 	u32 words[4], local = sn->local_id;
 	unsigned int nmemb, n;
+	bool serving, out;
+	u64 cfg;
 	int err;
 
 	lockdep_assert_held(&sn->lock);
 
+	cfg = shoal_service_cfg_digest(sn, svc);
+	sn->cfgs_changed |= cfg != svc->cfg_digest;
+	svc->cfg_digest = cfg;
+	out = shoal_service_vote(sn, svc);
+	if (out && svc->computed)
+		shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_CONFIG);
+	/* out of the service, this node serves none of it */
+	serving = shoal_has_quorum(sn) && !sn->left &&
+		  !(local && test_bit(local, svc->cfg_out));
 	nmemb = shoal_service_members(sn, svc, members);
 	/* (only a service's first recompute allocates: when it is added) */
 	err = shoal_service_rank(sn, svc, members, nmemb);
@@ -365,6 +534,7 @@ static void shoal_service_free(struct shoal_service *svc)
 	kvfree(svc->pins);
 	kvfree(svc->rank);
 	kvfree(svc->stats);
+	kfree(svc->cfg_peer);
 	kfree(svc);
 }
 
@@ -602,8 +772,14 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	svc->scratch = kvzalloc(max_t(size_t, svc->nbuckets,
 				      bitmap_size(svc->nbuckets)), SHOAL_GFP);
 	svc->stats = kvcalloc(svc->nbuckets, sizeof(*svc->stats), SHOAL_GFP);
+	svc->npins = 0;
+	svc->cfg_digest = 0;
+	svc->cfg_peer = kcalloc(SHOAL_NODE_ID_MAX + 1, sizeof(u64), SHOAL_GFP);
+	bitmap_zero(svc->cfg_heard, SHOAL_NODE_ID_MAX + 1);
+	bitmap_zero(svc->cfg_out, SHOAL_NODE_ID_MAX + 1);
 	if (!svc->pins || !svc->target || !svc->acting || !svc->taken ||
-	    !svc->without || !svc->held || !svc->scratch || !svc->stats)
+	    !svc->without || !svc->held || !svc->scratch || !svc->stats ||
+	    !svc->cfg_peer)
 		goto err_free;
 	err = shoal_service_recompute(sn, svc);
 	if (!err)
@@ -666,9 +842,11 @@ int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
 
 	lockdep_assert_held(&sn->lock);
 	svc->pins[bucket] = node;
+	svc->npins += !!node - !!old;
 	err = shoal_service_recompute(sn, svc);
 	if (err) {
 		svc->pins[bucket] = old;
+		svc->npins += !!old - !!node;
 		return err;
 	}
 	sn->service_gen++;		/* pins are in bucket dumps */
@@ -683,6 +861,7 @@ void shoal_service_del(struct shoal_net *sn, struct shoal_service *svc)
 	lockdep_assert_held(&sn->lock);
 
 	shoal_notify_service(sn, svc, SHOAL_EVENT_SERVICE_DELETED);
+	sn->cfgs_changed = true;
 	hlist_del_rcu(&svc->hnode);
 	list_del(&svc->list);
 	shoal_service_unlink(sn, svc);

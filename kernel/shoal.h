@@ -234,6 +234,7 @@ struct shoal_service {
 	DECLARE_BITMAP(up_seen, SHOAL_NODE_ID_MAX + 1);
 	struct shoal_pool *pool;	/* NULL: every member active */
 	u8 *pins;			/* node id per bucket, 0: follow hash */
+	u32 npins;			/* buckets pinned */
 	/* SHOAL_RANKS identities per bucket, best first, for members_gen */
 	u8 *rank;
 	u64 ranked_gen;
@@ -261,6 +262,19 @@ struct shoal_service {
 	u64 hold_until;			/* then held buckets are given up */
 	struct shoal_table __rcu *table;
 	struct shoal_bucket_stats *stats;
+	/*
+	 * Configuration agreement (service.c): the digest of what of this
+	 * service's configuration decides who owns what, as this node has
+	 * it; as each node last said it in its heartbeats (written in
+	 * softirq, with the bit after the digest); and the nodes out of
+	 * the service because theirs is not the most common (this node's
+	 * bit included), under sn->lock.
+	 */
+	u64 cfg_digest;
+	u64 vote_digest;		/* of the vote's outcome */
+	u64 *cfg_peer;
+	DECLARE_BITMAP(cfg_heard, SHOAL_NODE_ID_MAX + 1);
+	DECLARE_BITMAP(cfg_out, SHOAL_NODE_ID_MAX + 1);
 };
 
 #define SHOAL_SVC_HASH_BITS	10
@@ -495,6 +509,12 @@ struct shoal_hb_state {
 	/* this node's pool entries, as its frames say them */
 	u8 npools;
 	struct shoal_hb_pool pools[SHOAL_HB_POOLS_MAX];
+	/* its services' configuration digests (shoal_hb_set_cfgs()), a
+	 * few a frame, in turn from cfg_next
+	 */
+	u16 ncfgs;
+	u16 cfg_next;
+	struct shoal_hb_cfg cfgs[SHOAL_SERVICES_MAX];
 	/* what the live members hold, for the packet path; under lock */
 	struct shoal_print_set __rcu *held_prints;
 	/* the members, as computed from everything heard (member.h) */
@@ -528,6 +548,20 @@ struct shoal_net {
 	/* for recomputing services, under lock */
 	struct shoal_member members[SHOAL_NODE_ID_MAX];
 	struct shoal_candidate cand[SHOAL_NODE_ID_MAX];
+	/* the services' configuration digests, as our frames are to say
+	 * them, changed since heartbeats last took them
+	 */
+	bool cfgs_changed;
+	/* room for the votes on a service's configuration, under lock */
+	struct shoal_cfg_vote {
+		u64 digest;
+		u32 id;
+	} votes[SHOAL_NODE_ID_MAX + 1];
+	/* the declared nodes' part of every configuration digest, and
+	 * members_gen + 1 when it was taken (0: never)
+	 */
+	u64 cfg_nodes;
+	u64 cfg_nodes_gen;
 	/* what one node's frames say of the pools, and what ours are to
 	 * say: room for pool.c's work under lock, which so cannot fail
 	 */
@@ -721,6 +755,10 @@ void shoal_service_adopt_dev(struct shoal_net *sn, struct net_device *dev);
 int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
 		      u32 bucket, u32 node);
 void shoal_services_recompute(struct shoal_net *sn);
+bool shoal_node_live(struct shoal_net *sn, u32 id);
+bool shoal_service_cfg_heard(struct shoal_net *sn, u32 id,
+			     const struct shoal_hb_cfg *cfg);
+void shoal_hb_set_cfgs(struct shoal_net *sn);
 void shoal_service_mac(u8 family, const union shoal_addr *addr, u8 *mac);
 /*
  * Counters of some buckets, added up; dropped includes xdp_dropped,

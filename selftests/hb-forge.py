@@ -6,7 +6,7 @@ usage: hb-forge.py [--dev DEV] [--key FILE] [--count N] [--interval MS]
                    [--dead N] [--node ID] [--from ID] [--wait S]
                    MODE [NODE | FILE]
 
-Builds shoal heartbeat frames of version 4 as the module does
+Builds shoal heartbeat frames of version 5 as the module does
 (kernel/frame.h, kernel/heartbeat.c) and sends them as raw Ethernet frames
 (ethertype 0x88B5, to 03:53:48:00:00:01) on DEV (default eth0), from DEV's
 own MAC.
@@ -61,7 +61,7 @@ import time
 
 ETH_P_HEARTBEAT = 0x88B5
 HEARTBEAT_MAC = bytes([0x03, 0x53, 0x48, 0x00, 0x00, 0x01])
-HB_VERSION = 4
+HB_VERSION = 5
 HB_TYPE = 1
 LOAD_OFF = 32
 DIGEST_OFF = 40                         # digest of the sender's bucket tables
@@ -79,10 +79,13 @@ PRINT_LEN = 8
 PRINTS_MAX = 64
 POOL_LEN = 48
 POOLS_MAX = 16
+CFG_LEN = 24                            # a service's address and digest
+CFGS_MAX = 16
 TAG_LEN = 16
-HB_LEN = PEERS_OFF + TAG_LEN            # the shortest: nobody heard
+HB_LEN = PEERS_OFF + 1 + TAG_LEN        # the shortest: nobody heard
 HB_LEN_MAX = (PEERS_OFF + PEERS_MAX * PEER_LEN + ENTRIES_MAX * ENTRY_LEN +
-              PRINTS_MAX * PRINT_LEN + POOLS_MAX * POOL_LEN + TAG_LEN)
+              PRINTS_MAX * PRINT_LEN + POOLS_MAX * POOL_LEN +
+              1 + CFGS_MAX * CFG_LEN + TAG_LEN)
 F_STARTING = 0x01
 F_HOLDING = 0x02
 F_LEAVING = 0x04
@@ -169,10 +172,16 @@ def view_ids(view):
     return [i for i in range(8 * VIEW_LEN) if view[i // 8] >> (i % 8) & 1]
 
 
-def hb_len(npeers, nentries, nprints, npools=0):
-    """Bytes in a frame with these counts, its tag included."""
+def cfgs_off(npeers, nentries, nprints, npools):
+    """Where the configuration count is: after the pool entries."""
     return (PEERS_OFF + PEER_LEN * npeers + ENTRY_LEN * nentries +
-            PRINT_LEN * nprints + POOL_LEN * npools + TAG_LEN)
+            PRINT_LEN * nprints + POOL_LEN * npools)
+
+
+def hb_len(npeers, nentries, nprints, npools=0, ncfgs=0):
+    """Bytes in a frame with these counts, its tag included."""
+    return (cfgs_off(npeers, nentries, nprints, npools) + 1 +
+            CFG_LEN * ncfgs + TAG_LEN)
 
 
 def encode(node, cid, interval, nonce, seq, load=0, flags=0, view=(),
@@ -195,7 +204,7 @@ def encode(node, cid, interval, nonce, seq, load=0, flags=0, view=(),
         body += bytes(mac) + bytes([kind, 0]) + struct.pack(">I", epoch)
     for print_ in prints:
         body += struct.pack(">Q", print_ & MASK)
-    return body
+    return body + bytes([0])                        # no configuration
 
 
 def frame(key32, node, interval, nonce, seq, cid=None, tag_key=None, **kw):
@@ -213,9 +222,12 @@ def decode(payload):
     (length,) = struct.unpack_from(">H", payload, 4)
     npeers, nentries, nprints = payload[14], payload[15], payload[PRINTS_N_OFF]
     npools = payload[POOLS_N_OFF]
+    coff = cfgs_off(npeers, nentries, nprints, npools)
     if (length != len(payload) or nentries > ENTRIES_MAX or
             nprints > PRINTS_MAX or npools > POOLS_MAX or
-            length != hb_len(npeers, nentries, nprints, npools)):
+            len(payload) <= coff or payload[coff] > CFGS_MAX or
+            length != hb_len(npeers, nentries, nprints, npools,
+                             payload[coff])):
         return None
     cid, interval = struct.unpack_from(">IH", payload, 8)
     nonce, seq, load = struct.unpack_from(">QQQ", payload, 16)
@@ -234,12 +246,15 @@ def decode(payload):
     off += PRINT_LEN * nprints
     pools = [payload[off + POOL_LEN * i:off + POOL_LEN * (i + 1)]
              for i in range(npools)]
+    off += POOL_LEN * npools + 1
+    cfgs = [struct.unpack_from(">16sQ", payload, off + CFG_LEN * i)
+            for i in range(payload[coff])]
     return {"node": payload[6], "flags": payload[7], "cid": cid,
             "interval": interval, "nonce": nonce, "seq": seq, "load": load,
             "digest": digest, "held": held,
             "view": view_ids(payload[VIEW_OFF:VIEW_OFF + VIEW_LEN]),
             "peers": peers, "entries": entries, "prints": prints,
-            "pools": pools,
+            "pools": pools, "cfgs": cfgs,
             "tag_off": length - TAG_LEN}
 
 
@@ -272,7 +287,7 @@ def selftest():
     peers = ((1, PEER_ALIVE, 0x01020304), (200, 0, 0xFFFFFFFF))
     entries = ((b"\x02\x00\x00\xaa\x00\x01", 2, 5),)
     hand = bytes([
-        0x53, 0x48, 4, 1, 0, 88 + 2 * 6 + 12 + 2 * 8 + 16, 7, F_HOLDING,
+        0x53, 0x48, 5, 1, 0, 88 + 2 * 6 + 12 + 2 * 8 + 1 + 16, 7, F_HOLDING,
         0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x64, 2, 1,
         0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF,
         0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10,
@@ -290,7 +305,9 @@ def selftest():
         0x02, 0x00, 0x00, 0xAA, 0x00, 0x01, 2, 0, 0, 0, 0, 5,
         # the fingerprints
         0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
-        0xF0, 0xE1, 0xD2, 0xC3, 0xB4, 0xA5, 0x96, 0x87])
+        0xF0, 0xE1, 0xD2, 0xC3, 0xB4, 0xA5, 0x96, 0x87,
+        # no configuration entry
+        0])
     fields = dict(load=12345, flags=F_HOLDING, view=(1, 2, 7, 9, 255),
                   peers=peers, entries=entries, digest=digest, held=held,
                   prints=prints)
@@ -318,9 +335,11 @@ def selftest():
     # the defaults: no digest, nothing held, no fingerprint
     empty = frame(key, 1, 100, 1, 1)
     got = decode(empty)
-    if (len(empty) != HB_LEN or HB_LEN != 104 or got is None or
+    if (len(empty) != HB_LEN or HB_LEN != 105 or got is None or
             got["digest"] != 0 or got["held"] != 0 or got["prints"] != [] or
-            HB_LEN_MAX != 88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 * 48 + 16 or
+            got["cfgs"] != [] or
+            HB_LEN_MAX != (88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 * 48 + 1 +
+                           16 * 24 + 16) or
             decode(whole[:-1]) is not None or decode(whole + b"\0") is not None):
         print("frame: lengths differ from frame.h")
         return 1
@@ -337,7 +356,7 @@ def selftest():
             decode(frame(key, 1, 100, 1, 1, prints=range(PRINTS_MAX))) is None):
         print("decode: takes frames the module refuses")
         return 1
-    print("ok frame encoding matches the version 4 layout")
+    print("ok frame encoding matches the version 5 layout")
     return 0
 
 

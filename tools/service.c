@@ -198,6 +198,9 @@ struct service_info {
 	int ndist;
 	uint32_t dist[SHOAL_NODE_ID_MAX];
 	int64_t holder;		/* 0: none; -1: not reported */
+	/* nodes out of the service for their configuration of it */
+	int nout;
+	uint32_t out[SHOAL_NODE_ID_MAX];
 	uint8_t *owned;		/* NULL: not reported */
 	size_t owned_bits;
 	uint8_t *held;		/* moved away, flows still held here */
@@ -405,6 +408,7 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 		[SHOAL_A_SERVICE_MODE] = MNL_TYPE_U8,
 		[SHOAL_A_SERVICE_DISTRIBUTORS] = MNL_TYPE_NESTED,
 		[SHOAL_A_SERVICE_HOLDER] = MNL_TYPE_U32,
+		[SHOAL_A_SERVICE_CONFIG_OUT] = MNL_TYPE_NESTED,
 	};
 	const struct nlattr *tb[SHOAL_A_MAX + 1], *a;
 	struct service_list *list = data;
@@ -467,6 +471,10 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 		return -1;
 	s->holder = tb[SHOAL_A_SERVICE_HOLDER] ?
 		    (int64_t)mnl_attr_get_u32(tb[SHOAL_A_SERVICE_HOLDER]) : -1;
+	s->nout = 0;
+	if (tb[SHOAL_A_SERVICE_CONFIG_OUT] &&
+	    parse_nodes(tb[SHOAL_A_SERVICE_CONFIG_OUT], s->out, &s->nout))
+		return -1;
 	/* in the order given: a pool's candidates, first choice first */
 	if (tb[SHOAL_A_SERVICE_POOL]) {
 		if (parse_pool(tb[SHOAL_A_SERVICE_POOL], &s->pool))
@@ -582,6 +590,12 @@ static void print_fields(const struct service_info *s)
 		printf(" holder %lld", (long long)s->holder);
 	else if (s->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR && s->holder == 0)
 		printf(" holder none");
+	/* nodes whose configuration of it is not the most common one */
+	if (s->nout > 0) {
+		printf(" config-out ");
+		for (i = 0; i < s->nout; i++)
+			printf("%s%u", i ? "," : "", s->out[i]);
+	}
 	if (s->owned)
 		printf(" owned %zu", bitmap_weight(s->owned, s->owned_bits));
 	/* only while flows are held in buckets that moved away */
@@ -780,6 +794,11 @@ static void json_fields(struct json *j, const struct service_info *s)
 		json_kv_uint(j, "holder", (uint64_t)s->holder);
 	else
 		json_kv_null(j, "holder");
+	json_key(j, "config_out");
+	json_arr_open(j);
+	for (i = 0; i < s->nout; i++)
+		json_uint(j, s->out[i]);
+	json_arr_close(j);
 	json_kv_string(j, "mac", s->has_mac ? format_mac(s->mac, buf) : NULL);
 	json_kv_string(j, "dev", s->ifindex ? s->ifname : NULL);
 	if (s->ifindex)
@@ -941,6 +960,9 @@ int service_event(const struct nlmsghdr *nlh, uint8_t event)
 		break;
 	case SHOAL_EVENT_SERVICE_HOLDER:
 		name = "holder";
+		break;
+	case SHOAL_EVENT_SERVICE_CONFIG:
+		name = "config";
 		break;
 	default:
 		return 1;

@@ -568,6 +568,38 @@ static void setup(void)
 	shoal_bucket_init();
 }
 
+static u64 digest_of(const u32 *w, unsigned int n)
+{
+	struct shoal_digest d;
+	unsigned int i;
+
+	shoal_digest_begin(&d, n);
+	for (i = 0; i < n; i++)
+		shoal_digest_add(&d, w[i]);
+	return shoal_digest_end(&d);
+}
+
+/* Configuration digests: every word, its place and the count count. */
+static void config_digest_sees_every_word(void)
+{
+	u32 w[8] = { 0x02000050, 0x00000100, 1024, 3 << 16, 0, 0, 1, 2 };
+	u32 v[8];
+	u64 base = digest_of(w, 8);
+	unsigned int i;
+
+	CHECK(digest_of(w, 8) == base);
+	for (i = 0; i < 8; i++) {
+		memcpy(v, w, sizeof(v));
+		v[i] ^= 1;
+		CHECK(digest_of(v, 8) != base);
+	}
+	memcpy(v, w, sizeof(v));
+	v[6] = w[7];
+	v[7] = w[6];
+	CHECK(digest_of(v, 8) != base);
+	CHECK(digest_of(w, 7) != base);
+}
+
 const struct ktap_case bucket_cases[] = {
 	{ "bucket: init", setup },
 	{ "bucket: hash is a function of its words and seed", hash_is_a_function },
@@ -605,5 +637,7 @@ const struct ktap_case bucket_cases[] = {
 	  flow_print_sees_every_part },
 	{ "bucket: fingerprints of all client ports differ",
 	  flow_prints_of_all_ports_differ },
+	{ "bucket: every word, its place and the count count in a configuration digest",
+	  config_digest_sees_every_word },
 	{ NULL, NULL },
 };

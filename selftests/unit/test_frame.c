@@ -77,19 +77,32 @@ static const struct shoal_hb_pool pools[] = {
  * (print_at()) and q pool entries (pools[] over and over); garbage
  * first, so that a byte encode leaves alone shows. Returns its length.
  */
-static unsigned int build_pools(u8 *buf, const struct shoal_hb *tmpl,
-				unsigned int p, unsigned int n, unsigned int f,
-				unsigned int q)
+/* Configuration entry i: an address and a digest that tell it apart. */
+static struct shoal_hb_cfg cfg_at(unsigned int i)
+{
+	struct shoal_hb_cfg cfg = {
+		.addr = { 0x20010db8u, 0, 0, i + 1 },
+		.digest = 0x0102030405060708ull * (i + 1),
+	};
+
+	return cfg;
+}
+
+static unsigned int build_all(u8 *buf, const struct shoal_hb *tmpl,
+			      unsigned int p, unsigned int n, unsigned int f,
+			      unsigned int q, unsigned int c)
 {
 	struct shoal_hb hb = *tmpl;
 	struct shoal_hb_peer rec = { 0, 0, 0 };
-	unsigned int i, id = 0, len = shoal_hb_len(p, n, f, q);
+	unsigned int i, id = 0, len = shoal_hb_len(p, n, f, q, c);
+	struct shoal_hb_cfg cfg;
 
 	memset(buf, 0xa5, len);
 	hb.npeers = p;
 	hb.nentries = n;
 	hb.nprints = f;
 	hb.npools = q;
+	hb.ncfgs = c;
 	shoal_hb_encode(&hb, buf);
 	for (i = 0; i < p; i++) {
 		if (i < NPEERS && p <= NPEERS) {
@@ -109,7 +122,18 @@ static unsigned int build_pools(u8 *buf, const struct shoal_hb *tmpl,
 		shoal_hb_put_print(buf, &hb, i, print_at(i));
 	for (i = 0; i < q; i++)
 		shoal_hb_put_pool(buf, &hb, i, &pools[i % NPOOLS]);
+	for (i = 0; i < c; i++) {
+		cfg = cfg_at(i);
+		shoal_hb_put_cfg(buf, &hb, i, &cfg);
+	}
 	return len;
+}
+
+static unsigned int build_pools(u8 *buf, const struct shoal_hb *tmpl,
+				unsigned int p, unsigned int n, unsigned int f,
+				unsigned int q)
+{
+	return build_all(buf, tmpl, p, n, f, q, 0);
 }
 
 static unsigned int build(u8 *buf, const struct shoal_hb *tmpl,
@@ -211,9 +235,9 @@ static void round_trip(void)
 		CHECK(shoal_hb_get_print(buf, &out, i) == prints[i]);
 		CHECK(be64_at(buf + off) == prints[i]);
 	}
-	CHECK_INT(shoal_hb_tag_off(NPEERS, NENTRIES, NPRINTS, 0),
+	CHECK_INT(shoal_hb_cfgs_off(NPEERS, NENTRIES, NPRINTS, 0),
 		  88 + NPEERS * 6 + NENTRIES * 12 + NPRINTS * 8);
-	for (i = shoal_hb_tag_off(NPEERS, NENTRIES, NPRINTS, 0); i < len; i++)
+	for (i = shoal_hb_cfgs_off(NPEERS, NENTRIES, NPRINTS, 0); i < len; i++)
 		CHECK_INT(buf[i], 0);
 
 	/* the same with nothing heard and nothing held */
@@ -236,7 +260,7 @@ static void round_trip(void)
 	hb.digest = ~0ull;
 	hb.held = 0xffffffff;
 	len = build(buf, &hb, 0, 0, 2);
-	CHECK_INT(len, 88 + 2 * 8 + 16);
+	CHECK_INT(len, 88 + 2 * 8 + 1 + 16);
 	memset(&out, 0x5a, sizeof(out));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(out.nprints, 2);
@@ -260,7 +284,7 @@ static void round_trip(void)
 	for (i = 0; i < SHOAL_HB_PRINTS_MAX; i++)
 		if (shoal_hb_get_print(buf, &out, i) != print_at(i))
 			CHECK(shoal_hb_get_print(buf, &out, i) == print_at(i));
-	CHECK(be64_at(buf + len - SHOAL_HB_TAG_LEN - 8) ==
+	CHECK(be64_at(buf + len - SHOAL_HB_TAG_LEN - 1 - 8) ==
 	      print_at(SHOAL_HB_PRINTS_MAX - 1));
 }
 
@@ -301,7 +325,8 @@ static void flags_round_trip(void)
 static void byte_layout(void)
 {
 	static const u8 head[56] = {
-		'S', 'H', 4, 1, 0, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 16, 7, 0x06,
+		'S', 'H', 5, 1, 0, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 1 + 24 + 16, 7,
+		0x06,
 		0xde, 0xad, 0xbe, 0xef, 0, 100, 2, 2,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 		0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10,
@@ -321,29 +346,44 @@ static void byte_layout(void)
 		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
 		0xf0, 0xe1, 0xd2, 0xc3, 0xb4, 0xa5, 0x96, 0x87,
 	};
+	/* the count, then 2001:db8::1's entry */
+	static const u8 cfgs[1 + 24] = {
+		1,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+		0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+	};
 	struct shoal_hb hb = with_view();
 	u8 buf[SHOAL_HB_LEN_MAX], view[32] = { 0 };
 	struct shoal_hb_peer two[2] = { peers[0], peers[1] };
-	unsigned int i, len;
+	struct shoal_hb_cfg cfg = { .digest = 0x1122334455667788ull };
+	unsigned int i, len, off;
 
+	memcpy(cfg.addr, cfgs + 1, 16);
 	hb.flags = SHOAL_HB_F_HOLDING | SHOAL_HB_F_LEAVING;
 	hb.npeers = 2;
 	hb.nentries = 2;
 	hb.nprints = 2;
-	len = shoal_hb_len(2, 2, 2, 0);
-	CHECK_INT(len, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 16);
-	CHECK_INT(shoal_hb_tag_off(2, 2, 2, 0), 88 + 2 * 6 + 2 * 12 + 2 * 8);
+	hb.ncfgs = 1;
+	len = shoal_hb_len(2, 2, 2, 0, 1);
+	CHECK_INT(len, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 1 + 24 + 16);
+	off = shoal_hb_cfgs_off(2, 2, 2, 0);
+	CHECK_INT(off, 88 + 2 * 6 + 2 * 12 + 2 * 8);
 	memset(buf, 0xa5, sizeof(buf));
 	shoal_hb_encode(&hb, buf);
-	/* encode zeroes peers, entries, fingerprints and tag, nothing past */
+	/* encode zeroes peers, entries, fingerprints, configurations and
+	 * tag, sets the count, and writes nothing past
+	 */
 	for (i = SHOAL_HB_PEERS_OFF; i < len; i++)
-		CHECK_INT(buf[i], 0);
+		if (i != off)
+			CHECK_INT(buf[i], 0);
+	CHECK_INT(buf[off], 1);
 	CHECK_INT(buf[len], 0xa5);
 	for (i = 0; i < 2; i++) {
 		shoal_hb_put_peer(buf, i, &two[i]);
 		shoal_hb_put_entry(buf, &hb, i, &entries[i]);
 		shoal_hb_put_print(buf, &hb, i, prints[i]);
 	}
+	shoal_hb_put_cfg(buf, &hb, 0, &cfg);
 	CHECK(!memcmp(buf, head, sizeof(head)));
 	for (i = 0; i < sizeof(head); i++)
 		if (buf[i] != head[i])
@@ -361,7 +401,9 @@ static void byte_layout(void)
 		CHECK_INT(buf[88 + sizeof(recs) + i], ents[i]);
 	for (i = 0; i < sizeof(fps); i++)
 		CHECK_INT(buf[88 + sizeof(recs) + sizeof(ents) + i], fps[i]);
-	for (i = shoal_hb_tag_off(2, 2, 2, 0); i < len; i++)
+	for (i = 0; i < sizeof(cfgs); i++)
+		CHECK_INT(buf[off + i], cfgs[i]);
+	for (i = off + sizeof(cfgs); i < len; i++)
 		CHECK_INT(buf[i], 0);
 	CHECK_INT(buf[len], 0xa5);
 
@@ -371,6 +413,7 @@ static void byte_layout(void)
 	hb.npeers = 0;
 	hb.nentries = 0;
 	hb.nprints = 0;
+	hb.ncfgs = 0;
 	shoal_hb_encode(&hb, buf);
 	CHECK_INT(buf[57], 0x02);
 	for (i = 56; i < 88; i++)
@@ -393,28 +436,34 @@ static void lengths(void)
 	static u8 buf[SHOAL_HB_LEN_MAX + 16];
 	unsigned int len;
 
-	CHECK_INT(SHOAL_HB_LEN, 104);
-	CHECK_INT(shoal_hb_len(0, 0, 0, 0), 104);
-	CHECK_INT(shoal_hb_tag_off(0, 0, 0, 0), 88);
-	CHECK_INT(shoal_hb_len(1, 0, 0, 0), 110);
-	CHECK_INT(shoal_hb_len(0, 1, 0, 0), 116);
-	CHECK_INT(shoal_hb_len(0, 0, 1, 0), 112);
-	CHECK_INT(shoal_hb_tag_off(0, 0, 1, 0), 96);
-	CHECK_INT(shoal_hb_len(1, 1, 1, 0), 88 + 6 + 12 + 8 + 16);
-	CHECK_INT(shoal_hb_len(0, 0, 0, 1), 88 + 48 + 16);
-	CHECK_INT(shoal_hb_tag_off(1, 1, 1, 1), 88 + 6 + 12 + 8 + 48);
+	CHECK_INT(SHOAL_HB_LEN, 105);
+	CHECK_INT(shoal_hb_len(0, 0, 0, 0, 0), 105);
+	CHECK_INT(shoal_hb_cfgs_off(0, 0, 0, 0), 88);
+	CHECK_INT(shoal_hb_tag_off(0, 0, 0, 0, 0), 89);
+	CHECK_INT(shoal_hb_len(1, 0, 0, 0, 0), 111);
+	CHECK_INT(shoal_hb_len(0, 1, 0, 0, 0), 117);
+	CHECK_INT(shoal_hb_len(0, 0, 1, 0, 0), 113);
+	CHECK_INT(shoal_hb_cfgs_off(0, 0, 1, 0), 96);
+	CHECK_INT(shoal_hb_len(1, 1, 1, 0, 0), 88 + 6 + 12 + 8 + 1 + 16);
+	CHECK_INT(shoal_hb_len(0, 0, 0, 1, 0), 88 + 48 + 1 + 16);
+	CHECK_INT(shoal_hb_len(0, 0, 0, 0, 1), 88 + 1 + 24 + 16);
+	CHECK_INT(shoal_hb_cfgs_off(1, 1, 1, 1), 88 + 6 + 12 + 8 + 48);
+	CHECK_INT(shoal_hb_tag_off(1, 1, 1, 1, 2),
+		  88 + 6 + 12 + 8 + 48 + 1 + 2 * 24);
 	CHECK_INT(SHOAL_HB_LEN_MAX,
-		  88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 * 48 + 16);
+		  88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 * 48 + 1 + 16 * 24 + 16);
 	CHECK_INT(shoal_hb_len(SHOAL_HB_PEERS_MAX, SHOAL_HB_ENTRIES_MAX,
-			       SHOAL_HB_PRINTS_MAX, SHOAL_HB_POOLS_MAX),
+			       SHOAL_HB_PRINTS_MAX, SHOAL_HB_POOLS_MAX,
+			       SHOAL_HB_CFGS_MAX),
 		  SHOAL_HB_LEN_MAX);
 
 	/*
 	 * The longest frame that can be valid: every other node, 64 entries,
-	 * 64 fingerprints, 16 pool entries
+	 * 64 fingerprints, 16 pool and 16 configuration entries
 	 */
-	len = build_pools(buf, &hb, 254, SHOAL_HB_ENTRIES_MAX,
-			  SHOAL_HB_PRINTS_MAX, SHOAL_HB_POOLS_MAX);
+	len = build_all(buf, &hb, 254, SHOAL_HB_ENTRIES_MAX,
+			SHOAL_HB_PRINTS_MAX, SHOAL_HB_POOLS_MAX,
+			SHOAL_HB_CFGS_MAX);
 	CHECK_INT(len, SHOAL_HB_LEN_MAX - SHOAL_HB_PEER_LEN);
 	CHECK_INT(buf[4] << 8 | buf[5], len);
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
@@ -422,6 +471,7 @@ static void lengths(void)
 	CHECK_INT(out.nentries, SHOAL_HB_ENTRIES_MAX);
 	CHECK_INT(out.nprints, SHOAL_HB_PRINTS_MAX);
 	CHECK_INT(out.npools, SHOAL_HB_POOLS_MAX);
+	CHECK_INT(out.ncfgs, SHOAL_HB_CFGS_MAX);
 	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
 
@@ -456,7 +506,7 @@ static void lengths(void)
 
 	/* and fingerprints: one short, cut before them, one over */
 	len = build(buf, &hb, NPEERS, NENTRIES, NPRINTS);
-	CHECK_INT(len, 88 + NPEERS * 6 + NENTRIES * 12 + NPRINTS * 8 + 16);
+	CHECK_INT(len, 88 + NPEERS * 6 + NENTRIES * 12 + NPRINTS * 8 + 1 + 16);
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, len - SHOAL_HB_PRINT_LEN, &out),
@@ -464,7 +514,7 @@ static void lengths(void)
 	CHECK_INT(decode(buf, len - SHOAL_HB_TAG_LEN - SHOAL_HB_PRINT_LEN,
 			 &out), SHOAL_HB_TRUNCATED);
 	/* as long as the frame would be without them: still too short */
-	CHECK_INT(decode(buf, shoal_hb_len(NPEERS, NENTRIES, 0, 0), &out),
+	CHECK_INT(decode(buf, shoal_hb_len(NPEERS, NENTRIES, 0, 0, 0), &out),
 		  SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
 	CHECK_INT(decode(buf, len + SHOAL_HB_PRINT_LEN, &out),
@@ -472,7 +522,7 @@ static void lengths(void)
 
 	/* one fingerprint alone */
 	len = build(buf, &hb, 0, 0, 1);
-	CHECK_INT(len, 112);
+	CHECK_INT(len, 113);
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, SHOAL_HB_LEN, &out), SHOAL_HB_TRUNCATED);
@@ -509,7 +559,9 @@ static void bad_headers(void)
 	REFUSED(0, 0, 0, 2, 2);			/* version 2 */
 	REFUSED(NPEERS, NENTRIES, NPRINTS, 2, 2);
 	REFUSED(0, 0, 0, 2, 3);			/* version 3 */
-	REFUSED(0, 0, 0, 2, 5);
+	REFUSED(0, 0, 0, 2, 4);			/* version 4 */
+	REFUSED(NPEERS, NENTRIES, NPRINTS, 2, 4);
+	REFUSED(0, 0, 0, 2, 6);
 	REFUSED(NPEERS, 1, 0, 2, 0);
 	REFUSED(0, 0, 0, 3, 0);			/* type */
 	REFUSED(0, 0, 0, 3, 2);
@@ -528,12 +580,12 @@ static void bad_headers(void)
 	REFUSED(0, 0, 0, 5, SHOAL_HB_LEN + 1);
 	REFUSED(0, 0, 0, 4, 1);
 	REFUSED(NPEERS, NENTRIES, 0, 5,
-		shoal_hb_len(NPEERS, NENTRIES, 0, 0) - 6);
+		shoal_hb_len(NPEERS, NENTRIES, 0, 0, 0) - 6);
 	/* or a fingerprint's worth either way */
 	REFUSED(NPEERS, NENTRIES, NPRINTS, 5,
-		shoal_hb_len(NPEERS, NENTRIES, NPRINTS, 0) - 8);
+		shoal_hb_len(NPEERS, NENTRIES, NPRINTS, 0, 0) - 8);
 	REFUSED(NPEERS, NENTRIES, NPRINTS, 5,
-		shoal_hb_len(NPEERS, NENTRIES, NPRINTS, 0) + 8);
+		shoal_hb_len(NPEERS, NENTRIES, NPRINTS, 0, 0) + 8);
 	REFUSED(0, 0, 0, 5, SHOAL_HB_LEN + 8);
 
 	/* a pool count the length does not have, or past the most */
@@ -541,7 +593,7 @@ static void bad_headers(void)
 	REFUSED(NPEERS, NENTRIES, NPRINTS, 53, 0x01);
 	len = build(buf, &sample, 0, 0, 0);
 	buf[53] = SHOAL_HB_POOLS_MAX + 1;
-	set_len(buf, shoal_hb_len(0, 0, 0, SHOAL_HB_POOLS_MAX + 1));
+	set_len(buf, shoal_hb_len(0, 0, 0, SHOAL_HB_POOLS_MAX + 1, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 	buf[53] = 0x80;
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
@@ -565,25 +617,29 @@ static void bad_headers(void)
 	REFUSED(1, 0, 0, 52, 1);
 	len = build(buf, &sample, 2, 2, 0);
 	buf[14] = 4;
-	set_len(buf, shoal_hb_len(4, 2, 0, 0));
+	set_len(buf, shoal_hb_len(4, 2, 0, 0, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_TRUNCATED);
+	/* (the configuration count is read where the counts put it) */
 	buf[14] = 1;
-	set_len(buf, shoal_hb_len(1, 2, 0, 0));
+	buf[shoal_hb_cfgs_off(1, 2, 0, 0)] = 0;
+	set_len(buf, shoal_hb_len(1, 2, 0, 0, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OVERSIZED);
 	/* the same with the fingerprint count */
 	len = build(buf, &sample, 2, 2, 2);
 	buf[52] = 4;
-	set_len(buf, shoal_hb_len(2, 2, 4, 0));
+	set_len(buf, shoal_hb_len(2, 2, 4, 0, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_TRUNCATED);
 	buf[52] = 1;
-	set_len(buf, shoal_hb_len(2, 2, 1, 0));
+	memset(buf + shoal_hb_cfgs_off(2, 2, 1, 0), 0, 8);
+	set_len(buf, shoal_hb_len(2, 2, 1, 0, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OVERSIZED);
 	buf[52] = 0;
-	set_len(buf, shoal_hb_len(2, 2, 0, 0));
+	buf[shoal_hb_cfgs_off(2, 2, 0, 0)] = 0;
+	set_len(buf, shoal_hb_len(2, 2, 0, 0, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OVERSIZED);
 	len = build(buf, &sample, 0, 0, 0);
 	buf[52] = 1;
-	set_len(buf, shoal_hb_len(0, 0, 1, 0));
+	set_len(buf, shoal_hb_len(0, 0, 1, 0, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_TRUNCATED);
 
 	/*
@@ -596,15 +652,17 @@ static void bad_headers(void)
 		hb.npeers = p;
 		build(buf, &sample, p, SHOAL_HB_ENTRIES_MAX, 0);
 		shoal_hb_put_entry(buf, &hb, SHOAL_HB_ENTRIES_MAX, &entries[0]);
-		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX + 1, 0, 0);
-		memset(buf + shoal_hb_tag_off(p, SHOAL_HB_ENTRIES_MAX + 1, 0, 0), 0,
-		       SHOAL_HB_TAG_LEN);
+		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX + 1, 0, 0, 0);
+		memset(buf + shoal_hb_cfgs_off(p, SHOAL_HB_ENTRIES_MAX + 1, 0, 0), 0,
+		       1 + SHOAL_HB_TAG_LEN);
 		buf[15] = SHOAL_HB_ENTRIES_MAX + 1;
 		set_len(buf, len);
 		CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 		/* the same frame with 64 of them is good */
 		buf[15] = SHOAL_HB_ENTRIES_MAX;
-		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX, 0, 0);
+		memset(buf + shoal_hb_cfgs_off(p, SHOAL_HB_ENTRIES_MAX, 0, 0), 0,
+		       1 + SHOAL_HB_TAG_LEN);
+		len = shoal_hb_len(p, SHOAL_HB_ENTRIES_MAX, 0, 0, 0);
 		set_len(buf, len);
 		CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	}
@@ -622,15 +680,17 @@ static void bad_headers(void)
 		build(buf, &sample, p, 1, SHOAL_HB_PRINTS_MAX);
 		shoal_hb_put_print(buf, &hb, SHOAL_HB_PRINTS_MAX,
 				   0x0101010101010101ull);
-		len = shoal_hb_len(p, 1, SHOAL_HB_PRINTS_MAX + 1, 0);
-		memset(buf + shoal_hb_tag_off(p, 1, SHOAL_HB_PRINTS_MAX + 1, 0), 0,
-		       SHOAL_HB_TAG_LEN);
+		len = shoal_hb_len(p, 1, SHOAL_HB_PRINTS_MAX + 1, 0, 0);
+		memset(buf + shoal_hb_cfgs_off(p, 1, SHOAL_HB_PRINTS_MAX + 1, 0), 0,
+		       1 + SHOAL_HB_TAG_LEN);
 		buf[52] = SHOAL_HB_PRINTS_MAX + 1;
 		set_len(buf, len);
 		CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 		/* the same frame with 64 of them is good */
 		buf[52] = SHOAL_HB_PRINTS_MAX;
-		len = shoal_hb_len(p, 1, SHOAL_HB_PRINTS_MAX, 0);
+		memset(buf + shoal_hb_cfgs_off(p, 1, SHOAL_HB_PRINTS_MAX, 0), 0,
+		       1 + SHOAL_HB_TAG_LEN);
+		len = shoal_hb_len(p, 1, SHOAL_HB_PRINTS_MAX, 0, 0);
 		set_len(buf, len);
 		CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 		CHECK_INT(out.nprints, SHOAL_HB_PRINTS_MAX);
@@ -640,7 +700,7 @@ static void bad_headers(void)
 	buf[52] = 255;
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 	buf[52] = 128;
-	set_len(buf, shoal_hb_len(0, 0, 128, 0));
+	set_len(buf, shoal_hb_len(0, 0, 128, 0, 0));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 }
 
@@ -683,8 +743,8 @@ static void bad_peers(void)
 
 static void bad_entries(void)
 {
-	unsigned int e0 = shoal_hb_tag_off(0, 0, 0, 0);
-	unsigned int e4 = shoal_hb_tag_off(NPEERS, 0, 0, 0);
+	unsigned int e0 = shoal_hb_cfgs_off(0, 0, 0, 0);
+	unsigned int e4 = shoal_hb_cfgs_off(NPEERS, 0, 0, 0);
 
 	CHECK_INT(e0, 88);
 	CHECK_INT(e4, 88 + NPEERS * 6);
@@ -716,7 +776,7 @@ static void any_print(void)
 	unsigned int len, off, i;
 
 	len = build(buf, &sample, NPEERS, NENTRIES, NPRINTS);
-	off = shoal_hb_tag_off(NPEERS, NENTRIES, 0, 0);
+	off = shoal_hb_cfgs_off(NPEERS, NENTRIES, 0, 0);
 	for (i = 0; i < NPRINTS * 8; i++)
 		buf[off + i] = i % 2 ? 0xff : 0;
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
@@ -800,6 +860,52 @@ static void vlan_header(void)
 	CHECK_INT(shoal_vlan_decode(buf, sizeof(buf), &out), -1);
 }
 
+/*
+ * Configuration entries come back whole, after the pool entries, before
+ * the tag; more than 16, or a count the length does not have, are refused.
+ */
+static void cfg_round_trip(void)
+{
+	struct shoal_hb hb = with_view(), out;
+	static u8 buf[SHOAL_HB_LEN_MAX + 64];
+	struct shoal_hb_cfg c, want;
+	unsigned int len, i, off;
+
+	len = build_all(buf, &hb, NPEERS, NENTRIES, NPRINTS, NPOOLS, 3);
+	off = shoal_hb_cfgs_off(NPEERS, NENTRIES, NPRINTS, NPOOLS);
+	CHECK_INT(len, off + 1 + 3 * 24 + 16);
+	memset(&out, 0x5a, sizeof(out));
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(out.ncfgs, 3);
+	CHECK_INT(out.npools, NPOOLS);
+	CHECK_INT(buf[off], 3);
+	for (i = 0; i < 3; i++) {
+		memset(&c, 0x5a, sizeof(c));
+		shoal_hb_get_cfg(buf, &out, i, &c);
+		want = cfg_at(i);
+		CHECK(!memcmp(c.addr, want.addr, sizeof(c.addr)));
+		CHECK(c.digest == want.digest);
+		CHECK(be64_at(buf + off + 1 + 24 * i + 16) == want.digest);
+	}
+	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
+	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
+	/* a count the length field does not have */
+	buf[off] = 2;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+	buf[off] = 4;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+	/* more than 16, with a length field that has them */
+	len = build_all(buf, &hb, 0, 0, 0, 0, SHOAL_HB_CFGS_MAX);
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	CHECK_INT(out.ncfgs, SHOAL_HB_CFGS_MAX);
+	buf[88] = SHOAL_HB_CFGS_MAX + 1;
+	set_len(buf, shoal_hb_len(0, 0, 0, 0, SHOAL_HB_CFGS_MAX + 1));
+	CHECK_INT(decode(buf, shoal_hb_len(0, 0, 0, 0, SHOAL_HB_CFGS_MAX + 1),
+			 &out), SHOAL_HB_BAD_HEADER);
+	buf[88] = 255;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+}
+
 /* Pool entries come back whole, after everything else, before the tag. */
 static void pool_round_trip(void)
 {
@@ -810,7 +916,7 @@ static void pool_round_trip(void)
 
 	len = build_pools(buf, &hb, NPEERS, NENTRIES, NPRINTS, NPOOLS);
 	CHECK_INT(len, 88 + NPEERS * 6 + NENTRIES * 12 + NPRINTS * 8 +
-		  NPOOLS * 48 + 16);
+		  NPOOLS * 48 + 1 + 16);
 	memset(&out, 0x5a, sizeof(out));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(out.npools, NPOOLS);
@@ -833,7 +939,7 @@ static void pool_round_trip(void)
 		CHECK_INT(e.why, pools[i].why);
 		CHECK_INT(e.trigger, pools[i].trigger);
 	}
-	for (i = shoal_hb_tag_off(NPEERS, NENTRIES, NPRINTS, NPOOLS); i < len;
+	for (i = shoal_hb_cfgs_off(NPEERS, NENTRIES, NPRINTS, NPOOLS); i < len;
 	     i++)
 		CHECK_INT(buf[i], 0);
 
@@ -869,7 +975,7 @@ static void pool_layout(void)
 	for (i = 0; i < sizeof(want); i++)
 		if (buf[off + i] != want[i])
 			CHECK_INT(buf[off + i], want[i]);
-	CHECK_INT(off + sizeof(want), shoal_hb_tag_off(1, 0, 1, 2));
+	CHECK_INT(off + sizeof(want), shoal_hb_cfgs_off(1, 0, 1, 2));
 }
 
 /* Spoil one byte of pool entry i of a good frame; expect a refusal. */
@@ -881,7 +987,7 @@ static void pool_refused(unsigned int q, unsigned int i, unsigned int at,
 	unsigned int len = build_pools(buf, &sample, NPEERS, 1, 1, q);
 
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
-	buf[shoal_hb_tag_off(NPEERS, 1, 1, i) + at] = val;
+	buf[shoal_hb_cfgs_off(NPEERS, 1, 1, i) + at] = val;
 	ktap_check_int(decode(buf, len, &out), SHOAL_HB_BAD_HEADER,
 		       "decode of a spoilt pool entry", __FILE__, line);
 }
@@ -917,7 +1023,7 @@ static void bad_pools(void)
 		static u8 buf[SHOAL_HB_LEN_MAX];
 		struct shoal_hb out;
 		unsigned int len = build_pools(buf, &sample, 0, 0, 0, 2);
-		unsigned int e1 = shoal_hb_tag_off(0, 0, 0, 1);
+		unsigned int e1 = shoal_hb_cfgs_off(0, 0, 0, 1);
 
 		/* what is not checked: port, weight, utilizations, epoch */
 		memset(buf + e1 + 2, 0xff, 2);
@@ -942,6 +1048,8 @@ const struct ktap_case frame_cases[] = {
 	{ "frame: any fingerprint decodes", any_print },
 	{ "frame: any view bitmap decodes", any_view },
 	{ "frame: virtual LAN header", vlan_header },
+	{ "frame: configuration entries round trip, after the pool entries",
+	  cfg_round_trip },
 	{ "frame: pool entries round trip, after the fingerprints",
 	  pool_round_trip },
 	{ "frame: pool entries byte by byte", pool_layout },

@@ -558,6 +558,11 @@ enum shoal_attr {
 	SHOAL_A_CLUSTER_KEY_CLEAR,
 	/* u8, enum shoal_key_change (replies, while heartbeats run) */
 	SHOAL_A_CLUSTER_KEY_CHANGE,
+	/* nest of SHOAL_A_NODE_ID (replies, events): the nodes out of the
+	 * service because their configuration of it is not the one most
+	 * of its live members have (this node too, if so); absent: none
+	 */
+	SHOAL_A_SERVICE_CONFIG_OUT,
 
 	__SHOAL_A_MAX,
 };
@@ -818,6 +823,10 @@ enum shoal_event {
 	 * (SHOAL_A_SERVICE_HOLDER, 0: none)
 	 */
 	SHOAL_EVENT_SERVICE_HOLDER,
+	/* the nodes out of a service for their configuration of it changed
+	 * (SHOAL_A_SERVICE_CONFIG_OUT)
+	 */
+	SHOAL_EVENT_SERVICE_CONFIG,
 
 	__SHOAL_EVENT_MAX,
 };
