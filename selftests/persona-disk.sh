@@ -642,11 +642,11 @@ declare -A mark
 # mark N: where node N's agent log ends now; logged_new N PATTERN: since
 mark() { mark[$1]=$(wc -l <"$tmp/agent.$1"); }
 logged_new() { tail -n +"$((mark[$1] + 1))" "$tmp/agent.$1" | grep -q -- "$2"; }
-# flood: 6000 events in node 3's namespace, each about 1 KiB of a
-# listener's socket buffer: they overrun the agent's 2 MiB
+# flood: 4000 events in node 3's namespace, each 768 bytes of a
+# listener's socket buffer: 1.5 times the agent's 2 MiB
 flood() {
 	local i
-	for i in $(seq 6000); do echo "cluster set load $((i % 100))"; done | sn 3 -b -
+	for i in $(seq 4000); do echo "cluster set load $((i % 100))"; done | sn 3 -b -
 	sn 3 cluster set load none
 }
 lib=()
@@ -691,7 +691,7 @@ check "... removes it, and maps the disk again" wait_for 10000 logged_new 3 'map
 check_eq "... at the persona's epoch" "$(ov_table 3)" "$(dmsetup table shoal-ov-d 2>&1)"
 
 # Node 3's agent is stopped while node 3 releases ov (an event it will
-# read, stale by then), 6000 events overrun its socket, and node 3 takes
+# read, stale by then), 4000 events overrun its socket, and node 3 takes
 # ov back (an event lost). Continued, it must go by how things are, not
 # by the stale event: map the disk at the new epoch.
 kill -STOP "${agent_pid[3]}"
@@ -703,7 +703,7 @@ sn 3 monitor >"$tmp/mon.ov" 2>&1 &
 mon=$!
 add_cleanup "kill $mon 2>/dev/null"
 wait_for 10000 eval 'sn 3 cluster set load none && grep -q cluster "$tmp/mon.ov"'
-check "6000 events later, node 3 takes ov back" sn 3 persona takeover ov
+check "4000 events later, node 3 takes ov back" sn 3 persona takeover ov
 check "... its disks ready" wait_for 10000 grep -q 'persona ov disks-ready' "$tmp/mon.ov"
 kill "$mon"
 mark 3
@@ -721,7 +721,7 @@ if [ ${#lib[@]} -gt 0 ]; then
 	mark 2
 	flood
 	sn 3 persona release ov
-	check "node 3 releases ov after 6000 events, its agent stopped; node 2 takes it" \
+	check "node 3 releases ov after 4000 events, its agent stopped; node 2 takes it" \
 		wait_for 10000 eval '[ "$(pview 2 ov)" = "2 active" ]'
 	check "... and its agent waits for the name" wait_for 10000 logged_new 2 'shoal-ov-d exists; waiting'
 	touch "$tmp/fail-list.3"
@@ -739,7 +739,7 @@ if [ ${#lib[@]} -gt 0 ]; then
 	check "node 2's agent maps the disk then" wait_for 10000 logged_new 2 'mapped shoal-ov-d (1024 sectors)'
 	check_eq "... at its epoch" "$(ov_table 2)" "$(dmsetup table shoal-ov-d 2>&1)"
 else
-	for t in "node 3 releases ov after 6000 events" "... and its agent waits for the name" \
+	for t in "node 3 releases ov after 4000 events" "... and its agent waits for the name" \
 		"node 3's agent, continued, cannot reconcile" "... tries again" \
 		"... and its map is still there" "once it can, it reconciles" \
 		"node 2's agent maps the disk then" "... at its epoch"; do
