@@ -181,75 +181,29 @@ static void shoal_report_moves(struct shoal_net *sn,
 				   moves[i].to);
 }
 
-/* The declared nodes' part of a configuration digest: ids, weights, spares. */
-static u64 shoal_cfg_nodes(struct shoal_net *sn)
-{
-	struct shoal_node *node;
-	struct shoal_digest d;
-	unsigned int n = 0;
-	bool spare;
-	u32 id;
-
-	if (sn->cfg_nodes_gen == sn->members_gen + 1)
-		return sn->cfg_nodes;
-	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++)
-		n += !!shoal_node_get_locked(sn, id);
-	shoal_digest_begin(&d, 2 * n);
-	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
-		node = shoal_node_get_locked(sn, id);
-		if (!node)
-			continue;
-		spare = node->flags & SHOAL_NODE_F_SPARE;
-		shoal_digest_add(&d, id << 8 | spare);
-		shoal_digest_add(&d, node->weight);
-	}
-	sn->cfg_nodes = shoal_digest_end(&d);
-	sn->cfg_nodes_gen = sn->members_gen + 1;
-	return sn->cfg_nodes;
-}
-
 /*
- * The digest of what decides the service's owners, which its nodes must
- * agree on: its address, protocol, port and hash, its buckets, mode,
- * nodes, distributors, pool settings and pins, and the declared nodes
- * with their weights. (Not their admin state: a node set down by hand
- * on one node only is that node's business.)
+ * The digest of what decides which bucket a packet of the service falls
+ * in and whether it is the service's at all: its address, protocol,
+ * port, hash, buckets and mode. Nodes that differ in it have no bucket
+ * in common. (Who owns which bucket, from its nodes, weights, pins or
+ * pool, may differ for a while as a change goes from node to node: a
+ * bucket moves from a live node only once all compute the same tables,
+ * hold.c.)
  */
-static u64 shoal_service_cfg_digest(struct shoal_net *sn,
-				    const struct shoal_service *svc)
+static u64 shoal_service_cfg_digest(const struct shoal_service *svc)
 {
-	const struct shoal_pool *pool = svc->pool;
-	u64 nodes = shoal_cfg_nodes(sn);
 	struct shoal_digest d;
 	unsigned int n, i;
-	u32 words[4], b, w;
+	u32 words[4];
 
 	n = shoal_addr_words(svc->family, svc->addr.ip6.s6_addr32, words);
-	shoal_digest_begin(&d, 9 + n + svc->nodes.n + svc->distributors.n +
-			   (svc->npins ? DIV_ROUND_UP(svc->nbuckets, 4) : 0));
+	shoal_digest_begin(&d, 3 + n);
 	shoal_digest_add(&d, svc->family << 24 | svc->proto << 16 |
 			 ntohs(svc->port));
-	shoal_digest_add(&d, svc->hash << 24 | svc->mode << 16 |
-			 svc->all_nodes << 8 | (pool ? 1 : 0));
+	shoal_digest_add(&d, svc->hash << 8 | svc->mode);
 	shoal_digest_add(&d, svc->nbuckets);
-	shoal_digest_add(&d, svc->nodes.n << 16 | svc->distributors.n);
-	shoal_digest_add(&d, pool ? pool->min << 24 | pool->max << 16 |
-				    pool->up << 8 | pool->down : 0);
-	shoal_digest_add(&d, pool ? pool->hold << 16 | pool->load : 0);
-	shoal_digest_add(&d, pool ? pool->capacity : 0);
-	shoal_digest_add(&d, upper_32_bits(nodes));
-	shoal_digest_add(&d, lower_32_bits(nodes));
 	for (i = 0; i < n; i++)
 		shoal_digest_add(&d, words[i]);
-	for (i = 0; i < svc->nodes.n; i++)
-		shoal_digest_add(&d, svc->nodes.id[i]);
-	for (i = 0; i < svc->distributors.n; i++)
-		shoal_digest_add(&d, svc->distributors.id[i]);
-	for (b = 0; svc->npins && b < svc->nbuckets; b += 4) {
-		for (w = 0, i = 0; i < 4 && b + i < svc->nbuckets; i++)
-			w |= (u32)svc->pins[b + i] << (8 * i);
-		shoal_digest_add(&d, w);
-	}
 	return shoal_digest_end(&d);
 }
 
@@ -478,7 +432,7 @@ static int shoal_service_recompute(struct shoal_net *sn,
 
 	lockdep_assert_held(&sn->lock);
 
-	cfg = shoal_service_cfg_digest(sn, svc);
+	cfg = shoal_service_cfg_digest(svc);
 	sn->cfgs_changed |= cfg != svc->cfg_digest;
 	svc->cfg_digest = cfg;
 	out = shoal_service_vote(sn, svc);
@@ -772,7 +726,6 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	svc->scratch = kvzalloc(max_t(size_t, svc->nbuckets,
 				      bitmap_size(svc->nbuckets)), SHOAL_GFP);
 	svc->stats = kvcalloc(svc->nbuckets, sizeof(*svc->stats), SHOAL_GFP);
-	svc->npins = 0;
 	svc->cfg_digest = 0;
 	svc->cfg_peer = kcalloc(SHOAL_NODE_ID_MAX + 1, sizeof(u64), SHOAL_GFP);
 	bitmap_zero(svc->cfg_heard, SHOAL_NODE_ID_MAX + 1);
@@ -842,11 +795,9 @@ int shoal_service_pin(struct shoal_net *sn, struct shoal_service *svc,
 
 	lockdep_assert_held(&sn->lock);
 	svc->pins[bucket] = node;
-	svc->npins += !!node - !!old;
 	err = shoal_service_recompute(sn, svc);
 	if (err) {
 		svc->pins[bucket] = old;
-		svc->npins += !!old - !!node;
 		return err;
 	}
 	sn->service_gen++;		/* pins are in bucket dumps */

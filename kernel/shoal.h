@@ -234,7 +234,6 @@ struct shoal_service {
 	DECLARE_BITMAP(up_seen, SHOAL_NODE_ID_MAX + 1);
 	struct shoal_pool *pool;	/* NULL: every member active */
 	u8 *pins;			/* node id per bucket, 0: follow hash */
-	u32 npins;			/* buckets pinned */
 	/* SHOAL_RANKS identities per bucket, best first, for members_gen */
 	u8 *rank;
 	u64 ranked_gen;
@@ -264,7 +263,7 @@ struct shoal_service {
 	struct shoal_bucket_stats *stats;
 	/*
 	 * Configuration agreement (service.c): the digest of what of this
-	 * service's configuration decides who owns what, as this node has
+	 * service's configuration decides its buckets, as this node has
 	 * it; as each node last said it in its heartbeats (written in
 	 * softirq, with the bit after the digest); and the nodes out of
 	 * the service because theirs is not the most common (this node's
@@ -557,11 +556,7 @@ struct shoal_net {
 		u64 digest;
 		u32 id;
 	} votes[SHOAL_NODE_ID_MAX + 1];
-	/* the declared nodes' part of every configuration digest, and
-	 * members_gen + 1 when it was taken (0: never)
-	 */
-	u64 cfg_nodes;
-	u64 cfg_nodes_gen;
+
 	/* what one node's frames say of the pools, and what ours are to
 	 * say: room for pool.c's work under lock, which so cannot fail
 	 */

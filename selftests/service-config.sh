@@ -4,7 +4,7 @@
 # packet path)
 #
 # Configuration agreement: heartbeats carry a digest of each service's
-# configuration (what decides its owners); a node whose configuration of
+# configuration (what puts a packet in a bucket); a node whose digest of
 # a service is not the one most of the service's live members have is out
 # of it, by every node's reckoning, and serves none of it until it agrees:
 # two configurations never serve at once. Documentation/services.md,
@@ -23,7 +23,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 14
+ktap_plan 15
 
 S=192.0.2.100
 T=2001:db8::100
@@ -84,6 +84,12 @@ same_tables() {
 }
 check "S: all three have one table" wait_for 10000 same_tables
 check_eq "S: ... in which each of the three owns buckets" "1,2,3" "$(owners 1 "$S")"
+# who owns which bucket may differ while a change goes from node to node
+sn 1 node set 2 weight 3
+read -r -t 1 -u "$_LIB_SLEEP_FD" _ || true
+check_eq "S: node 2 weighs more on node 1 only: a second later, nobody out" \
+	"[] [] []" "$(outs "$S")"
+sn 1 node set 2 weight 1
 
 # --- one against one -----------------------------------------------------------
 sn 1 service add "$T" buckets 256
