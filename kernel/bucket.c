@@ -263,6 +263,20 @@ void shoal_digest_add(struct shoal_digest *d, u32 word)
 	d->h = hash64_add(d->h, &d->h2, word);
 }
 
+void shoal_digest_bytes(struct shoal_digest *d, const void *bytes,
+			unsigned int len)
+{
+	const u8 *b = bytes;
+	unsigned int i, j;
+	u32 w;
+
+	for (i = 0; i < len; i += 4) {
+		for (w = 0, j = 0; j < 4; j++)
+			w = w << 8 | (i + j < len ? b[i + j] : 0);
+		shoal_digest_add(d, w);
+	}
+}
+
 u64 shoal_digest_end(const struct shoal_digest *d)
 {
 	return hash64_end(d->h, d->h2);

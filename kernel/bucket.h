@@ -145,6 +145,9 @@ struct shoal_digest {
 void shoal_digest_begin(struct shoal_digest *d, unsigned int n);
 void shoal_digest_add(struct shoal_digest *d, u32 word);
 u64 shoal_digest_end(const struct shoal_digest *d);
+/* len bytes, as DIV_ROUND_UP(len, 4) words, big-endian, zero-padded */
+void shoal_digest_bytes(struct shoal_digest *d, const void *bytes,
+			unsigned int len);
 
 /*
  * A flow's fingerprint, for telling held flows apart without sending them

@@ -203,9 +203,12 @@ void shoal_hb_put_cfg(u8 *buf, const struct shoal_hb *hb, unsigned int i,
 	u8 *p = buf + shoal_hb_cfg_off(hb, i);
 	unsigned int j;
 
+	p[0] = cfg->kind;
+	for (j = 1; j < 8; j++)
+		p[j] = 0;
 	for (j = 0; j < 16; j++)
-		p[j] = ((const u8 *)cfg->addr)[j];
-	put64(p + 16, cfg->digest);
+		p[8 + j] = cfg->key[j];
+	put64(p + 24, cfg->digest);
 }
 
 void shoal_hb_get_cfg(const u8 *buf, const struct shoal_hb *hb,
@@ -214,9 +217,10 @@ void shoal_hb_get_cfg(const u8 *buf, const struct shoal_hb *hb,
 	const u8 *p = buf + shoal_hb_cfg_off(hb, i);
 	unsigned int j;
 
+	cfg->kind = p[0];
 	for (j = 0; j < 16; j++)
-		((u8 *)cfg->addr)[j] = p[j];
-	cfg->digest = get64(p + 16);
+		cfg->key[j] = p[8 + j];
+	cfg->digest = get64(p + 24);
 }
 
 void shoal_hb_get_pool(const u8 *buf, const struct shoal_hb *hb,
@@ -299,6 +303,14 @@ static int shoal_hb_entries_ok(const u8 *buf, const struct shoal_hb *hb)
 	for (i = 0; i < hb->npools; i++)
 		if (!shoal_hb_pool_ok(buf + shoal_hb_pool_off(hb, i)))
 			return 0;
+	/* configuration entries: a kind known, reserved bytes zero */
+	for (i = 0; i < hb->ncfgs; i++) {
+		p = buf + shoal_hb_cfg_off(hb, i);
+		if ((p[0] != SHOAL_HB_CFG_SERVICE &&
+		     p[0] != SHOAL_HB_CFG_PERSONA) ||
+		    p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7])
+			return 0;
+	}
 	return 1;
 }
 

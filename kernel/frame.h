@@ -33,10 +33,11 @@
  *     triggered it (1), reserved (1), the active members in the order
  *     they joined (16: a ids, then zeroes)
  * 88 + 6 p + 12 n + 8 f + 48 q  configuration entries c (1), then c
- *     entries of 24 bytes, a few of the sender's services in turn: the
- *     service's address (16, an IPv4 one as ::ffff:a.b.c.d), the digest of
- *     what of its configuration decides who owns what (8)
- * 89 + 6 p + 12 n + 8 f + 48 q + 24 c  tag: keyed MAC over everything
+ *     entries of 32 bytes, a few of the sender's services and personas in
+ *     turn: kind (1: SHOAL_HB_CFG_*), reserved (7), what it names (16: a
+ *     service's address, an IPv4 one as ::ffff:a.b.c.d; a persona's MAC,
+ *     then zeroes), the digest of its configuration (8)
+ * 89 + 6 p + 12 n + 8 f + 48 q + 32 c  tag: keyed MAC over everything
  *     before it (16)
  *
  * Multi-byte fields are big-endian.
@@ -80,7 +81,9 @@
 #define SHOAL_HB_POOLS_MAX	16
 #define SHOAL_HB_POOL_ACTIVE	16	/* SHOAL_POOL_MEMBERS */
 #define SHOAL_HB_POOL_WHY_MAX	6	/* SHOAL_POOL_WHY_SILENT */
-#define SHOAL_HB_CFG_LEN	24
+#define SHOAL_HB_CFG_LEN	32
+#define SHOAL_HB_CFG_SERVICE	1
+#define SHOAL_HB_CFG_PERSONA	2
 #define SHOAL_HB_CFGS_MAX	16
 #define SHOAL_HB_TAG_LEN	16
 /* the shortest frame: no peer heard, no persona held, no service */
@@ -199,9 +202,12 @@ struct shoal_hb_pool {
 	u8 trigger;
 };
 
-/* A service's configuration as a node has it: what decides its owners. */
+/* A service's or persona's configuration as a node has it. */
 struct shoal_hb_cfg {
-	u32 addr[4];		/* network order; IPv4 as ::ffff:a.b.c.d */
+	u8 kind;		/* SHOAL_HB_CFG_* */
+	u8 key[16];		/* a service's address, network order (IPv4
+				 * as ::ffff:a.b.c.d); a persona's MAC
+				 */
 	u64 digest;
 };
 

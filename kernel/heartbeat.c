@@ -61,6 +61,12 @@ static void shoal_hb_key_init(struct shoal_hb_key *k, const u8 *key)
 	k->vlan.key[1] = siphash_1u64(2, &k->mac[1]);
 }
 
+static bool shoal_hb_key_equal(const struct shoal_hb_key *a,
+			       const struct shoal_hb_key *b)
+{
+	return !crypto_memneq(a->mac, b->mac, sizeof(a->mac));
+}
+
 /* The key frames go out under: the old one while the new spreads. */
 static const struct shoal_hb_key *shoal_hb_tx_key(const struct shoal_hb_state *hb)
 {
@@ -91,13 +97,13 @@ static void shoal_hb_set_key(struct shoal_hb_state *hb, const u8 *key,
 	unsigned int id;
 
 	shoal_hb_key_init(&k, key);
-	if (running && !memcmp(&k, &hb->keys[0], sizeof(k)))
+	if (running && shoal_hb_key_equal(&k, &hb->keys[0]))
 		goto out;
 	write_seqcount_begin(&hb->key_seq);
 	if (!running) {
 		hb->key_change = SHOAL_KEY_STEADY;
 	} else if (hb->key_change == SHOAL_KEY_SPREADING &&
-		   !memcmp(&k, &hb->keys[1], sizeof(k))) {
+		   shoal_hb_key_equal(&k, &hb->keys[1])) {
 		/* taken back before it went round: nothing changes */
 		hb->key_change = SHOAL_KEY_STEADY;
 		memzero_explicit(&hb->keys[1], sizeof(hb->keys[1]));
@@ -267,20 +273,20 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 				  (u64)hb->dead * hb->interval_ms * NSEC_PER_MSEC);
 	f = hb->holding ? hb->nprints : 0;
 	q = hb->npools;
-	/* the services' configurations, a few a frame, as the MTU allows */
-	c = min_t(unsigned int, hb->ncfgs, SHOAL_HB_CFGS_MAX);
-	while (c && shoal_hb_len(0, n, f, q, c) > dev->mtu)
-		c--;
 	for (p = 0, id = 1; id <= SHOAL_NODE_ID_MAX; id++)
 		p += id != local && shoal_hb_echoes(hb, &hb->peers[id], now);
 	/* peers past the device's MTU are left out, the highest ids first */
-	room = dev->mtu > shoal_hb_len(0, n, f, q, c) ?
-	       (dev->mtu - shoal_hb_len(0, n, f, q, c)) / SHOAL_HB_PEER_LEN : 0;
+	room = dev->mtu > shoal_hb_len(0, n, f, q, 0) ?
+	       (dev->mtu - shoal_hb_len(0, n, f, q, 0)) / SHOAL_HB_PEER_LEN : 0;
 	if (p > room) {
 		net_warn_ratelimited("shoal: %s: heartbeats name %u of %u peers: MTU %u too small\n",
 				     dev->name, room, p, dev->mtu);
 		p = room;
 	}
+	/* the services' configurations, a few a frame, in the room left */
+	room = dev->mtu > shoal_hb_len(p, n, f, q, 0) ?
+	       (dev->mtu - shoal_hb_len(p, n, f, q, 0)) / SHOAL_HB_CFG_LEN : 0;
+	c = min3((unsigned int)hb->ncfgs, (unsigned int)SHOAL_HB_CFGS_MAX, room);
 	len = shoal_hb_len(p, n, f, q, c);
 	skb = alloc_skb(LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom,
 			GFP_ATOMIC);
@@ -897,7 +903,7 @@ static bool shoal_hb_holds(struct shoal_hb_state *hb, struct shoal_peer *peer,
 	return changed;
 }
 
-/* What the frame says of the sender's services' configurations. */
+/* What the frame says of the sender's services' and personas' configurations. */
 static bool shoal_hb_cfgs_heard(struct shoal_net *sn, const u8 *buf,
 				const struct shoal_hb *frame)
 {
@@ -907,7 +913,12 @@ static bool shoal_hb_cfgs_heard(struct shoal_net *sn, const u8 *buf,
 
 	for (i = 0; i < frame->ncfgs; i++) {
 		shoal_hb_get_cfg(buf, frame, i, &cfg);
-		changed |= shoal_service_cfg_heard(sn, frame->node_id, &cfg);
+		if (cfg.kind == SHOAL_HB_CFG_SERVICE)
+			changed |= shoal_service_cfg_heard(sn, frame->node_id,
+							   &cfg);
+		else
+			changed |= shoal_persona_cfg_heard(sn, frame->node_id,
+							   &cfg);
 	}
 	return changed;
 }
@@ -1449,6 +1460,7 @@ void shoal_hb_set_cfgs(struct shoal_net *sn)
 {
 	struct shoal_hb_state *hb;
 	struct shoal_service *svc;
+	struct shoal_persona *p;
 	struct shoal_hb_cfg *cfg;
 	unsigned int n = 0;
 
@@ -1459,12 +1471,20 @@ void shoal_hb_set_cfgs(struct shoal_net *sn)
 	spin_lock_bh(&hb->lock);
 	list_for_each_entry(svc, &sn->services, list) {
 		cfg = &hb->cfgs[n++];
+		cfg->kind = SHOAL_HB_CFG_SERVICE;
 		if (svc->family == AF_INET)
 			ipv6_addr_set_v4mapped(svc->addr.ip,
-					       (struct in6_addr *)cfg->addr);
+					       (struct in6_addr *)cfg->key);
 		else
-			memcpy(cfg->addr, &svc->addr.ip6, sizeof(cfg->addr));
+			memcpy(cfg->key, &svc->addr.ip6, sizeof(cfg->key));
 		cfg->digest = svc->cfg_digest;
+	}
+	list_for_each_entry(p, &sn->personas, list) {
+		cfg = &hb->cfgs[n++];
+		cfg->kind = SHOAL_HB_CFG_PERSONA;
+		memset(cfg->key, 0, sizeof(cfg->key));
+		ether_addr_copy(cfg->key, p->mac);
+		cfg->digest = p->cfg_digest;
 	}
 	hb->ncfgs = n;
 	if (hb->cfg_next >= n)
@@ -1545,6 +1565,7 @@ static void shoal_hb_work(struct work_struct *work)
 		goto out;
 	shoal_pools_heard(sn);
 	shoal_nodes_changed(sn, SHOAL_REASON_UNSPEC);
+	shoal_personas_cfg_check(sn);
 out:
 	mutex_unlock(&sn->lock);
 	shoal_charge_end(memcg);

@@ -168,6 +168,10 @@ int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
 	p->owner = 0;
 	p->epoch = 0;
 	p->state = SHOAL_PERSONA_STANDBY;
+	p->cfg_digest = shoal_persona_cfg_digest(p);
+	memset(p->cfg_peer, 0, sizeof(p->cfg_peer));
+	bitmap_zero(p->cfg_heard, SHOAL_NODE_ID_MAX + 1);
+	bitmap_zero(p->cfg_differs, SHOAL_NODE_ID_MAX + 1);
 	err = shoal_persona_dev_create(sn, p, lower, extack);
 	if (err) {
 		kfree(p);
@@ -178,6 +182,9 @@ int shoal_persona_add(struct shoal_net *sn, const struct shoal_persona *tmpl,
 	hlist_add_head_rcu(&p->mac_node, shoal_persona_mac_slot(sn, p->mac));
 	sn->persona_count++;
 	sn->persona_gen++;
+	/* the others hear how it is configured here */
+	sn->cfgs_changed = true;
+	shoal_hb_set_cfgs(sn);
 	shoal_notify_persona(sn, p, SHOAL_EVENT_PERSONA_ADDED);
 	shoal_persona_kick(sn);
 out:
@@ -195,6 +202,8 @@ static void shoal_persona_unlink(struct shoal_net *sn, struct shoal_persona *p,
 	hlist_del_rcu(&p->mac_node);
 	sn->persona_count--;
 	sn->persona_gen++;
+	sn->cfgs_changed = true;
+	shoal_hb_set_cfgs(sn);
 	shoal_persona_dev_destroy(sn, p, kill);
 	kfree_rcu(p, rcu);
 }

@@ -347,6 +347,15 @@ struct shoal_persona {
 	u64 ready_at;			/* active: disks ready then */
 	u64 next_announce;
 	u32 events;			/* BIT(SHOAL_EVENT_*) to report */
+	/*
+	 * Its configuration's digest, as each node last said it (written
+	 * in softirq, the bit after the digest), and the live nodes whose
+	 * digest differs from ours, as last reported (under sn->lock).
+	 */
+	u64 cfg_digest;
+	u64 cfg_peer[SHOAL_NODE_ID_MAX + 1];
+	DECLARE_BITMAP(cfg_heard, SHOAL_NODE_ID_MAX + 1);
+	DECLARE_BITMAP(cfg_differs, SHOAL_NODE_ID_MAX + 1);
 };
 
 /*
@@ -508,12 +517,12 @@ struct shoal_hb_state {
 	/* this node's pool entries, as its frames say them */
 	u8 npools;
 	struct shoal_hb_pool pools[SHOAL_HB_POOLS_MAX];
-	/* its services' configuration digests (shoal_hb_set_cfgs()), a
-	 * few a frame, in turn from cfg_next
+	/* its services' and personas' configuration digests
+	 * (shoal_hb_set_cfgs()), a few a frame, in turn from cfg_next
 	 */
 	u16 ncfgs;
 	u16 cfg_next;
-	struct shoal_hb_cfg cfgs[SHOAL_SERVICES_MAX];
+	struct shoal_hb_cfg cfgs[SHOAL_SERVICES_MAX + SHOAL_PERSONAS_MAX];
 	/* what the live members hold, for the packet path; under lock */
 	struct shoal_print_set __rcu *held_prints;
 	/* the members, as computed from everything heard (member.h) */
@@ -753,6 +762,12 @@ void shoal_services_recompute(struct shoal_net *sn);
 bool shoal_node_live(struct shoal_net *sn, u32 id);
 bool shoal_service_cfg_heard(struct shoal_net *sn, u32 id,
 			     const struct shoal_hb_cfg *cfg);
+bool shoal_persona_cfg_heard(struct shoal_net *sn, u32 id,
+			     const struct shoal_hb_cfg *cfg);
+u64 shoal_service_cfg_digest(const struct shoal_service *svc);
+bool shoal_service_vote(struct shoal_net *sn, struct shoal_service *svc);
+u64 shoal_persona_cfg_digest(const struct shoal_persona *p);
+void shoal_personas_cfg_check(struct shoal_net *sn);
 void shoal_hb_set_cfgs(struct shoal_net *sn);
 void shoal_service_mac(u8 family, const union shoal_addr *addr, u8 *mac);
 /*

@@ -79,7 +79,7 @@ PRINT_LEN = 8
 PRINTS_MAX = 64
 POOL_LEN = 48
 POOLS_MAX = 16
-CFG_LEN = 24                            # a service's address and digest
+CFG_LEN = 32                            # kind, what it names, digest
 CFGS_MAX = 16
 TAG_LEN = 16
 HB_LEN = PEERS_OFF + 1 + TAG_LEN        # the shortest: nobody heard
@@ -247,7 +247,7 @@ def decode(payload):
     pools = [payload[off + POOL_LEN * i:off + POOL_LEN * (i + 1)]
              for i in range(npools)]
     off += POOL_LEN * npools + 1
-    cfgs = [struct.unpack_from(">16sQ", payload, off + CFG_LEN * i)
+    cfgs = [struct.unpack_from(">B7x16sQ", payload, off + CFG_LEN * i)
             for i in range(payload[coff])]
     return {"node": payload[6], "flags": payload[7], "cid": cid,
             "interval": interval, "nonce": nonce, "seq": seq, "load": load,
@@ -339,7 +339,7 @@ def selftest():
             got["digest"] != 0 or got["held"] != 0 or got["prints"] != [] or
             got["cfgs"] != [] or
             HB_LEN_MAX != (88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 * 48 + 1 +
-                           16 * 24 + 16) or
+                           16 * 32 + 16) or
             decode(whole[:-1]) is not None or decode(whole + b"\0") is not None):
         print("frame: lengths differ from frame.h")
         return 1

@@ -106,6 +106,9 @@ struct persona_info {
 	char ifname[IF_NAMESIZE];
 	int nnodes;
 	uint32_t nodes[SHOAL_NODE_ID_MAX];
+	/* live nodes whose configuration of it differs from this node's */
+	int ndiffers;
+	uint32_t differs[SHOAL_NODE_ID_MAX];
 	int ndisks;
 	struct persona_disk disks[SHOAL_PERSONA_DISKS_MAX];
 	/* the persona's addresses, as configured; NULL: none reported */
@@ -119,20 +122,20 @@ struct persona_list {
 	size_t size;
 };
 
-static int parse_nodes(const struct nlattr *nest, struct persona_info *p)
+static int parse_nodes(const struct nlattr *nest, uint32_t *ids, int *n)
 {
 	const struct nlattr *attr;
 
-	p->nnodes = 0;
+	*n = 0;
 	mnl_attr_for_each_nested(attr, nest) {
 		if (mnl_attr_get_type(attr) != SHOAL_A_NODE_ID)
 			continue;
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0 ||
-		    p->nnodes == SHOAL_NODE_ID_MAX) {
+		    *n == SHOAL_NODE_ID_MAX) {
 			pr_err_sys("malformed reply from the kernel (node list).");
 			return -1;
 		}
-		p->nodes[p->nnodes++] = mnl_attr_get_u32(attr);
+		ids[(*n)++] = mnl_attr_get_u32(attr);
 	}
 	return 0;
 }
@@ -260,6 +263,7 @@ static const enum mnl_attr_data_type persona_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_PERSONA_MAC] = MNL_TYPE_BINARY,
 	[SHOAL_A_PERSONA_VLAN] = MNL_TYPE_U16,
 	[SHOAL_A_PERSONA_NODES] = MNL_TYPE_NESTED,
+	[SHOAL_A_PERSONA_CONFIG_DIFFERS] = MNL_TYPE_NESTED,
 	[SHOAL_A_PERSONA_DISKS] = MNL_TYPE_NESTED,
 	[SHOAL_A_PERSONA_OWNER] = MNL_TYPE_U32,
 	[SHOAL_A_PERSONA_EPOCH] = MNL_TYPE_U32,
@@ -315,7 +319,13 @@ static int persona_parse(const struct nlmsghdr *nlh, struct persona_info *p)
 	if (p->ifindex && !p->ifname[0] && !if_indextoname(p->ifindex, p->ifname))
 		snprintf(p->ifname, sizeof(p->ifname), "if%u", p->ifindex);
 	p->nnodes = -1;
-	if (tb[SHOAL_A_PERSONA_NODES] && parse_nodes(tb[SHOAL_A_PERSONA_NODES], p))
+	if (tb[SHOAL_A_PERSONA_NODES] &&
+	    parse_nodes(tb[SHOAL_A_PERSONA_NODES], p->nodes, &p->nnodes))
+		return -1;
+	p->ndiffers = 0;
+	if (tb[SHOAL_A_PERSONA_CONFIG_DIFFERS] &&
+	    parse_nodes(tb[SHOAL_A_PERSONA_CONFIG_DIFFERS], p->differs,
+			&p->ndiffers))
 		return -1;
 	p->ndisks = -1;
 	if (tb[SHOAL_A_PERSONA_DISKS] && parse_disks(tb[SHOAL_A_PERSONA_DISKS], p))
@@ -395,6 +405,11 @@ static void print_fields(const struct persona_info *p)
 	}
 	for (i = 0; i < p->ndisks; i++)
 		printf(" disk %s=%s", p->disks[i].name, p->disks[i].spec);
+	if (p->ndiffers > 0) {
+		printf(" config-differs ");
+		for (i = 0; i < p->ndiffers; i++)
+			printf("%s%u", i ? "," : "", p->differs[i]);
+	}
 }
 
 static void print_plain(const void *item)
@@ -435,6 +450,11 @@ static void json_fields(struct json *j, const struct persona_info *p)
 	json_arr_open(j);
 	for (i = 0; i < p->nnodes; i++)
 		json_uint(j, p->nodes[i]);
+	json_arr_close(j);
+	json_key(j, "config_differs");
+	json_arr_open(j);
+	for (i = 0; i < p->ndiffers; i++)
+		json_uint(j, p->differs[i]);
 	json_arr_close(j);
 	if (p->vlan > 0)
 		json_kv_uint(j, "vlan", (uint64_t)p->vlan);
@@ -600,6 +620,9 @@ int persona_event(const struct nlmsghdr *nlh, uint8_t event)
 		name = "disks-fenced";
 		owner = OWNER_NO;
 		break;
+	case SHOAL_EVENT_PERSONA_CONFIG:
+		name = "config";
+		break;
 	default:
 		return 1;
 	}
@@ -608,7 +631,8 @@ int persona_event(const struct nlmsghdr *nlh, uint8_t event)
 
 	j = event_begin("persona", name);
 	if (event == SHOAL_EVENT_PERSONA_ADDED ||
-	    event == SHOAL_EVENT_PERSONA_DELETED) {
+	    event == SHOAL_EVENT_PERSONA_DELETED ||
+	    event == SHOAL_EVENT_PERSONA_CONFIG) {
 		if (j) {
 			json_fields(j, &p);
 		} else {

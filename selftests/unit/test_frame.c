@@ -81,7 +81,8 @@ static const struct shoal_hb_pool pools[] = {
 static struct shoal_hb_cfg cfg_at(unsigned int i)
 {
 	struct shoal_hb_cfg cfg = {
-		.addr = { 0x20010db8u, 0, 0, i + 1 },
+		.kind = i & 1 ? SHOAL_HB_CFG_PERSONA : SHOAL_HB_CFG_SERVICE,
+		.key = { 0x20, 0x01, 0x0d, 0xb8, [15] = i + 1 },
 		.digest = 0x0102030405060708ull * (i + 1),
 	};
 
@@ -325,7 +326,7 @@ static void flags_round_trip(void)
 static void byte_layout(void)
 {
 	static const u8 head[56] = {
-		'S', 'H', 5, 1, 0, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 1 + 24 + 16, 7,
+		'S', 'H', 5, 1, 0, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 1 + 32 + 16, 7,
 		0x06,
 		0xde, 0xad, 0xbe, 0xef, 0, 100, 2, 2,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
@@ -347,25 +348,29 @@ static void byte_layout(void)
 		0xf0, 0xe1, 0xd2, 0xc3, 0xb4, 0xa5, 0x96, 0x87,
 	};
 	/* the count, then 2001:db8::1's entry */
-	static const u8 cfgs[1 + 24] = {
+	static const u8 cfgs[1 + 32] = {
 		1,
+		SHOAL_HB_CFG_SERVICE, 0, 0, 0, 0, 0, 0, 0,
 		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
 		0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
 	};
 	struct shoal_hb hb = with_view();
 	u8 buf[SHOAL_HB_LEN_MAX], view[32] = { 0 };
 	struct shoal_hb_peer two[2] = { peers[0], peers[1] };
-	struct shoal_hb_cfg cfg = { .digest = 0x1122334455667788ull };
+	struct shoal_hb_cfg cfg = {
+		.kind = SHOAL_HB_CFG_SERVICE,
+		.digest = 0x1122334455667788ull,
+	};
 	unsigned int i, len, off;
 
-	memcpy(cfg.addr, cfgs + 1, 16);
+	memcpy(cfg.key, cfgs + 9, 16);
 	hb.flags = SHOAL_HB_F_HOLDING | SHOAL_HB_F_LEAVING;
 	hb.npeers = 2;
 	hb.nentries = 2;
 	hb.nprints = 2;
 	hb.ncfgs = 1;
 	len = shoal_hb_len(2, 2, 2, 0, 1);
-	CHECK_INT(len, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 1 + 24 + 16);
+	CHECK_INT(len, 88 + 2 * 6 + 2 * 12 + 2 * 8 + 1 + 32 + 16);
 	off = shoal_hb_cfgs_off(2, 2, 2, 0);
 	CHECK_INT(off, 88 + 2 * 6 + 2 * 12 + 2 * 8);
 	memset(buf, 0xa5, sizeof(buf));
@@ -446,12 +451,12 @@ static void lengths(void)
 	CHECK_INT(shoal_hb_cfgs_off(0, 0, 1, 0), 96);
 	CHECK_INT(shoal_hb_len(1, 1, 1, 0, 0), 88 + 6 + 12 + 8 + 1 + 16);
 	CHECK_INT(shoal_hb_len(0, 0, 0, 1, 0), 88 + 48 + 1 + 16);
-	CHECK_INT(shoal_hb_len(0, 0, 0, 0, 1), 88 + 1 + 24 + 16);
+	CHECK_INT(shoal_hb_len(0, 0, 0, 0, 1), 88 + 1 + 32 + 16);
 	CHECK_INT(shoal_hb_cfgs_off(1, 1, 1, 1), 88 + 6 + 12 + 8 + 48);
 	CHECK_INT(shoal_hb_tag_off(1, 1, 1, 1, 2),
-		  88 + 6 + 12 + 8 + 48 + 1 + 2 * 24);
+		  88 + 6 + 12 + 8 + 48 + 1 + 2 * 32);
 	CHECK_INT(SHOAL_HB_LEN_MAX,
-		  88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 * 48 + 1 + 16 * 24 + 16);
+		  88 + 255 * 6 + 64 * 12 + 64 * 8 + 16 * 48 + 1 + 16 * 32 + 16);
 	CHECK_INT(shoal_hb_len(SHOAL_HB_PEERS_MAX, SHOAL_HB_ENTRIES_MAX,
 			       SHOAL_HB_PRINTS_MAX, SHOAL_HB_POOLS_MAX,
 			       SHOAL_HB_CFGS_MAX),
@@ -862,7 +867,8 @@ static void vlan_header(void)
 
 /*
  * Configuration entries come back whole, after the pool entries, before
- * the tag; more than 16, or a count the length does not have, are refused.
+ * the tag; more than 16, a count the length does not have, an unknown
+ * kind or a reserved byte set are refused.
  */
 static void cfg_round_trip(void)
 {
@@ -873,7 +879,7 @@ static void cfg_round_trip(void)
 
 	len = build_all(buf, &hb, NPEERS, NENTRIES, NPRINTS, NPOOLS, 3);
 	off = shoal_hb_cfgs_off(NPEERS, NENTRIES, NPRINTS, NPOOLS);
-	CHECK_INT(len, off + 1 + 3 * 24 + 16);
+	CHECK_INT(len, off + 1 + 3 * 32 + 16);
 	memset(&out, 0x5a, sizeof(out));
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
 	CHECK_INT(out.ncfgs, 3);
@@ -883,9 +889,11 @@ static void cfg_round_trip(void)
 		memset(&c, 0x5a, sizeof(c));
 		shoal_hb_get_cfg(buf, &out, i, &c);
 		want = cfg_at(i);
-		CHECK(!memcmp(c.addr, want.addr, sizeof(c.addr)));
+		CHECK_INT(c.kind, want.kind);
+		CHECK(!memcmp(c.key, want.key, sizeof(c.key)));
 		CHECK(c.digest == want.digest);
-		CHECK(be64_at(buf + off + 1 + 24 * i + 16) == want.digest);
+		CHECK_INT(buf[off + 1 + 32 * i], want.kind);
+		CHECK(be64_at(buf + off + 1 + 32 * i + 24) == want.digest);
 	}
 	CHECK_INT(decode(buf, len - 1, &out), SHOAL_HB_TRUNCATED);
 	CHECK_INT(decode(buf, len + 1, &out), SHOAL_HB_OVERSIZED);
@@ -893,6 +901,16 @@ static void cfg_round_trip(void)
 	buf[off] = 2;
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 	buf[off] = 4;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+	buf[off] = 3;
+	/* an unknown kind, a reserved byte set */
+	buf[off + 1 + 32] = 0;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+	buf[off + 1 + 32] = 3;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
+	buf[off + 1 + 32] = SHOAL_HB_CFG_PERSONA;
+	CHECK_INT(decode(buf, len, &out), SHOAL_HB_OK);
+	buf[off + 1 + 32 + 7] = 1;
 	CHECK_INT(decode(buf, len, &out), SHOAL_HB_BAD_HEADER);
 	/* more than 16, with a length field that has them */
 	len = build_all(buf, &hb, 0, 0, 0, 0, SHOAL_HB_CFGS_MAX);

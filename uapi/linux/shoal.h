@@ -563,6 +563,11 @@ enum shoal_attr {
 	 * of its live members have (this node too, if so); absent: none
 	 */
 	SHOAL_A_SERVICE_CONFIG_OUT,
+	/* nest of SHOAL_A_NODE_ID (replies, events): the live nodes whose
+	 * configuration of the persona differs from this node's; absent:
+	 * none
+	 */
+	SHOAL_A_PERSONA_CONFIG_DIFFERS,
 
 	__SHOAL_A_MAX,
 };
@@ -827,6 +832,10 @@ enum shoal_event {
 	 * (SHOAL_A_SERVICE_CONFIG_OUT)
 	 */
 	SHOAL_EVENT_SERVICE_CONFIG,
+	/* the nodes whose configuration of a persona differs from this
+	 * node's changed (SHOAL_A_PERSONA_CONFIG_DIFFERS)
+	 */
+	SHOAL_EVENT_PERSONA_CONFIG,
 
 	__SHOAL_EVENT_MAX,
 };

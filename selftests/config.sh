@@ -8,7 +8,9 @@
 # a service is not the one most of the service's live members have is out
 # of it, by every node's reckoning, and serves none of it until it agrees:
 # two configurations never serve at once. Documentation/services.md,
-# "When configurations differ".
+# "When configurations differ". They carry each persona's too: a persona
+# configured otherwise on a live node is reported, on both sides
+# (Documentation/personas.md).
 #
 #   n1, n2, n3 (eth0) --- br0 (switch namespace)
 #
@@ -18,12 +20,13 @@
 # back in. T: node 1 gives it 256 buckets, node 2 512, node 3 has no T:
 # one against one, the higher digest serves, the other owns nothing. (A
 # node that never named a service counts as agreeing, and keeps its
-# share of the buckets, as before there were digests.)
+# share of the buckets, as before there were digests.) The persona web:
+# nodes 1,2 on nodes 1 and 3, nodes 1,2,3 on node 2.
 
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 15
+ktap_plan 19
 
 S=192.0.2.100
 T=2001:db8::100
@@ -107,5 +110,24 @@ check_eq "T: the node out owns nothing of it" 0 "$(owned "${loser:-1}" "$T")"
 check "T: the other owns buckets of it" test "$(owned "$winner" "$T")" -gt 0
 check "T: ... and its table gives the node out none" \
 	test -n "$(owners "$winner" "$T")" -a "$(owners "$winner" "$T" | tr , '\n' | grep -cx "${loser:-0}")" = 0
+
+# --- personas ----------------------------------------------------------------------
+differs() { for i in 1 2 3; do sn "$i" -j persona show web | jq -c '.[0].config_differs'; done | paste -sd' '; }
+sn 1 persona add web mac 02:00:00:aa:00:01 nodes 1,2
+sn 2 persona add web mac 02:00:00:aa:00:01 nodes 1,2,3
+sn 3 persona add web mac 02:00:00:aa:00:01 nodes 1,2
+web_differs() { [ "$(differs)" = "[2] [1,3] [2]" ]; }
+check "web: nodes 1 and 3 see node 2's differ, node 2 both of theirs" wait_for 10000 web_differs
+last_ok || diag "config_differs on nodes 1, 2, 3: $(differs)"
+check "node 3's monitor told: persona config, differs [2]" \
+	grep -q '"object":"persona","event":"config".*"config_differs":\[2\]' "$tmp/mon.3"
+last_ok || diag "monitor: $(grep '"object":"persona"' "$tmp/mon.3")"
+check "persona show (plain) says config-differs 2" \
+	grep -q " config-differs 2$" <<<"$(sn 1 persona show web | head -n 1)"
+sn 2 persona del web
+sn 2 persona add web mac 02:00:00:aa:00:01 nodes 1,2
+web_agrees() { [ "$(differs)" = "[] [] []" ]; }
+check "web: configured alike everywhere, nobody differs" wait_for 10000 web_agrees
+last_ok || diag "config_differs on nodes 1, 2, 3: $(differs)"
 
 ktap_finish
