@@ -5,8 +5,11 @@
 # hash of the source picks a bucket, only the bucket's owner keeps the
 # packet. Proves, with real traffic, that each connection or datagram is
 # answered by exactly one node, that the split follows the buckets and the
-# buckets the weights, that the counters add up, and that ARP/ND for the
-# address is answered once, with the service's MAC.
+# buckets the weights, that the counters add up, that ARP/ND for the
+# address is answered once, with the service's MAC, and that hash
+# saddr-sport-dport puts both ports in the hash: one client's flows to
+# several destination ports fall into several buckets, each datagram kept
+# by its bucket's owner alone.
 #
 #   n1 (eth0) --+
 #   n2 (eth0) --+
@@ -31,7 +34,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 57
+ktap_plan 72
 
 make_cluster 5
 make_client cl 192.0.2.200 2001:db8::200
@@ -357,5 +360,115 @@ del_all() {
 check "service del of every service on every node" del_all
 check_eq "no services left" "0 0 0 0 0" \
 	"$(for i in 1 2 3 4 5; do sn "$i" -j service show | jq length; done | xargs)"
+
+# --- d. hash saddr-sport-dport --------------------------------------------
+# Eight UDP flows from one client address: source port 40000 to
+# destination ports 9-12, and destination port 9 from source ports
+# 40001-40004 too. Flow k is sent 2^k times (255 datagrams in all), so a
+# bucket's count, a sum of distinct powers of two, says which flows fell
+# into it. Nothing listens on those ports: the counters are taken before
+# any socket. Members: nodes 1-5, weighted as above.
+FLOWS=(40000:9 40000:10 40000:11 40000:12 40001:9 40002:9 40003:9 40004:9)
+# burst ADDR SRC: flow k of FLOWS (SPORT:DPORT) sent 2^k times from SRC
+burst() {
+	ip netns exec "$CL" python3 -c '
+import socket, sys
+addr, src = sys.argv[1:3]
+fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+for k, flow in enumerate(sys.argv[3:]):
+    sport, dport = map(int, flow.split(":"))
+    with socket.socket(fam, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((src, sport))
+        for _ in range(1 << k):
+            s.sendto(b"x", (addr, dport))
+' "$1" "$2" "${FLOWS[@]}"
+}
+# hcounts ADDR N: "bucket owner rx_packets dropped_packets" of each bucket
+# of ADDR node N counted anything in (the plain output: jq over 256
+# buckets costs seconds under emulation)
+hcounts() {
+	sn "$2" -s bucket show "$1" | awk '{
+		for (i = 1; i < NF; i++) v[$i] = $(i + 1)
+		if (v["rx_packets"] + v["dropped_packets"] > 0)
+			print v["bucket"], v["owner"], v["rx_packets"], v["dropped_packets"] }'
+}
+# counted ADDR: nodes 1-5 each counted 255 datagrams to ADDR (their counts
+# kept in $tmp/h.ADDR.N)
+counted() {
+	local i
+	for i in 1 2 3 4 5; do
+		hcounts "$1" "$i" >"$tmp/h.$1.$i"
+		[ "$(awk '{ s += $3 + $4 } END { print s + 0 }' "$tmp/h.$1.$i")" = 255 ] || return 1
+	done
+}
+# flow_buckets ADDR: "K BUCKET" for each flow K, from node 1's counts
+flow_buckets() {
+	awk '{ for (k = 0; k < 8; k++) if (int(($3 + $4) / 2 ^ k) % 2) print k, $1 }' \
+		"$tmp/h.$1.1" | sort -n
+}
+# spread ADDR K...: how many buckets the flows K... fell into
+spread() {
+	flow_buckets "$1" | awk -v want=" ${*:2} " 'index(want, " " $1 " ") { b[$2] = 1 }
+		END { n = 0; for (i in b) n++; print n }'
+}
+# hash_case ADDR SRC: sends the flows to ADDR from SRC; checks that the
+# nodes counted them alike and that only the owners kept them
+hash_case() {
+	local a=$1 i ref bad=
+	client_knows "$a"
+	burst "$a" "$2"
+	wait_for 5000 counted "$a" ||
+		for i in 1 2 3 4 5; do hcounts "$a" "$i" >"$tmp/h.$a.$i"; done
+	# bucket, owner and datagrams counted, as node 1 has them
+	ref=$(awk '{ print $1, $2, $3 + $4 }' "$tmp/h.$a.1")
+	for i in 2 3 4 5; do
+		[ "$(awk '{ print $1, $2, $3 + $4 }' "$tmp/h.$a.$i")" = "$ref" ] ||
+			bad+="node $i: $(awk '{ print $1, $2, $3 + $4 }' "$tmp/h.$a.$i" | paste -sd,)
+"
+	done
+	if [ -z "$bad" ] && [ "$(awk '{ s += $3 } END { print s + 0 }' <<<"$ref")" = 255 ]; then
+		ok "$a: nodes 1-5 counted the 255 datagrams in the same buckets, with the same owners"
+	else
+		fail "$a: nodes 1-5 counted the 255 datagrams in the same buckets, with the same owners" \
+			"node 1 (bucket owner count): $(paste -sd, <<<"$ref")" "$bad"
+	fi
+	check_eq "$a: each datagram kept by the node owning its bucket alone, dropped by the others" "" \
+		"$(for i in 1 2 3 4 5; do
+			awk -v me="$i" '($2 == me && $4 > 0) || ($2 != me && $3 > 0) {
+				print "node " me " bucket " $1 " owner " $2 ": rx " $3 " dropped " $4 }' "$tmp/h.$a.$i"
+		done | head -5)"
+	diag "$a: flow SPORT:DPORT bucket (owner): $(flow_buckets "$a" | while read -r k b; do
+		printf '%s %s (%s), ' "${FLOWS[k]}" "$b" "$(awk -v b="$b" '$1 == b { print $2 }' "$tmp/h.$a.1")"
+	done)"
+}
+D4=192.0.2.120 D6=2001:db8::120 DC=192.0.2.121
+add_hashed() {
+	on_nodes "1 2 3 4 5" service add "$D4" proto udp hash saddr-sport-dport buckets 256 &&
+		on_nodes "1 2 3 4 5" service add "$D6" proto udp hash saddr-sport-dport buckets 256
+}
+check "service add $D4 and $D6 proto udp hash saddr-sport-dport buckets 256 on nodes 1-5" add_hashed
+check_eq "service show -j says hash saddr-sport-dport" "saddr-sport-dport saddr-sport-dport" \
+	"$(svc_json "$D4" 5 | jq -r .hash) $(svc_json "$D6" 5 | jq -r .hash)"
+for pair in "$D4 192.0.2.200" "$D6 2001:db8::200"; do
+	read -r a src <<<"$pair"
+	hash_case "$a" "$src"
+	n=$(spread "$a" 0 1 2 3)
+	check "$a: source port 40000 to 4 destination ports: more than one bucket ($n)" test "$n" -gt 1
+	n=$(spread "$a" 0 4 5 6 7)
+	check "$a: destination port 9 from 5 source ports: more than one bucket ($n)" test "$n" -gt 1
+done
+# control: the same flows to a service hashing saddr-sport, which leaves
+# the destination port out
+check "service add $DC proto udp hash saddr-sport buckets 256 on nodes 1-5" \
+	on_nodes "1 2 3 4 5" service add "$DC" proto udp hash saddr-sport buckets 256
+hash_case "$DC" 192.0.2.200
+check_eq "$DC, hash saddr-sport: source port 40000 to 4 destination ports: one bucket" 1 \
+	"$(spread "$DC" 0 1 2 3)"
+del_hashed() {
+	local a
+	for a in "$D4" "$D6" "$DC"; do on_nodes "1 2 3 4 5" service del "$a" || return 1; done
+}
+check "service del of the three on every node" del_hashed
 
 ktap_finish
