@@ -13,11 +13,13 @@
 #     refused with a clear message, not with an OOM kill; deleting them,
 #     then the namespace, gives all of it back;
 #   - without a limit, 16 such services, then the bucket limit; 4096
-#     services of one bucket, then the service limit.
+#     services of one bucket, then the service limit: one more is refused,
+#     alone or in a batch, and leaves nothing behind (not even its address
+#     on lo); a deletion makes room again.
 
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 9
+ktap_plan 13
 
 MIB=$((1024 * 1024))
 tmp=$(mktemp -d)
@@ -116,11 +118,31 @@ for a in $(seq 0 15); do
 done | shoal -b - || echo "batch $?"
 shoal service show | grep -c "^service "
 err=$(shoal service add 10.99.0.1 buckets 1 2>&1) || echo "refused $? $err"
+echo "after count $(shoal service show | grep -c "^service ")"
+err=$(shoal service show 10.99.0.1 2>&1) || echo "after show $? $err"
+before=$(shoal service show | md5sum)
+err=$(printf "%s\n" "service add 10.99.0.2 buckets 1" "service add 10.99.0.3 buckets 1" |
+	shoal -b - 2>&1) || echo "after batch $? $(echo $err)"
+[ "$(shoal service show | md5sum)" != "$before" ] || echo "after unchanged"
+echo "after lo $(ip -o addr show dev lo | grep -c " 10\.99\.")"
+shoal service del 10.0.0.1 && shoal service add 10.99.0.1 buckets 1 &&
+	echo "after room $(shoal service show | grep -c "^service ")"
 ' 2>&1)
 diag "4096 services of one bucket: ${SECONDS} s so far"
 check_eq "4096 services of one bucket, then no more" \
 	"4096
 refused 1 Error: a namespace has at most 4096 services." \
-	"$(grep -v '^batch ' <<<"$out")"
+	"$(grep -Ev '^(batch|after) ' <<<"$out")"
+check_eq "... the refused one is not a service, and the others are all there" \
+	"after count 4096
+after show 1 Error: no service for this address." \
+	"$(grep -E '^after (count|show) ' <<<"$out")"
+check_eq "... in a batch, the refused line stops it, named, and changes nothing" \
+	"after batch 1 Error: a namespace has at most 4096 services. Command failed -:1
+after unchanged" \
+	"$(grep -E '^after (batch|unchanged)' <<<"$out")"
+check_eq "... no refused address was put on lo" "after lo 0" "$(grep '^after lo ' <<<"$out")"
+check_eq "... and after a deletion there is room for one more" "after room 4096" \
+	"$(grep '^after room ' <<<"$out")"
 
 ktap_finish
