@@ -127,6 +127,14 @@ static u64 shoal_hb_load(struct shoal_net *sn, struct shoal_hb_state *hb,
 	u64 total = 0, delta, pps = 0;
 	int cpu;
 
+	/*
+	 * Over an interval at least: a frame sent out of turn (a node
+	 * lost, say: just when the least loaded spare is chosen) says the
+	 * last rate, not one of the few packets since the last frame.
+	 */
+	if (hb->load_time &&
+	    now - hb->load_time < (u64)hb->interval_ms * NSEC_PER_MSEC)
+		return hb->load_pps;
 	for_each_possible_cpu(cpu)
 		total += *per_cpu_ptr(sn->rx_accepted, cpu);
 	delta = total - hb->load_total;

@@ -22,14 +22,15 @@
 #
 # Nodes 1-3 are regular, 4 and 5 spares. Service $S (UDP, 256 buckets, every
 # node); service $L (UDP) with node 4 alone as its member, which the client
-# loads so that spare 4 is busy and spare 5 idle; persona db with node 1
-# alone in its list. A node fails by its link going down. Heartbeats every
+# loads so that spare 4 is busy and spare 5 idle; personas db (let go by
+# node 1) and fb (node 1 fails) with node 1 alone in their lists: both go
+# to spare 5. A node fails by its link going down. Heartbeats every
 # 200 ms, dead 5: nothing here judges time.
 
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 17
+ktap_plan 18
 
 S=192.0.2.100
 L=192.0.2.150
@@ -46,18 +47,20 @@ loads() {
 	sn "$1" -s node show | awk '$1 == "node" { id = $2 }
 		{ for (i = 1; i < NF; i++) if ($i == "load") { printf "%s%s=%s", sep, id, $(i + 1); sep = " " } }'
 }
-# dbview N: "owner state" of persona db as node N sees it
-dbview() {
-	sn "$1" persona show db | awk 'NR == 1 { for (i = 1; i < NF; i++) {
+# pview P N: "owner state" of persona P as node N sees it
+pview() {
+	sn "$2" persona show "$1" | awk 'NR == 1 { for (i = 1; i < NF; i++) {
 		if ($i == "owner") o = $(i + 1); if ($i == "state") s = $(i + 1) }; print o, s }'
 }
-# db_on OWNER NODES...: every one of NODES says OWNER owns db
-db_on() {
+# p_on P OWNER NODES...: every one of NODES says OWNER owns persona P
+p_on() {
 	local i
-	for i in "${@:2}"; do
-		[ "$(dbview "$i" | cut -d' ' -f1)" = "$1" ] || return 1
+	for i in "${@:3}"; do
+		[ "$(pview "$1" "$i" | cut -d' ' -f1)" = "$2" ] || return 1
 	done
 }
+dbview() { pview db "$1"; }
+db_on() { p_on db "$@"; }
 
 # --- a. spares own nothing while every member is up -------------------------
 for i in 1 2 3 4 5; do
@@ -70,7 +73,8 @@ check_eq "nodes 1-3 only: every bucket of $S is owned by one of them" "" \
 for i in 1 2 3 4 5; do
 	printf '%s\n' "node add 4 spare on" "node add 5 spare on" \
 		"service add $L proto udp nodes 4" \
-		"persona add db mac 02:00:00:aa:00:02 addr 198.51.100.20/24 nodes 1" | sn "$i" -b -
+		"persona add db mac 02:00:00:aa:00:02 addr 198.51.100.20/24 nodes 1" \
+		"persona add fb mac 02:00:00:aa:00:03 addr 198.51.100.30/24 nodes 1" | sn "$i" -b -
 done
 check_eq "node add 4 spare on, node add 5 spare on: both are spares" "4 5" \
 	"$(sn 3 node show | awk '$1 == "node" && / spare( |$)/ { print $2 }' | xargs)"
@@ -80,7 +84,8 @@ check "... and $S's bucket table is unchanged on every node: the spares own noth
 for i in 1 2 3 4 5; do sn "$i" cluster set key "$tmp/key" interval 200 dead 5; done
 check "heartbeats: every node sees nodes 1-5 up" \
 	wait_for 20000 all_see "1 2 3 4 5" "1=up,2=up,3=up,4=up,5=up"
-check "persona db is on node 1, its only node" wait_for 10000 db_on 1 1 2 3 4 5
+check "personas db and fb are on node 1, their only node" \
+	wait_for 10000 eval 'db_on 1 1 2 3 4 5 && p_on fb 1 1 2 3 4 5'
 last_ok || diag "db: $(for i in 1 2 3 4 5; do dbview "$i"; done | paste -sd,)"
 
 # --- b. load: packets a second the node's services accepted ----------------
@@ -120,10 +125,7 @@ all_busy() {
 check "under about 250 datagrams/s to $L: every view gives node 4 a load of 50/s or more, the others (spare 5, which drops them, too) 0" \
 	all_busy
 diag "$(for i in 1 2 3 4 5; do echo "node $i: $(loads "$i")"; done)"
-# node 1 lets db go. (Not by its failure: the frames a failure makes
-# every node send at once carry loads measured over the few ms since
-# the previous frame, so the loads compared then are not those of
-# Documentation/personas.md.)
+# node 1 lets db go
 sn 1 persona release db
 check "persona db let go by node 1: it goes to spare 5, the least loaded, not to spare 4 (the lower id)" \
 	wait_for 5000 db_on 5 1 2 3 4 5
@@ -134,6 +136,12 @@ last_ok || diag "db: $(for i in 1 2 3 4 5; do dbview "$i"; done | paste -sd,)" \
 ip -n "$(ns 1)" link set eth0 down
 check "node 1's link is cut: nodes 2-5 see it down" \
 	wait_for 10000 all_see "2 3 4 5" "1=down,2=up,3=up,4=up,5=up"
+# (the frames a failure makes every node send at once say the loads of
+# the last interval, not of the few ms since the frame before)
+check "persona fb, node 1's, goes to spare 5, the least loaded, on node 1's failure" \
+	wait_for 10000 p_on fb 5 2 3 4 5
+last_ok || diag "fb: $(for i in 2 3 4 5; do pview fb "$i"; done | paste -sd,)" \
+	"$(for i in 2 3 4 5; do echo "node $i: $(loads "$i")"; done)"
 T1=$(with_owner "$T0" 1 4)
 check "$S: node 1's buckets, and only those, go to spare 4, the first spare up (busy or not)" \
 	wait_for 5000 tables_are "$T1" 2 3 4 5
