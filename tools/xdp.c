@@ -123,13 +123,16 @@ static void explain_load_error(int err)
 		pr_err_sys("cannot load the XDP program: %s.", strerror(-err));
 }
 
+/* Attaching races another shoal's detaching at most this many times. */
+#define XDP_ATTACH_TRIES	16
+
 int xdp_attach(unsigned int ifindex)
 {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	char buf[IF_NAMESIZE];
+	int err, fd, ours, tries;
 	uint32_t id;
-	int err, fd, ours;
 
 	if (xdp_query(ifindex, &id, NULL))
 		return -1;
@@ -162,21 +165,34 @@ int xdp_attach(unsigned int ifindex)
 	}
 	prog = bpf_object__find_program_by_name(obj, SHOAL_XDP_PROG_NAME);
 	fd = prog ? bpf_program__fd(prog) : -1;
-	/* in the driver if it can; a device without driver support runs it
-	 * generically
-	 */
-	err = bpf_xdp_attach((int)ifindex, fd,
-			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-	if (err == -EOPNOTSUPP || err == -EINVAL)
-		err = bpf_xdp_attach((int)ifindex, fd,
-				     XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
-				     NULL);
+	for (tries = 0; tries < XDP_ATTACH_TRIES; tries++) {
+		/* in the driver if it can; a device without driver support
+		 * runs it generically
+		 */
+		err = bpf_xdp_attach((int)ifindex, fd, XDP_FLAGS_DRV_MODE |
+				     XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+		if (err == -EOPNOTSUPP || err == -EINVAL)
+			err = bpf_xdp_attach((int)ifindex, fd,
+					     XDP_FLAGS_SKB_MODE |
+					     XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+		if (err != -EBUSY && err != -EEXIST)
+			break;
+		/*
+		 * A program was there: another shoal's is ours too. If none
+		 * is any more, the other shoal took it off since: again.
+		 */
+		if (xdp_query(ifindex, &id, NULL)) {
+			bpf_object__close(obj);
+			return -1;
+		}
+		if (id) {
+			if (xdp_is_ours(id) > 0)
+				err = 0;
+			break;
+		}
+	}
 	/* attached, the program lives on without us */
 	bpf_object__close(obj);
-	/* another shoal attached one meanwhile: that is ours too */
-	if ((err == -EBUSY || err == -EEXIST) &&
-	    !xdp_query(ifindex, &id, NULL) && id && xdp_is_ours(id) > 0)
-		err = 0;
 	if (err) {
 		pr_err("cannot attach the XDP program to %s: %s.",
 		       dev_name(ifindex, buf), strerror(-err));
