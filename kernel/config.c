@@ -83,7 +83,6 @@ bool shoal_service_vote(struct shoal_net *sn, struct shoal_service *svc)
 	unsigned int n = 0, i, j, count, most = 0;
 	u32 local = sn->local_id, id;
 	u64 mine = svc->cfg_digest;
-	struct shoal_digest d;
 	bool differ = false;
 	u64 best = mine;
 	bool changed;
@@ -113,13 +112,6 @@ bool shoal_service_vote(struct shoal_net *sn, struct shoal_service *svc)
 			__set_bit(votes[i].id, out);
 	changed = !bitmap_equal(out, svc->cfg_out, SHOAL_NODE_ID_MAX + 1);
 	bitmap_copy(svc->cfg_out, out, SHOAL_NODE_ID_MAX + 1);
-	/* what nodes that agree on the vote all say of it (hold.c) */
-	shoal_digest_begin(&d, 2 + (SHOAL_NODE_ID_MAX + 1) / 8);
-	shoal_digest_add(&d, upper_32_bits(best));
-	shoal_digest_add(&d, lower_32_bits(best));
-	for (i = 0; i < SHOAL_NODE_ID_MAX + 1; i += 8)
-		shoal_digest_add(&d, bitmap_get_value8(out, i));
-	svc->vote_digest = shoal_digest_end(&d);
 	return changed;
 }
 

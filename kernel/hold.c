@@ -570,6 +570,7 @@ static void shoal_report_drained(struct shoal_net *sn, u64 digest,
  */
 void shoal_services_settle(struct shoal_net *sn)
 {
+	DECLARE_BITMAP(voters, SHOAL_NODE_ID_MAX + 1);
 	struct shoal_service *svc;
 	struct shoal_settle st = {};
 	unsigned long *released;
@@ -582,14 +583,14 @@ void shoal_services_settle(struct shoal_net *sn)
 		return;
 	shoal_hb_set_cfgs(sn);
 	/*
-	 * A service some node is out of for its configuration counts by
-	 * the vote instead of its table, which that node cannot compute:
-	 * its buckets are taken once every node, itself included, counts
-	 * it out.
+	 * A node out of a service for its configuration computes other
+	 * tables, and owns none of that service: it has no say.
 	 */
-	list_for_each_entry(svc, &sn->services, list)
-		digest += bitmap_empty(svc->cfg_out, SHOAL_NODE_ID_MAX + 1) ?
-			  svc->digest : svc->vote_digest;
+	bitmap_zero(voters, SHOAL_NODE_ID_MAX + 1);
+	list_for_each_entry(svc, &sn->services, list) {
+		digest += svc->digest;
+		bitmap_or(voters, voters, svc->cfg_out, SHOAL_NODE_ID_MAX + 1);
+	}
 	st.local = sn->local_id;
 	st.member = !sn->left && (!st.local || shoal_hb_alive(sn, st.local));
 	/* away: the others served this node's buckets meanwhile */
@@ -606,7 +607,8 @@ void shoal_services_settle(struct shoal_net *sn)
 			__set_bit(id, st.holding);
 	}
 	/* a node set down owns nothing and takes nothing: no say */
-	st.agreed = shoal_hb_agreed(sn, digest, st.live);
+	bitmap_andnot(voters, st.live, voters, SHOAL_NODE_ID_MAX + 1);
+	st.agreed = shoal_hb_agreed(sn, digest, voters);
 
 	list_for_each_entry(svc, &sn->services, list) {
 		released = svc->scratch;

@@ -270,7 +270,6 @@ struct shoal_service {
 	 * bit included), under sn->lock.
 	 */
 	u64 cfg_digest;
-	u64 vote_digest;		/* of the vote's outcome */
 	u64 *cfg_peer;
 	DECLARE_BITMAP(cfg_heard, SHOAL_NODE_ID_MAX + 1);
 	DECLARE_BITMAP(cfg_out, SHOAL_NODE_ID_MAX + 1);
