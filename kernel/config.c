@@ -15,6 +15,22 @@
 #include "shoal.h"
 
 /*
+ * Node id said digest (in softirq): keep it, the digest before the bit
+ * that says there is one. Returns whether that is news.
+ */
+static bool shoal_cfg_record(u64 *digests, unsigned long *heard, u32 id,
+			     u64 digest)
+{
+	if (test_bit(id, heard) && READ_ONCE(digests[id]) == digest)
+		return false;
+	WRITE_ONCE(digests[id], digest);
+	/* pairs with smp_rmb() in the readers: the bit, then the digest */
+	smp_mb__before_atomic();
+	set_bit(id, heard);
+	return true;
+}
+
+/*
  * The digest of what decides which bucket a packet of the service falls
  * in and whether it is the service's at all: its address, protocol,
  * port, hash, buckets and mode. Nodes that differ in it have no bucket
@@ -58,14 +74,8 @@ bool shoal_service_cfg_heard(struct shoal_net *sn, u32 id,
 		memset(&addr.ip6.s6_addr32[1], 0, 12);
 	}
 	svc = shoal_service_lookup(sn, family, &addr);
-	if (!svc || (test_bit(id, svc->cfg_heard) &&
-		     READ_ONCE(svc->cfg_peer[id]) == cfg->digest))
-		return false;
-	WRITE_ONCE(svc->cfg_peer[id], cfg->digest);
-	/* the digest before the bit that says there is one */
-	smp_mb__before_atomic();
-	set_bit(id, svc->cfg_heard);
-	return true;
+	return svc && shoal_cfg_record(svc->cfg_peer, svc->cfg_heard, id,
+				       cfg->digest);
 }
 
 /*
@@ -166,14 +176,8 @@ bool shoal_persona_cfg_heard(struct shoal_net *sn, u32 id,
 {
 	struct shoal_persona *p = shoal_persona_by_mac(sn, cfg->key);
 
-	if (!p || (test_bit(id, p->cfg_heard) &&
-		   READ_ONCE(p->cfg_peer[id]) == cfg->digest))
-		return false;
-	WRITE_ONCE(p->cfg_peer[id], cfg->digest);
-	/* the digest before the bit that says there is one */
-	smp_mb__before_atomic();
-	set_bit(id, p->cfg_heard);
-	return true;
+	return p && shoal_cfg_record(p->cfg_peer, p->cfg_heard, id,
+				     cfg->digest);
 }
 
 /*

@@ -123,6 +123,24 @@ static const struct nla_policy shoal_service_add_policy[SHOAL_A_MAX + 1] = {
 		NLA_POLICY_NESTED(shoal_node_list_policy),
 };
 
+/* A set of node ids as a nest of SHOAL_A_NODE_ID; none: no attribute. */
+int shoal_put_node_set(struct sk_buff *skb, int attr, const unsigned long *ids)
+{
+	struct nlattr *nest;
+	u32 id;
+
+	if (bitmap_empty(ids, SHOAL_NODE_ID_MAX + 1))
+		return 0;
+	nest = nla_nest_start(skb, attr);
+	if (!nest)
+		return -EMSGSIZE;
+	for_each_set_bit(id, ids, SHOAL_NODE_ID_MAX + 1)
+		if (nla_put_u32(skb, SHOAL_A_NODE_ID, id))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* max >= min and down < up are checked in shoal_parse_pool() */
 static const struct nla_policy shoal_pool_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_POOL_OFF] = { .type = NLA_FLAG },

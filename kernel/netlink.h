@@ -25,6 +25,7 @@ struct sk_buff *shoal_ntf_begin(struct shoal_net *sn, u8 cmd, u8 event,
 void shoal_ntf_end(struct shoal_net *sn, struct sk_buff *skb, void *hdr,
 		   int err);
 
+int shoal_put_node_set(struct sk_buff *skb, int attr, const unsigned long *ids);
 int shoal_put_hb_stats(struct sk_buff *skb, int attr,
 		       const struct shoal_hb_stats *st);
 

@@ -80,17 +80,8 @@ static int shoal_put_persona(struct sk_buff *skb, struct shoal_net *sn,
 		nla_nest_end(skb, disk);
 	}
 	nla_nest_end(skb, nest);
-
-	if (bitmap_empty(p->cfg_differs, SHOAL_NODE_ID_MAX + 1))
-		return 0;
-	nest = nla_nest_start(skb, SHOAL_A_PERSONA_CONFIG_DIFFERS);
-	if (!nest)
-		return -EMSGSIZE;
-	for_each_set_bit(i, p->cfg_differs, SHOAL_NODE_ID_MAX + 1)
-		if (nla_put_u32(skb, SHOAL_A_NODE_ID, i))
-			return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return 0;
+	return shoal_put_node_set(skb, SHOAL_A_PERSONA_CONFIG_DIFFERS,
+				  p->cfg_differs);
 }
 
 void shoal_notify_persona(struct shoal_net *sn,

@@ -63,25 +63,6 @@ static int shoal_put_service_nodes(struct sk_buff *skb, struct shoal_net *sn,
 	return 0;
 }
 
-/* The nodes out of the service for their configuration, if any. */
-static int shoal_put_config_out(struct sk_buff *skb,
-				const struct shoal_service *svc)
-{
-	struct nlattr *nest;
-	u32 id;
-
-	if (bitmap_empty(svc->cfg_out, SHOAL_NODE_ID_MAX + 1))
-		return 0;
-	nest = nla_nest_start(skb, SHOAL_A_SERVICE_CONFIG_OUT);
-	if (!nest)
-		return -EMSGSIZE;
-	for_each_set_bit(id, svc->cfg_out, SHOAL_NODE_ID_MAX + 1)
-		if (nla_put_u32(skb, SHOAL_A_NODE_ID, id))
-			return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return 0;
-}
-
 /* A decision, or a standby passed over. */
 static int shoal_put_decision(struct sk_buff *skb,
 			      const struct shoal_pool_decision *d)
@@ -232,7 +213,7 @@ static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
 	    (svc->mode == SHOAL_SERVICE_MODE_SHARED &&
 	     nla_put(skb, SHOAL_A_SERVICE_MAC, ETH_ALEN, svc->mac)) ||
 	    shoal_put_service_nodes(skb, sn, svc) ||
-	    shoal_put_config_out(skb, svc) ||
+	    shoal_put_node_set(skb, SHOAL_A_SERVICE_CONFIG_OUT, svc->cfg_out) ||
 	    shoal_put_service_mode(skb, svc) ||
 	    shoal_put_pool(skb, sn, svc, full && svc->pool ?
 			   &svc->pool->last : NULL, full))
