@@ -86,6 +86,10 @@ info cpus "$(nproc)"
 info trials "$TRIALS"
 info flows "$NFLOWS"
 info shoal_dead "$DEAD"
+# the members, the one cut, and keepalived's nodes, for the report's text
+info shoal_members 3
+info shoal_cut 3
+info keepalived_nodes 2
 info keepalived_priority "$KA_PRIO"
 
 make_client cl "$CLIENT" 2001:db8::200
