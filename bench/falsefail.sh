@@ -7,16 +7,24 @@
 # shoal with 10 ms heartbeats first (one window per dead count), then
 # keepalived (VRRPv3) with 0.01 s adverts, one after the other in one run.
 #
-#   n1, n2, n3 (eth0, netem) --+                           shoal members (first)
-#   ka, kb     (eth0, netem) --+-- br0 (switch namespace)   keepalived (then)
+#   n1, n2 (eth0, netem) --+                           shoal members (first)
+#   ka, kb (eth0, netem) --+-- br0 (switch namespace)   keepalived (then)
+#
+# Like with like: both systems run on two nodes with one hog each, so the
+# vCPU is shared by as many busy loops, and each node's protocol competes
+# with the same load, for shoal as for keepalived (a VRRP pair has two
+# nodes; shoal's members are as many). What differs is who watches whom:
+# each shoal member watches the other (two watched pairs), only
+# keepalived's backup watches its master (one); the report compares them
+# per watched pair and hour.
 #
 # Every node's eth0 gets "tc qdisc add dev eth0 root netem loss 1% delay 5ms
 # 5ms", as in selftests/heartbeat-lossy.sh: 1% of the frames each node sends
 # towards the switch are dropped, and each is delayed by 0 to 10 ms; a frame
 # a node multicasts is lost for all its receivers alike. Every node runs a
-# busy loop in its namespace ("while :; do :; done", normal priority): the
-# VM has one vCPU, so the hogs, the members' processes and the kernel's
-# timers all share it.
+# busy loop in its namespace ("while :; do :; done", normal priority), one
+# per node: the VM has one vCPU, so the hogs, the members' processes and
+# the kernel's timers all share it.
 #
 # A window: the members are steady (every shoal node sees every node up;
 # one keepalived master, the same for 5 adverts), the counters are read,
@@ -25,7 +33,7 @@
 # purpose, so every node-down event in the window is a false one:
 # - shoal: "shoal -j monitor" on every node, node down events with reason
 #   "timeout" (each observer counts its own: a burst of one sender's frames
-#   lost is seen by both other members). The heartbeat counters (shoal -s
+#   lost is seen by every other member). The heartbeat counters (shoal -s
 #   cluster show: tx, rx, lost, rejected) give the loss the members saw.
 # - keepalived: its log ("Entering MASTER/BACKUP/FAULT STATE", each line
 #   timed as it is read). A node entering MASTER is VRRP's node-down event
@@ -76,6 +84,9 @@ VIP=192.0.2.50
 # Starting the hogs stalls the emulated VM (process starts); the window
 # begins once that is over.
 SETTLE=2
+# the nodes of each system, one hog each
+NODES=2
+mapfile -t SHOAL_NODES < <(seq "$NODES")
 
 for v in "$WINDOW" "$INTERVAL" $DEADS; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "falsefail.sh: not a whole number: $v" >&2; exit 2; }
@@ -90,6 +101,8 @@ info false_seconds "$WINDOW"
 info false_interval "$INTERVAL"
 info false_netem "$NETEM"
 info false_settle "$SETTLE"
+info false_nodes "$NODES"
+info false_hogs_per_node 1
 info keepalived_priority "$KA_PRIO"
 
 # impair NODE...: the netem qdisc on each node's eth0, checked and shown
@@ -238,14 +251,23 @@ lines() { local l; mapfile -t l <"$1"; echo "${#l[@]}"; }
 # --- shoal ---------------------------------------------------------------------
 
 sn() { local n=$1; shift; shoal -n "$(ns "$n")" "$@"; }
-nodes_state() { local i; for i in 1 2 3; do echo "node $i's view:"; sn "$i" -s node show; done; }
+nodes_state() {
+	local i
+	for i in "${SHOAL_NODES[@]}"; do echo "node $i's view:"; sn "$i" -s node show; done
+}
+# shoal_up: every member sees every member up
+shoal_up() {
+	local i want=
+	for i in "${SHOAL_NODES[@]}"; do want+="${want:+,}$i=up"; done
+	all_see "${SHOAL_NODES[*]}" "$want"
+}
 # hb_sample: HB[i]: node i's heartbeat counters so far (shoal -s cluster
 # show: the sums of node show's rx_frames, lost_frames, rejected_frames),
 # as "tx T rx R lost L rejected J replayed P"
 HB=()
 hb_sample() {
 	local i
-	for i in 1 2 3; do
+	for i in "${SHOAL_NODES[@]}"; do
 		HB[i]=$(sn "$i" -s -j cluster show |
 			jq -r '.[0].stats | "tx \(.tx) rx \(.rx) lost \(.lost) rejected \(.rejected) replayed \(.replayed)"')
 	done
@@ -275,41 +297,41 @@ add_cleanup mon_stop
 shoal_window() {
 	local dead=$1 i m0=() m1=() m2=() hb0=() f=() more ev
 	note "shoal dead $dead: starting ($(elapsed))"
-	for i in 1 2 3; do
+	for i in "${SHOAL_NODES[@]}"; do
 		TZ=UTC0 ip netns exec "$(ns "$i")" shoal -j monitor >"$tmp/mon-$i" 2>"$tmp/mon-$i.err" &
 		MON_PIDS+=($!)
 	done
 	# the new dead count, each node's once its monitor hears of it: then
 	# the monitor is listening
-	for i in 1 2 3; do
+	for i in "${SHOAL_NODES[@]}"; do
 		# shellcheck disable=SC2016 # expanded by eval, each time
 		wait_for 10000 eval 'sn '"$i"' cluster set interval "$INTERVAL" dead '"$dead"' &&
 			grep -q "\"object\":\"cluster\"" "$tmp/mon-'"$i"'"' ||
 			{ echo "falsefail.sh: node $i: dead $dead not set, or its monitor is deaf" >&2; exit 1; }
 	done
-	poll_for 30000 all_up 1 2 3 || note "shoal dead $dead: not every node is up:" "$(nodes_state)"
+	poll_for 30000 shoal_up || note "shoal dead $dead: not every node is up:" "$(nodes_state)"
 
-	win_open 1 2 3
+	win_open "${SHOAL_NODES[@]}"
 	hb_sample
-	for i in 1 2 3; do hb0[i]=${HB[i]}; done
-	for i in 1 2 3; do m0[i]=$(lines "$tmp/mon-$i"); done
-	win_hogs 1 2 3
-	for i in 1 2 3; do m1[i]=$(lines "$tmp/mon-$i"); done
+	for i in "${SHOAL_NODES[@]}"; do hb0[i]=${HB[i]}; done
+	for i in "${SHOAL_NODES[@]}"; do m0[i]=$(lines "$tmp/mon-$i"); done
+	win_hogs "${SHOAL_NODES[@]}"
+	for i in "${SHOAL_NODES[@]}"; do m1[i]=$(lines "$tmp/mon-$i"); done
 	win_start
 	pause "$WINDOW"
 	win_end
-	for i in 1 2 3; do m2[i]=$(lines "$tmp/mon-$i"); done
+	for i in "${SHOAL_NODES[@]}"; do m2[i]=$(lines "$tmp/mon-$i"); done
 	win_unhog
 	hb_sample
-	win_close 1 2 3
-	poll_for 10000 all_up 1 2 3 || note "shoal dead $dead: not every node is up after the window:" \
+	win_close "${SHOAL_NODES[@]}"
+	poll_for 10000 shoal_up || note "shoal dead $dead: not every node is up after the window:" \
 		"$(nodes_state)"
 	sleep 0.2
 	mon_stop
 
 	# every node event after the first mark, with its phase
 	ev=$tmp/events-$dead
-	for i in 1 2 3; do
+	for i in "${SHOAL_NODES[@]}"; do
 		jq -r 'if .object == "node" and (.event == "down" or .event == "up")
 			then "\(.time) \(.event) \(.reason // "-") \(.id)" else "-" end' "$tmp/mon-$i" |
 			awk -v a="${m0[i]}" -v b="${m1[i]}" -v c="${m2[i]}" -v d="$dead" -v o="$i" '
@@ -320,7 +342,7 @@ shoal_window() {
 	cat "$ev"
 	# counts in the window, per observer and per observer and node
 	f+=(interval_ms "$INTERVAL" dead "$dead")
-	read -r -a more < <(awk '$4 == "in" { n[$7]++; if ($7 == "down" && $8 == "timeout") { by[$5]++; p[$5 "_" $9]++ } }
+	read -r -a more < <(awk -v nodes="${SHOAL_NODES[*]}" '$4 == "in" { n[$7]++; if ($7 == "down" && $8 == "timeout") { by[$5]++; p[$5 "_" $9]++ } }
 		$4 != "in" { out[$4]++ }
 		END {
 			t = 0
@@ -328,20 +350,22 @@ shoal_window() {
 				t += by[o]
 			printf "downs %d ups %d downs_other %d pre %d post %d", t, n["up"], n["down"] - t,
 				out["pre"], out["post"]
-			for (o = 1; o <= 3; o++) {
+			k = split(nodes, node, " ")
+			for (a = 1; a <= k; a++) {
+				o = node[a]
 				printf " by_%d %d", o, by[o]
-				for (i = 1; i <= 3; i++)
-					if (i != o)
-						printf " pair_%d_%d %d", o, i, p[o "_" i]
+				for (b = 1; b <= k; b++)
+					if (node[b] != o)
+						printf " pair_%d_%d %d", o, node[b], p[o "_" node[b]]
 			}
 			print ""
 		}' "$ev")
 	f+=("${more[@]}")
-	for i in 1 2 3; do
+	for i in "${SHOAL_NODES[@]}"; do
 		read -r -a more <<<"$(hb_delta "$i" "${hb0[i]}")"
 		f+=("${more[@]}")
 	done
-	f+=(up_after "$(all_up 1 2 3 && echo yes || echo no)")
+	f+=(up_after "$(shoal_up && echo yes || echo no)")
 	echo "BENCH-FALSE shoal $dead ${f[*]} $(win_fields)"
 	if [ -n "$(cat "$tmp"/mon-*.err)" ]; then
 		note "shoal dead $dead: the monitors said:" "$(cat "$tmp"/mon-*.err)"
@@ -350,20 +374,22 @@ shoal_window() {
 }
 
 if [ -n "$DEADS" ]; then
-	make_cluster 3
+	make_cluster "$NODES"
 	(umask 077 && shoal key generate >"$tmp/key")
-	for i in 1 2 3; do
-		printf '%s\n' "cluster set dev eth0 node $i key $tmp/key interval $INTERVAL dead ${DEADS%% *}" \
-			"node add 1" "node add 2" "node add 3" | sn "$i" -b - ||
+	for i in "${SHOAL_NODES[@]}"; do
+		{
+			echo "cluster set dev eth0 node $i key $tmp/key interval $INTERVAL dead ${DEADS%% *}"
+			printf 'node add %s\n' "${SHOAL_NODES[@]}"
+		} | sn "$i" -b - ||
 			{ echo "falsefail.sh: shoal configuration failed on node $i" >&2; exit 1; }
 	done
-	wait_for 30000 all_up 1 2 3 || note "shoal: the cluster did not form:" "$(nodes_state)"
-	impair 1 2 3
+	wait_for 30000 shoal_up || note "shoal: the cluster did not form:" "$(nodes_state)"
+	impair "${SHOAL_NODES[@]}"
 	for dead in $DEADS; do shoal_window "$dead"; done
-	info shoal_nodes "$(for i in 1 2 3; do echo "node $i's view:"; sn "$i" -s node show; done |
+	info shoal_nodes "$(for i in "${SHOAL_NODES[@]}"; do echo "node $i's view:"; sn "$i" -s node show; done |
 		tr -s ' \n' ' ')"
 	# Off the bridge: their heartbeats would reach the keepalived nodes.
-	printf 'link del %s\n' n1 n2 n3 | ip -n "$(ns sw)" -batch -
+	printf 'link del n%s\n' "${SHOAL_NODES[@]}" | ip -n "$(ns sw)" -batch -
 fi
 
 # --- keepalived ---------------------------------------------------------------
