@@ -60,6 +60,14 @@ def parse(path):
     return trials, last(infos), per, notes
 
 
+# shoal declares a member down dead of its intervals and this much of one
+# more after its last frame (kernel/heartbeat.c, shoal_peer_deadline(); "for
+# the way", Documentation/heartbeats.md); VRRPv3's backup, 3 adverts and the
+# skew after the master's last one (RFC 5798).
+SHOAL_WAY = 0.5
+VRRP_ADVERTS = 3
+
+
 def p99(xs):
     """Nearest rank: the smallest value with at least 99% of them <= it."""
     s = sorted(xs)
@@ -178,18 +186,28 @@ def failover_section(args):
       "that went out more than 1 ms late, *vCPU busy* how loaded the VM was."
       % info.get("cpus", "?"))
     w("")
+    # where in an interval after the last frame each one fires
+    ka_lo, ka_hi = VRRP_ADVERTS - 1 + skew, VRRP_ADVERTS + skew
+    sh_lo, sh_hi = dead - 1 + SHOAL_WAY, dead + SHOAL_WAY
+    later = (sh_lo + sh_hi) / 2 - (ka_lo + ka_hi) / 2
+    if abs(later) < 0.05:
+        verdict = ("both fire in the same window: shoal's median and p99 can match "
+                   "keepalived's")
+    else:
+        verdict = ("shoal's window lies %.2f·I %s VRRP's: by design, not by noise, its median "
+                   "and p99 come out about that much %s keepalived's"
+                   % (abs(later), "after" if later > 0 else "before",
+                      "above" if later > 0 else "below"))
     w("What to expect, from the protocols alone: the cut falls at a random point within an "
       "interval I after the last heartbeat/advert. VRRPv3's backup takes over Master_Down = "
-      "3·I + skew after the last advert it heard (skew = (256 − priority)/256 · I = %.3f·I "
+      "%d·I + skew after the last advert it heard (skew = (256 − priority)/256 · I = %.3f·I "
       "here): the gap lies in (%.2f·I, %.2f·I], median %.2f·I. shoal declares a member down "
-      "at its deadline, dead·I after its last frame (`Documentation/heartbeats.md`): the gap "
-      "lies in (%d·I, %d·I], median %.1f·I. Both add the time to move the address or publish "
-      "the new bucket table, and the emulation's delays. At equal intervals, with shoal's "
-      "dead %d against VRRP's 3 adverts, both fire in %s window, so the targets compare like "
-      "with like: shoal's median against keepalived's median, its p99 against keepalived's "
-      "p99."
-      % (skew, 2 + skew, 3 + skew, 2.5 + skew, dead - 1, dead, dead - 0.5, dead,
-         "the same" if dead == 3 else "a different"))
+      "at its deadline, (dead + %g)·I after its last frame (`Documentation/heartbeats.md`): "
+      "the gap lies in (%g·I, %g·I], median %g·I. Both add the time to move the address or "
+      "publish the new bucket table, and the emulation's delays. At equal intervals, with "
+      "shoal's dead %d against VRRP's %d adverts, %s."
+      % (VRRP_ADVERTS, skew, ka_lo, ka_hi, (ka_lo + ka_hi) / 2, SHOAL_WAY, sh_lo, sh_hi,
+         (sh_lo + sh_hi) / 2, dead, VRRP_ADVERTS, verdict))
     w("")
 
     def row_cells(s):
@@ -218,11 +236,11 @@ def failover_section(args):
 
     def ka_bound(setting):
         a = float(setting) * 1000
-        return "%.4g–%.4g" % ((2 + skew) * a, (3 + skew) * a)
+        return "%.4g–%.4g" % (ka_lo * a, ka_hi * a)
 
     def shoal_bound(setting):
         i = float(setting)
-        return "%g–%g" % ((dead - 1) * i, dead * i)
+        return "%g–%g" % (sh_lo * i, sh_hi * i)
 
     def ka_extra(kind, setting, r, s):
         m = per.get("keepalived_masters", {}).get(setting)
@@ -672,9 +690,9 @@ def false_section(args):
         """(interval, the gap that declares a node dead), in ms."""
         if system == "shoal":
             i = float(d.get("interval_ms", interval_ms))
-            return i, int(d.get("dead", setting)) * i
+            return i, (int(d.get("dead", setting)) + SHOAL_WAY) * i
         i = float(setting) * 1000
-        return i, 3 * i + (256 - prio) / 256.0 * i
+        return i, VRRP_ADVERTS * i + (256 - prio) / 256.0 * i
 
     def watched(system, d):
         """The watched pairs: each shoal member watches every other one, each
@@ -696,11 +714,11 @@ def false_section(args):
         p, width = params
         exp_note = ("What to expect from the loss and the jitter alone: a receiver declares a "
                     "sender dead when the gap between two frames it receives exceeds the limit "
-                    "— `dead`·I for shoal, VRRP's Master_Down_Interval 3·I + (256 − priority)/256·I "
-                    "for keepalived. After m − 1 frames lost in a row (chance (1 − p)·p^(m−1), "
+                    "— (`dead` + %g)·I for shoal, VRRP's Master_Down_Interval %d·I + "
+                    "(256 − priority)/256·I for keepalived. After m − 1 frames lost in a row (chance (1 − p)·p^(m−1), "
                     "p = %g) the gap is m·I plus the difference of two independent delays, "
                     "uniform over %g ms (a triangle on ±%g ms). "
-                    % (p, width, width))
+                    % (SHOAL_WAY, VRRP_ADVERTS, p, width, width))
         here = []
         for system, setting, d in rows:
             i, limit = limits(system, setting, d)
@@ -822,7 +840,7 @@ def false_section(args):
                     str(x) for x in per_minute([e[0] for e in kev if e[2] == "MASTER"],
                                                start, secs))))
             compare.append(("keepalived", label, n("takeovers"), watched(system, d), secs,
-                            float(setting) * 1000, 3))
+                            float(setting) * 1000, VRRP_ADVERTS))
     w("")
     w("*frames received / lost*: shoal's heartbeat counters (`shoal -s cluster show`, summed "
       "over the members: frames accepted, and the gaps in sequence numbers), keepalived's "
@@ -858,9 +876,9 @@ def false_section(args):
                         "and miss tolerance", None, "no such pair of windows measured"))
     w("## Target check")
     w("")
-    w("At an equal interval and an equal miss tolerance (shoal's dead against VRRP's 3 "
+    w("At an equal interval and an equal miss tolerance (shoal's dead against VRRP's %d "
       "adverts), shoal's false failovers per watched pair and hour must not exceed "
-      "keepalived's. The other windows are for information.")
+      "keepalived's. The other windows are for information." % VRRP_ADVERTS)
     w("")
     lines, passed = target_lines(targets)
     out.extend(lines)
@@ -983,7 +1001,8 @@ def takeover_section(args):
     w("What to expect, by design: the cut falls at a random point within an interval I = %d ms "
       "after the last heartbeat/advert. VRRPv3's backup takes over 3·I + skew after the last "
       "advert it heard (skew = %.3f·I): gap in (%.0f, %.0f] ms. shoal declares the owner down "
-      "dead·I after its last heartbeat, and the next node of the list claims the persona at "
+      "(dead + %g)·I after its last heartbeat, and the next node of the list claims the "
+      "persona at "
       "once: takeover in (%d, %d] ms after the cut, the gap about the same plus the first "
       "gratuitous ARP. The disks are ready dead·I = %d ms after that claim "
       "(Documentation/personas.md, \"Disks\": by then an old owner that is alive but cut off "
@@ -992,8 +1011,9 @@ def takeover_section(args):
       "device node, then a report), and its wait if the old owner's map of the same "
       "name is not gone yet. Timing under emulation (QEMU TCG, one vCPU, a host possibly "
       "busy with other VMs) is slow and noisy: every stall lands in the numbers."
-      % (I, skew, (2 + skew) * I, (3 + skew) * I, (dead - 1) * I, dead * I, dead * I,
-         (2 * dead - 1) * I, 2 * dead * I))
+      % (I, skew, (2 + skew) * I, (3 + skew) * I, SHOAL_WAY, (dead - 1 + SHOAL_WAY) * I,
+         (dead + SHOAL_WAY) * I, dead * I, (2 * dead - 1 + SHOAL_WAY) * I,
+         (2 * dead + SHOAL_WAY) * I))
     w("")
 
     def cell(xs):
@@ -1021,8 +1041,8 @@ def takeover_section(args):
         w("| keepalived | gap | %d/%d | %s | %.0f–%.0f |" % (
             len(g), len(ka), " | ".join(cell(g)), (2 + skew) * I, (3 + skew) * I))
     if sh:
-        span = "%d–%d" % ((dead - 1) * I, dead * I)
-        span2 = "%d–%d" % ((2 * dead - 1) * I, 2 * dead * I)
+        span = "%d–%d" % ((dead - 1 + SHOAL_WAY) * I, (dead + SHOAL_WAY) * I)
+        span2 = "%d–%d" % ((2 * dead - 1 + SHOAL_WAY) * I, (2 * dead + SHOAL_WAY) * I)
         rows = [("gap", vals(sh, "gap_us", True), span + " + ARP"),
                 ("takeover (new owner)", vals(sh, "takeover_us"), span),
                 ("disks ready (new owner)", vals(sh, "ready_us"), span2),
@@ -1041,10 +1061,10 @@ def takeover_section(args):
       "the nearest-rank 99th percentile: **with %s trials it is the maximum**. The gap starts "
       "at the old holder's last answer, the other measures at the cut, a little later; the "
       "expected ranges are from the cut. *fenced* and *map removed*: the old owner, cut off, "
-      "sees both others down dead·I after their last heartbeats, loses quorum and fences the "
-      "persona; its agent loads an error table into the map and removes it. The new owner's "
-      "map can only be created once that one is gone (device-mapper names are the VM's, "
-      "not a namespace's)." % nt)
+      "sees both others down (dead + %g)·I after their last heartbeats, loses quorum and "
+      "fences the persona; its agent loads an error table into the map and removes it. The "
+      "new owner's map can only be created once that one is gone (device-mapper names are "
+      "the VM's, not a namespace's)." % (nt, SHOAL_WAY))
     w("")
     w("## Every trial (ms)")
     w("")
