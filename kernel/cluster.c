@@ -15,9 +15,9 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 		      struct netlink_ext_ack *extack)
 {
 	const u32 *node_id = cfg->node_id;
-	const int *ifindex = cfg->ifindex;
+	const int *ifindex = cfg->ifindex, *ifindex2 = cfg->ifindex2;
 	struct shoal_hb_state *fresh;
-	int err = 0;
+	int link2, err = 0;
 
 	/*
 	 * All or nothing: whatever can fail is checked, or allocated, before
@@ -38,18 +38,41 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 		struct net_device *dev = __dev_get_by_index(sn->net, *ifindex);
 
 		if (!dev) {
-			NL_SET_ERR_MSG(extack,
-				       "device does not exist in this namespace");
+			NL_SET_ERR_MSG_ATTR(extack, cfg->ifindex_attr,
+					    "device does not exist in this namespace");
 			err = -ENODEV;
 		} else if (shoal_is_persona_dev(dev)) {
-			NL_SET_ERR_MSG(extack,
-				       "a persona's interface cannot be the cluster device");
+			NL_SET_ERR_MSG_ATTR(extack, cfg->ifindex_attr,
+					    "a persona's interface cannot be the cluster device");
+			err = -EINVAL;
+		}
+		if (err)
+			goto out_rtnl;
+	}
+	if (ifindex2 && *ifindex2) {
+		struct net_device *dev = __dev_get_by_index(sn->net, *ifindex2);
+
+		if (!dev) {
+			NL_SET_ERR_MSG_ATTR(extack, cfg->ifindex2_attr,
+					    "second link: device does not exist in this namespace");
+			err = -ENODEV;
+		} else if (shoal_is_persona_dev(dev)) {
+			NL_SET_ERR_MSG_ATTR(extack, cfg->ifindex2_attr,
+					    "a persona's interface cannot be a heartbeat link");
 			err = -EINVAL;
 		}
 		if (err)
 			goto out_rtnl;
 	}
 	mutex_lock(&sn->lock);
+	link2 = ifindex2 ? *ifindex2 : sn->ifindex2;
+	if (link2 && link2 == (ifindex ? *ifindex : sn->ifindex)) {
+		NL_SET_ERR_MSG_ATTR(extack, ifindex2 ? cfg->ifindex2_attr :
+					    cfg->ifindex_attr,
+				    "the second heartbeat link must be another device than the cluster device");
+		err = -EINVAL;
+		goto out;
+	}
 	/* their interfaces sit on it: one cluster device at a time */
 	if (ifindex && sn->ifindex && *ifindex != sn->ifindex &&
 	    sn->persona_count) {
@@ -76,6 +99,7 @@ int shoal_cluster_set(struct shoal_net *sn, const struct shoal_cluster_cfg *cfg,
 		shoal_service_adopt_dev(sn, __dev_get_by_index(sn->net,
 							       *ifindex));
 	}
+	WRITE_ONCE(sn->ifindex2, link2);
 	if (cfg->key) {
 		memcpy(sn->key, cfg->key, SHOAL_KEY_LEN);
 		sn->has_key = true;
@@ -179,23 +203,40 @@ static void shoal_cluster_dismantle(struct shoal_net *sn,
 	mutex_unlock(&sn->lock);
 }
 
+static bool shoal_link_running(struct shoal_net *sn, int ifindex)
+{
+	struct net_device *dev;
+
+	dev = ifindex ? __dev_get_by_index(sn->net, ifindex) : NULL;
+	return dev && netif_running(dev);
+}
+
 /*
- * The cluster device is up again after it was set down: while it was, this
- * node heard nobody, and what it made of that (everyone else down) is
- * stale. It starts anew, as a node that restarts: it takes nothing,
- * and so resets no connection the others took meanwhile, until it has
- * heard them.
+ * A heartbeat link is up again after it was set down. If the other link
+ * was down too (or there is none), this node heard nobody meanwhile, and
+ * what it made of that (everyone else down) is stale. It starts anew, as
+ * a node that restarts: it takes nothing, and so resets no connection
+ * the others took meanwhile, until it has heard them. Caller holds RTNL.
  */
 static void shoal_cluster_link_up(struct shoal_net *sn, struct net_device *dev)
 {
+	int other;
+
 	mutex_lock(&sn->lock);
-	if (!sn->dying && READ_ONCE(sn->ifindex) == dev->ifindex &&
+	if (dev->ifindex == sn->ifindex)
+		other = sn->ifindex2;
+	else if (dev->ifindex == sn->ifindex2)
+		other = sn->ifindex;
+	else
+		goto out;
+	if (!sn->dying && !shoal_link_running(sn, other) &&
 	    rcu_access_pointer(sn->hb)) {
 		if (shoal_hb_restart(sn))
 			netdev_warn(dev, "could not start heartbeats again\n");
 		shoal_notify_cluster(sn);
 		shoal_nodes_changed(sn, SHOAL_REASON_UNSPEC);
 	}
+out:
 	mutex_unlock(&sn->lock);
 }
 
@@ -238,6 +279,15 @@ static int shoal_netdev_event(struct notifier_block *nb, unsigned long event,
 	if (sn->dying)
 		return NOTIFY_DONE;
 	shoal_service_unlink_dev(sn, dev->ifindex);
+	if (READ_ONCE(sn->ifindex2) == dev->ifindex) {
+		/* heartbeats go on over the cluster device alone */
+		mutex_lock(&sn->lock);
+		WRITE_ONCE(sn->ifindex2, 0);
+		shoal_hb_update(sn, NULL);
+		shoal_notify_cluster(sn);
+		mutex_unlock(&sn->lock);
+		return NOTIFY_DONE;
+	}
 	if (READ_ONCE(sn->ifindex) != dev->ifindex)
 		return NOTIFY_DONE;
 
@@ -305,6 +355,7 @@ static void __net_exit shoal_net_pre_exit(struct net *net)
 	shoal_cluster_depart(sn, SHOAL_LEFT_EXIT);
 	WRITE_ONCE(sn->dying, true);
 	WRITE_ONCE(sn->ifindex, 0);
+	WRITE_ONCE(sn->ifindex2, 0);
 	/* no device: heartbeats stop, their timers with them */
 	shoal_hb_update(sn, NULL);
 	mutex_unlock(&sn->lock);

@@ -253,29 +253,64 @@ static void shoal_hb_key_heard(struct shoal_hb_state *hb,
 	shoal_hb_key_progress(hb, now);
 }
 
-/* The next heartbeat, ready to send; caller holds hb->lock and RCU. */
-/*
- * Caller holds hb->lock. From the panic path (panic): the personas as
- * far as they can be read without their lock, and no allocation that
- * may wait.
- */
-static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
-				      struct shoal_hb_state *hb, u64 now,
-				      bool panic)
+/* A heartbeat link's device, if it is set and up; caller holds RCU. */
+static struct net_device *shoal_hb_link_dev(struct shoal_net *sn,
+					    unsigned int link)
 {
+	int ifindex = link ? READ_ONCE(sn->ifindex2) : READ_ONCE(sn->ifindex);
+	struct net_device *dev;
+
+	if (!ifindex)
+		return NULL;
+	dev = dev_get_by_index_rcu(sn->net, ifindex);
+	return dev && netif_running(dev) ? dev : NULL;
+}
+
+/* The frame in skb, addressed to the heartbeat group on dev. */
+static struct sk_buff *shoal_hb_header(struct sk_buff *skb,
+				       struct net_device *dev)
+{
+	skb->dev = dev;
+	skb->protocol = htons(SHOAL_ETH_P_HEARTBEAT);
+	skb->priority = TC_PRIO_CONTROL;
+	if (dev_hard_header(skb, dev, SHOAL_ETH_P_HEARTBEAT, shoal_hb_mac,
+			    dev->dev_addr, skb->len) < 0) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/*
+ * The next heartbeat, ready to send: skbs[link] for each link that is up,
+ * NULL for the others. Returns whether there is any. Caller holds
+ * hb->lock and RCU. From the panic path (panic): the personas as far as
+ * they can be read without their lock, and no allocation that may wait.
+ */
+static bool shoal_hb_build(struct shoal_net *sn, struct shoal_hb_state *hb,
+			   u64 now, bool panic,
+			   struct sk_buff *skbs[SHOAL_HB_LINKS])
+{
+	struct net_device *devs[SHOAL_HB_LINKS], *dev = NULL;
 	u32 local = READ_ONCE(sn->local_id);
 	struct shoal_hb frame = {};
 	struct shoal_hb_peer rec;
 	struct shoal_peer *peer;
-	struct net_device *dev;
-	unsigned int n, p, f, q, c, room, i, len;
+	unsigned int n, p, f, q, c, room, i, len, l;
 	struct sk_buff *skb;
+	bool any = false;
 	u8 *buf;
 	u32 id;
 
-	dev = dev_get_by_index_rcu(sn->net, READ_ONCE(sn->ifindex));
-	if (!dev || !netif_running(dev))
-		return NULL;
+	/* one frame for all links: it fits the smallest MTU */
+	for (l = 0; l < SHOAL_HB_LINKS; l++) {
+		skbs[l] = NULL;
+		devs[l] = shoal_hb_link_dev(sn, l);
+		if (devs[l] && (!dev || devs[l]->mtu < dev->mtu))
+			dev = devs[l];
+	}
+	if (!dev)
+		return false;
 	n = panic ? shoal_persona_entries_panic(sn, hb->entries) :
 	    shoal_persona_entries(sn, hb->entries, now,
 				  (u64)hb->dead * hb->interval_ms * NSEC_PER_MSEC);
@@ -299,7 +334,7 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	skb = alloc_skb(LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom,
 			GFP_ATOMIC);
 	if (!skb)
-		return NULL;
+		return false;
 	skb_reserve(skb, LL_RESERVED_SPACE(dev));
 	skb_reset_network_header(skb);
 	buf = skb_put(skb, len);
@@ -350,16 +385,33 @@ static struct sk_buff *shoal_hb_build(struct shoal_net *sn,
 	shoal_hb_tag(shoal_hb_tx_key(hb), buf, shoal_hb_tag_off(p, n, f, q, c),
 		     buf + shoal_hb_tag_off(p, n, f, q, c));
 
-	skb->dev = dev;
-	skb->protocol = htons(SHOAL_ETH_P_HEARTBEAT);
-	skb->priority = TC_PRIO_CONTROL;
-	if (dev_hard_header(skb, dev, SHOAL_ETH_P_HEARTBEAT, shoal_hb_mac,
-			    dev->dev_addr, skb->len) < 0) {
-		kfree_skb(skb);
-		return NULL;
+	/* the same frame, sequence number and all, on every link */
+	for (l = 0; l < SHOAL_HB_LINKS; l++) {
+		if (!devs[l] || devs[l] == dev)
+			continue;
+		skbs[l] = skb_copy_expand(skb, LL_RESERVED_SPACE(devs[l]),
+					  devs[l]->needed_tailroom, GFP_ATOMIC);
+		if (skbs[l])
+			skbs[l] = shoal_hb_header(skbs[l], devs[l]);
 	}
-	hb->stats.tx++;
-	return skb;
+	for (l = 0; devs[l] != dev; l++)
+		;
+	skbs[l] = shoal_hb_header(skb, dev);
+	for (l = 0; l < SHOAL_HB_LINKS; l++)
+		any |= !!skbs[l];
+	if (any)
+		hb->stats.tx++;
+	return any;
+}
+
+/* Send what shoal_hb_build() made; caller holds RCU, not hb->lock. */
+static void shoal_hb_xmit(struct sk_buff *skbs[SHOAL_HB_LINKS])
+{
+	unsigned int l;
+
+	for (l = 0; l < SHOAL_HB_LINKS; l++)
+		if (skbs[l])
+			dev_queue_xmit(skbs[l]);
 }
 
 /*
@@ -660,21 +712,20 @@ static enum hrtimer_restart shoal_hb_tick(struct hrtimer *timer)
 	struct shoal_hb_state *hb = container_of(timer, struct shoal_hb_state,
 						 timer);
 	struct shoal_net *sn = hb->sn;
-	struct sk_buff *skb;
+	struct sk_buff *skbs[SHOAL_HB_LINKS];
 	bool changed = false;
 	u64 now = ktime_get_ns();
 
 	rcu_read_lock();
 	spin_lock(&hb->lock);
 	shoal_hb_note_stall(hb, hrtimer_get_expires(timer), now);
-	skb = shoal_hb_build(sn, hb, now, false);
+	shoal_hb_build(sn, hb, now, false, skbs);
 	if (hb->stats.rejected != hb->reported_rejected &&
 	    now - hb->auth_event_time >= SHOAL_HB_EVENT_GAP_NS)
 		changed = true;
 	hrtimer_forward_now(timer, ms_to_ktime(hb->interval_ms));
 	spin_unlock(&hb->lock);
-	if (skb)
-		dev_queue_xmit(skb);
+	shoal_hb_xmit(skbs);
 	rcu_read_unlock();
 
 	if (changed)
@@ -932,6 +983,65 @@ static bool shoal_hb_cfgs_heard(struct shoal_net *sn, const u8 *buf,
 }
 
 /*
+ * Caller holds hb->lock: whether this is the first time the frame, of the
+ * peer's boot n, comes over link; if so it is recorded.
+ */
+static bool shoal_hb_link_fresh(struct shoal_peer *peer,
+				const struct shoal_hb *frame, unsigned int link)
+{
+	s64 gap;
+
+	if (peer->link_nonce[link] != frame->nonce) {
+		peer->link_nonce[link] = frame->nonce;
+		shoal_seqwin_init(&peer->link_win[link], frame->seq);
+		return true;
+	}
+	return shoal_seqwin_accept(&peer->link_win[link], frame->seq, &gap);
+}
+
+/*
+ * Caller holds hb->lock: the links the peer is heard on, those over
+ * which one of its last dead frames came. Counted in frames, not time,
+ * so that a stall of this machine, which hears no link, loses none.
+ */
+static void shoal_hb_links_heard(struct shoal_hb_state *hb,
+				 struct shoal_peer *peer)
+{
+	unsigned int l;
+	u8 links = 0;
+
+	for (l = 0; l < SHOAL_HB_LINKS; l++)
+		if (peer->link_nonce[l] == peer->nonce &&
+		    peer->win.top - peer->link_win[l].top < hb->dead)
+			links |= BIT(l);
+	if (links != peer->links) {
+		peer->links = links;
+		hb->links_changed = true;
+	}
+}
+
+/*
+ * Caller holds hb->lock: a frame the peer's window has seen may be its
+ * copy sent over the other link, heard second: of the boot we count, and
+ * new over this link. That is no replay: it is dropped and counted, and
+ * says the link works. (Which link a frame came over is not
+ * authenticated: a frame of one link replayed on the other keeps only
+ * that link's state up.)
+ */
+static bool shoal_hb_duplicate(struct shoal_hb_state *hb,
+			       struct shoal_peer *peer,
+			       const struct shoal_hb *frame, unsigned int link)
+{
+	if (!peer->nonce || frame->nonce != peer->nonce ||
+	    !shoal_hb_link_fresh(peer, frame, link))
+		return false;
+	peer->stats.duplicate++;
+	hb->stats.duplicate++;
+	shoal_hb_links_heard(hb, peer);
+	return true;
+}
+
+/*
  * Caller holds hb->lock: the sender says it leaves. It is no member from
  * now on, whatever others relay, until a new boot of it is heard.
  */
@@ -949,7 +1059,7 @@ static void shoal_hb_left(struct shoal_hb_state *hb, struct shoal_peer *peer,
 }
 
 static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
-			   const u8 *buf, unsigned int len)
+			   const u8 *buf, unsigned int len, unsigned int link)
 {
 	u64 now = ktime_get_ns();
 	struct shoal_hb frame;
@@ -990,7 +1100,9 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 	peer = &hb->peers[frame.node_id];
 	switch (shoal_hb_fresh(sn, hb, peer, buf, &frame, now)) {
 	case SHOAL_HB_REPLAYED:
-		shoal_hb_reject(hb, &hb->stats.replayed, frame.node_id);
+		if (!shoal_hb_duplicate(hb, peer, &frame, link))
+			shoal_hb_reject(hb, &hb->stats.replayed,
+					frame.node_id);
 		goto out;
 	case SHOAL_HB_UNVERIFIED:
 		peer->stats.unverified++;
@@ -1000,6 +1112,8 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 	case SHOAL_HB_FRESH:
 		break;
 	}
+	shoal_hb_link_fresh(peer, &frame, link);
+	shoal_hb_links_heard(hb, peer);
 	shoal_hb_key_heard(hb, peer, key, &frame, now);
 	if (peer->left)
 		goto out;
@@ -1018,6 +1132,7 @@ static void shoal_hb_input(struct shoal_net *sn, struct shoal_hb_state *hb,
 	changed |= shoal_hb_publish(sn, hb, now);
 out:
 	hb->members_changed |= changed;
+	changed |= hb->links_changed;
 	shoal_hb_sync_prints(hb);
 	spin_unlock(&hb->lock);
 	if (changed)
@@ -1029,6 +1144,7 @@ static int shoal_hb_rcv(struct sk_buff *skb, struct net_device *dev,
 {
 	struct shoal_net *sn = shoal_net(dev_net(dev));
 	struct shoal_hb_state *hb;
+	unsigned int link;
 
 	if (skb->pkt_type == PACKET_OTHERHOST)
 		goto drop;
@@ -1040,13 +1156,19 @@ static int shoal_hb_rcv(struct sk_buff *skb, struct net_device *dev,
 	/* personas' virtual LAN frames, for a node that hosts none of them */
 	if (skb->len >= 4 && skb->data[3] == SHOAL_VLAN_TYPE)
 		goto drop;
+	if (dev->ifindex == READ_ONCE(sn->ifindex))
+		link = 0;
+	else if (dev->ifindex == READ_ONCE(sn->ifindex2))
+		link = 1;
+	else
+		goto drop;
 	rcu_read_lock();
 	hb = rcu_dereference(sn->hb);
-	if (!hb || dev->ifindex != READ_ONCE(sn->ifindex)) {
+	if (!hb) {
 		rcu_read_unlock();
 		goto drop;
 	}
-	shoal_hb_input(sn, hb, skb->data, skb->len);
+	shoal_hb_input(sn, hb, skb->data, skb->len, link);
 	rcu_read_unlock();
 drop:
 	kfree_skb(skb);
@@ -1194,6 +1316,7 @@ bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer_info *out)
 		last_heard = peer->last_heard;
 		out->load_pps = id == READ_ONCE(sn->local_id) ?
 				hb->load_pps : peer->load_pps;
+		out->links = peer->alive ? peer->links : 0;
 		out->stats = peer->stats;
 		spin_unlock_bh(&hb->lock);
 		out->since_ms = out->heard ?
@@ -1239,18 +1362,17 @@ u64 shoal_hb_load_of(struct shoal_net *sn, u32 id)
 /* Send a heartbeat now, between ticks: ownership changed. */
 void shoal_hb_send_now(struct shoal_net *sn)
 {
+	struct sk_buff *skbs[SHOAL_HB_LINKS];
 	struct shoal_hb_state *hb;
-	struct sk_buff *skb = NULL;
 
 	rcu_read_lock_bh();
 	hb = rcu_dereference_bh(sn->hb);
 	if (hb) {
 		spin_lock(&hb->lock);
-		skb = shoal_hb_build(sn, hb, ktime_get_ns(), false);
+		shoal_hb_build(sn, hb, ktime_get_ns(), false, skbs);
 		spin_unlock(&hb->lock);
+		shoal_hb_xmit(skbs);
 	}
-	if (skb)
-		dev_queue_xmit(skb);
 	rcu_read_unlock_bh();
 }
 
@@ -1445,17 +1567,25 @@ unsigned int shoal_hb_pools_of(struct shoal_net *sn, u32 id,
 void shoal_hb_panic(struct shoal_net *sn)
 {
 	struct shoal_hb_state *hb = rcu_dereference(sn->hb);
-	struct sk_buff *skb;
-	unsigned int i;
+	struct sk_buff *skbs[SHOAL_HB_LINKS];
+	unsigned int i, l;
 
-	if (!hb || !hb->np || hb->starting || !spin_trylock(&hb->lock))
+	if (!hb || (!hb->np[0] && !hb->np[1]) || hb->starting ||
+	    !spin_trylock(&hb->lock))
 		return;
 	hb->leaving = true;
 	hb->holding = false;
 	for (i = 0; i < SHOAL_HB_LEAVE_FRAMES; i++) {
-		skb = shoal_hb_build(sn, hb, ktime_get_ns(), true);
-		if (skb)
-			netpoll_send_skb(hb->np, skb);
+		if (!shoal_hb_build(sn, hb, ktime_get_ns(), true, skbs))
+			continue;
+		for (l = 0; l < SHOAL_HB_LINKS; l++) {
+			if (!skbs[l])
+				continue;
+			if (hb->np[l] && hb->np[l]->dev == skbs[l]->dev)
+				netpoll_send_skb(hb->np[l], skbs[l]);
+			else
+				kfree_skb(skbs[l]);
+		}
 	}
 	spin_unlock(&hb->lock);
 }
@@ -1537,16 +1667,43 @@ bool shoal_hb_stats(struct shoal_net *sn, struct shoal_hb_stats *out)
 }
 
 /*
+ * Caller holds hb->lock: the live peers whose links changed since last
+ * told, while two links are set, in ids. A peer that comes up has its
+ * links told by its state; one down has none.
+ */
+static void shoal_hb_links_told(struct shoal_net *sn,
+				struct shoal_hb_state *hb, unsigned long *ids)
+{
+	bool two = READ_ONCE(sn->ifindex2);
+	struct shoal_peer *peer;
+	u32 id;
+
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		peer = &hb->peers[id];
+		if (!peer->alive) {
+			peer->links_told = 0;
+			continue;
+		}
+		if (two && peer->links_told && peer->links != peer->links_told)
+			__set_bit(id, ids);
+		peer->links_told = peer->links;
+	}
+	hb->links_changed = false;
+}
+
+/*
  * In process context: report state changes and rejected frames, and let
  * bucket ownership follow.
  */
 static void shoal_hb_work(struct work_struct *work)
 {
 	struct shoal_net *sn = container_of(work, struct shoal_net, hb_work);
+	DECLARE_BITMAP(links, SHOAL_NODE_ID_MAX + 1) = {};
 	struct shoal_hb_stats stats;
 	struct shoal_hb_state *hb;
+	struct shoal_node *node;
 	struct mem_cgroup *memcg;
-	u32 claim = 0;
+	u32 claim = 0, id;
 	bool report = false, changed;
 
 	mutex_lock(&sn->lock);
@@ -1566,9 +1723,15 @@ static void shoal_hb_work(struct work_struct *work)
 	}
 	changed = hb->members_changed;
 	hb->members_changed = false;
+	shoal_hb_links_told(sn, hb, links);
 	spin_unlock_bh(&hb->lock);
 	if (report)
 		shoal_notify_auth_failed(sn, &stats, claim);
+	for_each_set_bit(id, links, SHOAL_NODE_ID_MAX + 1) {
+		node = shoal_node_get(sn, id);
+		if (node)
+			shoal_notify_node(sn, node, SHOAL_EVENT_NODE_LINKS);
+	}
 	if (!changed)
 		goto out;
 	shoal_pools_heard(sn);
@@ -1579,25 +1742,71 @@ out:
 	shoal_charge_end(memcg);
 }
 
-/* Join or leave the heartbeat group on the cluster device. */
-static void shoal_hb_listen(struct shoal_net *sn, int ifindex)
+/* The device of each heartbeat link, as configured: 0 for none. */
+static void shoal_hb_links(const struct shoal_net *sn,
+			   int ifindex[SHOAL_HB_LINKS])
 {
+	ifindex[0] = sn->ifindex;
+	ifindex[1] = sn->ifindex2;
+}
+
+/*
+ * Join the heartbeat group on the links heartbeats run on (on none if
+ * they do not), and leave it on those they no longer do.
+ */
+static void shoal_hb_listen(struct shoal_net *sn, bool running)
+{
+	int ifindex[SHOAL_HB_LINKS];
 	struct net_device *dev;
+	unsigned int l;
 
 	ASSERT_RTNL();
-	if (sn->hb_mc_ifindex == ifindex)
-		return;
-	if (sn->hb_mc_ifindex) {
-		dev = __dev_get_by_index(sn->net, sn->hb_mc_ifindex);
-		if (dev)
-			dev_mc_del(dev, shoal_hb_mac);
-	}
-	sn->hb_mc_ifindex = 0;
-	if (ifindex) {
-		dev = __dev_get_by_index(sn->net, ifindex);
+	shoal_hb_links(sn, ifindex);
+	for (l = 0; l < SHOAL_HB_LINKS; l++) {
+		if (!running)
+			ifindex[l] = 0;
+		if (sn->hb_mc_ifindex[l] == ifindex[l])
+			continue;
+		if (sn->hb_mc_ifindex[l]) {
+			dev = __dev_get_by_index(sn->net,
+						 sn->hb_mc_ifindex[l]);
+			if (dev)
+				dev_mc_del(dev, shoal_hb_mac);
+		}
+		sn->hb_mc_ifindex[l] = 0;
+		dev = ifindex[l] ? __dev_get_by_index(sn->net, ifindex[l]) :
+		      NULL;
 		if (dev && !dev_mc_add(dev, shoal_hb_mac))
-			sn->hb_mc_ifindex = ifindex;
+			sn->hb_mc_ifindex[l] = ifindex[l];
 	}
+}
+
+/*
+ * A running instance's link changed device: its netpoll goes to the new
+ * one, and what was heard over the old one is forgotten. Caller holds
+ * RTNL.
+ */
+static void shoal_hb_relink(struct shoal_net *sn, struct shoal_hb_state *hb,
+			    unsigned int link, int ifindex)
+{
+	struct netpoll *np;
+	u32 id;
+
+	spin_lock_bh(&hb->lock);
+	np = hb->np[link];
+	hb->np[link] = NULL;
+	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
+		hb->peers[id].link_nonce[link] = 0;
+		shoal_hb_links_heard(hb, &hb->peers[id]);
+	}
+	spin_unlock_bh(&hb->lock);
+	shoal_netpoll_close(np);
+	np = ifindex ? shoal_netpoll_open(__dev_get_by_index(sn->net,
+							     ifindex)) :
+	     NULL;
+	spin_lock_bh(&hb->lock);
+	hb->np[link] = np;
+	spin_unlock_bh(&hb->lock);
 }
 
 /*
@@ -1608,18 +1817,19 @@ static void shoal_hb_listen(struct shoal_net *sn, int ifindex)
 static void shoal_hb_say_leaving(struct shoal_net *sn,
 				 struct shoal_hb_state *hb)
 {
-	struct sk_buff *skb;
+	struct sk_buff *skbs[SHOAL_HB_LINKS];
 	unsigned int i;
+	bool built;
 
 	for (i = 0; i < SHOAL_HB_LEAVE_FRAMES; i++) {
 		rcu_read_lock_bh();
 		spin_lock(&hb->lock);
 		hb->leaving = true;
-		skb = hb->starting ? NULL :
-		      shoal_hb_build(sn, hb, ktime_get_ns(), false);
+		built = !hb->starting &&
+			shoal_hb_build(sn, hb, ktime_get_ns(), false, skbs);
 		spin_unlock(&hb->lock);
-		if (skb)
-			dev_queue_xmit(skb);
+		if (built)
+			shoal_hb_xmit(skbs);
 		rcu_read_unlock_bh();
 	}
 }
@@ -1644,8 +1854,9 @@ static void shoal_hb_stop(struct shoal_net *sn)
 	if (sn->left)
 		shoal_hb_say_leaving(sn, hb);
 	RCU_INIT_POINTER(sn->hb, NULL);
-	/* waits for a panic that may be sending through it */
-	shoal_netpoll_close(hb->np);
+	/* waits for a panic that may be sending through them */
+	shoal_netpoll_close(hb->np[0]);
+	shoal_netpoll_close(hb->np[1]);
 	hrtimer_cancel(&hb->timer);
 	hrtimer_cancel(&hb->check_timer);
 	/* the packet path may read both until a grace period is over */
@@ -1673,6 +1884,7 @@ void shoal_hb_free(struct shoal_hb_state *hb)
 
 static void shoal_hb_start(struct shoal_net *sn, struct shoal_hb_state *hb)
 {
+	int ifindex[SHOAL_HB_LINKS];
 	unsigned int i;
 
 	hb->sn = sn;
@@ -1697,7 +1909,12 @@ static void shoal_hb_start(struct shoal_net *sn, struct shoal_hb_state *hb)
 	hb->started = ktime_get_ns();
 	/* its frames name the services from the next settling on */
 	sn->cfgs_changed = true;
-	hb->np = shoal_netpoll_open(__dev_get_by_index(sn->net, sn->ifindex));
+	shoal_hb_links(sn, ifindex);
+	for (i = 0; i < SHOAL_HB_LINKS; i++)
+		hb->np[i] = ifindex[i] ?
+			    shoal_netpoll_open(__dev_get_by_index(sn->net,
+								  ifindex[i])) :
+			    NULL;
 	hrtimer_init(&hb->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	hb->timer.function = shoal_hb_tick;
 	hrtimer_init(&hb->check_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
@@ -1718,7 +1935,9 @@ static void shoal_hb_start(struct shoal_net *sn, struct shoal_hb_state *hb)
 int shoal_hb_update(struct shoal_net *sn, struct shoal_hb_state **fresh)
 {
 	bool want = sn->has_key && sn->local_id && sn->ifindex && !sn->left;
+	int ifindex[SHOAL_HB_LINKS];
 	struct shoal_hb_state *hb;
+	unsigned int l;
 	int err = 0;
 
 	ASSERT_RTNL();
@@ -1748,8 +1967,13 @@ int shoal_hb_update(struct shoal_net *sn, struct shoal_hb_state **fresh)
 		shoal_hb_set_key(hb, sn->key, true);
 		shoal_hb_key_progress(hb, ktime_get_ns());
 		spin_unlock_bh(&hb->lock);
+		/* (a link moved: listened on since the instance started) */
+		shoal_hb_links(sn, ifindex);
+		for (l = 0; l < SHOAL_HB_LINKS; l++)
+			if (sn->hb_mc_ifindex[l] != ifindex[l])
+				shoal_hb_relink(sn, hb, l, ifindex[l]);
 	}
-	shoal_hb_listen(sn, want && !err ? sn->ifindex : 0);
+	shoal_hb_listen(sn, want && !err);
 	/* a new instance, or another node id: say what the pools are */
 	if (want && !err)
 		shoal_pools_announce(sn);

@@ -30,6 +30,11 @@ static struct netlink_range_validation shoal_ifindex_range = {
 	.min = 1, .max = INT_MAX,
 };
 
+/* a device, or 0 for none */
+static struct netlink_range_validation shoal_ifindex_or_none_range = {
+	.min = 0, .max = INT_MAX,
+};
+
 static struct netlink_range_validation shoal_interval_range = {
 	.min = SHOAL_INTERVAL_MIN, .max = SHOAL_INTERVAL_MAX,
 };
@@ -60,6 +65,8 @@ static const struct nla_policy shoal_cluster_set_policy[SHOAL_A_MAX + 1] = {
 	[SHOAL_A_CLUSTER_NODE_ID] = SHOAL_NODE_ID_POLICY,
 	[SHOAL_A_CLUSTER_IFINDEX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_ifindex_range),
+	[SHOAL_A_CLUSTER_IFINDEX2] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &shoal_ifindex_or_none_range),
 	[SHOAL_A_CLUSTER_KEY] = NLA_POLICY_EXACT_LEN(SHOAL_KEY_LEN),
 	[SHOAL_A_CLUSTER_KEY_CLEAR] = { .type = NLA_FLAG },
 	[SHOAL_A_CLUSTER_INTERVAL] =
@@ -239,6 +246,8 @@ int shoal_put_hb_stats(struct sk_buff *skb, int attr,
 			      SHOAL_A_PAD) ||
 	    nla_put_u64_64bit(skb, SHOAL_A_HB_UNKNOWN, st->unknown,
 			      SHOAL_A_PAD) ||
+	    nla_put_u64_64bit(skb, SHOAL_A_HB_DUPLICATE, st->duplicate,
+			      SHOAL_A_PAD) ||
 	    (attr == SHOAL_A_CLUSTER_STATS &&
 	     nla_put_u64_64bit(skb, SHOAL_A_HB_STALLED_MS, st->stalled_ms,
 			       SHOAL_A_PAD)))
@@ -251,6 +260,7 @@ static int shoal_put_cluster(struct sk_buff *skb, struct shoal_net *sn)
 {
 	u32 local_id = READ_ONCE(sn->local_id);
 	int ifindex = READ_ONCE(sn->ifindex);
+	int ifindex2 = READ_ONCE(sn->ifindex2);
 	struct shoal_hb_stats stats;
 	struct net_device *dev;
 	bool running;
@@ -283,6 +293,11 @@ static int shoal_put_cluster(struct sk_buff *skb, struct shoal_net *sn)
 	if (dev && (nla_put_u32(skb, SHOAL_A_CLUSTER_IFINDEX, ifindex) ||
 		    nla_put_string(skb, SHOAL_A_CLUSTER_IFNAME, dev->name)))
 		err = -EMSGSIZE;
+	dev = ifindex2 ? dev_get_by_index_rcu(sn->net, ifindex2) : NULL;
+	if (!err && dev &&
+	    (nla_put_u32(skb, SHOAL_A_CLUSTER_IFINDEX2, ifindex2) ||
+	     nla_put_string(skb, SHOAL_A_CLUSTER_IFNAME2, dev->name)))
+		err = -EMSGSIZE;
 	rcu_read_unlock();
 	return err;
 }
@@ -313,6 +328,28 @@ static int shoal_put_node_utils(struct sk_buff *skb, struct shoal_net *sn,
 }
 
 /* What heartbeats know of the node, if they run. */
+/* The heartbeat links a live node is heard on, while there are two. */
+static int shoal_put_node_links(struct sk_buff *skb, struct shoal_net *sn,
+				u8 links)
+{
+	int ifindex[SHOAL_HB_LINKS] = { READ_ONCE(sn->ifindex),
+					READ_ONCE(sn->ifindex2) };
+	struct nlattr *nest;
+	unsigned int l;
+
+	if (!links || !ifindex[1])
+		return 0;
+	nest = nla_nest_start(skb, SHOAL_A_NODE_LINKS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (l = 0; l < SHOAL_HB_LINKS; l++)
+		if ((links & BIT(l)) && ifindex[l] &&
+		    nla_put_u32(skb, SHOAL_A_CLUSTER_IFINDEX, ifindex[l]))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int shoal_put_node_hb(struct sk_buff *skb, struct shoal_net *sn,
 			     const struct shoal_node *node)
 {
@@ -329,6 +366,7 @@ static int shoal_put_node_hb(struct sk_buff *skb, struct shoal_net *sn,
 	    nla_put_u32(skb, SHOAL_A_NODE_HELD,
 			shoal_hb_held_of(sn, node->id)) ||
 	    shoal_put_hb_stats(skb, SHOAL_A_NODE_STATS, &peer.stats) ||
+	    shoal_put_node_links(skb, sn, peer.links) ||
 	    shoal_put_node_utils(skb, sn, node->id))
 		return -EMSGSIZE;
 	return 0;
@@ -464,16 +502,20 @@ static int shoal_nl_cluster_get(struct sk_buff *skb, struct genl_info *info)
 static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *ifindex_attr = info->attrs[SHOAL_A_CLUSTER_IFINDEX];
+	struct nlattr *ifindex2_attr = info->attrs[SHOAL_A_CLUSTER_IFINDEX2];
 	struct shoal_net *sn = shoal_info_net(info);
 	struct nlattr **attrs = info->attrs;
-	struct shoal_cluster_cfg cfg = {};
+	struct shoal_cluster_cfg cfg = {
+		.ifindex_attr = ifindex_attr,
+		.ifindex2_attr = ifindex2_attr,
+	};
 	u32 node_id, interval, dead, hold;
+	int ifindex, ifindex2;
 	u8 pushed;
 	bool quorum;
-	int ifindex;
-	int err;
 
 	if (!attrs[SHOAL_A_CLUSTER_NODE_ID] && !ifindex_attr &&
+	    !ifindex2_attr &&
 	    !attrs[SHOAL_A_CLUSTER_KEY] && !attrs[SHOAL_A_CLUSTER_KEY_CLEAR] &&
 	    !attrs[SHOAL_A_CLUSTER_INTERVAL] &&
 	    !attrs[SHOAL_A_CLUSTER_DEAD] && !attrs[SHOAL_A_CLUSTER_QUORUM] &&
@@ -490,6 +532,10 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 	if (ifindex_attr) {
 		ifindex = nla_get_u32(ifindex_attr);
 		cfg.ifindex = &ifindex;
+	}
+	if (ifindex2_attr) {
+		ifindex2 = nla_get_u32(ifindex2_attr);
+		cfg.ifindex2 = &ifindex2;
 	}
 	if (attrs[SHOAL_A_CLUSTER_KEY] && attrs[SHOAL_A_CLUSTER_KEY_CLEAR]) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
@@ -521,10 +567,7 @@ static int shoal_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 		cfg.pushed_load = &pushed;
 	}
 
-	err = shoal_cluster_set(sn, &cfg, info->extack);
-	if (err == -ENODEV)
-		NL_SET_BAD_ATTR(info->extack, ifindex_attr);
-	return err;
+	return shoal_cluster_set(sn, &cfg, info->extack);
 }
 
 static int shoal_nl_cluster_leave(struct sk_buff *skb, struct genl_info *info)

@@ -385,10 +385,14 @@ struct shoal_persona_priv {
 	u16 vlan;
 };
 
+/* Heartbeats go over the cluster device (link 0) and a second link (1). */
+#define SHOAL_HB_LINKS	2
+
 /* Heartbeat frame counters, for a node or the whole namespace. */
 struct shoal_hb_stats {
 	u64 tx, rx, lost, rejected;
 	u64 bad_mac, replayed, malformed, foreign, unknown, unverified;
+	u64 duplicate;		/* heard again over the other link */
 	u64 stalled_ms;		/* the namespace's only */
 };
 
@@ -428,6 +432,14 @@ struct shoal_peer {
 	bool restarted;		/* its old boot counted: not yet reported */
 	/* when it last left the members while heard only through others */
 	u64 left_unheard;
+	/* per heartbeat link: its boot and sequence numbers heard there,
+	 * so that the copy of a frame heard over the other link is told
+	 * from a replay, and a link it is silent on is seen
+	 */
+	u64 link_nonce[SHOAL_HB_LINKS];
+	struct shoal_seqwin link_win[SHOAL_HB_LINKS];
+	u8 links;		/* bit per link it is heard on */
+	u8 links_told;		/* as last reported */
 	struct shoal_hb_stats stats;
 };
 
@@ -436,6 +448,7 @@ struct shoal_peer_info {
 	bool heard;
 	u64 since_ms;		/* since its last fresh frame, if heard */
 	u64 load_pps;
+	u8 links;		/* bit per link it is heard on, if live */
 	struct shoal_hb_stats stats;
 };
 
@@ -505,8 +518,10 @@ struct shoal_hb_state {
 				 */
 	bool starting;		/* not heard the others yet: no member */
 	bool leaving;		/* frames say so; sent as it stops */
-	/* the cluster device through netpoll, for the panic path */
-	struct netpoll *np;
+	/* the links through netpoll, for the panic path */
+	struct netpoll *np[SHOAL_HB_LINKS];
+	/* a live peer's links changed: hb_work reports it */
+	bool links_changed;
 	/* this node's tables and holds, as its frames say them */
 	u64 digest;
 	u32 held;
@@ -571,8 +586,11 @@ struct shoal_net {
 	struct shoal_hb_pool pools_heard[SHOAL_HB_POOLS_MAX];
 	struct shoal_hb_pool pools_said[SHOAL_HB_POOLS_MAX];
 	u32 local_id;
-	/* cluster device; written under RTNL and lock, read under either */
+	/* cluster device, and a second heartbeat link (0: none); written
+	 * under RTNL and lock, read under either
+	 */
 	int ifindex;
+	int ifindex2;
 	struct shoal_node __rcu *nodes[SHOAL_NODE_ID_MAX + 1];
 
 	/* services, in the order they were added */
@@ -624,7 +642,8 @@ struct shoal_net {
 	/* running heartbeats, or NULL */
 	struct shoal_hb_state __rcu *hb;
 	struct work_struct hb_work;
-	int hb_mc_ifindex;
+	/* the links heartbeats listen on, as the cluster's links were */
+	int hb_mc_ifindex[SHOAL_HB_LINKS];
 	/* node states last announced, to announce changes */
 	DECLARE_BITMAP(reported_up, SHOAL_NODE_ID_MAX + 1);
 
@@ -676,6 +695,9 @@ void shoal_netdev_uninit(void);
 struct shoal_cluster_cfg {
 	const u32 *node_id;
 	const int *ifindex;
+	const int *ifindex2;		/* 0: no second link */
+	/* for the error messages */
+	const struct nlattr *ifindex_attr, *ifindex2_attr;
 	const u8 *key;
 	bool clear_key;
 	const u32 *interval;

@@ -16,13 +16,14 @@
 
 static void usage(void)
 {
-	printf("Usage: shoal cluster set [ dev DEV ] [ node ID ] [ interval MS ] [ dead COUNT ]\n"
-	       "                         [ key { FILE | none } ] [ quorum { on | off } ]\n"
+	printf("Usage: shoal cluster set [ dev DEV [ dev DEV2 ] ] [ node ID ] [ interval MS ]\n"
+	       "                         [ dead COUNT ] [ key { FILE | none } ] [ quorum { on | off } ]\n"
 	       "                         [ hold SECONDS ] [ load { PCT | none } ]\n"
 	       "       shoal cluster leave\n"
 	       "       shoal [ -s ] cluster show\n"
 	       "       shoal cluster help\n"
-	       "where  ID := 1..%u\n"
+	       "where  DEV2 := a second heartbeat link; one dev alone: none\n"
+	       "       ID := 1..%u\n"
 	       "       MS := %u..%u, the heartbeat interval (default %u)\n"
 	       "       COUNT := %u..%u, silent intervals before a node is down (default %u)\n"
 	       "       FILE := a file written by \"shoal key generate\", or - for standard input;\n"
@@ -75,6 +76,9 @@ int hb_stats_parse(const struct nlattr *nest, struct shoal_hb_stats *st)
 		case SHOAL_A_HB_UNVERIFIED:
 			val = &st->unverified;
 			break;
+		case SHOAL_A_HB_DUPLICATE:
+			val = &st->duplicate;
+			break;
 		case SHOAL_A_HB_STALLED_MS:
 			val = &st->stalled_ms;
 			st->has_stalled = true;
@@ -99,6 +103,8 @@ struct cluster_info {
 	uint32_t node_id;	/* 0: unset */
 	uint32_t ifindex;	/* 0: unset */
 	char ifname[IF_NAMESIZE];
+	uint32_t ifindex2;	/* the second heartbeat link; 0: none */
+	char ifname2[IF_NAMESIZE];
 	int64_t interval;
 	int64_t dead;
 	int heartbeat;
@@ -129,6 +135,8 @@ static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
 		[SHOAL_A_CLUSTER_NODE_ID] = MNL_TYPE_U32,
 		[SHOAL_A_CLUSTER_IFINDEX] = MNL_TYPE_U32,
 		[SHOAL_A_CLUSTER_IFNAME] = MNL_TYPE_NUL_STRING,
+		[SHOAL_A_CLUSTER_IFINDEX2] = MNL_TYPE_U32,
+		[SHOAL_A_CLUSTER_IFNAME2] = MNL_TYPE_NUL_STRING,
 		[SHOAL_A_CLUSTER_INTERVAL] = MNL_TYPE_U32,
 		[SHOAL_A_CLUSTER_DEAD] = MNL_TYPE_U32,
 		[SHOAL_A_CLUSTER_QUORUM] = MNL_TYPE_U8,
@@ -149,10 +157,16 @@ static int cluster_parse(const struct nlmsghdr *nlh, struct cluster_info *ci)
 	if (tb[SHOAL_A_CLUSTER_IFNAME])
 		snprintf(ci->ifname, sizeof(ci->ifname), "%s",
 			 mnl_attr_get_str(tb[SHOAL_A_CLUSTER_IFNAME]));
-	/* the name is a courtesy of the reply; fall back like ip does */
-	if (ci->ifindex && !ci->ifname[0] &&
-	    !if_indextoname(ci->ifindex, ci->ifname))
-		snprintf(ci->ifname, sizeof(ci->ifname), "if%u", ci->ifindex);
+	if (tb[SHOAL_A_CLUSTER_IFINDEX2])
+		ci->ifindex2 = mnl_attr_get_u32(tb[SHOAL_A_CLUSTER_IFINDEX2]);
+	if (tb[SHOAL_A_CLUSTER_IFNAME2])
+		snprintf(ci->ifname2, sizeof(ci->ifname2), "%s",
+			 mnl_attr_get_str(tb[SHOAL_A_CLUSTER_IFNAME2]));
+	/* the names are a courtesy of the reply */
+	if (ci->ifindex && !ci->ifname[0])
+		ifindex_name(ci->ifindex, ci->ifname);
+	if (ci->ifindex2 && !ci->ifname2[0])
+		ifindex_name(ci->ifindex2, ci->ifname2);
 	if (tb[SHOAL_A_CLUSTER_INTERVAL])
 		ci->interval = mnl_attr_get_u32(tb[SHOAL_A_CLUSTER_INTERVAL]);
 	if (tb[SHOAL_A_CLUSTER_DEAD])
@@ -210,6 +224,10 @@ static void print_fields(const struct cluster_info *ci, const char *sep)
 		printf("%sdev %s", sep, ci->ifname);
 		sep = " ";
 	}
+	if (ci->ifindex2) {
+		printf("%sdev %s", sep, ci->ifname2);
+		sep = " ";
+	}
 	if (ci->interval >= 0) {
 		printf("%sinterval %lld", sep, (long long)ci->interval);
 		sep = " ";
@@ -253,6 +271,11 @@ static void json_fields(struct json *j, const struct cluster_info *ci)
 		json_kv_uint(j, "ifindex", ci->ifindex);
 	else
 		json_kv_null(j, "ifindex");
+	json_kv_string(j, "dev2", ci->ifindex2 ? ci->ifname2 : NULL);
+	if (ci->ifindex2)
+		json_kv_uint(j, "ifindex2", ci->ifindex2);
+	else
+		json_kv_null(j, "ifindex2");
 	if (ci->interval >= 0)
 		json_kv_uint(j, "interval", (uint64_t)ci->interval);
 	else
@@ -302,6 +325,7 @@ static void hb_stats_json(struct json *j, const struct shoal_hb_stats *st)
 	json_kv_uint(j, "foreign", st->foreign);
 	json_kv_uint(j, "unknown", st->unknown);
 	json_kv_uint(j, "unverified", st->unverified);
+	json_kv_uint(j, "duplicate", st->duplicate);
 	if (st->has_stalled)
 		json_kv_uint(j, "stalled_ms", st->stalled_ms);
 	json_obj_close(j);
@@ -332,7 +356,7 @@ static void print_plain(const void *item)
 	printf("\n");
 	/* the kernel counts only while heartbeats run */
 	if (stats_output && st->valid)
-		printf("    tx %llu rx %llu lost %llu rejected %llu bad_mac %llu replayed %llu malformed %llu foreign %llu unknown %llu unverified %llu\n",
+		printf("    tx %llu rx %llu lost %llu rejected %llu bad_mac %llu replayed %llu malformed %llu foreign %llu unknown %llu unverified %llu duplicate %llu\n",
 		       (unsigned long long)st->tx, (unsigned long long)st->rx,
 		       (unsigned long long)st->lost,
 		       (unsigned long long)st->rejected,
@@ -341,7 +365,8 @@ static void print_plain(const void *item)
 		       (unsigned long long)st->malformed,
 		       (unsigned long long)st->foreign,
 		       (unsigned long long)st->unknown,
-		       (unsigned long long)st->unverified);
+		       (unsigned long long)st->unverified,
+		       (unsigned long long)st->duplicate);
 	if (stats_output && st->valid && st->has_stalled)
 		printf("    stalled_ms %llu\n",
 		       (unsigned long long)st->stalled_ms);
@@ -477,6 +502,7 @@ static const struct keyword on_off[] = {
 struct cluster_conf {
 	bool given[ARG_MAX];
 	uint32_t ifindex;
+	uint32_t ifindex2;	/* a second "dev": the second link */
 	uint32_t node_id;
 	uint32_t interval;
 	uint32_t dead;
@@ -502,8 +528,21 @@ static int parse_set(int argc, char **argv, struct cluster_conf *c)
 			pr_err("\"%s\" needs a value; try \"" HINT "\".", name);
 			return -1;
 		}
+		/* heartbeats may have two links */
+		if (arg == ARG_DEV && c->given[arg] && !c->ifindex2) {
+			if (parse_ifname(argv[1], &c->ifindex2))
+				return -1;
+			if (c->ifindex2 == c->ifindex) {
+				pr_err("\"dev %s\" is given twice: the second link must be another device.",
+				       argv[1]);
+				return -1;
+			}
+			continue;
+		}
 		if (c->given[arg]) {
-			pr_err("\"%s\" is given twice.", name);
+			pr_err(arg == ARG_DEV ?
+			       "\"%s\" is given more than twice: heartbeats have two links at most." :
+			       "\"%s\" is given twice.", name);
 			return -1;
 		}
 		c->given[arg] = true;
@@ -584,8 +623,11 @@ static int cluster_set(int argc, char **argv)
 	req = nl_msg(nl, SHOAL_CMD_CLUSTER_SET, 0);
 	if (c.given[ARG_NODE])
 		mnl_attr_put_u32(req, SHOAL_A_CLUSTER_NODE_ID, c.node_id);
-	if (c.given[ARG_DEV])
+	/* the links are those given: one alone has no second */
+	if (c.given[ARG_DEV]) {
 		mnl_attr_put_u32(req, SHOAL_A_CLUSTER_IFINDEX, c.ifindex);
+		mnl_attr_put_u32(req, SHOAL_A_CLUSTER_IFINDEX2, c.ifindex2);
+	}
 	if (c.given[ARG_INTERVAL])
 		mnl_attr_put_u32(req, SHOAL_A_CLUSTER_INTERVAL, c.interval);
 	if (c.given[ARG_DEAD])

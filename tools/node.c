@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* shoal node: the declared members of the cluster. */
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,11 @@ struct node_info {
 	struct shoal_hb_stats stats;
 	unsigned int nutils;
 	struct node_util utils[SHOAL_POOLS_MAX];
+	/* the heartbeat links it is heard on, while there are two; -1: not
+	 * said
+	 */
+	int nlinks;
+	char links[2][IF_NAMESIZE];
 };
 
 struct node_list {
@@ -94,6 +100,25 @@ bad:
 	return -1;
 }
 
+/* The devices of SHOAL_A_NODE_LINKS, in order. */
+static int links_parse(const struct nlattr *nest, struct node_info *n)
+{
+	const struct nlattr *a;
+
+	n->nlinks = 0;
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) != SHOAL_A_CLUSTER_IFINDEX)
+			continue;
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0 ||
+		    n->nlinks == 2) {
+			pr_err_sys("malformed reply from the kernel (links).");
+			return -1;
+		}
+		ifindex_name(mnl_attr_get_u32(a), n->links[n->nlinks++]);
+	}
+	return 0;
+}
+
 /* Each SHOAL_A_NODE_UTIL of the reply, in order. */
 static int utils_parse(const struct nlmsghdr *nlh, struct node_info *n)
 {
@@ -128,6 +153,7 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 		[SHOAL_A_NODE_DRAIN_TIMEOUT] = MNL_TYPE_U32,
 		[SHOAL_A_NODE_ADDR4] = MNL_TYPE_BINARY,
 		[SHOAL_A_NODE_ADDR6] = MNL_TYPE_BINARY,
+		[SHOAL_A_NODE_LINKS] = MNL_TYPE_NESTED,
 	};
 	static const int addr_attrs[] = { SHOAL_A_NODE_ADDR4, SHOAL_A_NODE_ADDR6 };
 	const struct nlattr *tb[SHOAL_A_MAX + 1];
@@ -179,6 +205,9 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 	if (tb[SHOAL_A_NODE_STATS] &&
 	    hb_stats_parse(tb[SHOAL_A_NODE_STATS], &n->stats))
 		return -1;
+	n->nlinks = -1;
+	if (tb[SHOAL_A_NODE_LINKS] && links_parse(tb[SHOAL_A_NODE_LINKS], n))
+		return -1;
 	return utils_parse(nlh, n);
 }
 
@@ -224,6 +253,30 @@ static const char *state_name(int state)
 	return "unknown";
 }
 
+/* " links eth0,eth1", if the reply said. */
+static void print_links(const struct node_info *n)
+{
+	int i;
+
+	for (i = 0; i < n->nlinks; i++)
+		printf("%s%s", i ? "," : " links ", n->links[i]);
+}
+
+static void json_links(struct json *j, const struct node_info *n)
+{
+	int i;
+
+	if (n->nlinks < 0) {
+		json_kv_null(j, "links");
+		return;
+	}
+	json_key(j, "links");
+	json_arr_open(j);
+	for (i = 0; i < n->nlinks; i++)
+		json_string(j, n->links[i]);
+	json_arr_close(j);
+}
+
 /* After the id: the configuration; with @heard, when it was last heard. */
 static void print_attrs(const struct node_info *n, bool heard)
 {
@@ -244,6 +297,8 @@ static void print_attrs(const struct node_info *n, bool heard)
 		printf(" addr %s", format_addr(&n->addrs[i], buf));
 	if (heard && n->last_heard >= 0)
 		printf(" last_heard %lldms", (long long)n->last_heard);
+	if (heard)
+		print_links(n);
 }
 
 static void print_plain(const void *item)
@@ -328,6 +383,8 @@ static void print_json(struct json *j, const void *item)
 	json_kv_uint(j, "lost_frames", n->stats.lost);
 	json_kv_uint(j, "rejected_frames", n->stats.rejected);
 	json_kv_uint(j, "unverified_frames", n->stats.unverified);
+	json_kv_uint(j, "duplicate_frames", n->stats.duplicate);
+	json_links(j, n);
 	if (n->has_load)
 		json_kv_uint(j, "load_pps", n->load);
 	else
@@ -444,6 +501,9 @@ int node_event(const struct nlmsghdr *nlh, uint8_t event)
 	case SHOAL_EVENT_NODE_DRAINED:
 		name = "drained";
 		break;
+	case SHOAL_EVENT_NODE_LINKS:
+		name = "links";
+		break;
 	default:
 		return 1;
 	}
@@ -451,7 +511,17 @@ int node_event(const struct nlmsghdr *nlh, uint8_t event)
 		return -1;
 
 	j = event_begin("node", name);
-	if (event == SHOAL_EVENT_NODE_DRAINED) {
+	if (event == SHOAL_EVENT_NODE_LINKS) {
+		if (j) {
+			json_kv_uint(j, "id", n.id);
+			json_links(j, &n);
+		} else {
+			printf("node %u", n.id);
+			print_links(&n);
+			if (n.nlinks <= 0)
+				printf(" links none");
+		}
+	} else if (event == SHOAL_EVENT_NODE_DRAINED) {
 		if (j)
 			json_kv_uint(j, "id", n.id);
 		else

@@ -315,9 +315,9 @@ static int persona_parse(const struct nlmsghdr *nlh, struct persona_info *p)
 	if (tb[SHOAL_A_PERSONA_IFNAME])
 		snprintf(p->ifname, sizeof(p->ifname), "%s",
 			 mnl_attr_get_str(tb[SHOAL_A_PERSONA_IFNAME]));
-	/* the name is a courtesy of the reply; fall back like ip does */
-	if (p->ifindex && !p->ifname[0] && !if_indextoname(p->ifindex, p->ifname))
-		snprintf(p->ifname, sizeof(p->ifname), "if%u", p->ifindex);
+	/* the name is a courtesy of the reply */
+	if (p->ifindex && !p->ifname[0])
+		ifindex_name(p->ifindex, p->ifname);
 	p->nnodes = -1;
 	if (tb[SHOAL_A_PERSONA_NODES] &&
 	    parse_nodes(tb[SHOAL_A_PERSONA_NODES], p->nodes, &p->nnodes))

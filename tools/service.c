@@ -491,9 +491,9 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[SHOAL_A_SERVICE_IFNAME])
 		snprintf(s->ifname, sizeof(s->ifname), "%s",
 			 mnl_attr_get_str(tb[SHOAL_A_SERVICE_IFNAME]));
-	/* the name is a courtesy of the reply; fall back like ip does */
-	if (s->ifindex && !s->ifname[0] && !if_indextoname(s->ifindex, s->ifname))
-		snprintf(s->ifname, sizeof(s->ifname), "if%u", s->ifindex);
+	/* the name is a courtesy of the reply */
+	if (s->ifindex && !s->ifname[0])
+		ifindex_name(s->ifindex, s->ifname);
 	if (tb[SHOAL_A_SERVICE_OWNED] &&
 	    parse_bitmap(tb[SHOAL_A_SERVICE_OWNED], s, &s->owned,
 			 &s->owned_bits))

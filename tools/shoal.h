@@ -77,6 +77,7 @@ struct shoal_hb_stats {
 	uint64_t foreign;
 	uint64_t unknown;
 	uint64_t unverified;
+	uint64_t duplicate;
 	uint64_t stalled_ms;	/* the cluster's only: */
 	bool has_stalled;	/* ... if reported */
 };

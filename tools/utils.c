@@ -204,6 +204,13 @@ int parse_ifname(const char *arg, uint32_t *ifindex)
 	return 0;
 }
 
+const char *ifindex_name(unsigned int ifindex, char *buf)
+{
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+	return buf;
+}
+
 const char *format_time(const struct timespec *ts, char *buf)
 {
 	struct tm tm;

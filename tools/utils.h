@@ -86,6 +86,9 @@ int parse_u32_unit(const char *arg, uint32_t min, uint32_t max,
 /* Error: device "foo" does not exist. Returns 0 or -1. */
 int parse_ifname(const char *arg, uint32_t *ifindex);
 
+/* The device's name in buf (IF_NAMESIZE), or "ifN" as ip says one gone. */
+const char *ifindex_name(unsigned int ifindex, char *buf);
+
 /* Room for format_time(): "2026-11-22T20:41:03.123456" and a NUL. */
 #define TIME_STRLEN	32
 

@@ -35,13 +35,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vsnprintf(libbpf_log + len, sizeof(libbpf_log) - len, fmt, ap);
 }
 
-static const char *dev_name(unsigned int ifindex, char *buf)
-{
-	if (!if_indextoname(ifindex, buf))
-		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
-	return buf;
-}
-
 /* The id of the device's XDP program and how it runs; 0 if none. */
 static int xdp_query(unsigned int ifindex, uint32_t *id, bool *native)
 {
@@ -52,7 +45,7 @@ static int xdp_query(unsigned int ifindex, uint32_t *id, bool *native)
 	err = bpf_xdp_query((int)ifindex, 0, &q);
 	if (err) {
 		pr_err_sys("cannot read the XDP state of %s: %s.",
-			   dev_name(ifindex, buf), strerror(-err));
+			   ifindex_name(ifindex, buf), strerror(-err));
 		return -1;
 	}
 	*id = q.prog_id;
@@ -143,7 +136,7 @@ int xdp_attach(unsigned int ifindex)
 		if (ours)
 			return 0;
 		pr_err("%s already has an XDP program (id %u); shoal leaves it alone.",
-		       dev_name(ifindex, buf), id);
+		       ifindex_name(ifindex, buf), id);
 		fail_as(STATUS_REFUSED);
 		return -1;
 	}
@@ -195,7 +188,7 @@ int xdp_attach(unsigned int ifindex)
 	bpf_object__close(obj);
 	if (err) {
 		pr_err("cannot attach the XDP program to %s: %s.",
-		       dev_name(ifindex, buf), strerror(-err));
+		       ifindex_name(ifindex, buf), strerror(-err));
 		fail_as(STATUS_REFUSED);
 		return -1;
 	}
@@ -220,7 +213,7 @@ int xdp_detach(unsigned int ifindex)
 			     native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE, NULL);
 	if (err) {
 		pr_err("cannot detach the XDP program from %s: %s.",
-		       dev_name(ifindex, buf), strerror(-err));
+		       ifindex_name(ifindex, buf), strerror(-err));
 		fail_as(STATUS_REFUSED);
 		return -1;
 	}

@@ -17,10 +17,10 @@
  *				SHOAL_A_CLUSTER_IFINDEX/_IFNAME for
  *				whatever is configured (absent if unset).
  *	SHOAL_CMD_CLUSTER_SET	CAP_NET_ADMIN. Any of SHOAL_A_CLUSTER_NODE_ID,
- *				_IFINDEX, _KEY, _KEY_CLEAR, _INTERVAL,
- *				_DEAD, _QUORUM; at least one. The device must exist in
- *				the namespace. When the device goes away
- *				the cluster forgets it.
+ *				_IFINDEX, _IFINDEX2, _KEY, _KEY_CLEAR,
+ *				_INTERVAL, _DEAD, _QUORUM; at least one. The
+ *				devices must exist in the namespace. When a
+ *				device goes away the cluster forgets it.
  *	SHOAL_CMD_CLUSTER_LEAVE	CAP_NET_ADMIN, no attributes. This node
  *				leaves: it says so in authenticated frames,
  *				so that the others take its buckets and
@@ -42,6 +42,15 @@
  *	the others (SHOAL_A_CLUSTER_STARTING). Without a key, a declared
  *	node is up unless set down by hand. The key is never reported back;
  *	how a change of it goes round is (enum shoal_key_change).
+ *
+ *	Heartbeats may go over a second link as well (SHOAL_A_CLUSTER_IFINDEX2,
+ *	another device on another network): every frame is sent on both,
+ *	the copy heard second is counted (SHOAL_A_HB_DUPLICATE) and
+ *	dropped, and a node is down only when it is silent on both. A link
+ *	a live node is no longer heard on is reported
+ *	(SHOAL_EVENT_NODE_LINKS), and is no failover. Everything else the
+ *	cluster sends (personas, their virtual LANs) stays on the cluster
+ *	device.
  *
  * node: a declared member of the cluster, identified by SHOAL_A_NODE_ID
  *	(1 to SHOAL_NODE_ID_MAX).
@@ -568,6 +577,20 @@ enum shoal_attr {
 	 * none
 	 */
 	SHOAL_A_PERSONA_CONFIG_DIFFERS,
+	/* u32: ifindex of a second heartbeat link, another device than the
+	 * cluster device; 0 in CLUSTER_SET: none (the default)
+	 */
+	SHOAL_A_CLUSTER_IFINDEX2,
+	/* string: name of the second heartbeat link (replies only) */
+	SHOAL_A_CLUSTER_IFNAME2,
+	/* nest of SHOAL_A_CLUSTER_IFINDEX (replies, events; while a second
+	 * link is set): the links a live node is heard on
+	 */
+	SHOAL_A_NODE_LINKS,
+	/* u64, SHOAL_A_HB_* counter: frames heard a second time, over the
+	 * other link (not counted as rejected)
+	 */
+	SHOAL_A_HB_DUPLICATE,
 
 	__SHOAL_A_MAX,
 };
@@ -836,6 +859,10 @@ enum shoal_event {
 	 * node's changed (SHOAL_A_PERSONA_CONFIG_DIFFERS)
 	 */
 	SHOAL_EVENT_PERSONA_CONFIG,
+	/* the heartbeat links a live node is heard on changed, while a
+	 * second link is set: SHOAL_A_NODE_ID, SHOAL_A_NODE_LINKS
+	 */
+	SHOAL_EVENT_NODE_LINKS,
 
 	__SHOAL_EVENT_MAX,
 };
