@@ -339,13 +339,11 @@ unsigned int shoal_distributor_pass(struct shoal_net *sn,
 	else
 		err = shoal_forward6(sn->net, skb, &self->addr6,
 				     &node->addr6);
-	if (net_xmit_eval(err))
-		atomic64_inc(&svc->stats[bucket].dropped);
-	else
-		atomic64_inc(&svc->stats[bucket].forwarded);
+	shoal_count(svc, bucket, net_xmit_eval(err) ? SHOAL_DROPPED :
+		    SHOAL_FORWARDED, 0, false);
 	return NF_STOLEN;
 drop:
-	atomic64_inc(&svc->stats[bucket].dropped);
+	shoal_count(svc, bucket, SHOAL_DROPPED, 0, false);
 	return NF_DROP;
 }
 

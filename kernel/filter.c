@@ -201,7 +201,6 @@ shoal_filter(struct shoal_net *sn, struct shoal_service *svc,
 			   struct shoal_flow *))
 {
 	struct shoal_flow flow = {};
-	struct shoal_bucket_stats *stats;
 	const struct shoal_table *t;
 	u32 bucket;
 
@@ -215,20 +214,17 @@ shoal_filter(struct shoal_net *sn, struct shoal_service *svc,
 	bucket = shoal_flow_bucket(svc, svc->family, flow.client.ip6.s6_addr32,
 				   shoal_ports(flow.client_port,
 					       flow.service_port));
-	stats = &svc->stats[bucket];
 	t = rcu_dereference(svc->table);
 	if (unlikely(!test_bit(bucket, t->owned)) &&
 	    !shoal_keeps_moved(sn, svc, t, bucket, skb, &flow)) {
 		if (svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR)
 			return shoal_distributor_pass(sn, svc, t, bucket, skb);
-		atomic64_inc(&stats->dropped);
+		shoal_count(svc, bucket, SHOAL_DROPPED, 0, false);
 		return NF_DROP;
 	}
-	atomic64_inc(&stats->rx_packets);
+	shoal_count(svc, bucket, SHOAL_KEPT, skb->len,
+		    shoal_opens_tcp(skb, &flow));
 	this_cpu_inc(*sn->rx_accepted);
-	atomic64_add(skb->len, &stats->rx_bytes);
-	if (shoal_opens_tcp(skb, &flow))
-		atomic64_inc(&stats->new_flows);
 	/* it came to the cluster MAC; deliver it as our own */
 	skb->pkt_type = PACKET_HOST;
 	return NF_ACCEPT;

@@ -102,7 +102,7 @@ u8 shoal_load_rate(struct shoal_service *svc, u64 now)
 	struct shoal_stats_sum sum;
 	u64 dn, dummy, dt;
 
-	shoal_service_stats(svc, 0, svc->nbuckets, &sum);
+	shoal_service_stats(svc, &sum);
 	if (!shoal_load_step(&pool->window, now,
 			     pool->load == SHOAL_LOAD_CONNS ? sum.new_flows :
 							     sum.packets,

@@ -170,4 +170,30 @@ static inline bool shoal_may_keep(const struct shoal_service *svc,
 	       test_bit(bucket, t->holding);
 }
 
+/*
+ * Count a packet of the bucket: one shared update, its bucket's count of
+ * fate, and the service's totals on this CPU (with len bytes and, if opens,
+ * a new flow, for a packet kept). From the hooks, in softirq, or from an
+ * XDP program, which may run with only migration disabled: the irqsave
+ * form keeps a 32-bit CPU's writers apart; on 64-bit each add is one
+ * instruction, whole against interrupts, and the sync is empty.
+ */
+static __always_inline void shoal_count(const struct shoal_service *svc,
+					u32 bucket, enum shoal_fate fate,
+					unsigned int len, bool opens)
+{
+	struct shoal_svc_stats *s = this_cpu_ptr(svc->totals);
+	unsigned long flags;
+
+	atomic64_inc(&svc->stats[bucket].n[fate]);
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
+	u64_stats_inc(&s->n[fate]);
+	if (fate == SHOAL_KEPT) {
+		u64_stats_add(&s->bytes, len);
+		if (opens)
+			u64_stats_inc(&s->new_flows);
+	}
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
+}
+
 #endif /* _SHOAL_LOOKUP_H */

@@ -11,29 +11,65 @@
 #include "lookup.h"
 #include "netlink.h"
 
-static int shoal_put_stats(struct sk_buff *skb, int attr,
-			   const struct shoal_stats_sum *sum)
+/* The counters as attributes; a bucket has no bytes or new flows. */
+static const struct {
+	int attr;
+	size_t off;
+	bool service;		/* the service's only */
+} shoal_stats_attrs[] = {
+	{ SHOAL_A_STATS_RX_PACKETS, offsetof(struct shoal_stats_sum, packets) },
+	{ SHOAL_A_STATS_RX_BYTES, offsetof(struct shoal_stats_sum, bytes),
+	  true },
+	{ SHOAL_A_STATS_DROPPED, offsetof(struct shoal_stats_sum, dropped) },
+	{ SHOAL_A_STATS_XDP_DROPPED,
+	  offsetof(struct shoal_stats_sum, xdp_dropped) },
+	{ SHOAL_A_STATS_NEW_FLOWS, offsetof(struct shoal_stats_sum, new_flows),
+	  true },
+	{ SHOAL_A_STATS_FORWARDED, offsetof(struct shoal_stats_sum, forwarded) },
+	{ SHOAL_A_STATS_XDP_FORWARDED,
+	  offsetof(struct shoal_stats_sum, xdp_forwarded) },
+};
+
+static u64 shoal_stat(const struct shoal_stats_sum *sum, unsigned int i)
+{
+	return *(const u64 *)((const u8 *)sum + shoal_stats_attrs[i].off);
+}
+
+static struct nlattr *shoal_put_stats(struct sk_buff *skb, int attr,
+				      const struct shoal_stats_sum *sum,
+				      bool service)
 {
 	struct nlattr *nest = nla_nest_start(skb, attr);
+	unsigned int i;
 
-	if (!nest ||
-	    nla_put_u64_64bit(skb, SHOAL_A_STATS_RX_PACKETS, sum->packets,
-			      SHOAL_A_PAD) ||
-	    nla_put_u64_64bit(skb, SHOAL_A_STATS_RX_BYTES, sum->bytes,
-			      SHOAL_A_PAD) ||
-	    nla_put_u64_64bit(skb, SHOAL_A_STATS_DROPPED, sum->dropped,
-			      SHOAL_A_PAD) ||
-	    nla_put_u64_64bit(skb, SHOAL_A_STATS_XDP_DROPPED, sum->xdp_dropped,
-			      SHOAL_A_PAD) ||
-	    nla_put_u64_64bit(skb, SHOAL_A_STATS_NEW_FLOWS, sum->new_flows,
-			      SHOAL_A_PAD) ||
-	    nla_put_u64_64bit(skb, SHOAL_A_STATS_FORWARDED, sum->forwarded,
-			      SHOAL_A_PAD) ||
-	    nla_put_u64_64bit(skb, SHOAL_A_STATS_XDP_FORWARDED,
-			      sum->xdp_forwarded, SHOAL_A_PAD))
-		return -EMSGSIZE;
+	if (!nest)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(shoal_stats_attrs); i++)
+		if ((service || !shoal_stats_attrs[i].service) &&
+		    nla_put_u64_64bit(skb, shoal_stats_attrs[i].attr,
+				      shoal_stat(sum, i), SHOAL_A_PAD))
+			return NULL;
 	nla_nest_end(skb, nest);
-	return 0;
+	return nest;
+}
+
+/* The counters of a nest shoal_put_stats() made, set to sum's. */
+static void shoal_set_stats(struct nlattr *nest,
+			    const struct shoal_stats_sum *sum)
+{
+	struct nlattr *nla;
+	unsigned int i;
+	u64 val;
+	int rem;
+
+	nla_for_each_nested(nla, nest, rem) {
+		for (i = 0; i < ARRAY_SIZE(shoal_stats_attrs); i++) {
+			if (nla_type(nla) != shoal_stats_attrs[i].attr)
+				continue;
+			val = shoal_stat(sum, i);
+			memcpy(nla_data(nla), &val, sizeof(val));
+		}
+	}
 }
 
 static int shoal_put_service_addr(struct sk_buff *skb,
@@ -153,22 +189,68 @@ static int shoal_put_pool(struct sk_buff *skb, struct shoal_net *sn,
  * Bucket b in byte b / 8, bit b % 8, whatever the machine's word order:
  * the buckets set in a or in b (b may be NULL).
  */
-static int shoal_put_buckets(struct sk_buff *skb, int attr, u32 nbuckets,
-			     const unsigned long *a, const unsigned long *b)
+static void shoal_fill_buckets(u8 *bytes, u32 nbuckets,
+			       const unsigned long *a, const unsigned long *b)
 {
-	struct nlattr *nla;
-	u8 *bytes;
-	u32 i;
+	unsigned int i, n = DIV_ROUND_UP(nbuckets, 8);
+	unsigned long word = 0;
 
-	nla = nla_reserve(skb, attr, DIV_ROUND_UP(nbuckets, 8));
-	if (!nla)
+	for (i = 0; i < n; i++) {
+		if (i % sizeof(long) == 0)
+			word = a[i / sizeof(long)] |
+			       (b ? b[i / sizeof(long)] : 0);
+		bytes[i] = word >> (8 * (i % sizeof(long)));
+	}
+}
+
+/*
+ * What changes with traffic: the buckets this node serves, and the
+ * counters. The room for them is made with the rest of a reply, under
+ * sn->lock; they are filled in once it is released (shoal_fill_traffic()),
+ * under RCU, which keeps the service: adding up the counters of every CPU,
+ * or writing out 65536 buckets, holds up no configuration or failover.
+ */
+struct shoal_traffic {
+	const struct shoal_service *svc;
+	u8 *owned;
+	u8 *held;
+	struct nlattr *stats;
+};
+
+static int shoal_put_traffic(struct sk_buff *skb,
+			     const struct shoal_service *svc,
+			     struct shoal_traffic *tr)
+{
+	static const struct shoal_stats_sum zero;
+	int len = DIV_ROUND_UP(svc->nbuckets, 8);
+	struct nlattr *owned, *held;
+
+	/* owned: whose new flows are ours; held: whose old flows are */
+	owned = nla_reserve(skb, SHOAL_A_SERVICE_OWNED, len);
+	held = nla_reserve(skb, SHOAL_A_SERVICE_HELD, len);
+	if (!owned || !held ||
+	    nla_put_u32(skb, SHOAL_A_SERVICE_HELD_FLOWS, svc->held_flows))
 		return -EMSGSIZE;
-	bytes = nla_data(nla);
-	memset(bytes, 0, nla_len(nla));
-	for (i = 0; i < nbuckets; i++)
-		if (test_bit(i, a) || (b && test_bit(i, b)))
-			bytes[i / 8] |= 1 << (i % 8);
+	tr->stats = shoal_put_stats(skb, SHOAL_A_SERVICE_STATS, &zero, true);
+	if (!tr->stats)
+		return -EMSGSIZE;
+	tr->svc = svc;
+	tr->owned = nla_data(owned);
+	tr->held = nla_data(held);
 	return 0;
+}
+
+/* Caller is in an RCU read-side section begun under sn->lock. */
+static void shoal_fill_traffic(const struct shoal_traffic *tr)
+{
+	const struct shoal_service *svc = tr->svc;
+	const struct shoal_table *t = rcu_dereference(svc->table);
+	struct shoal_stats_sum sum;
+
+	shoal_fill_buckets(tr->owned, svc->nbuckets, t->owned, t->contested);
+	shoal_fill_buckets(tr->held, svc->nbuckets, t->holding, NULL);
+	shoal_service_stats(svc, &sum);
+	shoal_set_stats(tr->stats, &sum);
 }
 
 /* A distributor service's mode, distributors and holder. */
@@ -193,13 +275,16 @@ static int shoal_put_service_mode(struct sk_buff *skb,
 			   READ_ONCE(svc->holder));
 }
 
-/* Caller holds sn->lock. full adds what changes with traffic. */
+/*
+ * Caller holds sn->lock. With tr, the full reply: room for what changes
+ * with traffic, for shoal_fill_traffic() after the lock.
+ */
 static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
-			     const struct shoal_service *svc, bool full)
+			     const struct shoal_service *svc,
+			     struct shoal_traffic *tr)
 {
-	const struct shoal_table *t;
+	bool full = tr;
 	struct net_device *dev;
-	struct shoal_stats_sum sum;
 	int ifindex = READ_ONCE(svc->ifindex);
 
 	if (shoal_put_service_addr(skb, svc) ||
@@ -229,20 +314,7 @@ static int shoal_put_service(struct sk_buff *skb, struct shoal_net *sn,
 		}
 		rcu_read_unlock();
 	}
-	if (!full)
-		return 0;
-
-	t = rcu_dereference_protected(svc->table, lockdep_is_held(&sn->lock));
-	shoal_service_stats(svc, 0, svc->nbuckets, &sum);
-	/* owned: whose new flows are ours; held: whose old flows are */
-	if (shoal_put_buckets(skb, SHOAL_A_SERVICE_OWNED, t->nbuckets,
-			      t->owned, t->contested) ||
-	    shoal_put_buckets(skb, SHOAL_A_SERVICE_HELD, t->nbuckets,
-			      t->holding, NULL) ||
-	    nla_put_u32(skb, SHOAL_A_SERVICE_HELD_FLOWS, svc->held_flows) ||
-	    shoal_put_stats(skb, SHOAL_A_SERVICE_STATS, &sum))
-		return -EMSGSIZE;
-	return 0;
+	return full ? shoal_put_traffic(skb, svc, tr) : 0;
 }
 
 /* Room for a service with the largest bitmaps of buckets. */
@@ -261,7 +333,7 @@ void shoal_notify_service(struct shoal_net *sn,
 	skb = shoal_ntf_begin(sn, SHOAL_CMD_SERVICE_NTF, event, &hdr);
 	if (skb)
 		shoal_ntf_end(sn, skb, hdr,
-			      shoal_put_service(skb, sn, svc, false));
+			      shoal_put_service(skb, sn, svc, NULL));
 }
 
 /* A pool's decision, or a standby passed over: the service and why. */
@@ -459,7 +531,8 @@ static struct shoal_service *shoal_request_service(struct shoal_net *sn,
 
 static int shoal_fill_service(struct sk_buff *skb, struct shoal_net *sn,
 			      const struct shoal_service *svc, u32 portid,
-			      u32 seq, int flags, struct netlink_callback *cb)
+			      u32 seq, int flags, struct netlink_callback *cb,
+			      struct shoal_traffic *tr)
 {
 	void *hdr;
 
@@ -469,7 +542,7 @@ static int shoal_fill_service(struct sk_buff *skb, struct shoal_net *sn,
 		return -EMSGSIZE;
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
-	if (shoal_put_service(skb, sn, svc, true)) {
+	if (shoal_put_service(skb, sn, svc, tr)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -480,6 +553,7 @@ static int shoal_fill_service(struct sk_buff *skb, struct shoal_net *sn,
 int shoal_nl_service_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct shoal_net *sn = shoal_info_net(info);
+	struct shoal_traffic tr;
 	struct shoal_service *svc;
 	struct sk_buff *msg;
 	int err;
@@ -491,8 +565,13 @@ int shoal_nl_service_get(struct sk_buff *skb, struct genl_info *info)
 	svc = shoal_request_service(sn, info->attrs, info->extack, &err);
 	if (svc)
 		err = shoal_fill_service(msg, sn, svc, info->snd_portid,
-					 info->snd_seq, 0, NULL);
+					 info->snd_seq, 0, NULL, &tr);
+	/* a service deleted from now on is freed after this section */
+	rcu_read_lock();
 	mutex_unlock(&sn->lock);
+	if (!err)
+		shoal_fill_traffic(&tr);
+	rcu_read_unlock();
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -506,10 +585,15 @@ int shoal_nl_service_dump_start(struct netlink_callback *cb)
 	return 0;
 }
 
+/* Services a part of a dump takes at most: their traffic is on the stack. */
+#define SHOAL_DUMP_SERVICES	16
+
 int shoal_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct shoal_net *sn = shoal_net(sock_net(cb->skb->sk));
+	struct shoal_traffic tr[SHOAL_DUMP_SERVICES];
 	struct shoal_service *svc;
+	unsigned int n = 0, i;
 	/* args[0]: how many services earlier parts sent */
 	long idx = 0;
 
@@ -518,14 +602,22 @@ int shoal_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(svc, &sn->services, list) {
 		if (idx++ < cb->args[0])
 			continue;
-		if (shoal_fill_service(skb, sn, svc,
+		if (n == ARRAY_SIZE(tr) ||
+		    shoal_fill_service(skb, sn, svc,
 				       NETLINK_CB(cb->skb).portid,
-				       cb->nlh->nlmsg_seq, NLM_F_MULTI, cb)) {
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI, cb,
+				       &tr[n])) {
 			idx--;
 			break;
 		}
+		n++;
 	}
+	/* as in shoal_nl_service_get() */
+	rcu_read_lock();
 	mutex_unlock(&sn->lock);
+	for (i = 0; i < n; i++)
+		shoal_fill_traffic(&tr[i]);
+	rcu_read_unlock();
 	cb->args[0] = idx;
 	return skb->len;
 }
@@ -762,11 +854,11 @@ static int shoal_fill_bucket(struct sk_buff *skb,
 	if (!hdr)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(cb, hdr);
-	shoal_service_stats(svc, b, 1, &sum);
+	shoal_bucket_stats(svc, b, &sum);
 	if (nla_put_u32(skb, SHOAL_A_BUCKET_ID, b) ||
 	    nla_put_u32(skb, SHOAL_A_BUCKET_OWNER, t->owner[b]) ||
 	    nla_put_u32(skb, SHOAL_A_BUCKET_PIN, svc->pins[b]) ||
-	    shoal_put_stats(skb, SHOAL_A_BUCKET_STATS, &sum)) {
+	    !shoal_put_stats(skb, SHOAL_A_BUCKET_STATS, &sum, false)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

@@ -378,6 +378,7 @@ static void shoal_service_free(struct shoal_service *svc)
 	kvfree(svc->pins);
 	kvfree(svc->rank);
 	kvfree(svc->stats);
+	free_percpu(svc->totals);
 	kfree(svc->cfg_peer);
 	kfree(svc);
 }
@@ -530,6 +531,19 @@ static unsigned long shoal_buckets_in_use(struct shoal_net *sn)
 	return n;
 }
 
+/* A service's totals, one set per CPU (zeroed), each with its sync. */
+static struct shoal_svc_stats __percpu *shoal_totals_alloc(void)
+{
+	struct shoal_svc_stats __percpu *totals;
+	int cpu;
+
+	totals = alloc_percpu_gfp(struct shoal_svc_stats, SHOAL_GFP);
+	if (totals)
+		for_each_possible_cpu(cpu)
+			u64_stats_init(&per_cpu_ptr(totals, cpu)->syncp);
+	return totals;
+}
+
 /*
  * Add a service from tmpl, which the caller filled and checked for
  * everything that needs no lock. Takes RTNL and sn->lock.
@@ -616,13 +630,14 @@ int shoal_service_add(struct shoal_net *sn, struct shoal_service *tmpl,
 	svc->scratch = kvzalloc(max_t(size_t, svc->nbuckets,
 				      bitmap_size(svc->nbuckets)), SHOAL_GFP);
 	svc->stats = kvcalloc(svc->nbuckets, sizeof(*svc->stats), SHOAL_GFP);
+	svc->totals = shoal_totals_alloc();
 	svc->cfg_digest = 0;
 	svc->cfg_peer = kcalloc(SHOAL_NODE_ID_MAX + 1, sizeof(u64), SHOAL_GFP);
 	bitmap_zero(svc->cfg_heard, SHOAL_NODE_ID_MAX + 1);
 	bitmap_zero(svc->cfg_out, SHOAL_NODE_ID_MAX + 1);
 	if (!svc->pins || !svc->target || !svc->acting || !svc->taken ||
 	    !svc->without || !svc->held || !svc->scratch || !svc->stats ||
-	    !svc->cfg_peer)
+	    !svc->totals || !svc->cfg_peer)
 		goto err_free;
 	err = shoal_service_recompute(sn, svc);
 	if (!err)
@@ -726,23 +741,49 @@ void shoal_service_flush(struct shoal_net *sn)
 	rtnl_unlock();
 }
 
-/* Sum the counters of buckets first..first + count - 1. */
-void shoal_service_stats(const struct shoal_service *svc, u32 first,
-			 u32 count, struct shoal_stats_sum *sum)
+/* A bucket's counters; no lock needed. */
+void shoal_bucket_stats(const struct shoal_service *svc, u32 bucket,
+			struct shoal_stats_sum *sum)
 {
-	u32 b;
+	const atomic64_t *n = svc->stats[bucket].n;
 
 	memset(sum, 0, sizeof(*sum));
-	for (b = first; b < first + count; b++) {
-		sum->packets += atomic64_read(&svc->stats[b].rx_packets);
-		sum->bytes += atomic64_read(&svc->stats[b].rx_bytes);
-		sum->dropped += atomic64_read(&svc->stats[b].dropped);
-		sum->xdp_dropped += atomic64_read(&svc->stats[b].xdp_dropped);
-		sum->new_flows += atomic64_read(&svc->stats[b].new_flows);
-		sum->forwarded += atomic64_read(&svc->stats[b].forwarded);
-		sum->xdp_forwarded +=
-			atomic64_read(&svc->stats[b].xdp_forwarded);
+	sum->packets = atomic64_read(&n[SHOAL_KEPT]);
+	sum->xdp_dropped = atomic64_read(&n[SHOAL_XDP_DROPPED]);
+	sum->dropped = atomic64_read(&n[SHOAL_DROPPED]) + sum->xdp_dropped;
+	sum->xdp_forwarded = atomic64_read(&n[SHOAL_XDP_FORWARDED]);
+	sum->forwarded = atomic64_read(&n[SHOAL_FORWARDED]) +
+			 sum->xdp_forwarded;
+}
+
+/*
+ * A service's counters: its totals, added up over the CPUs. No lock
+ * needed; the caller keeps svc from being freed (sn->lock or RCU).
+ */
+void shoal_service_stats(const struct shoal_service *svc,
+			 struct shoal_stats_sum *sum)
+{
+	u64 n[SHOAL_FATES], bytes, new_flows;
+	const struct shoal_svc_stats *s;
+	unsigned int start, i;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		s = per_cpu_ptr(svc->totals, cpu);
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			for (i = 0; i < SHOAL_FATES; i++)
+				n[i] = u64_stats_read(&s->n[i]);
+			bytes = u64_stats_read(&s->bytes);
+			new_flows = u64_stats_read(&s->new_flows);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		sum->packets += n[SHOAL_KEPT];
+		sum->bytes += bytes;
+		sum->new_flows += new_flows;
+		sum->dropped += n[SHOAL_DROPPED] + n[SHOAL_XDP_DROPPED];
+		sum->xdp_dropped += n[SHOAL_XDP_DROPPED];
+		sum->forwarded += n[SHOAL_FORWARDED] + n[SHOAL_XDP_FORWARDED];
+		sum->xdp_forwarded += n[SHOAL_XDP_FORWARDED];
 	}
-	sum->dropped += sum->xdp_dropped;
-	sum->forwarded += sum->xdp_forwarded;
 }

@@ -21,6 +21,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/types.h>
+#include <linux/u64_stats_sync.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include "../uapi/linux/shoal.h"
@@ -119,14 +120,31 @@ struct shoal_table {
 	unsigned long owned[];	/* ours outright: every packet */
 };
 
+/* What became of a packet of a service: kept, dropped, passed on. */
+enum shoal_fate {
+	SHOAL_KEPT,
+	SHOAL_DROPPED,
+	SHOAL_XDP_DROPPED,		/* by the XDP program */
+	SHOAL_FORWARDED,		/* passed on to another node */
+	SHOAL_XDP_FORWARDED,		/* by the XDP program */
+	SHOAL_FATES,
+};
+
+/*
+ * A packet's counters: its bucket's count of its fate, the one counter
+ * CPUs share (a namespace may have 2^20 buckets: per CPU they would cost
+ * too much), and the service's totals, this CPU's. Bytes and new flows
+ * are the service's alone. See Documentation/services.md, Counters.
+ */
 struct shoal_bucket_stats {
-	atomic64_t rx_packets;
-	atomic64_t rx_bytes;
-	atomic64_t dropped;
-	atomic64_t xdp_dropped;		/* dropped by the XDP program */
-	atomic64_t new_flows;		/* of rx_packets, TCP SYNs */
-	atomic64_t forwarded;		/* passed on to another node */
-	atomic64_t xdp_forwarded;	/* passed on by the XDP program */
+	atomic64_t n[SHOAL_FATES];
+};
+
+struct shoal_svc_stats {
+	u64_stats_t n[SHOAL_FATES];
+	u64_stats_t bytes;		/* of the packets kept */
+	u64_stats_t new_flows;		/* of those, TCP SYNs */
+	struct u64_stats_sync syncp;
 };
 
 /* The layout of an Ethernet/IPv4 ARP packet after its header. */
@@ -261,6 +279,7 @@ struct shoal_service {
 	u64 hold_until;			/* then held buckets are given up */
 	struct shoal_table __rcu *table;
 	struct shoal_bucket_stats *stats;
+	struct shoal_svc_stats __percpu *totals;
 	/*
 	 * Configuration agreement (service.c): the digest of what of this
 	 * service's configuration decides its buckets, as this node has
@@ -792,16 +811,18 @@ void shoal_personas_cfg_check(struct shoal_net *sn);
 void shoal_hb_set_cfgs(struct shoal_net *sn);
 void shoal_service_mac(u8 family, const union shoal_addr *addr, u8 *mac);
 /*
- * Counters of some buckets, added up; dropped includes xdp_dropped,
- * forwarded xdp_forwarded.
+ * A bucket's counters (no bytes or new flows), or a service's; dropped
+ * includes xdp_dropped, forwarded xdp_forwarded.
  */
 struct shoal_stats_sum {
 	u64 packets, bytes, dropped, xdp_dropped, new_flows, forwarded;
 	u64 xdp_forwarded;
 };
 
-void shoal_service_stats(const struct shoal_service *svc, u32 first,
-			 u32 count, struct shoal_stats_sum *sum);
+void shoal_bucket_stats(const struct shoal_service *svc, u32 bucket,
+			struct shoal_stats_sum *sum);
+void shoal_service_stats(const struct shoal_service *svc,
+			 struct shoal_stats_sum *sum);
 struct shoal_table *shoal_table_alloc(u32 nbuckets, bool hops);
 
 void shoal_hold_net_init(struct shoal_net *sn);

@@ -64,7 +64,7 @@ static __always_inline int shoal_xdp_judge(struct shoal_net *sn,
 		return XDP_PASS;
 	if (svc->mode == SHOAL_SERVICE_MODE_DISTRIBUTOR)
 		return shoal_distributor_xdp(sn, svc, bucket, xdp);
-	atomic64_inc(&svc->stats[bucket].xdp_dropped);
+	shoal_count(svc, bucket, SHOAL_XDP_DROPPED, 0, false);
 	return XDP_DROP;
 }
 

@@ -282,7 +282,7 @@ int shoal_distributor_xdp(struct shoal_net *sn,
 	int verdict;
 
 	if (!holder || holder != local) {
-		atomic64_inc(&svc->stats[bucket].xdp_dropped);
+		shoal_count(svc, bucket, SHOAL_XDP_DROPPED, 0, false);
 		return XDP_DROP;
 	}
 	/* whole frames only, in one buffer, sent to this node (in
@@ -306,6 +306,6 @@ int shoal_distributor_xdp(struct shoal_net *sn,
 			  shoal_xdp_forward6(sn->net, xdp, &self->addr6,
 					     &node->addr6) : XDP_PASS;
 	if (verdict == XDP_TX)
-		atomic64_inc(&svc->stats[bucket].xdp_forwarded);
+		shoal_count(svc, bucket, SHOAL_XDP_FORWARDED, 0, false);
 	return verdict;
 }

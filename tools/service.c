@@ -98,6 +98,7 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 			break;
 		case SHOAL_A_STATS_RX_BYTES:
 			val = &st->rx_bytes;
+			st->has_bytes = true;
 			break;
 		case SHOAL_A_STATS_DROPPED:
 			val = &st->dropped;
@@ -107,6 +108,7 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 			break;
 		case SHOAL_A_STATS_NEW_FLOWS:
 			val = &st->new_flows;
+			st->has_new_flows = true;
 			break;
 		case SHOAL_A_STATS_FORWARDED:
 			val = &st->forwarded;
@@ -131,12 +133,15 @@ int stats_parse(const struct nlattr *nest, struct shoal_stats *st)
 
 void stats_print(const struct shoal_stats *st)
 {
-	printf("rx_packets %llu rx_bytes %llu dropped_packets %llu xdp_dropped_packets %llu new_flows %llu forwarded_packets %llu xdp_forwarded_packets %llu",
-	       (unsigned long long)st->rx_packets,
-	       (unsigned long long)st->rx_bytes,
+	printf("rx_packets %llu", (unsigned long long)st->rx_packets);
+	if (st->has_bytes)
+		printf(" rx_bytes %llu", (unsigned long long)st->rx_bytes);
+	printf(" dropped_packets %llu xdp_dropped_packets %llu",
 	       (unsigned long long)st->dropped,
-	       (unsigned long long)st->xdp_dropped,
-	       (unsigned long long)st->new_flows,
+	       (unsigned long long)st->xdp_dropped);
+	if (st->has_new_flows)
+		printf(" new_flows %llu", (unsigned long long)st->new_flows);
+	printf(" forwarded_packets %llu xdp_forwarded_packets %llu",
 	       (unsigned long long)st->forwarded,
 	       (unsigned long long)st->xdp_forwarded);
 }
@@ -150,10 +155,12 @@ void stats_json(struct json *j, const struct shoal_stats *st)
 	json_key(j, "stats");
 	json_obj_open(j);
 	json_kv_uint(j, "rx_packets", st->rx_packets);
-	json_kv_uint(j, "rx_bytes", st->rx_bytes);
+	if (st->has_bytes)
+		json_kv_uint(j, "rx_bytes", st->rx_bytes);
 	json_kv_uint(j, "dropped_packets", st->dropped);
 	json_kv_uint(j, "xdp_dropped_packets", st->xdp_dropped);
-	json_kv_uint(j, "new_flows", st->new_flows);
+	if (st->has_new_flows)
+		json_kv_uint(j, "new_flows", st->new_flows);
 	json_kv_uint(j, "forwarded_packets", st->forwarded);
 	json_kv_uint(j, "xdp_forwarded_packets", st->xdp_forwarded);
 	json_obj_close(j);

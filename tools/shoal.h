@@ -45,6 +45,9 @@ int do_agent(int argc, char **argv);
 /* Shared by services and buckets; in service.c. */
 struct shoal_stats {
 	bool valid;		/* the reply had counters */
+	/* had bytes and new flows: a service's, not a bucket's */
+	bool has_bytes;
+	bool has_new_flows;
 	uint64_t rx_packets;
 	uint64_t rx_bytes;
 	uint64_t dropped;	/* xdp_dropped included */
@@ -58,7 +61,8 @@ struct shoal_stats {
 int stats_parse(const struct nlattr *nest, struct shoal_stats *st);
 /*
  * "rx_packets N rx_bytes N dropped_packets N xdp_dropped_packets N
- * new_flows N forwarded_packets N xdp_forwarded_packets N", no newline.
+ * new_flows N forwarded_packets N xdp_forwarded_packets N", no newline;
+ * rx_bytes and new_flows only if the reply had them.
  */
 void stats_print(const struct shoal_stats *st);
 /* "stats": {...}, or null without counters. */

@@ -324,7 +324,9 @@ enum shoal_attr {
 	SHOAL_A_BUCKET_OWNER,
 	/* u32: node the bucket is pinned to, 0 if it follows the hash */
 	SHOAL_A_BUCKET_PIN,
-	/* nest of SHOAL_A_STATS_* (replies only) */
+	/* nest of SHOAL_A_STATS_* (replies only); not RX_BYTES or
+	 * NEW_FLOWS, which only a service counts
+	 */
 	SHOAL_A_BUCKET_STATS,
 
 	/* u64: packets and bytes kept by this node */
