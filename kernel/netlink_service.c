@@ -868,7 +868,6 @@ static int shoal_fill_bucket(struct sk_buff *skb,
 
 int shoal_nl_bucket_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct shoal_net *sn = shoal_net(sock_net(cb->skb->sk));
 	const struct shoal_table *t;
 	struct shoal_service *svc;
@@ -879,7 +878,7 @@ int shoal_nl_bucket_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&sn->lock);
 	cb->seq = sn->service_gen;
 	/* the error and its message end the dump, in NLMSG_DONE */
-	svc = shoal_request_service(sn, info->attrs, cb->extack, &err);
+	svc = shoal_request_service(sn, shoal_dump_attrs(cb), cb->extack, &err);
 	if (!svc) {
 		mutex_unlock(&sn->lock);
 		return err;

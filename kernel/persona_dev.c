@@ -127,7 +127,7 @@ static void shoal_persona_setup(struct net_device *dev)
 	dev->priv_flags |= IFF_NO_QUEUE;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	/* managed by shoal only: not moved to another namespace */
-	dev->features |= NETIF_F_NETNS_LOCAL | NETIF_F_LLTX;
+	shoal_dev_local_lockless(dev);
 	dev->min_mtu = ETH_MIN_MTU;
 }
 

@@ -16,7 +16,6 @@
 #include <linux/netdevice.h>
 #include <linux/siphash.h>
 #include <crypto/algapi.h>
-#include <asm/unaligned.h>
 
 #include "shoal.h"
 

@@ -25,6 +25,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include "../uapi/linux/shoal.h"
+#include "compat.h"
 #include "frame.h"
 #include "member.h"
 
