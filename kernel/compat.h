@@ -6,6 +6,7 @@
 #ifndef _SHOAL_COMPAT_H
 #define _SHOAL_COMPAT_H
 
+#include <linux/btf_ids.h>
 #include <linux/netdevice.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
@@ -47,5 +48,14 @@ static inline void shoal_dev_local_lockless(struct net_device *dev)
 	dev->features |= NETIF_F_NETNS_LOCAL | NETIF_F_LLTX;
 #endif
 }
+
+/* A set of kfuncs: marked as such since 6.9, which refuses one that is not. */
+#ifdef BTF_KFUNCS_START
+#define SHOAL_KFUNCS_START(name)	BTF_KFUNCS_START(name)
+#define SHOAL_KFUNCS_END(name)		BTF_KFUNCS_END(name)
+#else
+#define SHOAL_KFUNCS_START(name)	BTF_SET8_START(name)
+#define SHOAL_KFUNCS_END(name)		BTF_SET8_END(name)
+#endif
 
 #endif /* _SHOAL_COMPAT_H */

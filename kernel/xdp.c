@@ -137,9 +137,9 @@ noinline int shoal_xdp_verdict(struct xdp_md *ctx)
 
 __diag_pop();
 
-BTF_SET8_START(shoal_xdp_kfunc_ids)
+SHOAL_KFUNCS_START(shoal_xdp_kfunc_ids)
 BTF_ID_FLAGS(func, shoal_xdp_verdict)
-BTF_SET8_END(shoal_xdp_kfunc_ids)
+SHOAL_KFUNCS_END(shoal_xdp_kfunc_ids)
 
 static const struct btf_kfunc_id_set shoal_xdp_kfuncs = {
 	.owner = THIS_MODULE,
