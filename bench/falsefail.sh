@@ -10,13 +10,14 @@
 #   n1, n2 (eth0, netem) --+                           shoal members (first)
 #   ka, kb (eth0, netem) --+-- br0 (switch namespace)   keepalived (then)
 #
-# Like with like: both systems run on two nodes with one hog each, so the
-# vCPU is shared by as many busy loops, and each node's protocol competes
-# with the same load, for shoal as for keepalived (a VRRP pair has two
-# nodes; shoal's members are as many). What differs is who watches whom:
-# each shoal member watches the other (two watched pairs), only
-# keepalived's backup watches its master (one); the report compares them
-# per watched pair and hour.
+# Like with like: both systems run on two nodes (a VRRP pair, and as many
+# shoal members) with one hog each, so the vCPU is shared by as many busy
+# loops and each node's protocol competes with the same load. What differs
+# is who watches whom: each shoal member watches the other (two watched
+# pairs), only keepalived's backup watches its master (one); the report
+# compares them per watched pair and hour. A shoal member declared down by
+# the other also hears itself left out of the other's digest (a down event
+# about itself, reason "unseen"): counted apart, not as a false failover.
 #
 # Every node's eth0 gets "tc qdisc add dev eth0 root netem loss 1% delay 5ms
 # 5ms", as in selftests/heartbeat-lossy.sh: 1% of the frames each node sends
