@@ -7,6 +7,8 @@
 #                 and the packet-path benchmark, in VMs (bench/RESULTS.md)
 # make install    install the module, the tool and the agent's systemd unit
 #                 and example configuration (PREFIX, DESTDIR)
+# make install-ocf  the Pacemaker resource agents ocf:shoal:service and
+#                 ocf:shoal:persona, to $(OCFDIR)/resource.d/shoal (DESTDIR)
 # make lint       checkpatch and sparse on the kernel sources
 
 # The running kernel's build tree if it has one, else the newest installed.
@@ -65,6 +67,13 @@ install: all
 		CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),,depmod -a $$(cat $(KDIR)/include/config/kernel.release))
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# Pacemaker's resource agents (they need resource-agents' ocf-shellfuncs)
+OCFDIR ?= /usr/lib/ocf
+install-ocf:
+	install -d $(DESTDIR)$(OCFDIR)/resource.d/shoal
+	install -m 0755 ocf/service ocf/persona $(DESTDIR)$(OCFDIR)/resource.d/shoal/
+.PHONY: install-ocf
 
 # sparse relinks the module without BTF: give it back
 lint:
