@@ -10,12 +10,21 @@
 # make install-ocf  the Pacemaker resource agents ocf:shoal:service and
 #                 ocf:shoal:persona, to $(OCFDIR)/resource.d/shoal (DESTDIR)
 # make lint       checkpatch and sparse on the kernel sources
+# make dkms-install  the module's source to /usr/src/shoal-VERSION, built and
+#                 installed by DKMS for every kernel with headers and an image
+#                 (DKMS_KERNELS), and again for each kernel installed later
+# make deb        Debian packages shoal (tool, agent) and shoal-dkms (module
+#                 source) in build/deb/, checked with lintian
+# make check-packages  build both packages, install them and DKMS's module for
+#                 every kernel in a chroot, load it in a VM (minutes; root)
 
 # The running kernel's build tree if it has one, else the newest installed.
 KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; [ -d $$d ] && echo $$d || \
 	  ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
 PREFIX ?= /usr/local
 DESTDIR ?=
+# the tool's, the DKMS tree's and the packages' (scripts/version)
+VERSION = $(eval VERSION := $(shell scripts/version))$(VERSION)
 
 all: module tool testlib
 
@@ -79,10 +88,58 @@ install-ocf:
 lint:
 	scripts/lint $(KDIR); status=$$?; $(MAKE) module && exit $$status
 
+# What DKMS builds the module from: "make module" and what it needs.
+DKMS_FILES = Makefile Kbuild \
+	$(shell find kernel uapi -name '*.[ch]' ! -name '*.mod.c' -o -name Kbuild) \
+	scripts/module-btf scripts/btf-ids.c scripts/version
+DKMS_DIR = $(DESTDIR)/usr/src/shoal-$(VERSION)
+# every kernel with a build tree and an image (module-btf reads the image)
+DKMS_KERNELS ?= $(shell for d in /lib/modules/*/build; do r=$$(basename $$(dirname $$d)); \
+	[ ! -e /boot/vmlinuz-$$r ] || echo $$r; done)
+
+dkms-src:
+	rm -rf $(DKMS_DIR)
+	mkdir -p $(DKMS_DIR)
+	cp --parents $(DKMS_FILES) $(DKMS_DIR)/
+	echo '$(VERSION)' >$(DKMS_DIR)/VERSION
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_DIR)/dkms.conf
+
+# (again: the same version removed first, as its source was just replaced;
+# DKMS's own make must not inherit this one's flags)
+DKMS = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dkms
+dkms-install: dkms-src
+	@test -n "$(DKMS_KERNELS)" || { echo "no kernel with headers and an image in /boot" >&2; exit 1; }
+	! $(DKMS) status -m shoal -v '$(VERSION)' | grep -q . || $(DKMS) remove shoal/'$(VERSION)' --all
+	$(DKMS) add shoal/'$(VERSION)'
+	for k in $(DKMS_KERNELS); do $(DKMS) install shoal/'$(VERSION)' -k $$k || exit 1; done
+
+# DKMS's clean: the module's objects, in the tree DKMS copied
+clean-module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+# Packages are built in a copy of the tree, build/deb/shoal-VERSION.
+DEB_DIR = build/deb
+DEB_FILES = Makefile Kbuild dkms.conf README.md debian kernel uapi scripts tools
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/shoal-$(VERSION)
+	{ git ls-files -co --exclude-standard -- $(DEB_FILES) 2>/dev/null || \
+		find $(DEB_FILES) -type f ! -name '*.o' ! -name '*.ko' ! -name '*.d'; } | \
+		xargs cp --parents -t $(DEB_DIR)/shoal-$(VERSION)
+	echo '$(VERSION)' >$(DEB_DIR)/shoal-$(VERSION)/VERSION
+	sed -i '1s/([^)]*)/($(VERSION))/' $(DEB_DIR)/shoal-$(VERSION)/debian/changelog
+	cd $(DEB_DIR)/shoal-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error $(DEB_DIR)/*.changes
+	@ls $(DEB_DIR)/*.deb
+
+check-packages:
+	selftests/unit/packages.sh
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests/unit clean
 	rm -rf build
 
-.PHONY: all module tool testlib unit check demo bench install lint clean
+.PHONY: all module tool testlib unit check demo bench install lint dkms-src dkms-install \
+	clean-module deb check-packages clean
