@@ -138,12 +138,15 @@ check_eq "... its counters, and its buckets', are zero" \
 	"0 0 0 0|0 - 0 0 0,0 0 0 0|0 - 0 0 0,0 0 0 0|0 - 0 0 0" \
 	"$(for i in 1 2 3; do echo "$(svc "$i")|$(buckets "$i")"; done | paste -sd,)"
 
-# graph FUNC CMD...: the function graph of FUNC while CMD runs
+# graph FUNC CMD...: the function graph of FUNC while CMD runs: its calls
+# of the lock and of the summing alone (only those are patched, which is
+# quick under emulation; everything would take minutes)
 T=/sys/kernel/tracing
 [ -e "$T/current_tracer" ] || mount -t tracefs nodev "$T" 2>/dev/null || T=/sys/kernel/debug/tracing
 graph() {
 	local f=$1
 	shift
+	echo "$f mutex_lock mutex_unlock shoal_service_stats" >"$T/set_ftrace_filter"
 	echo "$f" >"$T/set_graph_function"
 	echo function_graph >"$T/current_tracer"
 	: >"$T/trace"
@@ -154,6 +157,7 @@ graph() {
 	cat "$T/trace"
 	echo nop >"$T/current_tracer"
 	: >"$T/set_graph_function"
+	: >"$T/set_ftrace_filter"
 }
 # summed_unlocked GRAPH: "ok" if the graph releases a mutex, and adds up
 # service counters (shoal_service_stats()) only after it; else what it saw
