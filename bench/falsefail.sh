@@ -52,9 +52,16 @@
 # TIME_US microseconds since the epoch. Also "BENCH-INFO key value..." lines
 # and "# " notes; bench/run turns them into a table (bench/report.py).
 #
+# Heartbeats over two links: each shoal node also has eth1 on a second
+# bridge, br1, with the same netem qdisc, so that every link drops and
+# delays frames alike. A window with "links 2" runs with "cluster set dev
+# eth0 dev eth1" (every frame on both links, a member down only when
+# silent on both); one with "links 1", with eth0 alone.
+#
 # Environment: BENCH_FALSE_SECONDS (300, each window), BENCH_FALSE_INTERVAL
 # (shoal's heartbeat interval, 10 ms), BENCH_FALSE_DEAD (shoal's dead counts,
-# one window each, default "3"; empty skips shoal), BENCH_FALSE_KEEPALIVED
+# default "3"; empty skips shoal), BENCH_FALSE_LINKS (shoal's heartbeat
+# links, "1 2": one window per dead count and link count), BENCH_FALSE_KEEPALIVED
 # (advert intervals, one window each, default "0.01" s; empty skips
 # keepalived), BENCH_KEEPALIVED_PRIORITY (254, both nodes),
 # BENCH_FALSE_NETEM (default "loss 1% delay 5ms 5ms"). vm-run passes no
@@ -64,7 +71,8 @@
 for a in "$@"; do
 	case $a in
 	BENCH_FALSE_SECONDS=* | BENCH_FALSE_INTERVAL=* | BENCH_FALSE_DEAD=* | \
-		BENCH_FALSE_KEEPALIVED=* | BENCH_KEEPALIVED_PRIORITY=* | BENCH_FALSE_NETEM=*)
+		BENCH_FALSE_LINKS=* | BENCH_FALSE_KEEPALIVED=* | BENCH_KEEPALIVED_PRIORITY=* | \
+		BENCH_FALSE_NETEM=*)
 		export "${a?}" ;;
 	*) echo "falsefail.sh: unknown argument $a" >&2; exit 2 ;;
 	esac
@@ -78,6 +86,7 @@ source "$(dirname "$0")/lib-bench.sh"
 WINDOW=${BENCH_FALSE_SECONDS:-300}
 INTERVAL=${BENCH_FALSE_INTERVAL:-10}
 DEADS=${BENCH_FALSE_DEAD-3}
+LINKS=${BENCH_FALSE_LINKS-1 2}
 KA_ADVERTS=${BENCH_FALSE_KEEPALIVED-0.01}
 KA_PRIO=${BENCH_KEEPALIVED_PRIORITY:-254}
 NETEM=${BENCH_FALSE_NETEM:-loss 1% delay 5ms 5ms}
@@ -92,6 +101,9 @@ mapfile -t SHOAL_NODES < <(seq "$NODES")
 for v in "$WINDOW" "$INTERVAL" $DEADS; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "falsefail.sh: not a whole number: $v" >&2; exit 2; }
 done
+for v in $LINKS; do
+	[[ $v =~ ^[12]$ ]] || { echo "falsefail.sh: heartbeat links are 1 or 2, not $v" >&2; exit 2; }
+done
 
 tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
@@ -103,35 +115,39 @@ info false_interval "$INTERVAL"
 info false_netem "$NETEM"
 info false_settle "$SETTLE"
 info false_nodes "$NODES"
+info false_links "$LINKS"
 info false_hogs_per_node 1
 info keepalived_priority "$KA_PRIO"
 
-# impair NODE...: the netem qdisc on each node's eth0, checked and shown
+# impair DEV NODE...: the netem qdisc on each node's DEV, checked and shown
 impair() {
-	local n q w
+	local dev=$1 n q w
+	shift
 	for n in "$@"; do
 		# shellcheck disable=SC2086 # the parameters are words
-		tc -n "$(ns "$n")" qdisc add dev eth0 root netem $NETEM ||
-			{ echo "falsefail.sh: netem on $n's eth0 failed" >&2; exit 1; }
-		q=$(tc -n "$(ns "$n")" qdisc show dev eth0)
+		tc -n "$(ns "$n")" qdisc add dev "$dev" root netem $NETEM ||
+			{ echo "falsefail.sh: netem on $n's $dev failed" >&2; exit 1; }
+		q=$(tc -n "$(ns "$n")" qdisc show dev "$dev")
 		for w in netem root $NETEM; do
 			[[ $q == *"$w"* ]] ||
-				{ echo "falsefail.sh: $n's eth0 has not \"$NETEM\": $q" >&2; exit 1; }
+				{ echo "falsefail.sh: $n's $dev has not \"$NETEM\": $q" >&2; exit 1; }
 		done
-		info false_qdisc "$n" "$q"
+		[ "$dev" != eth0 ] || info false_qdisc "$n" "$q"
 	done
 }
 
 # netem_sample NODE...: NETEM_SENT, NETEM_DROP: the packets the nodes' netem
-# qdiscs have sent and dropped so far
+# qdiscs (eth0's, and eth1's where there is one) have sent and dropped so far
 netem_sample() {
-	local n s
+	local n s dev
 	NETEM_SENT=0 NETEM_DROP=0
 	for n in "$@"; do
-		s=$(tc -n "$(ns "$n")" -s qdisc show dev eth0)
-		[[ $s =~ Sent\ [0-9]+\ bytes\ ([0-9]+)\ pkt\ \(dropped\ ([0-9]+) ]] || continue
-		NETEM_SENT=$((NETEM_SENT + BASH_REMATCH[1]))
-		NETEM_DROP=$((NETEM_DROP + BASH_REMATCH[2]))
+		for dev in eth0 eth1; do
+			s=$(tc -n "$(ns "$n")" -s qdisc show dev "$dev" 2>/dev/null) || continue
+			[[ $s =~ Sent\ [0-9]+\ bytes\ ([0-9]+)\ pkt\ \(dropped\ ([0-9]+) ]] || continue
+			NETEM_SENT=$((NETEM_SENT + BASH_REMATCH[1]))
+			NETEM_DROP=$((NETEM_DROP + BASH_REMATCH[2]))
+		done
 	done
 }
 
@@ -294,10 +310,13 @@ mon_stop() {
 }
 add_cleanup mon_stop
 
-# shoal_window DEAD: one window, its BENCH-FALSE and BENCH-FALSE-EVENT lines
+# shoal_window DEAD LINKS: one window, its BENCH-FALSE and BENCH-FALSE-EVENT
+# lines, named DEAD with one heartbeat link and DEAD"x2" with two
 shoal_window() {
-	local dead=$1 i m0=() m1=() m2=() hb0=() f=() more ev
-	note "shoal dead $dead: starting ($(elapsed))"
+	local dead=$1 links=$2 i m0=() m1=() m2=() hb0=() f=() more ev set devs="dev eth0"
+	set=$dead
+	[ "$links" = 1 ] || { set=${dead}x2; devs="dev eth0 dev eth1"; }
+	note "shoal dead $dead, $links link(s): starting ($(elapsed))"
 	for i in "${SHOAL_NODES[@]}"; do
 		TZ=UTC0 ip netns exec "$(ns "$i")" shoal -j monitor >"$tmp/mon-$i" 2>"$tmp/mon-$i.err" &
 		MON_PIDS+=($!)
@@ -306,7 +325,7 @@ shoal_window() {
 	# the monitor is listening
 	for i in "${SHOAL_NODES[@]}"; do
 		# shellcheck disable=SC2016 # expanded by eval, each time
-		wait_for 10000 eval 'sn '"$i"' cluster set interval "$INTERVAL" dead '"$dead"' &&
+		wait_for 10000 eval 'sn '"$i"' cluster set '"$devs"' interval "$INTERVAL" dead '"$dead"' &&
 			grep -q "\"object\":\"cluster\"" "$tmp/mon-'"$i"'"' ||
 			{ echo "falsefail.sh: node $i: dead $dead not set, or its monitor is deaf" >&2; exit 1; }
 	done
@@ -331,18 +350,18 @@ shoal_window() {
 	mon_stop
 
 	# every node event after the first mark, with its phase
-	ev=$tmp/events-$dead
+	ev=$tmp/events-$set
 	for i in "${SHOAL_NODES[@]}"; do
 		jq -r 'if .object == "node" and (.event == "down" or .event == "up")
 			then "\(.time) \(.event) \(.reason // "-") \(.id)" else "-" end' "$tmp/mon-$i" |
-			awk -v a="${m0[i]}" -v b="${m1[i]}" -v c="${m2[i]}" -v d="$dead" -v o="$i" '
+			awk -v a="${m0[i]}" -v b="${m1[i]}" -v c="${m2[i]}" -v d="$set" -v o="$i" '
 				NR > a && $0 != "-" {
 					print "BENCH-FALSE-EVENT shoal", d, (NR <= b ? "pre" : NR <= c ? "in" : "post"), o, $0
 				}'
 	done >"$ev"
 	cat "$ev"
 	# counts in the window, per observer and per observer and node
-	f+=(interval_ms "$INTERVAL" dead "$dead")
+	f+=(interval_ms "$INTERVAL" dead "$dead" links "$links")
 	read -r -a more < <(awk -v nodes="${SHOAL_NODES[*]}" '$4 == "in" { n[$7]++; if ($7 == "down" && $8 == "timeout") { by[$5]++; p[$5 "_" $9]++ } }
 		$4 != "in" { out[$4]++ }
 		END {
@@ -367,7 +386,7 @@ shoal_window() {
 		f+=("${more[@]}")
 	done
 	f+=(up_after "$(shoal_up && echo yes || echo no)")
-	echo "BENCH-FALSE shoal $dead ${f[*]} $(win_fields)"
+	echo "BENCH-FALSE shoal $set ${f[*]} $(win_fields)"
 	if [ -n "$(cat "$tmp"/mon-*.err)" ]; then
 		note "shoal dead $dead: the monitors said:" "$(cat "$tmp"/mon-*.err)"
 	fi
@@ -376,6 +395,16 @@ shoal_window() {
 
 if [ -n "$DEADS" ]; then
 	make_cluster "$NODES"
+	# the second network, for windows with two links
+	{
+		echo "link add br1 type bridge stp_state 0 mcast_snooping 0"
+		echo "link set br1 up"
+		for i in "${SHOAL_NODES[@]}"; do
+			echo "link add l$i type veth peer name eth1 netns $(ns "$i")"
+			echo "link set l$i master br1 up"
+		done
+	} | ip -n "$(ns sw)" -batch -
+	for i in "${SHOAL_NODES[@]}"; do ip -n "$(ns "$i")" link set eth1 up; done
 	(umask 077 && shoal key generate >"$tmp/key")
 	for i in "${SHOAL_NODES[@]}"; do
 		{
@@ -385,8 +414,11 @@ if [ -n "$DEADS" ]; then
 			{ echo "falsefail.sh: shoal configuration failed on node $i" >&2; exit 1; }
 	done
 	wait_for 30000 shoal_up || note "shoal: the cluster did not form:" "$(nodes_state)"
-	impair "${SHOAL_NODES[@]}"
-	for dead in $DEADS; do shoal_window "$dead"; done
+	impair eth0 "${SHOAL_NODES[@]}"
+	impair eth1 "${SHOAL_NODES[@]}"
+	for dead in $DEADS; do
+		for links in $LINKS; do shoal_window "$dead" "$links"; done
+	done
 	info shoal_nodes "$(for i in "${SHOAL_NODES[@]}"; do echo "node $i's view:"; sn "$i" -s node show; done |
 		tr -s ' \n' ' ')"
 	# Off the bridge: their heartbeats would reach the keepalived nodes.
@@ -467,7 +499,7 @@ if [ -n "$KA_ADVERTS" ]; then
 	make_client ka 192.0.2.11 2001:db8::11
 	make_client kb 192.0.2.12 2001:db8::12
 	add_cleanup ka_stop
-	impair ka kb
+	impair eth0 ka kb
 	# shellcheck disable=SC2034 # read by ka_start
 	KA_STAMP=1
 	for adv in $KA_ADVERTS; do ka_window "$adv"; done

@@ -673,6 +673,12 @@ def false_section(args):
          "time: *incidents* counts a node's down events by different observers within 50 ms "
          "as one." % ("both others" if members == 3 else "all %d others" % (members - 1),
                       members - 1)))
+    if any(sy == "shoal" and int(d.get("links", 1)) == 2 for sy, _, d in rows):
+        w("- **shoal over two links**: each member also has `eth1` on a second bridge, with "
+          "the same netem qdisc, and the windows marked *two links* run with `cluster set "
+          "dev eth0 dev eth1`: every frame goes out on both links, each dropped and delayed "
+          "on its own, and a member is down only when silent on both. The other windows "
+          "use `eth0` alone.")
     w("- **keepalived**: %d nodes, the failover benchmark's VRRPv3 configuration (priority %d "
       "on %s, `nopreempt`, multicast adverts); the window starts with one master, the same "
       "for 5 adverts. Its log says when a node enters MASTER, BACKUP or FAULT state; a node "
@@ -702,11 +708,25 @@ def false_section(args):
             return n * (n - 1)
         return len(ka_nodes(d)) - 1
 
+    def links_of(d):
+        """A shoal window's heartbeat links."""
+        return int(d.get("links", 1))
+
+    def shoal_label(setting, d):
+        return "interval %s ms, dead %s%s" % (d.get("interval_ms", "?"), d.get("dead", setting),
+                                             ", two links" if links_of(d) == 2 else "")
+
     def label_of(system, setting, d):
         if system == "shoal":
-            return "shoal interval %s ms, dead %s" % (d.get("interval_ms", "?"),
-                                                     d.get("dead", setting))
+            return "shoal " + shoal_label(setting, d)
         return "keepalived advert_int %s s, priority %d" % (setting, prio)
+
+    def loss_of(system, d):
+        """The chance a frame is lost: over two links, lost on both (each link's
+        netem drops on its own). The copy that counts is the earlier of two;
+        its delay is taken as one link's, which only adds to the gaps."""
+        p = params[0]
+        return p * p if system == "shoal" and links_of(d) == 2 else p
 
     # expectations
     exp_note = ""
@@ -723,11 +743,13 @@ def false_section(args):
         for system, setting, d in rows:
             i, limit = limits(system, setting, d)
             secs = int(d.get("window_ms", 0)) / 1000.0
+            q = loss_of(system, d)
             if i > 0 and secs > 0:
-                here.append("%s (limit %.4g ms): %.2f per watched pair in its %.0f s, %d "
+                here.append("%s (limit %.4g ms%s): %.2f per watched pair in its %.0f s, %d "
                             "frames" % (label_of(system, setting, d), limit,
-                                        (1 - p) * secs * 1000 / i *
-                                        gap_chance(p, width, i, limit), secs,
+                                        ", p = %g over both links" % q if q != p else "",
+                                        (1 - q) * secs * 1000 / i *
+                                        gap_chance(q, width, i, limit), secs,
                                         secs * 1000 / i))
         if here:
             exp_note += "Here: %s. " % "; ".join(here)
@@ -742,7 +764,8 @@ def false_section(args):
     def expected(system, setting, d):
         if not params:
             return None
-        p, width = params
+        width = params[1]
+        p = loss_of(system, d)
         secs = int(d.get("window_ms", 0)) / 1000.0
         i, limit = limits(system, setting, d)
         if i <= 0:
@@ -788,7 +811,7 @@ def false_section(args):
             tx = sum(n("tx_%d" % o) for o in ids)
             rej = sum(n("rejected_%d" % o) for o in ids)
             rep = sum(n("replayed_%d" % o) for o in ids)
-            label = "interval %s ms, dead %s" % (d.get("interval_ms", "?"), d.get("dead", setting))
+            label = shoal_label(setting, d)
             if exp is None:
                 exp_cell = "?"
             elif per_inc > 1:
@@ -811,7 +834,8 @@ def false_section(args):
                 minutes.append("- shoal %s: %s" % (label, ", ".join(
                     str(x) for x in per_minute([e[0] for e in downs], start, secs))))
             compare.append(("shoal", label, n("downs"), watched(system, d), secs,
-                            float(d.get("interval_ms", interval_ms)), int(d.get("dead", setting))))
+                            float(d.get("interval_ms", interval_ms)), int(d.get("dead", setting)),
+                            links_of(d)))
             if d.get("up_after") == "no":
                 notes.append("shoal %s: not every node was up after the window" % label)
         else:
@@ -840,7 +864,7 @@ def false_section(args):
                     str(x) for x in per_minute([e[0] for e in kev if e[2] == "MASTER"],
                                                start, secs))))
             compare.append(("keepalived", label, n("takeovers"), watched(system, d), secs,
-                            float(setting) * 1000, VRRP_ADVERTS))
+                            float(setting) * 1000, VRRP_ADVERTS, 1))
     w("")
     w("*frames received / lost*: shoal's heartbeat counters (`shoal -s cluster show`, summed "
       "over the members: frames accepted, and the gaps in sequence numbers), keepalived's "
@@ -861,11 +885,19 @@ def false_section(args):
             w("- %s (%s): %.1f (%d event%s, %d watched pair%s, %.0f s)" % (
                 c[0], c[1], rate(c), c[2], "" if c[2] == 1 else "s", c[3],
                 "" if c[3] == 1 else "s", c[4]))
+        # shoal over two lossy links against one, at the same settings
+        for two in (c for c in compare if c[0] == "shoal" and c[7] == 2):
+            for one in (c for c in compare if c[0] == "shoal" and c[7] == 1 and
+                        c[5:7] == two[5:7]):
+                w("- shoal, two links against one (interval %g ms, dead %d, each link "
+                  "dropping and delaying as above): %.1f against %.1f"
+                  % (two[5], two[6], rate(two), rate(one)))
         w("")
     # like with like: shoal at keepalived's interval with as many misses
     # tolerated as VRRP's 3 adverts
     targets = []
-    for s_ in (c for c in compare if c[0] == "shoal"):
+    # (keepalived has one link: so does shoal here)
+    for s_ in (c for c in compare if c[0] == "shoal" and c[7] == 1):
         for k in (c for c in compare if c[0] == "keepalived"):
             if s_[5] == k[5] and s_[6] == k[6]:
                 targets.append(("shoal (%s) ≤ keepalived (%s), per watched pair and hour"
