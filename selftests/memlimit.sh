@@ -80,6 +80,10 @@ diag "base $base; each service: ${costs[*]} bytes"
 check "services of 65536 buckets added as nobody, each charged to its cgroup (4 MiB or more)" \
 	test "$(printf '%s\n' "${costs[@]}" | sort -n | head -n 1)" -ge $((4 * MIB))
 diag "memory.stat: $(grep -E '^(anon|file|kernel|slab|vmalloc) ' "$CG/memory.stat" | tr '\n' ' ')"
+# What the cgroup could give back (page cache, dentries) would make room
+# too: it is given back first, so that the room is 1 MiB and no more.
+echo $((256 * MIB)) >"$CG/memory.reclaim" 2>/dev/null || true
+diag "reclaimed: memory.stat: $(grep -E '^(anon|file|kernel|slab|vmalloc) ' "$CG/memory.stat" | tr '\n' ' ')"
 echo $(( $(mem) + MIB )) >"$CG/memory.max"
 check_msg "with 1 MiB of room left, one more is refused, said clearly" 1 \
 	"Error: not enough memory for the service's buckets (memory cgroup limit?)." \
