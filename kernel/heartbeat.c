@@ -147,15 +147,16 @@ static u64 shoal_hb_load(struct shoal_net *sn, struct shoal_hb_state *hb,
 }
 
 /*
- * The silence after which a peer is down: dead of its intervals, and
- * half an interval more for the way. Without it, a frame that takes a
- * little longer than the one before (jitter) would come just after the
- * deadline, and dead - 1 frames lost would be enough to flap.
+ * The silence after which a peer is down: dead of its intervals, and the
+ * margin the lateness of its frames needs (struct shoal_lateness).
  */
 static u64 shoal_peer_deadline(const struct shoal_hb_state *hb,
 			       const struct shoal_peer *peer)
 {
-	return ((u64)hb->dead * 2 + 1) * peer->interval_ms * NSEC_PER_MSEC / 2;
+	u64 interval = (u64)peer->interval_ms * NSEC_PER_MSEC;
+
+	return hb->dead * interval +
+	       shoal_lateness_margin(&peer->late, interval);
 }
 
 /*
@@ -427,6 +428,13 @@ static void shoal_hb_note_stall(struct shoal_hb_state *hb, ktime_t expires,
 	u64 from = max_t(u64, ktime_to_ns(expires), hb->stall_mark);
 
 	if ((s64)(now - from) <= 0)
+		return;
+	/*
+	 * A tick a little late is the scheduler's noise, not a stall: the
+	 * peers' margins take it, as it makes their frames look late too.
+	 */
+	if (now - ktime_to_ns(expires) <=
+	    (u64)hb->interval_ms * NSEC_PER_MSEC / 4)
 		return;
 	WRITE_ONCE(hb->stalled, hb->stalled + now - from);
 	hb->stall_mark = now;
@@ -881,8 +889,17 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 		      now - peer->last_heard <= shoal_peer_deadline(hb, peer);
 	struct shoal_hb_peer rec;
 	unsigned int i;
+	u64 interval;
 	u32 echo;
 
+	interval = (u64)(frame->interval_ms ?: hb->interval_ms) * NSEC_PER_MSEC;
+	if (!peer->heard)
+		shoal_lateness_init(&peer->late, interval);
+	else if (peer->has_digest && frame->seq > peer->top_seq &&
+		 frame->seq - peer->top_seq <= SHOAL_SEQ_WINDOW)
+		shoal_lateness_sample(&peer->late,
+				      shoal_peer_silence(hb, peer, now),
+				      frame->seq - peer->top_seq, interval);
 	peer->heard = true;
 	peer->last_heard = now;
 	peer->stalled_at = hb->stalled;
@@ -1317,6 +1334,8 @@ bool shoal_hb_peer(struct shoal_net *sn, u32 id, struct shoal_peer_info *out)
 		out->load_pps = id == READ_ONCE(sn->local_id) ?
 				hb->load_pps : peer->load_pps;
 		out->links = peer->alive ? peer->links : 0;
+		out->down_after_us = div_u64(shoal_peer_deadline(hb, peer),
+					     NSEC_PER_USEC);
 		out->stats = peer->stats;
 		spin_unlock_bh(&hb->lock);
 		out->since_ms = out->heard ?

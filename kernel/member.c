@@ -10,6 +10,34 @@ void shoal_seqwin_init(struct shoal_seqwin *w, u64 seq)
 	w->seen = 1;
 }
 
+void shoal_lateness_init(struct shoal_lateness *l, u64 interval_ns)
+{
+	/* a deviation of an eighth: the margin starts at half an interval */
+	l->mean8 = 0;
+	l->dev4 = interval_ns / 2;
+}
+
+void shoal_lateness_sample(struct shoal_lateness *l, u64 gap_ns, u64 frames,
+			   u64 interval_ns)
+{
+	u64 turn = frames * interval_ns, late = 0, mean = l->mean8 >> 3;
+	u64 dev;
+
+	if (frames && gap_ns > turn)
+		late = gap_ns - turn < interval_ns ? gap_ns - turn : interval_ns;
+	dev = late > mean ? late - mean : mean - late;
+	/* moving means over about the last 8 and 4 frames */
+	l->mean8 = l->mean8 - mean + late;
+	l->dev4 = l->dev4 - (l->dev4 >> 2) + dev;
+}
+
+u64 shoal_lateness_margin(const struct shoal_lateness *l, u64 interval_ns)
+{
+	u64 margin = (l->mean8 >> 3) + l->dev4;
+
+	return margin < interval_ns / 2 ? margin : interval_ns / 2;
+}
+
 int shoal_seqwin_accept(struct shoal_seqwin *w, u64 seq, int64_t *gap)
 {
 	u64 back, ahead;

@@ -40,6 +40,31 @@ static inline int shoal_echo_within(u64 last, u32 echo, u64 window)
 	return (u32)((u32)last - echo) <= window;
 }
 
+/*
+ * How late a peer's frames come: of each, how much later than its turn
+ * it arrived, a turn being an interval after the frame before (as many
+ * as the sequence numbers it skipped: frames lost). One early counts
+ * nothing; one is at most an interval late. A peer is declared down
+ * after dead intervals of silence and a margin: the moving mean of that
+ * lateness and four times its mean deviation (as TCP's retransmission
+ * timeout is set from round trips), at most half an interval. It is what
+ * the jitter seen on the peer's path needs, so that dead frames must be
+ * lost, not dead - 1 and a late one, and no more, so that a quiet path
+ * fails over in dead intervals. A new peer starts at the half interval.
+ */
+struct shoal_lateness {
+	u64 mean8;	/* ns, times 8 */
+	u64 dev4;	/* the mean deviation, ns, times 4 */
+};
+
+void shoal_lateness_init(struct shoal_lateness *l, u64 interval_ns);
+
+/* A fresh frame, gap_ns after the one before, frames sequence numbers on */
+void shoal_lateness_sample(struct shoal_lateness *l, u64 gap_ns, u64 frames,
+			   u64 interval_ns);
+
+u64 shoal_lateness_margin(const struct shoal_lateness *l, u64 interval_ns);
+
 /* What a peer's latest frame says of the others. */
 struct shoal_member_report {
 	/* whom it counts alive from their frames: all, and those of

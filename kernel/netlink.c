@@ -358,8 +358,9 @@ static int shoal_put_node_hb(struct sk_buff *skb, struct shoal_net *sn,
 	if (!shoal_hb_peer(sn, node->id, &peer))
 		return 0;
 	if (peer.heard &&
-	    nla_put_u32(skb, SHOAL_A_NODE_LAST_HEARD,
-			min_t(u64, peer.since_ms, U32_MAX)))
+	    (nla_put_u32(skb, SHOAL_A_NODE_LAST_HEARD,
+			 min_t(u64, peer.since_ms, U32_MAX)) ||
+	     nla_put_u32(skb, SHOAL_A_NODE_DOWN_AFTER, peer.down_after_us)))
 		return -EMSGSIZE;
 	if (nla_put_u64_64bit(skb, SHOAL_A_NODE_LOAD, peer.load_pps,
 			      SHOAL_A_PAD) ||

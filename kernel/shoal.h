@@ -438,6 +438,7 @@ struct shoal_peer {
 	u8 npools;		/* its pool entries (pool.c) */
 	struct shoal_hb_pool pools[SHOAL_HB_POOLS_MAX];
 	u32 interval_ms;	/* as the node announces it */
+	struct shoal_lateness late;	/* of its frames: its deadline's margin */
 	u8 rise;		/* frames in a row toward coming up */
 	u8 reason;		/* why it last left or joined the view */
 	bool heard;		/* a boot of it was verified */
@@ -469,6 +470,7 @@ struct shoal_peer_info {
 	u64 since_ms;		/* since its last fresh frame, if heard */
 	u64 load_pps;
 	u8 links;		/* bit per link it is heard on, if live */
+	u32 down_after_us;	/* the silence it is declared down after */
 	struct shoal_hb_stats stats;
 };
 

@@ -26,11 +26,13 @@
 # not measured.
 #
 # Time limits. A member whose last frame arrives at t is declared down
-# at t + interval * (dead + 1/2), by a timer kept at that deadline
-# (Documentation/heartbeats.md, "Timing"). Its last frame is at most the
-# kill time, so the "down" event and the "buckets moved" events must come
-# within interval * (dead + 1/2) of the kill, plus a slack for the
-# emulated VM:
+# at t + interval * dead + a margin, by a timer kept at that deadline
+# (Documentation/heartbeats.md, "Timing"). The margin follows how late
+# its frames come, at most half an interval: on the quiet link here it
+# must be well under that (node show's down_after). Its last frame is at
+# most the kill time, so the "down" event and the "buckets moved" events
+# must come within interval * (dead + 1/2) of the kill, plus a slack for
+# the emulated VM:
 # SLACK_MS covers the batch process's reading and running the command,
 # hrtimer and softirq lateness under TCG, the work item that recomputes
 # the 1024-bucket table, and the monitor waking up to timestamp the event.
@@ -38,7 +40,7 @@
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ktap_plan 58
+ktap_plan 59
 
 SLACK_MS=150		# interval 100: 350 ms + this
 FAST_SLACK_MS=60	# interval 10: 35 ms + this
@@ -203,13 +205,27 @@ silence_check() {
 # stalled N: how long node N's heartbeat timers ran late so far, in ms
 stalled() { sn "$1" -s -j cluster show | jq '.[0].stats.stalled_ms'; }
 
-# gap_check WHAT T0 STALLED: node 1 declared node 3 down interval *
-# (dead + 1/2) after its last frame, as documented: not earlier, and not
-# later than that plus the time node 1 itself was stalled since (which
-# counts against nobody; STALLED is stalled 1 from before the cut) plus
-# GAP_SLACK_MS (the timer's and the monitor's lateness; less than half an
-# interval, so that a deadline of interval * (dead + 1) fails). The down
-# time is the monitor's, taken when it read the event.
+# down_after: after how much silence node 1 declares node 3 down, in ms
+# (interval * dead and the margin its frames' lateness needs)
+down_after() { sn 1 -j node show | jq '.[] | select(.id == 3) | .down_after_us / 1000 | floor'; }
+
+# margin_check WHAT D: node 3's margin on node 1, D - 300 ms, is well
+# under half an interval: its frames come on time on this quiet link
+margin_check() {
+	diag "$1: node 1 declares node 3 down after $2 ms of silence"
+	check "$1: node 3's margin on node 1 is under a quarter interval (down_after < 325 ms)" \
+		test "${2:-999}" -ge 300 -a "${2:-999}" -lt 325
+}
+
+# gap_check WHAT T0 STALLED D: node 1 declared node 3 down interval * dead
+# and its margin after its last frame, as documented: not before interval
+# * dead, and not later than D (its down_after, read before the cut; one
+# frame more may add to it, hence a slack) plus the time node 1 itself
+# was stalled since (which counts against nobody; STALLED is stalled 1
+# from before the cut) plus GAP_SLACK_MS (the timer's and the monitor's
+# lateness; less than half an interval, so that a deadline of interval *
+# (dead + 1) fails). The down time is the monitor's, taken when it read
+# the event.
 GAP_SLACK_MS=35
 gap_check() {
 	local down early late lo hi st
@@ -218,9 +234,9 @@ gap_check() {
 	read -r early late <<<"$(last_frame 3 -n "$(ns 1)")"
 	down=$((${2//[!0-9]/} + ${down:-0} * 1000))
 	lo=$(((down - late) / 1000)) hi=$(((down - early) / 1000))
-	diag "$1: node 3 down $lo..$hi ms after its last frame; node 1 stalled $st ms meanwhile (350 ms + that + up to $GAP_SLACK_MS ms)"
-	check "$1: node 3 down interval * (dead + 1/2) after its last frame" \
-		test "$hi" -ge 350 -a "$lo" -le $((350 + st + GAP_SLACK_MS))
+	diag "$1: node 3 down $lo..$hi ms after its last frame; node 1 stalled $st ms meanwhile ($4 ms + that + up to $GAP_SLACK_MS ms)"
+	check "$1: node 3 down interval * dead + its margin after its last frame" \
+		test "$hi" -ge 300 -a "$lo" -le $(($4 + st + GAP_SLACK_MS))
 }
 
 # after_silence WHAT: the tables of nodes 1 and 2 once node 3 is down
@@ -246,6 +262,8 @@ after_return() {
 }
 
 # --- b. node 3's link goes down -----------------------------------------
+D=$(down_after)
+margin_check "link down" "$D"
 M1=$(mon_lines 1)
 S1=$(stalled 1)
 t0=$EPOCHREALTIME
@@ -253,7 +271,7 @@ echo "link set eth0 down" >&"$IP3"
 check "link down: node 1 declares node 3 down" wait_for 5000 mon_has 1 "$M1" '"event":"down","id":3,'
 wait_for 2000 moved_from_3 "$M1"
 silence_check "link down" $((100 * 7 / 2 + SLACK_MS)) "$M1" "$t0"
-gap_check "link down" "$t0" "$S1"
+gap_check "link down" "$t0" "$S1" "$D"
 check "link down: node 2 declares node 3 down" wait_for 3000 sees_down 2 3
 after_silence "link down"
 check_eq "link down: node 3 owns every bucket in its own view (it hears nobody)" 1024 \
@@ -277,6 +295,7 @@ check_eq "monitor: the buckets moved from 3 are the buckets moved to 3, as many 
 # Its responder stops, and its heartbeats are dropped on the way out
 # (clsact egress, matchall on ethertype 0x88b5): the node is alive but
 # says nothing, as a hung machine would.
+D=$(down_after)
 M1=$(mon_lines 1)
 S1=$(stalled 1)
 kill -STOP "${RESP[3]}"
@@ -285,7 +304,7 @@ echo "filter add dev eth0 egress protocol 0x88b5 pref 1 matchall action drop" >&
 check "frozen: node 1 declares node 3 down" wait_for 5000 mon_has 1 "$M1" '"event":"down","id":3,'
 wait_for 2000 moved_from_3 "$M1"
 silence_check "frozen" $((100 * 7 / 2 + SLACK_MS)) "$M1" "$t0"
-gap_check "frozen" "$t0" "$S1"
+gap_check "frozen" "$t0" "$S1" "$D"
 check "frozen: node 2 declares node 3 down" wait_for 3000 sees_down 2 3
 after_silence "frozen"
 check_eq "frozen: node 3 itself still hears nodes 1 and 2" "up up" \

@@ -48,6 +48,7 @@ struct node_info {
 	int state;
 	int reason;
 	int64_t last_heard;	/* ms */
+	int64_t down_after;	/* us */
 	bool has_load;
 	uint64_t load;		/* packets per second */
 	int64_t held;		/* flows it holds in buckets it gave up */
@@ -146,6 +147,7 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 		[SHOAL_A_NODE_ADMIN] = MNL_TYPE_U8,
 		[SHOAL_A_NODE_STATE] = MNL_TYPE_U8,
 		[SHOAL_A_NODE_LAST_HEARD] = MNL_TYPE_U32,
+		[SHOAL_A_NODE_DOWN_AFTER] = MNL_TYPE_U32,
 		[SHOAL_A_NODE_STATS] = MNL_TYPE_NESTED,
 		[SHOAL_A_NODE_LOAD] = MNL_TYPE_U64,
 		[SHOAL_A_NODE_REASON] = MNL_TYPE_U8,
@@ -198,6 +200,9 @@ static int node_parse(const struct nlmsghdr *nlh, struct node_info *n)
 	n->last_heard = -1;
 	if (tb[SHOAL_A_NODE_LAST_HEARD])
 		n->last_heard = mnl_attr_get_u32(tb[SHOAL_A_NODE_LAST_HEARD]);
+	n->down_after = -1;
+	if (tb[SHOAL_A_NODE_DOWN_AFTER])
+		n->down_after = mnl_attr_get_u32(tb[SHOAL_A_NODE_DOWN_AFTER]);
 	if (tb[SHOAL_A_NODE_LOAD]) {
 		n->has_load = true;
 		n->load = mnl_attr_get_u64(tb[SHOAL_A_NODE_LOAD]);
@@ -312,7 +317,8 @@ static void print_plain(const void *item)
 	print_attrs(n, true);
 	printf("\n");
 	if (!stats_output ||
-	    (!n->stats.valid && !n->has_load && n->held < 0 && !n->nutils))
+	    (!n->stats.valid && !n->has_load && n->held < 0 &&
+	     n->down_after < 0 && !n->nutils))
 		return;
 	if (n->stats.valid) {
 		printf("%srx %llu lost %llu rejected %llu unverified %llu", sep,
@@ -326,8 +332,14 @@ static void print_plain(const void *item)
 		printf("%sload %llu", sep, (unsigned long long)n->load);
 		sep = " ";
 	}
-	if (n->held >= 0)
+	if (n->held >= 0) {
 		printf("%sheld %lld", sep, (long long)n->held);
+		sep = " ";
+	}
+	if (n->down_after >= 0)
+		printf("%sdown_after %lld.%03lldms", sep,
+		       (long long)n->down_after / 1000,
+		       (long long)n->down_after % 1000);
 	printf("\n");
 	for (i = 0; i < n->nutils; i++) {
 		printf("    util %s ", format_addr(&n->utils[i].addr, buf));
@@ -393,6 +405,10 @@ static void print_json(struct json *j, const void *item)
 		json_kv_uint(j, "held_flows", (uint64_t)n->held);
 	else
 		json_kv_null(j, "held_flows");
+	if (n->down_after >= 0)
+		json_kv_uint(j, "down_after_us", (uint64_t)n->down_after);
+	else
+		json_kv_null(j, "down_after_us");
 	json_key(j, "utilization");
 	json_arr_open(j);
 	for (i = 0; i < n->nutils; i++) {

@@ -532,6 +532,61 @@ static void view_local_not_relayed(void)
 	CHECK_SET(view_of(1, 1, SET(3), SET(1)), SET(2, 3));
 }
 
+#define MS 1000000ull
+
+static void lateness_margin(void)
+{
+	struct shoal_lateness l;
+	int i;
+
+	/* a new peer: the whole half interval */
+	shoal_lateness_init(&l, 100 * MS);
+	CHECK(shoal_lateness_margin(&l, 100 * MS) == 50 * MS);
+	/* frames on time: the margin melts away */
+	for (i = 0; i < 64; i++)
+		shoal_lateness_sample(&l, 100 * MS, 1, 100 * MS);
+	CHECK(shoal_lateness_margin(&l, 100 * MS) < MS / 10);
+	/* early ones count nothing, the ones after them neither */
+	for (i = 0; i < 64; i++)
+		shoal_lateness_sample(&l, i % 2 ? 90 * MS : 100 * MS, 1,
+				      100 * MS);
+	CHECK(shoal_lateness_margin(&l, 100 * MS) < MS / 10);
+	/* each 1 ms late: that, and no deviation */
+	for (i = 0; i < 64; i++)
+		shoal_lateness_sample(&l, 101 * MS, 1, 100 * MS);
+	CHECK(shoal_lateness_margin(&l, 100 * MS) > 9 * MS / 10);
+	CHECK(shoal_lateness_margin(&l, 100 * MS) < 11 * MS / 10);
+	/* after two lost frames, 1 ms late against three turns */
+	shoal_lateness_init(&l, 100 * MS);
+	for (i = 0; i < 64; i++)
+		shoal_lateness_sample(&l, 301 * MS, 3, 100 * MS);
+	CHECK(shoal_lateness_margin(&l, 100 * MS) > 9 * MS / 10);
+	CHECK(shoal_lateness_margin(&l, 100 * MS) < 11 * MS / 10);
+	/* jitter: every other frame 4 ms late; the margin covers it */
+	for (i = 0; i < 64; i++)
+		shoal_lateness_sample(&l, i % 2 ? 104 * MS : 100 * MS, 1,
+				      100 * MS);
+	CHECK(shoal_lateness_margin(&l, 100 * MS) > 4 * MS);
+	CHECK(shoal_lateness_margin(&l, 100 * MS) < 12 * MS);
+	/* a long silence is one interval late, and the margin at most
+	 * half an interval however late frames come
+	 */
+	shoal_lateness_init(&l, 10 * MS);
+	for (i = 0; i < 64; i++)
+		shoal_lateness_sample(&l, 5000 * MS, 1, 10 * MS);
+	CHECK(shoal_lateness_margin(&l, 10 * MS) == 5 * MS);
+	CHECK(l.mean8 <= 8 * 10 * MS);
+	/* one late frame among on-time ones counts, then fades */
+	shoal_lateness_init(&l, 10 * MS);
+	for (i = 0; i < 64; i++)
+		shoal_lateness_sample(&l, 10 * MS, 1, 10 * MS);
+	shoal_lateness_sample(&l, 14 * MS, 1, 10 * MS);
+	CHECK(shoal_lateness_margin(&l, 10 * MS) >= 2 * MS);
+	for (i = 0; i < 32; i++)
+		shoal_lateness_sample(&l, 10 * MS, 1, 10 * MS);
+	CHECK(shoal_lateness_margin(&l, 10 * MS) < MS / 10);
+}
+
 const struct ktap_case member_cases[] = {
 	{ "member: sequence numbers in order, each once", seq_in_order },
 	{ "member: gaps in sequence numbers counted as lost", seq_gaps },
@@ -540,6 +595,8 @@ const struct ktap_case member_cases[] = {
 	{ "member: a jump a window long or more starts the window afresh",
 	  seq_jumps },
 	{ "member: echoes of the low 32 bits, across their wrap", echoes },
+	{ "member: a peer's margin follows how late its frames come",
+	  lateness_margin },
 	{ "member: view: all peers alive and agreeing", view_all_agree },
 	{ "member: view: 1 and 2 cut, both hear 3: all three members",
 	  view_partial_partition },

@@ -593,6 +593,11 @@ enum shoal_attr {
 	 * other link (not counted as rejected)
 	 */
 	SHOAL_A_HB_DUPLICATE,
+	/* u32: microseconds of silence after its last frame at which a node
+	 * is declared down: dead of its intervals and the margin the
+	 * lateness of its frames needs; absent if never heard (replies only)
+	 */
+	SHOAL_A_NODE_DOWN_AFTER,
 
 	__SHOAL_A_MAX,
 };
