@@ -417,29 +417,33 @@ static void shoal_hb_xmit(struct sk_buff *skbs[SHOAL_HB_LINKS])
 
 /*
  * Caller holds hb->lock: the send tick, due at expires, is seen at now.
- * However late it runs, this machine could not hear anyone meanwhile: the
- * time counts as stalled (once: the check timer looks at the tick too).
- * A tick overdue by more than an interval marks a stall, after which
- * frames that arrived meanwhile may still wait to be read.
+ * A tick overdue by more than an interval marks a stall: this machine
+ * could hear nobody since it last ran (hb->ran, when a timer of ours
+ * last ran), all of which counts as stalled, and frames that arrived
+ * meanwhile may still wait to be read. A tick late by more than a
+ * quarter interval counts its lateness. One a little late is the
+ * scheduler's noise: the peers' margins take it, as it makes their
+ * frames look late too. Each moment counts once (hb->stall_mark): the
+ * check timer looks at the tick too.
  */
 static void shoal_hb_note_stall(struct shoal_hb_state *hb, ktime_t expires,
 				u64 now)
 {
-	u64 from = max_t(u64, ktime_to_ns(expires), hb->stall_mark);
+	u64 interval = (u64)hb->interval_ms * NSEC_PER_MSEC;
+	u64 due = ktime_to_ns(expires), from = now;
 
+	if ((s64)(now - due) > (s64)interval) {
+		from = hb->ran;
+		hb->stall_end = now;
+	} else if ((s64)(now - due) > (s64)(interval / 4)) {
+		from = due;
+	}
+	hb->ran = max(hb->ran, now);
+	from = max(from, hb->stall_mark);
 	if ((s64)(now - from) <= 0)
-		return;
-	/*
-	 * A tick a little late is the scheduler's noise, not a stall: the
-	 * peers' margins take it, as it makes their frames look late too.
-	 */
-	if (now - ktime_to_ns(expires) <=
-	    (u64)hb->interval_ms * NSEC_PER_MSEC / 4)
 		return;
 	WRITE_ONCE(hb->stalled, hb->stalled + now - from);
 	hb->stall_mark = now;
-	if (now - ktime_to_ns(expires) > (u64)hb->interval_ms * NSEC_PER_MSEC)
-		hb->stall_end = now;
 }
 
 /*
@@ -1926,6 +1930,7 @@ static void shoal_hb_start(struct shoal_net *sn, struct shoal_hb_state *hb)
 	hb->starting = true;
 	hb->peers[hb->node_id].reason = SHOAL_REASON_STARTING;
 	hb->started = ktime_get_ns();
+	hb->ran = hb->started;
 	/* its frames name the services from the next settling on */
 	sn->cfgs_changed = true;
 	shoal_hb_links(sn, ifindex);

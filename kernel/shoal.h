@@ -533,6 +533,7 @@ struct shoal_hb_state {
 	/* time our send tick was overdue, in all: we could hear nobody */
 	u64 stalled;
 	u64 stall_mark;		/* counted up to then */
+	u64 ran;		/* when a timer of ours last ran */
 	u64 stall_end;		/* when it last ran an interval late */
 	u64 started;		/* when this instance started */
 	u64 first_seq;		/* none sent: peers' echoes of later ones

@@ -20,7 +20,8 @@
 # defaults (interval 100 ms, dead 3).
 #
 # Time limit: a node whose link dies is declared down within interval *
-# (dead + 1/2) of the cut (Documentation/heartbeats.md, "Timing"), and
+# dead and a margin of the cut, the margin at most half an interval
+# (Documentation/heartbeats.md, "Timing"), and
 # the next node takes the persona over at that moment: its "takeover"
 # event must come within that, plus SLACK_MS for the emulated VM.
 
