@@ -102,6 +102,15 @@ serve() {
 }
 served() { local n; for n in "$@"; do grep -qx ready "$tmp/serve-$n" || return 1; done; }
 
+# shoal_extra RESULT: down_after's, and "deadline_us D": the silence after
+# which node 1 declared node 3 down (dead intervals and node 3's margin
+# then; node 3, silent since, has not changed it), -1 if unknown
+shoal_extra() {
+	local d
+	d=$(shoal -n "$(ns 1)" -j node show 3 | jq '.[0].down_after_us // -1') || d=-1
+	echo "$(down_after "$1") deadline_us ${d:--1}"
+}
+
 # --- keepalived ---------------------------------------------------------------
 
 if [ -n "$KA_ADVERTS" ]; then
@@ -139,7 +148,8 @@ for adv in $KA_ADVERTS; do
 		# first answers: the client is answered by the wrong node; again.
 		for attempt in 1 2 3 4 5; do
 			m=$(ka_master) || m=ka
-			trial keepalived "$adv" "$t" "$VIP" "$(seq -s, 30001 $((30000 + NFLOWS)))" \
+			TRIAL_AFTER=vrrp TRIAL_INTERVAL_US=$(awk -v a="$adv" 'BEGIN { printf "%d", a * 1e6 }') \
+				trial keepalived "$adv" "$t" "$VIP" "$(seq -s, 30001 $((30000 + NFLOWS)))" \
 				"$m" "$([ "$m" = ka ] && echo 11 || echo 12)" "$attempt"
 			rc=$?
 			ip -n "$(ns "$m")" link set eth0 up
@@ -208,7 +218,8 @@ for ms in $SHOAL_INTERVALS; do
 				note "shoal: the cluster did not recover before trial $t:" "$(node_states 1 2 3)"
 			fi
 			mon_mark
-			TRIAL_EXTRA=down_after trial shoal "$ms" "$t" "$SVC" "$FLOWS" 3 3 "$attempt"
+			TRIAL_AFTER=hb TRIAL_INTERVAL_US=$((ms * 1000)) TRIAL_EXTRA=shoal_extra \
+				trial shoal "$ms" "$t" "$SVC" "$FLOWS" 3 3 "$attempt"
 			rc=$?
 			ip -n "$(ns 3)" link set eth0 up
 			[ "$rc" = 2 ] || break

@@ -58,6 +58,15 @@ cpu_sample() {
 cpu_busy() { echo "$((CPU_ALL ? 100 * CPU_BUSY / CPU_ALL : 0))%"; }
 cpu_reset
 
+# trial_phase_us N: where in the interval (TRIAL_INTERVAL_US) trial N of
+# TRIALS cuts, with TRIAL_AFTER: the middles of TRIALS equal parts, in
+# turn, so that every system meets the same phases (the warm-up, N = 0,
+# the middle)
+trial_phase_us() {
+	local n=$(($1 > 0 ? $1 : (TRIALS + 1) / 2))
+	echo $(((2 * n - 1) * TRIAL_INTERVAL_US / (2 * TRIALS)))
+}
+
 # trial KIND SETTING N ADDR SPORTS CUT_NAMESPACE CUT_ID [ATTEMPT]: one
 # measurement; prints the BENCH line. If the client is answered by another
 # node than CUT_ID, returns 2 and prints no BENCH line unless ATTEMPT is
@@ -73,6 +82,8 @@ cpu_reset
 # (CLOCK_REALTIME, microseconds since the epoch), for TRIAL_EXTRA: a
 # function given the client's result line, whose output ends the BENCH
 # line; TRIAL_TAG replaces BENCH in it.
+# TRIAL_AFTER=hb|vrrp: the cut falls at a set phase after the victim's next
+# heartbeat or advert (trial_phase_us); its "phase_us" ends the result.
 # TRIAL_SILENCE=MS: the client's --silence (the same node answering after
 # MS ms of silence counts as the new one: CUT_ID is then the node that
 # answers, not the one cut).
@@ -89,7 +100,9 @@ trial() {
 		# line by line as they come; a first one shows it is there
 		coproc CUT { exec shoal -n "$(ns "$victim")" -j -b - 2>&1; }
 	else
-		coproc CUT { ip netns exec "$(ns "$victim")" "$UDPPING" linkdown eth0 2>&1; }
+		# shellcheck disable=SC2086 # TRIAL_AFTER: none, or two words
+		coproc CUT { ip netns exec "$(ns "$victim")" "$UDPPING" linkdown eth0 \
+			${TRIAL_AFTER:+--after $TRIAL_AFTER --phase-us $(trial_phase_us "$n")} 2>&1; }
 	fi
 	# bash forgets CUT once the coprocess has exited: copies
 	# shellcheck disable=SC2153 # set by coproc
@@ -148,7 +161,11 @@ trial() {
 		kill "$cut_pid" 2>/dev/null
 	else
 		IFS= read -r -t 5 -u "$cin" line
-		[ "$line" = down ] || note "$kind $setting trial $n: the cut said: $line"
+		case $line in
+		down) ;;
+		down\ *) res+=" phase_us ${line#down }" ;;
+		*) note "$kind $setting trial $n: the cut said: $line" ;;
+		esac
 	fi
 	wait "$cut_pid"
 	exec {cin}<&- {cout}>&-

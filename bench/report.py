@@ -60,12 +60,29 @@ def parse(path):
     return trials, last(infos), per, notes
 
 
-# shoal declares a member down dead of its intervals and this much of one
-# more after its last frame (kernel/heartbeat.c, shoal_peer_deadline(); "for
-# the way", Documentation/heartbeats.md); VRRPv3's backup, 3 adverts and the
-# skew after the master's last one (RFC 5798).
-SHOAL_WAY = 0.5
+# shoal declares a member down dead of its intervals and a margin more
+# after its last frame: the mean lateness of its frames and four times its
+# mean deviation, at most this much of an interval (kernel/member.h, struct
+# shoal_lateness; Documentation/heartbeats.md); VRRPv3's backup, 3 adverts
+# and the skew after the master's last one (RFC 5798).
+SHOAL_MARGIN_MAX = 0.5
 VRRP_ADVERTS = 3
+
+
+def shoal_margin(width, interval):
+    """shoal's margin, in ms, on a link whose delay is uniform over width ms
+    (netem): lateness is the positive part of the difference of two such
+    delays (a triangle on +-width), summed numerically."""
+    if width <= 0:
+        return 0.0
+    steps = 2000
+    pts = []
+    for k in range(steps):
+        x = -width + (k + 0.5) * 2 * width / steps
+        pts.append((max(0.0, x), (width - abs(x)) / (width * width) * 2 * width / steps))
+    mean = sum(v * p for v, p in pts)
+    dev = sum(abs(v - mean) * p for v, p in pts)
+    return min(SHOAL_MARGIN_MAX * interval, mean + 4 * dev)
 
 
 def p99(xs):
@@ -155,7 +172,12 @@ def failover_section(args):
       "`eth0` is set down (SIOCSIFFLAGS, what `ip link set eth0 down` does) by a process "
       "started beforehand in its namespace, since under emulation starting a process stalls "
       "the VM for tens of milliseconds. The **gap** is the time from that member's last "
-      "answer to the first answer from another member." % info.get("flows", "?"))
+      "answer to the first answer from another member. The cut falls at set phases of the "
+      "interval I: in trial k of n, (k − ½)/n·I after the next heartbeat or advert the member "
+      "sends (the kernel's timestamp of it, on a packet socket: `udpping linkdown --after`), "
+      "the same phases for both systems, so that they are compared at equal phases, not at "
+      "chance ones; each trial's phase as it fell is in the log (`phase_us`)."
+      % info.get("flows", "?"))
     w("")
     w("- **keepalived**: %s nodes, one VRRPv3 instance, one address (multicast adverts on the "
       "bridge, priority %d on %s — the highest a backup may have, so the smallest skew — "
@@ -188,7 +210,8 @@ def failover_section(args):
     w("")
     # where in an interval after the last frame each one fires
     ka_lo, ka_hi = VRRP_ADVERTS - 1 + skew, VRRP_ADVERTS + skew
-    sh_lo, sh_hi = dead - 1 + SHOAL_WAY, dead + SHOAL_WAY
+    # on the bench's quiet bridge the margin is next to nothing
+    sh_lo, sh_hi = dead - 1, dead
     later = (sh_lo + sh_hi) / 2 - (ka_lo + ka_hi) / 2
     if abs(later) < 0.05:
         verdict = ("both fire in the same window: shoal's median and p99 can match "
@@ -202,12 +225,14 @@ def failover_section(args):
       "interval I after the last heartbeat/advert. VRRPv3's backup takes over Master_Down = "
       "%d·I + skew after the last advert it heard (skew = (256 − priority)/256 · I = %.3f·I "
       "here): the gap lies in (%.2f·I, %.2f·I], median %.2f·I. shoal declares a member down "
-      "at its deadline, (dead + %g)·I after its last frame (`Documentation/heartbeats.md`): "
-      "the gap lies in (%g·I, %g·I], median %g·I. Both add the time to move the address or "
-      "publish the new bucket table, and the emulation's delays. At equal intervals, with "
-      "shoal's dead %d against VRRP's %d adverts, %s."
-      % (VRRP_ADVERTS, skew, ka_lo, ka_hi, (ka_lo + ka_hi) / 2, SHOAL_WAY, sh_lo, sh_hi,
-         (sh_lo + sh_hi) / 2, dead, VRRP_ADVERTS, verdict))
+      "at its deadline, dead·I and a margin after its last frame, the margin following how "
+      "late its frames come (at most %g·I; next to nothing on this quiet bridge, "
+      "`Documentation/heartbeats.md`): the gap lies in (%g·I, %g·I] and the margin, median "
+      "%g·I and the margin. Both add the time to move the address or publish the new bucket "
+      "table, and the emulation's delays. At equal intervals, with shoal's dead %d against "
+      "VRRP's %d adverts, %s."
+      % (VRRP_ADVERTS, skew, ka_lo, ka_hi, (ka_lo + ka_hi) / 2, SHOAL_MARGIN_MAX, sh_lo,
+         sh_hi, (sh_lo + sh_hi) / 2, dead, VRRP_ADVERTS, verdict))
     w("")
 
     def row_cells(s):
@@ -240,7 +265,7 @@ def failover_section(args):
 
     def shoal_bound(setting):
         i = float(setting)
-        return "%g–%g" % (sh_lo * i, sh_hi * i)
+        return "%g–%g + margin" % (sh_lo * i, sh_hi * i)
 
     def ka_extra(kind, setting, r, s):
         m = per.get("keepalived_masters", {}).get(setting)
@@ -254,6 +279,11 @@ def failover_section(args):
         counts = dict(x.split(":") for x in d.split())
         total = sum(int(v) for v in counts.values())
         return "%d / %d" % (s["early"], max(0, total - per_trial * len(r)))
+
+    def shoal_margin_cell(kind, setting, r, s):
+        d = [int(x["deadline_us"]) - dead * float(setting) * 1000 for x in r
+             if int(x.get("deadline_us", -1)) >= 0]
+        return ms(statistics.median(d)) if d else "-"
 
     def shoal_down(kind, setting, r, s):
         d = []
@@ -270,6 +300,7 @@ def failover_section(args):
     if shoal:
         table("shoal (dead %d)" % dead, shoal, "interval (ms)", "expected (ms)", shoal_bound,
               [("early trials / extra down events", shoal_extra),
+               ("median margin (ms)", shoal_margin_cell),
                ("median last answer → down event (ms)", shoal_down)])
     w("*trials*: those measured; *disturbed* ones are left out of the statistics: the member "
       "cut off still answered after another had taken over, so the takeover was a false "
@@ -282,8 +313,11 @@ def failover_section(args):
       "`shoal monitor` on every node. *last answer → down event*: from node %s's last answer "
       "to the first `node %s down (timeout)` event read by `shoal monitor` on %s (both "
       "clocks CLOCK_REALTIME in the VM): the detection part of the gap; the rest is "
-      "publishing the new bucket table and the first answer from the new owner."
-      % (per_trial, cut, names(others), names(others), cut, cut, cut, names(others, "or")))
+      "publishing the new bucket table and the first answer from the new owner. *margin*: "
+      "what node %s's deadline on node 1 was beyond dead·I when it was declared down (`shoal "
+      "-j node show`'s `down_after_us`, read after the trial): how late its frames had come."
+      % (per_trial, cut, names(others), names(others), cut, cut, cut, names(others, "or"),
+         cut))
     w("")
 
     # target check: like with like, at each interval both were measured at
@@ -696,7 +730,7 @@ def false_section(args):
         """(interval, the gap that declares a node dead), in ms."""
         if system == "shoal":
             i = float(d.get("interval_ms", interval_ms))
-            return i, (int(d.get("dead", setting)) + SHOAL_WAY) * i
+            return i, int(d.get("dead", setting)) * i + shoal_margin(params[1], i)
         i = float(setting) * 1000
         return i, VRRP_ADVERTS * i + (256 - prio) / 256.0 * i
 
@@ -734,11 +768,13 @@ def false_section(args):
         p, width = params
         exp_note = ("What to expect from the loss and the jitter alone: a receiver declares a "
                     "sender dead when the gap between two frames it receives exceeds the limit "
-                    "— (`dead` + %g)·I for shoal, VRRP's Master_Down_Interval %d·I + "
+                    "— `dead`·I and a margin for shoal (the mean lateness of the frames and "
+                    "four times its mean deviation: %.1f ms for this jitter), VRRP's "
+                    "Master_Down_Interval %d·I + "
                     "(256 − priority)/256·I for keepalived. After m − 1 frames lost in a row (chance (1 − p)·p^(m−1), "
                     "p = %g) the gap is m·I plus the difference of two independent delays, "
                     "uniform over %g ms (a triangle on ±%g ms). "
-                    % (SHOAL_WAY, VRRP_ADVERTS, p, width, width))
+                    % (shoal_margin(width, interval_ms), VRRP_ADVERTS, p, width, width))
         here = []
         for system, setting, d in rows:
             i, limit = limits(system, setting, d)
@@ -1033,7 +1069,7 @@ def takeover_section(args):
     w("What to expect, by design: the cut falls at a random point within an interval I = %d ms "
       "after the last heartbeat/advert. VRRPv3's backup takes over 3·I + skew after the last "
       "advert it heard (skew = %.3f·I): gap in (%.0f, %.0f] ms. shoal declares the owner down "
-      "(dead + %g)·I after its last heartbeat, and the next node of the list claims the "
+      "dead·I and a margin (at most %g·I) after its last heartbeat, and the next node of the list claims the "
       "persona at "
       "once: takeover in (%d, %d] ms after the cut, the gap about the same plus the first "
       "gratuitous ARP. The disks are ready dead·I = %d ms after that claim "
@@ -1043,9 +1079,9 @@ def takeover_section(args):
       "device node, then a report), and its wait if the old owner's map of the same "
       "name is not gone yet. Timing under emulation (QEMU TCG, one vCPU, a host possibly "
       "busy with other VMs) is slow and noisy: every stall lands in the numbers."
-      % (I, skew, (2 + skew) * I, (3 + skew) * I, SHOAL_WAY, (dead - 1 + SHOAL_WAY) * I,
-         (dead + SHOAL_WAY) * I, dead * I, (2 * dead - 1 + SHOAL_WAY) * I,
-         (2 * dead + SHOAL_WAY) * I))
+      % (I, skew, (2 + skew) * I, (3 + skew) * I, SHOAL_MARGIN_MAX, (dead - 1) * I,
+         (dead + SHOAL_MARGIN_MAX) * I, dead * I, (2 * dead - 1) * I,
+         (2 * dead + SHOAL_MARGIN_MAX) * I))
     w("")
 
     def cell(xs):
@@ -1073,8 +1109,8 @@ def takeover_section(args):
         w("| keepalived | gap | %d/%d | %s | %.0f–%.0f |" % (
             len(g), len(ka), " | ".join(cell(g)), (2 + skew) * I, (3 + skew) * I))
     if sh:
-        span = "%d–%d" % ((dead - 1 + SHOAL_WAY) * I, (dead + SHOAL_WAY) * I)
-        span2 = "%d–%d" % ((2 * dead - 1 + SHOAL_WAY) * I, (2 * dead + SHOAL_WAY) * I)
+        span = "%d–%d" % ((dead - 1) * I, (dead + SHOAL_MARGIN_MAX) * I)
+        span2 = "%d–%d" % ((2 * dead - 1) * I, (2 * dead + SHOAL_MARGIN_MAX) * I)
         rows = [("gap", vals(sh, "gap_us", True), span + " + ARP"),
                 ("takeover (new owner)", vals(sh, "takeover_us"), span),
                 ("disks ready (new owner)", vals(sh, "ready_us"), span2),
@@ -1093,10 +1129,10 @@ def takeover_section(args):
       "the nearest-rank 99th percentile: **with %s trials it is the maximum**. The gap starts "
       "at the old holder's last answer, the other measures at the cut, a little later; the "
       "expected ranges are from the cut. *fenced* and *map removed*: the old owner, cut off, "
-      "sees both others down (dead + %g)·I after their last heartbeats, loses quorum and "
+      "sees both others down dead·I and a margin (at most %g·I) after their last heartbeats, loses quorum and "
       "fences the persona; its agent loads an error table into the map and removes it. The "
       "new owner's map can only be created once that one is gone (device-mapper names are "
-      "the VM's, not a namespace's)." % (nt, SHOAL_WAY))
+      "the VM's, not a namespace's)." % (nt, SHOAL_MARGIN_MAX))
     w("")
     w("## Every trial (ms)")
     w("")
@@ -1746,8 +1782,9 @@ def moves_section(args):
       "answer (CLOCK_REALTIME on both sides); *publish*: from that event to the first answer "
       "from the new owner — what the new tables take to be computed, agreed and published, "
       "and the first answer to come back. By design (`Documentation/heartbeats.md`): a cut "
-      "node is declared down dead·I + ½·I after its last frame, so (dead − ½)·I to "
-      "(dead + ½)·I after the cut; a leaving node says so in a frame sent at once, and the "
+      "node is declared down dead·I and a margin (at most ½·I, next to nothing on a quiet "
+      "link) after its last frame, so (dead − 1)·I to dead·I and the margin after the cut; "
+      "a leaving node says so in a frame sent at once, and the "
       "others publish when it arrives." % (dead, ntrials))
     w("")
     w("The gap on a kernel **panic** cannot be measured in one VM: the panic takes the whole "
@@ -1889,7 +1926,7 @@ def moves_section(args):
             bad = len(rows) - len(ok)
             i = float(s)
             design = ("≈ 0 + publish" if method == "leave" else
-                      "%g–%g + publish" % ((int(dead) - 0.5) * i, (int(dead) + 0.5) * i))
+                      "%g–%g + margin + publish" % ((int(dead) - 1) * i, int(dead) * i))
             w("| %s | %s | %d%s | %s | %s | %s | %s | %s |" % (
                 s, "leave (`cluster leave`)" if method == "leave" else "cut (link down)",
                 len(ok), " (%d failed or disturbed)" % bad if bad else "",

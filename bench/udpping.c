@@ -7,13 +7,17 @@
  *	datagram followed by "node N\n", from the address it was sent to
  *	(IP_PKTINFO), so the client's connected socket accepts it.
  *
- *   udpping linkdown DEV
+ *   udpping linkdown DEV [--after hb|vrrp --phase-us US]
  *	Opens a socket, prints "armed", waits for a line on standard input,
  *	then takes DEV down (SIOCSIFFLAGS without IFF_UP, what "ip link set
  *	DEV down" does) and prints "down". Started ahead of time in the
  *	victim's namespace, so that cutting the link at the chosen moment
  *	starts no process: under emulation a new process stalls the VM for
- *	tens of milliseconds.
+ *	tens of milliseconds. With --after, the cut falls US microseconds
+ *	after the next shoal heartbeat (hb) or VRRP advert (vrrp) that DEV
+ *	sends (the kernel's timestamp of it), so that trials can be spread
+ *	over the phases of an interval rather than left to chance; it then
+ *	prints "down PHASE_US", the phase it fell at.
  *
  *   udpping find DST PORT --source SRC --sports A-B [--wait MS]
  *	One request from each source port A..B (resent while unanswered,
@@ -58,6 +62,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_packet.h>
+#include <linux/net_tstamp.h>
+#include <net/ethernet.h>
+#include <netinet/ip.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -182,11 +190,71 @@ static void __attribute__((noreturn)) serve(int id, int port)
 
 /* --- the cut */
 
-static int linkdown(const char *dev)
+/* shoal's heartbeat ethertype (kernel/frame.h) and VRRP's IP protocol */
+#define ETH_P_SHOAL_HB	0x88b5
+#define IPPROTO_VRRP	112
+
+/* A packet socket on DEV that sees what it sends, with kernel timestamps */
+static int sent_socket(const char *dev)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	int on = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE, s;
+
+	sll.sll_ifindex = if_nametoindex(dev);
+	s = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	if (s < 0 || !sll.sll_ifindex || bind(s, (struct sockaddr *)&sll, sizeof(sll)) ||
+	    setsockopt(s, SOL_SOCKET, SO_TIMESTAMPING, &on, sizeof(on)))
+		die("packet socket on %s: %m", dev);
+	return s;
+}
+
+/*
+ * Wait for the next frame of the kind DEV sends (not one sent before the
+ * call) and return its kernel timestamp, CLOCK_REALTIME in ns.
+ */
+static uint64_t next_sent(int s, int vrrp)
+{
+	unsigned char buf[256], ctl[256];
+	struct sockaddr_ll from;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr m = { .msg_name = &from, .msg_iov = &iov, .msg_iovlen = 1 };
+	struct pollfd p = { s, POLLIN, 0 };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	while (recv(s, buf, sizeof(buf), 0) >= 0)	/* those before */
+		;
+	for (;;) {
+		if (poll(&p, 1, 10000) != 1)
+			die("nothing sent to cut after");
+		m.msg_namelen = sizeof(from);
+		m.msg_control = ctl;
+		m.msg_controllen = sizeof(ctl);
+		n = recvmsg(s, &m, 0);
+		if (n < 0 || from.sll_pkttype != PACKET_OUTGOING)
+			continue;
+		if (vrrp ? !(ntohs(from.sll_protocol) == ETH_P_IP &&
+			     n >= (ssize_t)(ETH_HLEN + sizeof(struct iphdr)) &&
+			     ((struct iphdr *)(buf + ETH_HLEN))->protocol == IPPROTO_VRRP) :
+			   ntohs(from.sll_protocol) != ETH_P_SHOAL_HB)
+			continue;
+		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
+				struct timespec *ts = (struct timespec *)CMSG_DATA(c);
+
+				return ts[0].tv_sec * 1000000000ull + ts[0].tv_nsec;
+			}
+		die("a frame with no timestamp");
+	}
+}
+
+static int linkdown(const char *dev, const char *after, long phase_us)
 {
 	struct ifreq ifr = {};
+	struct timespec t;
+	uint64_t sent = 0, at;
 	char line[64];
-	int s;
+	int s, ps = -1;
 
 	if (strlen(dev) >= sizeof(ifr.ifr_name))
 		die("bad device name: %s", dev);
@@ -194,14 +262,30 @@ static int linkdown(const char *dev)
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr))
 		die("%s: %m", dev);
+	if (after)
+		ps = sent_socket(dev);
 	printf("armed\n");
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		return 1;
+	if (after) {
+		sent = next_sent(ps, !strcmp(after, "vrrp"));
+		at = sent + phase_us * 1000ull;
+		t.tv_sec = at / 1000000000;
+		t.tv_nsec = at % 1000000000;
+		while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &t, NULL) == EINTR)
+			;
+	}
 	ifr.ifr_flags &= ~IFF_UP;
 	if (ioctl(s, SIOCSIFFLAGS, &ifr))
 		die("%s down: %m", dev);
-	printf("down\n");
+	if (after) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		printf("down %lld\n", (long long)((t.tv_sec * 1000000000ull + t.tv_nsec -
+						    sent) / 1000));
+	} else {
+		printf("down\n");
+	}
 	return 0;
 }
 
@@ -450,7 +534,7 @@ static int run(struct in_addr dst, int port, struct in_addr src, const char *spo
 static void usage(void)
 {
 	fputs("usage: udpping serve --id N --port P\n"
-	      "       udpping linkdown DEV\n"
+	      "       udpping linkdown DEV [--after hb|vrrp --phase-us US]\n"
 	      "       udpping find DST PORT --source SRC --sports A-B [--wait MS]\n"
 	      "       udpping run DST PORT --source SRC --sports P1,P2,... [--interval-us US]\n"
 	      "               [--ready N] [--timeout S] [--settle MS] [--silence MS]\n", stderr);
@@ -461,8 +545,8 @@ int main(int argc, char **argv)
 {
 	const char *source = NULL, *sports = NULL;
 	long id = -1, port = -1, wait_ms = 2000, interval_us = 1000, ready = 100;
-	long timeout_s = 20, settle_ms = 300, silence_ms = 0;
-	const char *pos[2];
+	long timeout_s = 20, settle_ms = 300, silence_ms = 0, phase_us = -1;
+	const char *pos[2], *after = NULL;
 	int npos = 0, i;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -499,13 +583,19 @@ int main(int argc, char **argv)
 			settle_ms = num(argv[++i], 0, 60000, "settle");
 		else if (!strcmp(o, "--silence"))
 			silence_ms = num(argv[++i], 1, 60000, "silence");
+		else if (!strcmp(o, "--after"))
+			after = argv[++i];
+		else if (!strcmp(o, "--phase-us"))
+			phase_us = num(argv[++i], 0, 10000000, "phase");
 		else
 			usage();
 	}
 	if (!strcmp(argv[1], "linkdown")) {
-		if (argc != 3)
+		if (npos != 1 || (after && (phase_us < 0 || (strcmp(after, "hb") &&
+							      strcmp(after, "vrrp")))) ||
+		    (!after && phase_us >= 0))
 			usage();
-		return linkdown(argv[2]);
+		return linkdown(pos[0], after, phase_us);
 	}
 	if (!strcmp(argv[1], "serve")) {
 		if (id < 0 || port < 0 || npos)
