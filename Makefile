@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make            build kernel/shoal.ko, tools/shoal and build/dm-fail-load.so (a test library)
+#                 for kernel KREL (a release in /lib/modules) or the tree KDIR;
+#                 default: the running kernel if it has a build tree, else
+#                 Debian's default kernel, else the newest (scripts/kernel-release)
 # make check      install what is missing, build, run unit and VM tests
 # make demo       install what is missing, build, run the demo in a VM
 # make bench      failover, false-failover and takeover benchmarks, shoal vs keepalived,
@@ -18,9 +21,13 @@
 # make check-packages  build both packages, install them and DKMS's module for
 #                 every kernel in a chroot, load it in a VM (minutes; root)
 
-# The running kernel's build tree if it has one, else the newest installed.
-KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; [ -d $$d ] && echo $$d || \
-	  ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
+# The kernel to build for: KREL=RELEASE (/lib/modules/RELEASE/build) or
+# KDIR=TREE. By default the running kernel if it has a build tree, else
+# Debian's default kernel (linux-headers-amd64's), else the newest with a
+# build tree (scripts/kernel-release): installing another kernel's headers
+# does not change what plain "make" builds.
+KREL ?= $(eval KREL := $(shell scripts/kernel-release))$(KREL)
+KDIR ?= $(if $(KREL),/lib/modules/$(KREL)/build)
 PREFIX ?= /usr/local
 DESTDIR ?=
 # the tool's, the DKMS tree's and the packages' (scripts/version)
@@ -32,7 +39,7 @@ all: module tool testlib
 # build tree has a vmlinux, and Debian's has none: scripts/module-btf adds
 # it after every link (Kbuild relinks the .ko every time).
 module: build/btf-ids
-	@test -n "$(KDIR)" || { echo "no kernel build tree found: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
+	@test -n "$(KDIR)" || { echo "no kernel build tree found: install linux-headers-amd64 or set KREL or KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	scripts/module-btf $(KDIR) kernel/shoal.ko build
 
@@ -91,7 +98,7 @@ lint:
 # What DKMS builds the module from: "make module" and what it needs.
 DKMS_FILES = Makefile Kbuild \
 	$(shell find kernel uapi -name '*.[ch]' ! -name '*.mod.c' -o -name Kbuild) \
-	scripts/module-btf scripts/btf-ids.c scripts/version
+	scripts/module-btf scripts/btf-ids.c scripts/version scripts/kernel-release
 DKMS_DIR = $(DESTDIR)/usr/src/shoal-$(VERSION)
 # every kernel with a build tree and an image (module-btf reads the image)
 DKMS_KERNELS ?= $(shell for d in /lib/modules/*/build; do r=$$(basename $$(dirname $$d)); \

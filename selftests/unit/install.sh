@@ -26,10 +26,11 @@ stage=$(mktemp -d)
 add_cleanup "rm -rf $stage"
 
 # install DESTDIR [MAKE-ARGS...]: "make install" without the build it
-# depends on; its output in DESTDIR.log
+# depends on, for the kernel the module was built for; its output in
+# DESTDIR.log
 install_into() {
 	mkdir -p "$1"
-	make -s -C "$top" -o all install DESTDIR="$1" "${@:2}" >"$1.log" 2>&1
+	make -s -C "$top" -o all install KREL="$krel" DESTDIR="$1" "${@:2}" >"$1.log" 2>&1
 }
 
 if [ ! -e "$top/kernel/shoal.ko" ] || [ ! -x "$top/tools/shoal" ]; then
@@ -37,13 +38,24 @@ if [ ! -e "$top/kernel/shoal.ko" ] || [ ! -x "$top/tools/shoal" ]; then
 	ktap_finish
 	exit
 fi
+krel=$(modinfo -F vermagic "$top/kernel/shoal.ko" | cut -d' ' -f1)
 d=$stage/usr
 check "make install into a DESTDIR, PREFIX=/usr" install_into "$d" PREFIX=/usr
 last_ok || diag "$(cat "$d.log")"
 
-krel=$(modinfo -F vermagic "$top/kernel/shoal.ko" | cut -d' ' -f1)
+# Where that kernel's Kbuild installs an external module: extra/ (6.1) or
+# updates/ (6.12), compressed as its modules are (6.12: xz).
+kdir=/lib/modules/$krel/build
+moddir=$(sed -n 's/^INSTALL_MOD_DIR ?= *//p' "$kdir/scripts/Makefile.modinst" 2>/dev/null)
+suffix=$(sed -n 's/^CONFIG_MODULE_COMPRESS_\(GZIP\|XZ\|ZSTD\)=y$/\1/p' \
+	"$kdir/include/config/auto.conf" 2>/dev/null)
+case $suffix in
+GZIP) suffix=.gz ;;
+XZ) suffix=.xz ;;
+ZSTD) suffix=.zst ;;
+esac
 check_eq "the module goes under lib/modules/RELEASE of the DESTDIR" \
-	"lib/modules/$krel/extra/kernel/shoal.ko" \
+	"lib/modules/$krel/${moddir:-extra}/kernel/shoal.ko$suffix" \
 	"$(cd "$d" && find lib -name 'shoal.ko*')"
 check "the tool to PREFIX/sbin, executable, the one built" \
 	cmp "$d/usr/sbin/shoal" "$top/tools/shoal"
