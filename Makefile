@@ -4,7 +4,8 @@
 #                 for kernel KREL (a release in /lib/modules) or the tree KDIR;
 #                 default: the running kernel if it has a build tree, else
 #                 Debian's default kernel, else the newest (scripts/kernel-release)
-# make check      install what is missing, build, run unit and VM tests
+# make check      install what is missing, build, run unit and VM tests (all on
+#                 KREL's kernel, some on a second kernel too: selftests/run)
 # make demo       install what is missing, build, run the demo in a VM
 # make bench      failover, false-failover and takeover benchmarks, shoal vs keepalived,
 #                 and the packet-path benchmark, in VMs (bench/RESULTS.md)
@@ -13,6 +14,9 @@
 # make install-ocf  the Pacemaker resource agents ocf:shoal:service and
 #                 ocf:shoal:persona, to $(OCFDIR)/resource.d/shoal (DESTDIR)
 # make lint       checkpatch and sparse on the kernel sources
+# make module-copy KREL=R  the module for kernel R in build/kernel-R/, a copy
+#                 of its sources, leaving kernel/shoal.ko alone (selftests/run's
+#                 second kernel)
 # make dkms-install  the module's source to /usr/src/shoal-VERSION, built and
 #                 installed by DKMS for every kernel with headers and an image
 #                 (DKMS_KERNELS), and again for each kernel installed later
@@ -42,6 +46,20 @@ module: build/btf-ids
 	@test -n "$(KDIR)" || { echo "no kernel build tree found: install linux-headers-amd64 or set KREL or KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	scripts/module-btf $(KDIR) kernel/shoal.ko build
+
+# The module's sources, for DKMS and for module-copy.
+MODULE_SRC = Kbuild $(shell find kernel uapi -name '*.[ch]' ! -name '*.mod.c' -o -name Kbuild)
+
+# The module for another kernel (KREL), built in a copy of its sources so
+# kernel/shoal.ko stays the main build's. cp -pu: Kbuild sees unchanged
+# sources as unchanged.
+COPY_DIR = build/kernel-$(KREL)
+module-copy: build/btf-ids
+	@test -d "$(KDIR)" || { echo "no kernel build tree $(KDIR): install linux-headers-$(KREL)" >&2; exit 1; }
+	mkdir -p $(COPY_DIR)
+	cp -pu --parents $(MODULE_SRC) $(COPY_DIR)/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(COPY_DIR) modules
+	scripts/module-btf $(KDIR) $(COPY_DIR)/kernel/shoal.ko build
 
 build/btf-ids: scripts/btf-ids.c
 	@mkdir -p build
@@ -96,8 +114,7 @@ lint:
 	scripts/lint $(KDIR); status=$$?; $(MAKE) module && exit $$status
 
 # What DKMS builds the module from: "make module" and what it needs.
-DKMS_FILES = Makefile Kbuild \
-	$(shell find kernel uapi -name '*.[ch]' ! -name '*.mod.c' -o -name Kbuild) \
+DKMS_FILES = Makefile $(MODULE_SRC) \
 	scripts/module-btf scripts/btf-ids.c scripts/version scripts/kernel-release
 DKMS_DIR = $(DESTDIR)/usr/src/shoal-$(VERSION)
 # every kernel with a build tree and an image (module-btf reads the image)
@@ -148,5 +165,5 @@ clean:
 	$(MAKE) -C selftests/unit clean
 	rm -rf build
 
-.PHONY: all module tool testlib unit check demo bench install lint dkms-src dkms-install \
-	clean-module deb check-packages clean
+.PHONY: all module module-copy tool testlib unit check demo bench install lint dkms-src \
+	dkms-install clean-module deb check-packages clean
