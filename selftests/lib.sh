@@ -505,6 +505,36 @@ if [ "$XDP_TEST" = 1 ] && [ -n "${SHOAL_REPO:-}" ]; then
 	PATH=$SHOAL_REPO/selftests/xdp:$PATH
 fi
 
+# require_xdp: unless the shoal XDP program attaches (a service with "xdp
+# on", on a veth in a namespace of its own), fails, bails out and exits:
+# the checks after it would each wait out the timeouts of traffic nobody
+# answers, until the VM's own timeout, before saying anything. Run for
+# every XDP pass; tests about XDP call it first.
+require_xdp() {
+	local n=${NS_PREFIX}xdp-check out rc=0
+	_lib_add_ns "$n" || return 1
+	out=$({
+		printf '%s\n' "link set lo up" "link add eth0 type veth peer name eth1" \
+			"link set eth0 up" "link set eth1 up" | ip -n "$n" -batch - &&
+		printf '%s\n' "cluster set dev eth0 node 1" "node add 1" \
+			"service add 198.51.100.254 dev eth0 xdp on" |
+			"$SHOAL_REPO/tools/shoal" -n "$n" -b - &&
+		{ "$SHOAL_REPO/tools/shoal" -n "$n" -j service show |
+			jq -e '.[0].xdp_attached' >/dev/null ||
+			{ echo "service show: the program is not attached"; false; }; }
+	} 2>&1) || rc=$?
+	"$SHOAL_REPO/tools/shoal" -n "$n" service del 198.51.100.254 >/dev/null 2>&1 || true
+	ip netns del "$n" 2>/dev/null || true
+	_LIB_NS=("${_LIB_NS[@]/"$n"}")
+	read -r -a _LIB_NS <<<"${_LIB_NS[*]}"
+	[ "$rc" != 0 ] || return 0
+	fail "the XDP program attaches (a service with xdp on, on a veth)" "$out"
+	echo "Bail out! XDP does not work here: nothing of this test can pass"
+	echo "# $KTAP_PASS passed, $KTAP_FAIL failed, $KTAP_SKIP skipped"
+	echo "$KTAP_PASS passed, $KTAP_FAIL failed, $KTAP_SKIP skipped"
+	exit 1
+}
+
 # xdp_off_everywhere: "xdp off" for every service in every namespace, which
 # takes the programs off the devices. Attached, they keep the module in
 # use: it cannot be unloaded under them.
@@ -517,3 +547,8 @@ xdp_off_everywhere() {
 		done
 	done
 }
+
+# an XDP pass that cannot attach XDP fails at once, saying why
+if [ "$XDP_TEST" = 1 ] && [ -n "${SHOAL_VM:-}" ]; then
+	require_xdp
+fi

@@ -18,6 +18,7 @@
 source "$(dirname "$0")/lib.sh"
 
 ktap_plan 64
+require_xdp
 
 make_cluster 3
 make_client cl 192.0.2.200 2001:db8::200
