@@ -143,7 +143,7 @@ clean-module:
 
 # Packages are built in a copy of the tree, build/deb/shoal-VERSION.
 DEB_DIR = build/deb
-DEB_FILES = Makefile Kbuild dkms.conf README.md debian kernel uapi scripts tools
+DEB_FILES = Makefile Kbuild dkms.conf README.md debian kernel uapi scripts tools ocf
 deb:
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_DIR)/shoal-$(VERSION)

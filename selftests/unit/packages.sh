@@ -39,7 +39,7 @@ for d in /lib/modules/*/build; do
 	[ ! -e "/boot/vmlinuz-$k" ] || kernels+=("$k")
 done
 
-ktap_plan $((8 + 3 * ${#kernels[@]} + 4 + ${#kernels[@]}))
+ktap_plan $((10 + 3 * ${#kernels[@]} + 4 + ${#kernels[@]}))
 
 missing=
 for c in dpkg-buildpackage dh dh_dkms lintian dkms unshare; do
@@ -67,6 +67,11 @@ dkms_deb=$scratch/deb/shoal-dkms_${ver}_all.deb
 tool_deb=$(echo "$scratch/deb/shoal_${ver}_"*.deb)
 check_eq "lintian reports no errors" "" "$(lintian "$scratch"/deb/*.changes 2>/dev/null | grep '^E:')"
 check_eq "the version is scripts/version's" "$("$top/scripts/version")" "$ver"
+check_eq "shoal holds the Pacemaker agents, executable" \
+	"-rwxr-xr-x ./usr/lib/ocf/resource.d/shoal/persona|-rwxr-xr-x ./usr/lib/ocf/resource.d/shoal/service" \
+	"$(dpkg-deb -c "$tool_deb" | awk '$6 ~ /ocf\/resource\.d\/shoal\/./ { print $1, $6 }' | sort | paste -sd '|')"
+check_eq "... and suggests resource-agents, which they need" resource-agents \
+	"$(dpkg-deb -f "$tool_deb" Suggests)"
 
 # / with the scratch layer over it
 r=$scratch/root
