@@ -324,6 +324,7 @@ static int __net_init shoal_net_init(struct net *net)
 	sn->service_gen = 1;
 	INIT_LIST_HEAD(&sn->services);
 	mutex_init(&sn->lock);
+	skb_queue_head_init(&sn->ntf_held);
 	sn->quorate = true;
 	shoal_hb_net_init(sn);
 	shoal_hold_net_init(sn);

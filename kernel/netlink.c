@@ -424,8 +424,36 @@ void shoal_ntf_end(struct shoal_net *sn, struct sk_buff *skb, void *hdr,
 		return;
 	}
 	genlmsg_end(skb, hdr);
+	if (READ_ONCE(sn->ntf_holding)) {
+		skb_queue_tail(&sn->ntf_held, skb);
+		return;
+	}
 	genlmsg_multicast_netns(&shoal_genl_family, sn->net, skb, 0,
 				SHOAL_MCGRP_EVENTS_ID, GFP_KERNEL);
+}
+
+/*
+ * Hold back the events made from now on, in order, until
+ * shoal_ntf_release(): while ownership changes, a listener woken by an
+ * event (a monitor, say) could run before the new tables are published
+ * and delay them. Caller holds lock.
+ */
+void shoal_ntf_hold(struct shoal_net *sn)
+{
+	lockdep_assert_held(&sn->lock);
+	WRITE_ONCE(sn->ntf_holding, true);
+}
+
+/* Send the events held back. Caller holds lock. */
+void shoal_ntf_release(struct shoal_net *sn)
+{
+	struct sk_buff *skb;
+
+	lockdep_assert_held(&sn->lock);
+	WRITE_ONCE(sn->ntf_holding, false);
+	while ((skb = skb_dequeue(&sn->ntf_held)))
+		genlmsg_multicast_netns(&shoal_genl_family, sn->net, skb, 0,
+					SHOAL_MCGRP_EVENTS_ID, GFP_KERNEL);
 }
 
 void shoal_notify_cluster(struct shoal_net *sn)

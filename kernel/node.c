@@ -81,6 +81,8 @@ void shoal_nodes_changed(struct shoal_net *sn, u8 reason)
 	lockdep_assert_held(&sn->lock);
 	if (WARN_ON_ONCE(sn->dying))
 		return;
+	/* the tables first, then who is told */
+	shoal_ntf_hold(sn);
 	for (id = 1; id <= SHOAL_NODE_ID_MAX; id++) {
 		node = shoal_node_get_locked(sn, id);
 		if (!node)
@@ -103,6 +105,7 @@ void shoal_nodes_changed(struct shoal_net *sn, u8 reason)
 	}
 	shoal_services_recompute(sn);
 	shoal_persona_kick(sn);
+	shoal_ntf_release(sn);
 }
 
 static void shoal_node_publish(struct shoal_net *sn, u32 id,

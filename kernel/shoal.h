@@ -584,6 +584,12 @@ struct shoal_net {
 	bool dying;
 	/* serialises configuration changes; readers use RCU */
 	struct mutex lock;
+	/* events made while ownership changes, sent once the tables are
+	 * published (shoal_ntf_hold()): a listener woken by one would
+	 * otherwise delay the publishing
+	 */
+	struct sk_buff_head ntf_held;
+	bool ntf_holding;
 	/* bumped on every change of the node table, so dumps see changes */
 	u32 node_gen;
 	/* bumped when a node is added or removed or its weight or flags
@@ -979,6 +985,8 @@ void shoal_notify_service(struct shoal_net *sn,
 			  const struct shoal_service *svc, u8 event);
 void shoal_notify_node_state(struct shoal_net *sn,
 			     const struct shoal_node *node, bool up, u8 reason);
+void shoal_ntf_hold(struct shoal_net *sn);
+void shoal_ntf_release(struct shoal_net *sn);
 void shoal_notify_auth_failed(struct shoal_net *sn,
 			      const struct shoal_hb_stats *stats, u32 node_id);
 void shoal_notify_persona(struct shoal_net *sn,
