@@ -32,23 +32,7 @@ SRC4=192.0.2.200,192.0.2.201,192.0.2.202,192.0.2.203,192.0.2.204,192.0.2.205
 tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 
-start_responder() {
-	local pid
-	ip netns exec "$(ns "$1")" selftests/responder.py --id "$1" \
-		--udp 53 >"$tmp/resp$1.log" 2>&1 &
-	pid=$!
-	add_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-}
-responders_ready() {
-	local i
-	for i in 1 2 3; do grep -qx ready "$tmp/resp$i.log" || return 1; done
-}
-for i in 1 2 3; do
-	printf '%s\n' "cluster set dev eth0 node $i" "node add 1" "node add 2" "node add 3" |
-		sn "$i" -b -
-	start_responder "$i"
-done
-wait_for 20000 responders_ready || diag "responders:" "$(cat "$tmp"/resp*.log)"
+members_with_responders --udp 53
 
 S=192.0.2.110 N=300
 # svc N: "rx bytes dropped xdp_dropped" of the service on node N

@@ -56,17 +56,7 @@ row() {
 		jq -r --argjson b "$2" '.[] | select(.bucket == $b) | "\(.owner) \(.pin // 0)"'
 }
 
-for i in 1 2 3; do
-	printf '%s\n' "cluster set dev eth0 node $i" "node add 1" "node add 2" "node add 3" |
-		sn "$i" -b -
-	ip netns exec "$(ns "$i")" selftests/responder.py --id "$i" --tcp 80 --tcp 8080 \
-		>"$tmp/resp$i.log" 2>&1 &
-	pid=$!
-	add_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-done
-responders_ready() { grep -qx ready "$tmp/resp1.log" && grep -qx ready "$tmp/resp2.log" &&
-	grep -qx ready "$tmp/resp3.log"; }
-wait_for 20000 responders_ready || diag "responders:" "$(cat "$tmp"/resp*.log)"
+members_with_responders --tcp 80 --tcp 8080
 
 S=192.0.2.100
 check "service add $S proto tcp on nodes 1-3" on_nodes "1 2 3" service add "$S" proto tcp

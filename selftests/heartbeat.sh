@@ -126,9 +126,7 @@ mon_start 3
 M1=$(mon_lines 1)
 M2=$(mon_lines 2)
 M3=$(mon_lines 3)
-responders_ready() { grep -qx ready "$tmp/resp.1" && grep -qx ready "$tmp/resp.2" &&
-	grep -qx ready "$tmp/resp.3"; }
-wait_for 20000 responders_ready || diag "responders:" "$(cat "$tmp"/resp.*)"
+wait_for 20000 responders_ready 1 2 3 || diag "responders:" "$(cat "$tmp"/resp.*)"
 
 # --- a. forming ----------------------------------------------------------
 sn 1 cluster set key "$tmp/key"

@@ -413,6 +413,28 @@ run_node() {
 	add_cleanup "kill $! 2>/dev/null"
 }
 
+# members_with_responders RESPONDER-ARGS...: nodes 1 to 3 of make_cluster
+# members of each other's cluster without heartbeats ("cluster set dev
+# eth0 node N", nodes 1 to 3 added), each running selftests/responder.py
+# --id N RESPONDER-ARGS (output in $tmp/resp.N, stopped at the end);
+# returns once every responder is ready
+members_with_responders() {
+	local i
+	for i in 1 2 3; do
+		printf '%s\n' "cluster set dev eth0 node $i" "node add 1" "node add 2" \
+			"node add 3" | sn "$i" -b -
+		ip netns exec "$(ns "$i")" selftests/responder.py --id "$i" "$@" \
+			>"$tmp/resp.$i" 2>&1 &
+		add_cleanup "kill $! 2>/dev/null; wait $! 2>/dev/null"
+	done
+	wait_for 20000 responders_ready 1 2 3 || diag "responders:" "$(cat "$tmp"/resp.*)"
+}
+# responders_ready N...: the responders of nodes N... said they are ready
+responders_ready() {
+	local i
+	for i in "$@"; do grep -qx ready "$tmp/resp.$i" || return 1; done
+}
+
 # Node N's monitor writes to ${MONF[N]} if the test sets it, else to
 # $tmp/mon.N (run_node).
 # mon_lines N: how many lines node N's monitor has written

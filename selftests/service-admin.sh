@@ -41,17 +41,7 @@ client() { ip netns exec "$CL" selftests/client.py "$@"; }
 lo_addrs() { ip -n "$(ns "$1")" -br addr show dev lo; }
 maddrs() { ip -n "$(ns "$1")" maddr show dev eth0; }
 
-for i in 1 2 3; do
-	printf '%s\n' "cluster set dev eth0 node $i" "node add 1" "node add 2" "node add 3" |
-		sn "$i" -b -
-	ip netns exec "$(ns "$i")" selftests/responder.py --id "$i" --tcp 80 --udp 53 \
-		>"$tmp/resp$i.log" 2>&1 &
-	pid=$!
-	add_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-done
-responders_ready() { grep -qx ready "$tmp/resp1.log" && grep -qx ready "$tmp/resp2.log" &&
-	grep -qx ready "$tmp/resp3.log"; }
-wait_for 20000 responders_ready || diag "responders:" "$(cat "$tmp"/resp*.log)"
+members_with_responders --tcp 80 --udp 53
 
 A4=192.0.2.100 A6=2001:db8::100 U4=192.0.2.101
 check "service add $A4 proto tcp port 80, $U4 proto udp port 53, $A6 on nodes 1-3" \

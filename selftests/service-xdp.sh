@@ -58,24 +58,7 @@ minus() {
 	echo "$((a[0] - b[0])) $((a[1] - b[1])) $((a[2] - b[2]))"
 }
 
-start_responder() {
-	local pid
-	ip netns exec "$(ns "$1")" selftests/responder.py --id "$1" \
-		--tcp 80 --udp 53 >"$tmp/resp$1.log" 2>&1 &
-	pid=$!
-	add_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-}
-responders_ready() {
-	local i
-	for i in 1 2 3; do grep -qx ready "$tmp/resp$i.log" || return 1; done
-}
-
-for i in 1 2 3; do
-	printf '%s\n' "cluster set dev eth0 node $i" "node add 1" "node add 2" "node add 3" |
-		sn "$i" -b -
-	start_responder "$i"
-done
-wait_for 20000 responders_ready || diag "responders:" "$(cat "$tmp"/resp*.log)"
+members_with_responders --tcp 80 --udp 53
 
 # --- bad input -----------------------------------------------------------
 A4=192.0.2.100
