@@ -33,7 +33,9 @@
 # on every node, each node answers with its id (bench/build/udpping serve);
 # the client's flows are ones node 3 owns. Node 3 comes back, is up on
 # every node and owns its buckets again before the next trial. Each node
-# runs "shoal monitor" to count the down events (spurious ones included).
+# runs "shoal monitor" to count the down events (spurious ones included),
+# in the idle scheduling class, so that it never runs before the work it
+# measures.
 #
 # Output: one line per trial,
 #   BENCH keepalived ADVERT_S TRIAL result gap_us G all_us A old O new N ...
@@ -205,7 +207,9 @@ for ms in $SHOAL_INTERVALS; do
 	note "shoal interval $ms ms: starting ($(elapsed))"
 	wait_for 30000 all_up 1 2 3 || note "not every node is up:" "$(node_states 1 2 3)"
 	for i in 1 2 3; do
-		shoal -n "$(ns "$i")" monitor >"$tmp/mon-$i" 2>&1 &
+		# (idle class: an instrument must not take the vCPU from what
+		# it measures; keepalived's side has none)
+		chrt --idle 0 shoal -n "$(ns "$i")" monitor >"$tmp/mon-$i" 2>&1 &
 		MON_PIDS+=($!)
 	done
 	for ((t = 0; t <= TRIALS; t++)); do
