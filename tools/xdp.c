@@ -54,8 +54,11 @@ static int xdp_query(unsigned int ifindex, uint32_t *id, bool *native)
 	return 0;
 }
 
-/* Whether program id is the shoal one: 1 or 0, or -errno. Prints nothing. */
-static int prog_is_shoal(uint32_t id)
+/*
+ * Whether program id is the shoal one: 1 or 0, or -errno (-ENOENT: it is
+ * gone). With fdp, its fd is left there if it is. Prints nothing.
+ */
+static int prog_is_shoal(uint32_t id, int *fdp)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
@@ -66,20 +69,40 @@ static int prog_is_shoal(uint32_t id)
 		return -errno;
 	memset(&info, 0, sizeof(info));
 	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	if (!err && fdp && !strcmp(info.name, SHOAL_XDP_PROG_NAME)) {
+		*fdp = fd;
+		return 1;
+	}
 	close(fd);
 	return err ? err : !strcmp(info.name, SHOAL_XDP_PROG_NAME);
 }
 
-/* prog_is_shoal(), or -1 (printed). */
-static int xdp_is_ours(uint32_t id)
-{
-	int ret = prog_is_shoal(id);
+/* Another shoal attaching or detaching races us at most this many times. */
+#define XDP_RACE_TRIES	16
 
+/*
+ * Whose the device's XDP program is: XDP_NONE, XDP_OURS (with fdp, its fd
+ * there), XDP_OTHER; -1 (printed) on error. A program taken off between
+ * the query and the look (another shoal's detach) is asked about again.
+ */
+enum { XDP_NONE, XDP_OURS, XDP_OTHER };
+
+static int xdp_whose(unsigned int ifindex, uint32_t *id, bool *native, int *fdp)
+{
+	int tries, ret = -ENOENT;
+
+	for (tries = 0; tries < XDP_RACE_TRIES && ret == -ENOENT; tries++) {
+		if (xdp_query(ifindex, id, native))
+			return -1;
+		if (!*id)
+			return XDP_NONE;
+		ret = prog_is_shoal(*id, fdp);
+	}
 	if (ret < 0) {
-		pr_err_sys("cannot look at XDP program %u: %s.", id, strerror(-ret));
+		pr_err_sys("cannot look at XDP program %u: %s.", *id, strerror(-ret));
 		return -1;
 	}
-	return ret;
+	return ret ? XDP_OURS : XDP_OTHER;
 }
 
 int xdp_state(unsigned int ifindex)
@@ -92,8 +115,9 @@ int xdp_state(unsigned int ifindex)
 	if (!q.prog_id)
 		return 0;
 	/* looking at a program needs privileges a reader may lack */
-	ret = prog_is_shoal(q.prog_id);
-	return ret < 0 ? -1 : ret;
+	ret = prog_is_shoal(q.prog_id, NULL);
+	/* (taken off since: none) */
+	return ret == -ENOENT ? 0 : ret < 0 ? -1 : ret;
 }
 
 /* Why the program did not load, in words an administrator can act on. */
@@ -116,25 +140,20 @@ static void explain_load_error(int err)
 		pr_err_sys("cannot load the XDP program: %s.", strerror(-err));
 }
 
-/* Attaching races another shoal's detaching at most this many times. */
-#define XDP_ATTACH_TRIES	16
-
 int xdp_attach(unsigned int ifindex)
 {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	char buf[IF_NAMESIZE];
-	int err, fd, ours, tries;
+	int err, fd, whose, tries;
 	uint32_t id;
 
-	if (xdp_query(ifindex, &id, NULL))
+	whose = xdp_whose(ifindex, &id, NULL, NULL);
+	if (whose < 0)
 		return -1;
-	if (id) {
-		ours = xdp_is_ours(id);
-		if (ours < 0)
-			return -1;
-		if (ours)
-			return 0;
+	if (whose == XDP_OURS)
+		return 0;
+	if (whose == XDP_OTHER) {
 		pr_err("%s already has an XDP program (id %u); shoal leaves it alone.",
 		       ifindex_name(ifindex, buf), id);
 		fail_as(STATUS_REFUSED);
@@ -158,7 +177,7 @@ int xdp_attach(unsigned int ifindex)
 	}
 	prog = bpf_object__find_program_by_name(obj, SHOAL_XDP_PROG_NAME);
 	fd = prog ? bpf_program__fd(prog) : -1;
-	for (tries = 0; tries < XDP_ATTACH_TRIES; tries++) {
+	for (tries = 0; tries < XDP_RACE_TRIES; tries++) {
 		/* in the driver if it can; a device without driver support
 		 * runs it generically
 		 */
@@ -174,15 +193,15 @@ int xdp_attach(unsigned int ifindex)
 		 * A program was there: another shoal's is ours too. If none
 		 * is any more, the other shoal took it off since: again.
 		 */
-		if (xdp_query(ifindex, &id, NULL)) {
+		whose = xdp_whose(ifindex, &id, NULL, NULL);
+		if (whose < 0) {
 			bpf_object__close(obj);
 			return -1;
 		}
-		if (id) {
-			if (xdp_is_ours(id) > 0)
-				err = 0;
+		if (whose == XDP_OURS)
+			err = 0;
+		if (whose != XDP_NONE)
 			break;
-		}
 	}
 	/* attached, the program lives on without us */
 	bpf_object__close(obj);
@@ -198,19 +217,25 @@ int xdp_attach(unsigned int ifindex)
 int xdp_detach(unsigned int ifindex)
 {
 	char buf[IF_NAMESIZE];
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	bool native;
 	uint32_t id;
-	int err, ours;
+	int err, whose;
 
-	if (xdp_query(ifindex, &id, &native))
-		return -1;
-	if (!id)
-		return 0;
-	ours = xdp_is_ours(id);
-	if (ours <= 0)
-		return ours;
-	err = bpf_xdp_detach((int)ifindex,
-			     native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE, NULL);
+	whose = xdp_whose(ifindex, &id, &native, &opts.old_prog_fd);
+	if (whose != XDP_OURS)
+		return whose < 0 ? -1 : 0;
+	/*
+	 * That program only: if another shoal took it off meanwhile and
+	 * something else put its own on, that one stays.
+	 */
+	err = bpf_xdp_detach((int)ifindex, XDP_FLAGS_REPLACE |
+			     (native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE),
+			     &opts);
+	close(opts.old_prog_fd);
+	/* (taken off meanwhile, by another shoal: done) */
+	if (err == -EEXIST || err == -ENOENT)
+		err = 0;
 	if (err) {
 		pr_err("cannot detach the XDP program from %s: %s.",
 		       ifindex_name(ifindex, buf), strerror(-err));
