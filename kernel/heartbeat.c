@@ -892,11 +892,13 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 	bool steady = peer->heard &&
 		      now - peer->last_heard <= shoal_peer_deadline(hb, peer);
 	struct shoal_hb_peer rec;
+	u32 echo, interval_ms;
 	unsigned int i;
 	u64 interval;
-	u32 echo;
 
-	interval = (u64)(frame->interval_ms ?: hb->interval_ms) * NSEC_PER_MSEC;
+	/* a sender's own interval, from frames that say it */
+	interval_ms = frame->interval_ms ?: hb->interval_ms;
+	interval = (u64)interval_ms * NSEC_PER_MSEC;
 	if (!peer->heard)
 		shoal_lateness_init(&peer->late, interval);
 	else if (peer->has_digest && frame->seq > peer->top_seq &&
@@ -907,7 +909,7 @@ static void shoal_hb_heard(struct shoal_net *sn, struct shoal_hb_state *hb,
 	peer->heard = true;
 	peer->last_heard = now;
 	peer->stalled_at = hb->stalled;
-	peer->interval_ms = frame->interval_ms ?: hb->interval_ms;
+	peer->interval_ms = interval_ms;
 	peer->load_pps = frame->load_pps;
 	peer->starting = frame->flags & SHOAL_HB_F_STARTING;
 	/* frames after first_seq: those of this boot */

@@ -80,12 +80,13 @@ static int prog_is_shoal(uint32_t id, int *fdp)
 /* Another shoal attaching or detaching races us at most this many times. */
 #define XDP_RACE_TRIES	16
 
+enum { XDP_NONE, XDP_OURS, XDP_OTHER };
+
 /*
  * Whose the device's XDP program is: XDP_NONE, XDP_OURS (with fdp, its fd
  * there), XDP_OTHER; -1 (printed) on error. A program taken off between
  * the query and the look (another shoal's detach) is asked about again.
  */
-enum { XDP_NONE, XDP_OURS, XDP_OTHER };
 
 static int xdp_whose(unsigned int ifindex, uint32_t *id, bool *native, int *fdp)
 {
