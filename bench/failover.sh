@@ -7,7 +7,7 @@
 # intervals and, in the same VM run, for shoal at several heartbeat intervals.
 #
 #   ka, kb     (eth0) --+                           keepalived (first)
-#   n1, n2, n3 (eth0) --+-- br0 (switch namespace)   shoal members (then)
+#   n1, n2     (eth0) --+-- br0 (switch namespace)   shoal members (then)
 #   cl         (eth0) --+                           the client, 192.0.2.200
 #
 # The client (bench/build/udpping run) sends one request every millisecond,
@@ -29,9 +29,10 @@
 # cut master comes back as backup, and the pair is steady, before the next
 # trial.
 #
-# shoal: node i is 192.0.2.i, the service 192.0.2.100 (UDP port 7000) is
-# on every node, each node answers with its id (bench/build/udpping serve);
-# the client's flows are ones node 3 owns. Node 3 comes back, is up on
+# shoal: as many nodes as keepalived's (2; BENCH_SHOAL_NODES), node i is
+# 192.0.2.i, the service 192.0.2.100 (UDP port 7000) is on every node, each
+# node answers with its id (bench/build/udpping serve); the client's flows
+# are ones the last node owns, whose link is cut. It comes back, is up on
 # every node and owns its buckets again before the next trial. Each node
 # runs "shoal monitor" to count the down events (spurious ones included),
 # in the idle scheduling class, so that it never runs before the work it
@@ -47,6 +48,7 @@
 #
 # Environment: BENCH_TRIALS (default 20), BENCH_SHOAL_INTERVALS (default
 # "100 20 10", ms; empty to skip shoal), BENCH_SHOAL_DEAD (3),
+# BENCH_SHOAL_NODES (2),
 # BENCH_KEEPALIVED_ADVERTS (default "1 0.1 0.02 0.01", s; empty to skip
 # keepalived), BENCH_KEEPALIVED_PRIORITY (254), BENCH_FLOWS (4). vm-run
 # passes no environment into the VM, so they may be given as arguments:
@@ -55,7 +57,8 @@
 for a in "$@"; do
 	case $a in
 	BENCH_TRIALS=* | BENCH_SHOAL_INTERVALS=* | BENCH_SHOAL_DEAD=* | \
-		BENCH_KEEPALIVED_ADVERTS=* | BENCH_KEEPALIVED_PRIORITY=* | BENCH_FLOWS=*)
+		BENCH_KEEPALIVED_ADVERTS=* | BENCH_KEEPALIVED_PRIORITY=* | BENCH_FLOWS=* | \
+		BENCH_SHOAL_NODES=*)
 		export "${a?}" ;;
 	*) echo "failover.sh: unknown argument $a" >&2; exit 2 ;;
 	esac
@@ -69,6 +72,12 @@ source "$(dirname "$0")/lib-bench.sh"
 TRIALS=${BENCH_TRIALS:-20}
 SHOAL_INTERVALS=${BENCH_SHOAL_INTERVALS-100 20 10}
 DEAD=${BENCH_SHOAL_DEAD:-3}
+NODES=${BENCH_SHOAL_NODES:-2}
+CUT_ID=$NODES
+mapfile -t IDS < <(seq 1 "$NODES")
+# lib-bench.sh's monitors: the nodes that see the cut one go
+MON_NODES=$(seq -s ' ' 1 $((NODES - 1)))
+MON_CUT=$CUT_ID
 KA_ADVERTS=${BENCH_KEEPALIVED_ADVERTS-1 0.1 0.02 0.01}
 KA_PRIO=${BENCH_KEEPALIVED_PRIORITY:-254}
 NFLOWS=${BENCH_FLOWS:-4}
@@ -89,8 +98,8 @@ info trials "$TRIALS"
 info flows "$NFLOWS"
 info shoal_dead "$DEAD"
 # the members, the one cut, and keepalived's nodes, for the report's text
-info shoal_members 3
-info shoal_cut 3
+info shoal_members "$NODES"
+info shoal_cut "$CUT_ID"
 info keepalived_nodes 2
 info keepalived_priority "$KA_PRIO"
 
@@ -105,11 +114,11 @@ serve() {
 served() { local n; for n in "$@"; do grep -qx ready "$tmp/serve-$n" || return 1; done; }
 
 # shoal_extra RESULT: down_after's, and "deadline_us D": the silence after
-# which node 1 declared node 3 down (dead intervals and node 3's margin
-# then; node 3, silent since, has not changed it), -1 if unknown
+# which node 1 declared the cut node down (dead intervals and its margin
+# then; silent since, it has not changed it), -1 if unknown
 shoal_extra() {
 	local d
-	d=$(shoal -n "$(ns 1)" -j node show 3 | jq '.[0].down_after_us // -1') || d=-1
+	d=$(shoal -n "$(ns 1)" -j node show "$CUT_ID" | jq '.[0].down_after_us // -1') || d=-1
 	echo "$(down_after "$1") deadline_us ${d:--1}"
 }
 
@@ -173,25 +182,28 @@ fi
 # --- shoal ---------------------------------------------------------------------
 
 [ -n "$SHOAL_INTERVALS" ] || { info elapsed "$(elapsed)"; exit 0; }
-make_cluster 3
+# all_up_shoal: each node sees every node up
+UPS=("${IDS[@]/%/=up}")
+all_up_shoal() { all_see "${IDS[*]}" "$(IFS=,; echo "${UPS[*]}")"; }
+make_cluster "$NODES"
 (umask 077 && shoal key generate >"$tmp/key")
-for i in 1 2 3; do serve "$i" "$i"; done
-wait_for 20000 served 1 2 3 || note "shoal responders: $(cat "$tmp"/serve-[123])"
+for i in "${IDS[@]}"; do serve "$i" "$i"; done
+wait_for 20000 served "${IDS[@]}" || note "shoal responders: $(cat "$tmp"/serve-[0-9]*)"
 first=${SHOAL_INTERVALS%% *}
-for i in 1 2 3; do
+for i in "${IDS[@]}"; do
 	printf '%s\n' "cluster set dev eth0 node $i key $tmp/key interval $first dead $DEAD" \
-		"node add 1" "node add 2" "node add 3" \
+		"${IDS[@]/#/node add }" \
 		"service add $SVC proto udp port $PORT" | shoal -n "$(ns "$i")" -b - ||
 		{ echo "failover.sh: shoal configuration failed on node $i" >&2; exit 1; }
 done
 
-wait_for 30000 all_up 1 2 3 || note "not every node is up:" "$(node_states 1 2 3)"
-# NFLOWS source ports whose buckets node 3 owns, from the first 64
+wait_for 30000 all_up_shoal || note "not every node is up:" "$(node_states "${IDS[@]}")"
+# NFLOWS source ports whose buckets the cut node owns, from the first 64
 ip netns exec "$CL" "$UDPPING" find "$SVC" "$PORT" --source "$CLIENT" --sports 40000-40063 \
 	>"$tmp/find"
-FLOWS=$(awk '$2 == 3 { print $1 }' "$tmp/find" | head -n "$NFLOWS" | paste -sd,)
+FLOWS=$(awk -v cut="$CUT_ID" '$2 == cut { print $1 }' "$tmp/find" | head -n "$NFLOWS" | paste -sd,)
 if [ "$(tr ',' '\n' <<<"$FLOWS" | grep -c .)" != "$NFLOWS" ]; then
-	echo "failover.sh: fewer than $NFLOWS of 64 source ports are node 3's:" \
+	echo "failover.sh: fewer than $NFLOWS of 64 source ports are node $CUT_ID's:" \
 		"$(awk '{ print $2 }' "$tmp/find" | sort | uniq -c | tr '\n' ' ')" >&2
 	exit 1
 fi
@@ -201,12 +213,12 @@ info shoal_flows "$FLOWS"
 DOWNS0=()
 add_cleanup mon_stop
 for ms in $SHOAL_INTERVALS; do
-	for i in 1 2 3; do
+	for i in "${IDS[@]}"; do
 		shoal -n "$(ns "$i")" cluster set interval "$ms" dead "$DEAD"
 	done
 	note "shoal interval $ms ms: starting ($(elapsed))"
-	wait_for 30000 all_up 1 2 3 || note "not every node is up:" "$(node_states 1 2 3)"
-	for i in 1 2 3; do
+	wait_for 30000 all_up_shoal || note "not every node is up:" "$(node_states "${IDS[@]}")"
+	for i in "${IDS[@]}"; do
 		# (idle class: an instrument must not take the vCPU from what
 		# it measures; keepalived's side has none)
 		chrt --idle 0 shoal -n "$(ns "$i")" monitor >"$tmp/mon-$i" 2>&1 &
@@ -215,29 +227,29 @@ for ms in $SHOAL_INTERVALS; do
 	for ((t = 0; t <= TRIALS; t++)); do
 		if [ "$t" = 1 ]; then
 			cpu_reset
-			for i in 1 2 3; do DOWNS0[i]=$(grep -c 'down (timeout)' "$tmp/mon-$i"); done
+			for i in "${IDS[@]}"; do DOWNS0[i]=$(grep -c 'down (timeout)' "$tmp/mon-$i"); done
 		fi
 		for attempt in 1 2 3 4 5; do
-			if ! poll_for 30000 all_up 1 2 3 || ! poll_for 10000 owned_by_3 "$PORT"; then
-				note "shoal: the cluster did not recover before trial $t:" "$(node_states 1 2 3)"
+			if ! poll_for 30000 all_up_shoal || ! poll_for 10000 owned_by "$CUT_ID" "$PORT"; then
+				note "shoal: the cluster did not recover before trial $t:" "$(node_states "${IDS[@]}")"
 			fi
 			mon_mark
 			TRIAL_AFTER=hb TRIAL_INTERVAL_US=$((ms * 1000)) TRIAL_EXTRA=shoal_extra \
-				trial shoal "$ms" "$t" "$SVC" "$FLOWS" 3 3 "$attempt"
+				trial shoal "$ms" "$t" "$SVC" "$FLOWS" "$CUT_ID" "$CUT_ID" "$attempt"
 			rc=$?
-			ip -n "$(ns 3)" link set eth0 up
+			ip -n "$(ns "$CUT_ID")" link set eth0 up
 			[ "$rc" = 2 ] || break
 		done
 	done
-	wait_for 30000 all_up 1 2 3
+	wait_for 30000 all_up_shoal
 	info shoal_cpu "$ms" "$(cpu_busy)"
 	sleep 0.2
 	mon_stop
 	# the events, for bench/build/failover.log
-	for i in 1 2 3; do sed "s/^/MON $ms n$i /" "$tmp/mon-$i"; done
-	# Expected per trial: node 3 down on nodes 1 and 2, nodes 1 and 2 down
-	# on node 3. More are failures nobody caused.
-	info shoal_downs "$ms" "$(for i in 1 2 3; do
+	for i in "${IDS[@]}"; do sed "s/^/MON $ms n$i /" "$tmp/mon-$i"; done
+	# Expected per trial: the cut node down on each other node, and each
+	# other node down on it. More are failures nobody caused.
+	info shoal_downs "$ms" "$(for i in "${IDS[@]}"; do
 		printf 'n%s:%s ' "$i" $(($(grep -c 'down (timeout)' "$tmp/mon-$i") - DOWNS0[i])); done)"
 	note "shoal interval $ms ms: done ($(elapsed))"
 done

@@ -24,13 +24,13 @@ info() { echo "BENCH-INFO $*"; }
 
 # all_up NODE NODE NODE: each of the three nodes sees the three up
 all_up() { all_see "$*" "1=up,2=up,3=up"; }
-# owned_by_3 PORT: node 3 answers each of the flows FLOWS (source ports,
+# owned_by ID PORT: node ID answers each of the flows FLOWS (source ports,
 # of FLOW_RANGE) from CLIENT to SVC port PORT
-owned_by_3() {
-	ip netns exec "$CL" "$UDPPING" find "$SVC" "$1" --source "$CLIENT" \
-		--sports "$FLOW_RANGE" --wait 1000 | awk -v want="$FLOWS" '
+owned_by() {
+	ip netns exec "$CL" "$UDPPING" find "$SVC" "$2" --source "$CLIENT" \
+		--sports "$FLOW_RANGE" --wait 1000 | awk -v want="$FLOWS" -v id="$1" '
 		BEGIN { n = split(want, w, ","); for (i = 1; i <= n; i++) f[w[i]] = 1 }
-		($1 in f) && $2 != 3 { bad = 1 }
+		($1 in f) && $2 != id { bad = 1 }
 		END { exit bad }'
 }
 # note TEXT...: each line of each argument as a "# " line
@@ -174,13 +174,14 @@ trial() {
 }
 
 # Node events around a trial, for TRIAL_EXTRA=down_after: the caller runs
-# "shoal monitor" on nodes 1 and 2 into $tmp/mon-1 and $tmp/mon-2 (pids in
-# MON_PIDS, for mon_stop) and calls mon_mark before each trial.
+# "shoal monitor" on each node of MON_NODES (default "1 2") into
+# $tmp/mon-ID (pids in MON_PIDS, for mon_stop) and calls mon_mark before
+# each trial; MON_CUT (default 3) is the node cut.
 MON_PIDS=()
 MON_SEEN=()
 mon_mark() {
 	local i l
-	for i in 1 2; do
+	for i in ${MON_NODES:-1 2}; do
 		mapfile -t l <"$tmp/mon-$i"
 		MON_SEEN[i]=${#l[@]}
 	done
@@ -190,20 +191,24 @@ mon_stop() {
 	for p in "${MON_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	MON_PIDS=()
 }
-# down_after RESULT: "down1_us D1 down2_us D2": when nodes 1 and 2
-# reported node 3 down (whatever the reason), from the client's last
-# answer from node 3, by their monitors' clocks (CLOCK_REALTIME when the
+# down_after RESULT: "downI_us DI" for each node I of MON_NODES: when it
+# reported node MON_CUT down (whatever the reason), from the client's last
+# answer from MON_CUT, by its monitor's clock (CLOCK_REALTIME when the
 # event was read, as the client's); -1 if not seen. Events well before the
 # last answer are false detections before the cut, skipped.
 down_after() {
 	local i l e t last out=
 	last=$(awk '{ for (i = 1; i < NF; i++) if ($i == "last_old_rt_us") print $(i + 1) }' <<<"$1")
-	[[ $last =~ ^[0-9]+$ ]] || { echo "down1_us -1 down2_us -1"; return; }
-	for i in 1 2; do
+	if ! [[ $last =~ ^[0-9]+$ ]]; then
+		for i in ${MON_NODES:-1 2}; do out+=" down${i}_us -1"; done
+		echo "${out# }"
+		return
+	fi
+	for i in ${MON_NODES:-1 2}; do
 		mapfile -t -s "${MON_SEEN[i]}" l <"$tmp/mon-$i"
 		t=-1
 		for e in "${l[@]}"; do
-			if [[ $e == *"node 3 down ("* && $e =~ ^\[([^]]*)\] ]]; then
+			if [[ $e == *"node ${MON_CUT:-3} down ("* && $e =~ ^\[([^]]*)\] ]]; then
 				t=$(($(date -d "${BASH_REMATCH[1]}" +%s%6N) - last))
 				[ "$t" -lt -5000 ] || break
 				t=-1

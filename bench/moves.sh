@@ -582,7 +582,7 @@ if [ -n "$INTERVALS" ]; then
 			note "gap $method $ms ms: starting ($(elapsed))"
 			for ((t = 0; t <= TRIALS; t++)); do
 				for attempt in 1 2 3 4 5; do
-					if ! poll_for 30000 all_up gp1 gp2 gp3 || ! poll_for 10000 owned_by_3 "$PORT2"; then
+					if ! poll_for 30000 all_up gp1 gp2 gp3 || ! poll_for 10000 owned_by 3 "$PORT2"; then
 						note "gap: the cluster did not recover before $method trial $t:" \
 							"$(node_states gp1 gp2 gp3)"
 					fi

@@ -167,8 +167,9 @@ def failover_section(args):
     w("")
     w("One VM run (`selftests/vm-run bench/failover.sh`), network namespaces on a bridge. "
       "A client (`bench/udpping.c`) sends a UDP request every 1 ms (absolute CLOCK_MONOTONIC "
-      "deadlines, round-robin over %s source ports) and takes the CLOCK_MONOTONIC time of "
-      "every answer. After 200 answers the link of the member answering it is cut: its "
+      "deadlines, round-robin over %s source ports) and takes the time each answer reached "
+      "its socket (the kernel's receive timestamp: a client that runs late reads an answer "
+      "late, but its time stays). After 200 answers the link of the member answering it is cut: its "
       "`eth0` is set down (SIOCSIFFLAGS, what `ip link set eth0 down` does) by a process "
       "started beforehand in its namespace, since under emulation starting a process stalls "
       "the VM for tens of milliseconds. The **gap** is the time from that member's last "
@@ -1044,7 +1045,8 @@ def takeover_section(args):
       "identity — a virtual MAC and an address on it — is held by one node at a time; every "
       "node runs a UDP responder that answers with its id, so only the holder answers. A "
       "client (`bench/udpping.c`) sends a request to the identity's address every 1 ms and "
-      "takes the CLOCK_MONOTONIC time of every answer. After 200 answers the holder's link is "
+      "takes the time each answer reached its socket (the kernel's receive timestamp). "
+      "After 200 answers the holder's link is "
       "cut (`eth0` set down by a process started beforehand in its namespace). The link comes "
       "back and the cluster is steady before the next trial; the identity stays where it "
       "went, and the next trial cuts whoever holds it.")

@@ -28,7 +28,9 @@
  *	       [--ready N] [--timeout S] [--settle MS] [--silence MS]
  *	Sends one request every US microseconds (default 1000), to the flows
  *	in turn, paced on CLOCK_MONOTONIC with absolute deadlines, and takes
- *	the time of every answer (CLOCK_MONOTONIC, right after ppoll wakes).
+ *	the time each answer reached its socket (the kernel's receive
+ *	timestamp, on CLOCK_MONOTONIC): a client that runs late, catching up
+ *	on its sends, reads an answer late but does not move its time.
  *	The first node to answer is the old node. Prints "ready OLD" after N
  *	answers from it (default 100), then expects SIGUSR1 (sent just before
  *	the old node is cut off). After the signal it waits for the first
@@ -107,6 +109,16 @@ static int64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, in ns: the kernel stamps on the first */
+static int64_t realtime_offset_ns(void)
+{
+	struct timespec rt;
+	int64_t mono = now_ns();
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec - mono;
 }
 
 static struct timespec ns_ts(int64_t ns)
@@ -299,6 +311,7 @@ static int flow_socket(struct in_addr src, int sport, struct in_addr dst, int dp
 
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(s, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) ||
 	    bind(s, (struct sockaddr *)&a, sizeof(a)))
 		die("bind %s:%d: %m", inet_ntoa(src), sport);
 	if (connect(s, (struct sockaddr *)&d, sizeof(d)))
@@ -313,14 +326,27 @@ static void send_req(int s, uint64_t seq)
 	send(s, &r, sizeof(r), MSG_DONTWAIT);
 }
 
-/* One answer from s, if any: 1 with *node and *req filled, 0 if none left. */
-static int recv_answer(int s, int *node, struct req *req)
+/*
+ * One answer from s, if any: 1 with *node and *req filled, and *at the
+ * time it reached the socket (CLOCK_MONOTONIC, from the kernel's
+ * CLOCK_REALTIME stamp and rt_off, CLOCK_REALTIME - CLOCK_MONOTONIC; the
+ * time of reading if there is none); 0 if none left.
+ */
+static int recv_answer(int s, int *node, struct req *req, int64_t rt_off, int64_t *at)
 {
-	char buf[256];
+	char buf[256], cbuf[CMSG_SPACE(sizeof(struct timespec))];
+	struct iovec iov = { buf, sizeof(buf) - 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	struct timespec ts;
 	ssize_t n;
 
 	for (;;) {
-		n = recv(s, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		mh.msg_controllen = sizeof(cbuf);
+		n = recvmsg(s, &mh, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
@@ -332,6 +358,12 @@ static int recv_answer(int s, int *node, struct req *req)
 		memcpy(req, buf, sizeof(*req));
 		if (req->magic != MAGIC)
 			continue;
+		*at = now_ns();
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+				*at = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - rt_off;
+			}
 		return 1;
 	}
 }
@@ -381,10 +413,11 @@ static int find(struct in_addr dst, int port, struct in_addr src, const char *ra
 		if (ppoll(pfd, n, &ts, NULL) <= 0)
 			continue;
 		for (i = 0; i < n; i++) {
+			int64_t at;
 			struct req r;
 			int nd;
 
-			while (recv_answer(fds[i], &nd, &r))
+			while (recv_answer(fds[i], &nd, &r, 0, &at))
 				if (!node[i]) {
 					node[i] = nd;
 					left--;
@@ -431,6 +464,7 @@ static int run(struct in_addr dst, int port, struct in_addr src, const char *spo
 		die("no source ports");
 	signal(SIGUSR1, on_usr1);
 
+	rt_off = realtime_offset_ns();
 	start = now_ns();
 	next = start;
 	deadline = start + timeout_s * 1000000000LL;
@@ -458,14 +492,13 @@ static int run(struct in_addr dst, int port, struct in_addr src, const char *spo
 		r = ppoll(pfd, nflows, &ts, NULL);
 		if (r <= 0)
 			continue;
-		t = now_ns();
 		for (i = 0; i < nflows; i++) {
 			struct req q;
 			int nd;
 
 			if (!pfd[i].revents)
 				continue;
-			while (recv_answer(fds[i], &nd, &q)) {
+			while (recv_answer(fds[i], &nd, &q, rt_off, &t)) {
 				/* with --silence, the old node again counts as new */
 				int again = silence_ms && cut &&
 					    (first_new || (last_old && t - last_old >=
@@ -505,14 +538,6 @@ static int run(struct in_addr dst, int port, struct in_addr src, const char *spo
 			}
 		}
 	}
-	{
-		struct timespec rt;
-		int64_t mono = now_ns();
-
-		clock_gettime(CLOCK_REALTIME, &rt);
-		/* CLOCK_REALTIME - CLOCK_MONOTONIC, in µs */
-		rt_off = ((int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec - mono) / 1000;
-	}
 	qsort(rtt, nrtt, sizeof(*rtt), cmp64);
 	printf("result gap_us %lld all_us %lld old %d new %d sent %ld answered %ld late %ld "
 	       "early %ld stale %ld rtt_p50_us %lld rtt_max_us %lld "
@@ -521,8 +546,8 @@ static int run(struct in_addr dst, int port, struct in_addr src, const char *spo
 	       all_new ? (long long)(all_new - last_old) / 1000 : -1LL, old, new, sent, answered,
 	       late, early, stale, nrtt ? (long long)rtt[nrtt / 2] / 1000 : -1LL,
 	       nrtt ? (long long)rtt[nrtt - 1] / 1000 : -1LL,
-	       last_old ? (long long)(last_old / 1000 + rt_off) : -1LL,
-	       first_new ? (long long)(first_new / 1000 + rt_off) : -1LL);
+	       last_old ? (long long)((last_old + rt_off) / 1000) : -1LL,
+	       first_new ? (long long)((first_new + rt_off) / 1000) : -1LL);
 	fflush(stdout);
 	for (i = 0; i < nflows; i++)
 		close(fds[i]);
