@@ -74,6 +74,8 @@
 #include <unistd.h>
 
 #define MAX_FLOWS 64
+/* answers read at one wake-up; more wait for the next */
+#define MAX_ANSWERS 256
 #define MAX_RTT (1 << 20)
 #define MAGIC 0x73686f616cULL /* "shoal" */
 
@@ -438,10 +440,25 @@ static int cmp64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* An answer read, with the flow it came on and when it arrived. */
+struct answer {
+	int64_t at;
+	struct req req;
+	int node, flow;
+};
+
+static int cmp_answer(const void *a, const void *b)
+{
+	const struct answer *x = a, *y = b;
+
+	return (x->at > y->at) - (x->at < y->at);
+}
+
 static int run(struct in_addr dst, int port, struct in_addr src, const char *sports,
 	       long interval_us, long ready_n, long timeout_s, long settle_ms, long silence_ms)
 {
-	int fds[MAX_FLOWS], nflows = 0, i, old = 0, new = 0, flows_new = 0;
+	int fds[MAX_FLOWS], nflows = 0, i, k, nans, old = 0, new = 0, flows_new = 0;
+	struct answer ans[MAX_ANSWERS];
 	int64_t flow_new_ns[MAX_FLOWS] = { 0 };
 	struct pollfd pfd[MAX_FLOWS];
 	int64_t interval = interval_us * 1000, start, next, deadline;
@@ -492,49 +509,58 @@ static int run(struct in_addr dst, int port, struct in_addr src, const char *spo
 		r = ppoll(pfd, nflows, &ts, NULL);
 		if (r <= 0)
 			continue;
+		/* every answer waiting, taken in the order they arrived */
+		nans = 0;
 		for (i = 0; i < nflows; i++) {
-			struct req q;
-			int nd;
-
 			if (!pfd[i].revents)
 				continue;
-			while (recv_answer(fds[i], &nd, &q, rt_off, &t)) {
-				/* with --silence, the old node again counts as new */
-				int again = silence_ms && cut &&
-					    (first_new || (last_old && t - last_old >=
-							   silence_ms * 1000000LL));
+			while (nans < MAX_ANSWERS &&
+			       recv_answer(fds[i], &ans[nans].node, &ans[nans].req, rt_off,
+					   &ans[nans].at)) {
+				ans[nans].flow = i;
+				nans++;
+			}
+		}
+		qsort(ans, nans, sizeof(ans[0]), cmp_answer);
+		for (k = 0; k < nans; k++) {
+			int nd = ans[k].node;
+			/* with --silence, the old node again counts as new */
+			int again;
 
-				answered++;
-				if (!old)
-					old = nd;
-				if (nd == old && !again) {
-					if (first_new) {
-						stale++; /* not expected */
-						continue;
-					}
-					last_old = t;
-					if (nrtt < MAX_RTT)
-						rtt[nrtt++] = t - q.sent_ns;
-					if (++ready == ready_n) {
-						printf("ready %d\n", old);
-						fflush(stdout);
-					}
+			i = ans[k].flow;
+			t = ans[k].at;
+			again = silence_ms && cut &&
+				(first_new || (last_old && t - last_old >= silence_ms * 1000000LL));
+			answered++;
+			if (!old)
+				old = nd;
+			if (nd == old && !again) {
+				if (first_new) {
+					stale++; /* not expected */
 					continue;
 				}
-				if (!cut) {
-					early++;
-					continue;
+				last_old = t;
+				if (nrtt < MAX_RTT)
+					rtt[nrtt++] = t - ans[k].req.sent_ns;
+				if (++ready == ready_n) {
+					printf("ready %d\n", old);
+					fflush(stdout);
 				}
-				if (!first_new) {
-					first_new = t;
-					new = nd;
-				}
-				if (!flow_new_ns[i]) {
-					flow_new_ns[i] = t;
-					flows_new++;
-					if (flows_new == nflows)
-						all_new = t;
-				}
+				continue;
+			}
+			if (!cut) {
+				early++;
+				continue;
+			}
+			if (!first_new) {
+				first_new = t;
+				new = nd;
+			}
+			if (!flow_new_ns[i]) {
+				flow_new_ns[i] = t;
+				flows_new++;
+				if (flows_new == nflows)
+					all_new = t;
 			}
 		}
 	}
