@@ -35,8 +35,8 @@
 # are ones the last node owns, whose link is cut. It comes back, is up on
 # every node and owns its buckets again before the next trial. Each node
 # runs "shoal monitor" to count the down events (spurious ones included),
-# in the idle scheduling class, so that it never runs before the work it
-# measures.
+# in the idle scheduling class, and stopped during each trial: it takes no
+# CPU at the moment measured (keepalived's side has no instrument).
 #
 # Output: one line per trial,
 #   BENCH keepalived ADVERT_S TRIAL result gap_us G all_us A old O new N ...
@@ -75,9 +75,6 @@ DEAD=${BENCH_SHOAL_DEAD:-3}
 NODES=${BENCH_SHOAL_NODES:-2}
 CUT_ID=$NODES
 mapfile -t IDS < <(seq 1 "$NODES")
-# lib-bench.sh's monitors: the nodes that see the cut one go
-MON_NODES=$(seq -s ' ' 1 $((NODES - 1)))
-MON_CUT=$CUT_ID
 KA_ADVERTS=${BENCH_KEEPALIVED_ADVERTS-1 0.1 0.02 0.01}
 KA_PRIO=${BENCH_KEEPALIVED_PRIORITY:-254}
 NFLOWS=${BENCH_FLOWS:-4}
@@ -113,13 +110,13 @@ serve() {
 }
 served() { local n; for n in "$@"; do grep -qx ready "$tmp/serve-$n" || return 1; done; }
 
-# shoal_extra RESULT: down_after's, and "deadline_us D": the silence after
-# which node 1 declared the cut node down (dead intervals and its margin
-# then; silent since, it has not changed it), -1 if unknown
+# shoal_extra RESULT: "deadline_us D": the silence after which node 1
+# declared the cut node down (dead intervals and its margin then; silent
+# since, it has not changed it), -1 if unknown
 shoal_extra() {
 	local d
 	d=$(shoal -n "$(ns 1)" -j node show "$CUT_ID" | jq '.[0].down_after_us // -1') || d=-1
-	echo "$(down_after "$1") deadline_us ${d:--1}"
+	echo "deadline_us ${d:--1}"
 }
 
 # --- keepalived ---------------------------------------------------------------
@@ -233,10 +230,13 @@ for ms in $SHOAL_INTERVALS; do
 			if ! poll_for 30000 all_up_shoal || ! poll_for 10000 owned_by "$CUT_ID" "$PORT"; then
 				note "shoal: the cluster did not recover before trial $t:" "$(node_states "${IDS[@]}")"
 			fi
-			mon_mark
+			# the monitors take no CPU while it is measured: what they
+			# read waits in their sockets (keepalived's side has none)
+			kill -STOP "${MON_PIDS[@]}"
 			TRIAL_AFTER=hb TRIAL_INTERVAL_US=$((ms * 1000)) TRIAL_EXTRA=shoal_extra \
 				trial shoal "$ms" "$t" "$SVC" "$FLOWS" "$CUT_ID" "$CUT_ID" "$attempt"
 			rc=$?
+			kill -CONT "${MON_PIDS[@]}"
 			ip -n "$(ns "$CUT_ID")" link set eth0 up
 			[ "$rc" = 2 ] || break
 		done

@@ -188,7 +188,12 @@ mon_mark() {
 }
 mon_stop() {
 	local p
-	for p in "${MON_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	# (one stopped by its caller must go on to see the signal)
+	for p in "${MON_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+		kill -CONT "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	MON_PIDS=()
 }
 # down_after RESULT: "downI_us DI" for each node I of MON_NODES: when it
