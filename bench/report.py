@@ -332,8 +332,12 @@ def failover_section(args):
                     ms(s[key]) if s["ok"] else "not measured",
                     ms(k[key]) if k["ok"] else "not measured")))
                 continue
-            text = "shoal %s ms, keepalived %s ms" % (ms(s[key]), ms(k[key]))
             good = s[key] <= k[key]
+            if ms(s[key]) == ms(k[key]) and s[key] != k[key]:
+                # equal to a tenth: the microseconds tell
+                text = "shoal %.3f ms, keepalived %.3f ms" % (s[key] / 1000.0, k[key] / 1000.0)
+            else:
+                text = "shoal %s ms, keepalived %s ms" % (ms(s[key]), ms(k[key]))
             if s["failed"]:
                 text += " (%d shoal trials failed)" % s["failed"]
                 good = False
