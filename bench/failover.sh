@@ -179,9 +179,6 @@ fi
 # --- shoal ---------------------------------------------------------------------
 
 [ -n "$SHOAL_INTERVALS" ] || { info elapsed "$(elapsed)"; exit 0; }
-# all_up_shoal: each node sees every node up
-UPS=("${IDS[@]/%/=up}")
-all_up_shoal() { all_see "${IDS[*]}" "$(IFS=,; echo "${UPS[*]}")"; }
 make_cluster "$NODES"
 (umask 077 && shoal key generate >"$tmp/key")
 for i in "${IDS[@]}"; do serve "$i" "$i"; done
@@ -194,7 +191,7 @@ for i in "${IDS[@]}"; do
 		{ echo "failover.sh: shoal configuration failed on node $i" >&2; exit 1; }
 done
 
-wait_for 30000 all_up_shoal || note "not every node is up:" "$(node_states "${IDS[@]}")"
+wait_for 30000 all_up "${IDS[@]}" || note "not every node is up:" "$(node_states "${IDS[@]}")"
 # NFLOWS source ports whose buckets the cut node owns, from the first 64
 ip netns exec "$CL" "$UDPPING" find "$SVC" "$PORT" --source "$CLIENT" --sports 40000-40063 \
 	>"$tmp/find"
@@ -207,27 +204,38 @@ fi
 FLOW_RANGE=${FLOWS%%,*}-${FLOWS##*,}
 info shoal_flows "$FLOWS"
 
+# interval_seen NODE...: each node's monitor has reported its interval
+# set to $ms; for those that have not, it is set (again)
+interval_seen() {
+	local i seen=0
+	for i; do
+		grep -q '] cluster ' "$tmp/mon-$i" && continue
+		shoal -n "$(ns "$i")" cluster set interval "$ms" dead "$DEAD"
+		seen=1
+	done
+	return "$seen"
+}
+
 DOWNS0=()
 add_cleanup mon_stop
 for ms in $SHOAL_INTERVALS; do
-	for i in "${IDS[@]}"; do
-		shoal -n "$(ns "$i")" cluster set interval "$ms" dead "$DEAD"
-	done
 	note "shoal interval $ms ms: starting ($(elapsed))"
-	wait_for 30000 all_up_shoal || note "not every node is up:" "$(node_states "${IDS[@]}")"
 	for i in "${IDS[@]}"; do
 		# (idle class: an instrument must not take the vCPU from what
 		# it measures; keepalived's side has none)
 		chrt --idle 0 shoal -n "$(ns "$i")" monitor >"$tmp/mon-$i" 2>&1 &
 		MON_PIDS+=($!)
 	done
+	# a monitor stopped before it listens would miss the trial's events
+	wait_for 30000 interval_seen "${IDS[@]}" || note "a monitor heard nothing:" "$(cat "$tmp"/mon-*)"
+	wait_for 30000 all_up "${IDS[@]}" || note "not every node is up:" "$(node_states "${IDS[@]}")"
 	for ((t = 0; t <= TRIALS; t++)); do
 		if [ "$t" = 1 ]; then
 			cpu_reset
 			for i in "${IDS[@]}"; do DOWNS0[i]=$(grep -c 'down (timeout)' "$tmp/mon-$i"); done
 		fi
 		for attempt in 1 2 3 4 5; do
-			if ! poll_for 30000 all_up_shoal || ! poll_for 10000 owned_by "$CUT_ID" "$PORT"; then
+			if ! poll_for 30000 all_up "${IDS[@]}" || ! poll_for 10000 owned_by "$CUT_ID" "$PORT"; then
 				note "shoal: the cluster did not recover before trial $t:" "$(node_states "${IDS[@]}")"
 			fi
 			# the monitors take no CPU while it is measured: what they
@@ -241,7 +249,7 @@ for ms in $SHOAL_INTERVALS; do
 			[ "$rc" = 2 ] || break
 		done
 	done
-	wait_for 30000 all_up_shoal
+	wait_for 30000 all_up "${IDS[@]}"
 	info shoal_cpu "$ms" "$(cpu_busy)"
 	sleep 0.2
 	mon_stop

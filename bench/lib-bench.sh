@@ -22,8 +22,12 @@ exec {POLL_FD}<> <(:)
 
 info() { echo "BENCH-INFO $*"; }
 
-# all_up NODE NODE NODE: each of the three nodes sees the three up
-all_up() { all_see "$*" "1=up,2=up,3=up"; }
+# all_up NODE...: each of the N nodes (namespaces) sees nodes 1 to N up
+all_up() {
+	local i want=
+	for ((i = 1; i <= $#; i++)); do want+="${want:+,}$i=up"; done
+	all_see "$*" "$want"
+}
 # owned_by ID PORT: node ID answers each of the flows FLOWS (source ports,
 # of FLOW_RANGE) from CLIENT to SVC port PORT
 owned_by() {
@@ -174,14 +178,13 @@ trial() {
 }
 
 # Node events around a trial, for TRIAL_EXTRA=down_after: the caller runs
-# "shoal monitor" on each node of MON_NODES (default "1 2") into
-# $tmp/mon-ID (pids in MON_PIDS, for mon_stop) and calls mon_mark before
-# each trial; MON_CUT (default 3) is the node cut.
+# "shoal monitor" on nodes 1 and 2 into $tmp/mon-1 and $tmp/mon-2 (pids in
+# MON_PIDS, for mon_stop) and calls mon_mark before each trial.
 MON_PIDS=()
 MON_SEEN=()
 mon_mark() {
 	local i l
-	for i in ${MON_NODES:-1 2}; do
+	for i in 1 2; do
 		mapfile -t l <"$tmp/mon-$i"
 		MON_SEEN[i]=${#l[@]}
 	done
@@ -196,24 +199,20 @@ mon_stop() {
 	done
 	MON_PIDS=()
 }
-# down_after RESULT: "downI_us DI" for each node I of MON_NODES: when it
-# reported node MON_CUT down (whatever the reason), from the client's last
-# answer from MON_CUT, by its monitor's clock (CLOCK_REALTIME when the
+# down_after RESULT: "down1_us D1 down2_us D2": when nodes 1 and 2
+# reported node 3 down (whatever the reason), from the client's last
+# answer from node 3, by their monitors' clocks (CLOCK_REALTIME when the
 # event was read, as the client's); -1 if not seen. Events well before the
 # last answer are false detections before the cut, skipped.
 down_after() {
 	local i l e t last out=
 	last=$(awk '{ for (i = 1; i < NF; i++) if ($i == "last_old_rt_us") print $(i + 1) }' <<<"$1")
-	if ! [[ $last =~ ^[0-9]+$ ]]; then
-		for i in ${MON_NODES:-1 2}; do out+=" down${i}_us -1"; done
-		echo "${out# }"
-		return
-	fi
-	for i in ${MON_NODES:-1 2}; do
+	[[ $last =~ ^[0-9]+$ ]] || { echo "down1_us -1 down2_us -1"; return; }
+	for i in 1 2; do
 		mapfile -t -s "${MON_SEEN[i]}" l <"$tmp/mon-$i"
 		t=-1
 		for e in "${l[@]}"; do
-			if [[ $e == *"node ${MON_CUT:-3} down ("* && $e =~ ^\[([^]]*)\] ]]; then
+			if [[ $e == *"node 3 down ("* && $e =~ ^\[([^]]*)\] ]]; then
 				t=$(($(date -d "${BASH_REMATCH[1]}" +%s%6N) - last))
 				[ "$t" -lt -5000 ] || break
 				t=-1

@@ -113,7 +113,7 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* CLOCK_REALTIME - CLOCK_MONOTONIC, in ns: the kernel stamps on the first */
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, in ns: the kernel's receive stamps are on the first */
 static int64_t realtime_offset_ns(void)
 {
 	struct timespec rt;
@@ -332,7 +332,7 @@ static void send_req(int s, uint64_t seq)
  * One answer from s, if any: 1 with *node and *req filled, and *at the
  * time it reached the socket (CLOCK_MONOTONIC, from the kernel's
  * CLOCK_REALTIME stamp and rt_off, CLOCK_REALTIME - CLOCK_MONOTONIC; the
- * time of reading if there is none); 0 if none left.
+ * time of reading if there is none) if at is not NULL; 0 if none left.
  */
 static int recv_answer(int s, int *node, struct req *req, int64_t rt_off, int64_t *at)
 {
@@ -360,6 +360,8 @@ static int recv_answer(int s, int *node, struct req *req, int64_t rt_off, int64_
 		memcpy(req, buf, sizeof(*req));
 		if (req->magic != MAGIC)
 			continue;
+		if (!at)
+			return 1;
 		*at = now_ns();
 		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
@@ -415,11 +417,10 @@ static int find(struct in_addr dst, int port, struct in_addr src, const char *ra
 		if (ppoll(pfd, n, &ts, NULL) <= 0)
 			continue;
 		for (i = 0; i < n; i++) {
-			int64_t at;
 			struct req r;
 			int nd;
 
-			while (recv_answer(fds[i], &nd, &r, 0, &at))
+			while (recv_answer(fds[i], &nd, &r, 0, NULL))
 				if (!node[i]) {
 					node[i] = nd;
 					left--;

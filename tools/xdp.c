@@ -87,7 +87,6 @@ enum { XDP_NONE, XDP_OURS, XDP_OTHER };
  * there), XDP_OTHER; -1 (printed) on error. A program taken off between
  * the query and the look (another shoal's detach) is asked about again.
  */
-
 static int xdp_whose(unsigned int ifindex, uint32_t *id, bool *native, int *fdp)
 {
 	int tries, ret = -ENOENT;
