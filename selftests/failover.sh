@@ -31,8 +31,8 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 
 client() { ip netns exec "$CL" selftests/client.py "$@"; }
-# table N: "bucket owner" lines of node N's view of $S
-table() { sn "$1" -j bucket show "$S" | jq -r '.[] | "\(.bucket) \(.owner)"'; }
+# table N: node N's bucket_table, owners only (pins are checked apart)
+table() { bucket_table "$1" | cut -d' ' -f1-4; }
 # tables: every node's view, or the first that differs from node 1's
 tables() {
 	local t1 i
@@ -46,9 +46,6 @@ tables() {
 	done
 	echo "$t1"
 }
-owners() { awk -v n="$2" '$2 == n { print $1 }' <<<"$1"; }
-# changes OLD NEW: "bucket old new" for every bucket whose owner differs
-changes() { join <(echo "$1") <(echo "$2") | awk '$2 != $3'; }
 owned() { sn "$2" -j service show "$1" | jq -r '.[0].owned_buckets[]'; }
 # row ADDR BUCKET N: "owner pin" of one bucket, node N's view
 row() {
@@ -61,8 +58,8 @@ members_with_responders --tcp 80 --tcp 8080
 S=192.0.2.100
 check "service add $S proto tcp on nodes 1-3" on_nodes "1 2 3" service add "$S" proto tcp
 T0=$(tables)
-check_eq "all nodes agree on the owner of every bucket" 1024 "$(grep -c '^[0-9]* [123]$' <<<"$T0")"
-for i in 1 2 3; do OWN0[i]=$(owners "$T0" "$i" | wc -l); done
+check_eq "all nodes agree on the owner of every bucket" 1024 "$(grep -c '^bucket [0-9]* owner [123]$' <<<"$T0")"
+for i in 1 2 3; do OWN0[i]=$(owned_in "$T0" "$i" | wc -l); done
 diag "buckets owned by nodes 1, 2, 3: ${OWN0[*]}"
 
 # --- the long-lived connection ---------------------------------------------
@@ -89,9 +86,9 @@ check_eq "the probe is answered by node 2" 2 "$(awk 'NR == 1 { print $3 }' "$tmp
 check "node set 3 down, on every node" on_nodes "1 2 3" node set 3 down
 T1=$(tables)
 check_eq "all nodes agree on the owner of every bucket, none is node 3's" 1024 \
-	"$(grep -c '^[0-9]* [12]$' <<<"$T1")"
+	"$(grep -c '^bucket [0-9]* owner [12]$' <<<"$T1")"
 check_eq "exactly the buckets node 3 owned changed owner" \
-	"$(owners "$T0" 3)" "$(changes "$T0" "$T1" | cut -d' ' -f1)"
+	"$(owned_in "$T0" 3)" "$(owner_changes "$T0" "$T1" | cut -d' ' -f1)"
 check_eq "node 3 owns nothing in its own view" "" "$(owned "$S" 3)"
 client tcp "$S" 80 --count 60 --sources 192.0.2.202,192.0.2.203 --port-set 1 >"$tmp/down.out"
 check_eq "60 new connections while node 3 is down: answered, none by node 3" \
@@ -105,7 +102,7 @@ check "the probe goes on" more_answers 10
 # --- weights and members ------------------------------------------------------
 check "node set 2 weight 3, on every node" on_nodes "1 2 3" node set 2 weight 3
 T3=$(tables)
-moved=$(changes "$T0" "$T3")
+moved=$(owner_changes "$T0" "$T3")
 check_eq "more weight: buckets move only to node 2, and some do" "yes" \
 	"$(if [ -n "$moved" ] && ! grep -qv ' 2$' <<<"$moved"; then echo yes; else head -3 <<<"$moved"; fi)"
 diag "$(wc -l <<<"$moved") buckets moved to node 2"
@@ -123,15 +120,15 @@ check_eq "the original table" "$T0" "$(tables)"
 check "the probe goes on" more_answers 10
 
 # --- pins ------------------------------------------------------------------------
-B1=$(owners "$T0" 1 | head -n1)
-B3=$(owners "$T0" 1 | sed -n 2p)
+B1=$(owned_in "$T0" 1 | head -n1)
+B3=$(owned_in "$T0" 1 | sed -n 2p)
 check "bucket set $S $B1 node 2 (a bucket of node 1), on every node" \
 	on_nodes "1 2 3" bucket set "$S" "$B1" node 2
 check_eq "every node: bucket $B1 owner 2, pin 2" "2 2,2 2,2 2" \
 	"$(for i in 1 2 3; do row "$S" "$B1" "$i"; done | paste -sd,)"
 check_eq "node 2 owns it, node 1 no longer" "1 0" \
 	"$(owned "$S" 2 | grep -cx "$B1") $(owned "$S" 1 | grep -cx "$B1")"
-check_eq "no other bucket moved" "$B1 1 2" "$(changes "$T0" "$(tables)")"
+check_eq "no other bucket moved" "$B1 1 2" "$(owner_changes "$T0" "$(tables)")"
 
 check "node set 3 down, on every node" on_nodes "1 2 3" node set 3 down
 check "bucket set $S $B3 node 3 (node 3 is down), on every node" \

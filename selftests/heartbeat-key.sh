@@ -29,9 +29,6 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/a" && shoal key generate >"$tmp/b")
 
-states() { node_states 1 2 3; }
-ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
-all_up() { [ "$(states)" = "$ALL_UP" ]; }
 # changes: how the key change stands on nodes 1, 2 and 3
 changes() { for i in 1 2 3; do sn "$i" -j cluster show; done | jq -r -s 'map(.[0].key_change) | join(" ")'; }
 # hb_stat NAME: that heartbeat counter on nodes 1, 2 and 3

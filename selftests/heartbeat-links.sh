@@ -67,8 +67,6 @@ for i in 1 2 3; do
 		"node add 3" "service add $S" | sn "$i" -b -
 done
 start_nodes "1 2 3" dev eth1 interval 100 dead 6
-ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
-all_up() { [ "$(node_states 1 2 3)" = "$ALL_UP" ]; }
 check "all three nodes up" wait_for 10000 all_up
 check_eq "cluster show names both links" "node 1 dev eth0 dev eth1" \
 	"$(sn 1 cluster show | grep -o '^node 1 dev [^ ]* dev [^ ]*')"
@@ -102,7 +100,7 @@ check "... and node 3 too" poll_for 5000 mon_has 3 "$from3" '"event":"links","id
 check_eq "... node show says so" "eth0" "$(links 1 2)"
 window() { read -r -t 1.5 -u "$_LIB_SLEEP_FD" _ || true; }
 window
-check_eq "... 1.5 s later (two dead times), all up everywhere" "$ALL_UP" "$(node_states 1 2 3)"
+check_eq "... 1.5 s later (two dead times), all up everywhere" "$ALL_UP" "$(states)"
 check_eq "... no bucket moved" "$tables" "$(bucket_table 1)"
 from1=$(mon_lines 1)
 ip -n "$SW" link set l2 up
@@ -115,7 +113,7 @@ ip -n "$SW" link set n2 down
 check "node 2's cluster device cut: heard on the second link alone" \
 	poll_for 10000 mon_has 1 "$from1" '"event":"links","id":2,"links":["eth1"]'
 window
-check_eq "... 1.5 s later, all up everywhere" "$ALL_UP" "$(node_states 1 2 3)"
+check_eq "... 1.5 s later, all up everywhere" "$ALL_UP" "$(states)"
 check_eq "... no bucket moved" "$tables" "$(bucket_table 1)"
 ip -n "$SW" link set l2 down
 down2() { [ "$(node_states 1 3)" = "1:1=up,2=down,3=up 3:1=up,2=down,3=up" ]; }
@@ -135,12 +133,12 @@ check_eq "\"cluster set dev eth0\" alone: one link" "eth0 null" \
 	"$(sn 1 -j cluster show | jq -r '.[0] | "\(.dev) \(.dev2)"')"
 check_eq "... node show names no links then" "none" "$(links 1 2)"
 window
-check_eq "... all up everywhere" "$ALL_UP" "$(node_states 1 2 3)"
+check_eq "... all up everywhere" "$ALL_UP" "$(states)"
 ip -n "$(ns 3)" link del eth1
 check_eq "node 3's second link removed: it forgets it" "eth0 null true" \
 	"$(sn 3 -j cluster show | jq -r '.[0] | "\(.dev) \(.dev2) \(.heartbeat)"')"
 window
-check_eq "... and heartbeats go on over eth0: all up everywhere" "$ALL_UP" "$(node_states 1 2 3)"
+check_eq "... and heartbeats go on over eth0: all up everywhere" "$ALL_UP" "$(states)"
 check "node 2 hears node 3 on its cluster device alone" poll_for 5000 links_are 2 3 eth0
 check_eq "no frame rejected on any node" "0 0 0" "$(hb 1 rejected) $(hb 2 rejected) $(hb 3 rejected)"
 

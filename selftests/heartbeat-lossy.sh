@@ -39,10 +39,6 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/key")
 
-states() { node_states 1 2 3; }
-ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
-all_up() { [ "$(states)" = "$ALL_UP" ]; }
-
 for i in 1 2 3; do
 	printf '%s\n' "cluster set dev eth0 node $i key $tmp/key" "node add 1" "node add 2" \
 		"node add 3" "service add $S" | sn "$i" -b -

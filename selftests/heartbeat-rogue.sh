@@ -38,32 +38,7 @@ add_cleanup "rm -rf $tmp"
 
 forge() { in_ns rogue selftests/hb-forge.py --key "$tmp/key" "$@"; }
 
-mon_lines() { local l; mapfile -t l <"$tmp/mon.$1"; echo "${#l[@]}"; }
-# mon_has N FROM TEXT: an event of node N's monitor after the first FROM
-# contains TEXT (no process started: this runs in polling loops)
-mon_has() {
-	local l lines
-	mapfile -t -s "$2" lines <"$tmp/mon.$1"
-	for l in "${lines[@]}"; do
-		[[ $l == *"$3"* ]] && return 0
-	done
-	return 1
-}
-# mon_nodes N FROM: node up/down events after the first FROM, "id event (reason)"
-mon_nodes() {
-	tail -n +"$(($2 + 1))" "$tmp/mon.$1" |
-		jq -r 'select(.object == "node" and (.event == "up" or .event == "down")) | "\(.id) \(.event) (\(.reason))"'
-}
-states() { node_states 1 2 3; }
-ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
-all_up() { [ "$(states)" = "$ALL_UP" ]; }
-table() { sn "$1" -j bucket show "$S" | jq -r '.[] | "\(.bucket) \(.owner)"'; }
-tables_are() {
-	local i
-	for i in "${@:2}"; do
-		[ "$(table "$i")" = "$1" ] || return 1
-	done
-}
+# (monitors, states, all_up, bucket tables: lib.sh)
 # counters: node 1's heartbeat counters and, per node, rejected_frames,
 # unverified_frames and rx_frames, as "name value" pairs on one line
 counters() {
@@ -96,22 +71,10 @@ for i in 1 2 3; do
 	printf '%s\n' "cluster set dev eth0 node $i key $tmp/key dead 10" "node add 1" \
 		"node add 2" "node add 3" "service add $S" | sn "$i" -b -
 done
-# mon_start N [plain]: "shoal [-j] monitor" on node N into $tmp/mon.N (or
-# $tmp/plain.N), once it has joined the events group (a "cluster changed"
-# event it caused is seen). TZ=UTC0: times convert to epoch seconds.
-mon_start() {
-	local f=$tmp/mon.$1 j=-j
-	[ "${2:-}" != plain ] || { f=$tmp/plain.$1; j=; }
-	TZ=UTC0 ip netns exec "$(ns "$1")" shoal $j monitor >"$f" 2>"$f.err" &
-	add_cleanup "kill $! 2>/dev/null"
-	# shellcheck disable=SC2016 # expanded by eval, each time
-	wait_for 10000 eval 'sn '"$1"' cluster set node '"$1"' && grep -q "cluster" "'"$f"'"' ||
-		diag "monitor on node $1 did not start: $(cat "$f.err")"
-}
 mon_start 1
 mon_start 2
 check "the cluster forms: all three nodes up on every node" wait_for 5000 all_up
-T0=$(table 1)
+T0=$(bucket_table 1)
 check "all nodes agree on every bucket's owner" tables_are "$T0" 2 3
 
 # --- the forger itself ----------------------------------------------------

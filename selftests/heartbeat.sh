@@ -53,28 +53,7 @@ add_cleanup "rm -rf $tmp"
 (umask 077 && shoal key generate >"$tmp/key")
 
 
-# --- monitors -----------------------------------------------------------
-# mon_start N: "shoal -j monitor" on node N into $tmp/mon.N, once it has
-# joined the events group (a "cluster changed" event it caused is seen).
-mon_start() {
-	TZ=UTC0 ip netns exec "$(ns "$1")" shoal -j monitor >"$tmp/mon.$1" 2>"$tmp/mon.$1.err" &
-	add_cleanup "kill $! 2>/dev/null"
-	# shellcheck disable=SC2016 # expanded by eval, each time
-	wait_for 10000 eval 'sn '"$1"' cluster set node '"$1"' && grep -q "\"object\":\"cluster\"" "$tmp/mon.'"$1"'"' ||
-		diag "monitor on node $1 did not start: $(cat "$tmp/mon.$1.err")"
-}
-# mon_lines N: how many events node N's monitor has printed
-mon_lines() { local l; mapfile -t l <"$tmp/mon.$1"; echo "${#l[@]}"; }
-# mon_has N FROM TEXT: an event after the first FROM contains TEXT (no
-# process started: this runs in polling loops)
-mon_has() {
-	local l lines
-	mapfile -t -s "$2" lines <"$tmp/mon.$1"
-	for l in "${lines[@]}"; do
-		[[ $l == *"$3"* ]] && return 0
-	done
-	return 1
-}
+# --- monitors (mon_start, mon_lines, mon_has: lib.sh) ---------------------
 # mon_events N FROM T0: node and bucket events after the first FROM, one
 # line each: "MS object event id reason from to count", MS the time since
 # T0 (epoch seconds, as $EPOCHREALTIME) in whole ms
@@ -89,27 +68,11 @@ mon_events() {
 moved_from_3() { mon_has 1 "$1" '"from":3,"to":1}' && mon_has 1 "$1" '"from":3,"to":2}'; }
 summary() { awk '{ $1 = $1 "ms"; print }' | paste -sd';' | sed 's/;/; /g'; }
 
-# --- state --------------------------------------------------------------
-# states: "i:id=state,..." for nodes 1..3, as each sees the others
-states() { node_states 1 2 3; }
-ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
-all_up() { [ "$(states)" = "$ALL_UP" ]; }
+# --- state (states, all_up, bucket_table, tables_are: lib.sh) --------------
 # state N ID: node ID's state as node N sees it
 state() { sn "$1" -j node show "$2" | jq -r '.[0].state'; }
 # sees_down N ID: node N sees node ID down
 sees_down() { [ "$(state "$1" "$2")" = down ]; }
-# table N: "bucket owner" lines, node N's view
-table() { sn "$1" -j bucket show "$S" | jq -r '.[] | "\(.bucket) \(.owner)"'; }
-owners() { awk -v n="$2" '$2 == n { print $1 }' <<<"$1"; }
-# changes OLD NEW: "bucket old new" for each bucket whose owner differs
-changes() { awk 'NR == FNR { o[$1] = $2; next } o[$1] != $2 { print $1, o[$1], $2 }' <(echo "$1") <(echo "$2"); }
-# tables_are T NODES...: every listed node's table is T
-tables_are() {
-	local i
-	for i in "${@:2}"; do
-		[ "$(table "$i")" = "$1" ] || return 1
-	done
-}
 
 # --- setup: cluster, nodes, service, responders; no key yet ----------------
 for i in 1 2 3; do
@@ -159,10 +122,10 @@ check_eq "no frame rejected, lost, foreign or unknown on any node" "0 0 0 0 0 0 
 check_eq "no node's rejected_frames counter moved, on any node" "0" \
 	"$(for i in 1 2 3; do sn "$i" -j node show; done | jq -s '[.[][].rejected_frames] | add')"
 
-T0=$(table 1)
+T0=$(bucket_table 1)
 check_eq "all nodes agree on the owner of every bucket" "1024 yes" \
-	"$(grep -c '^[0-9]* [123]$' <<<"$T0") $(tables_are "$T0" 2 3 && echo yes)"
-diag "buckets owned by nodes 1, 2, 3: $(for i in 1 2 3; do owners "$T0" "$i" | wc -l; done | paste -sd' ')"
+	"$(grep -c '^bucket [0-9]* owner [123]$' <<<"$T0") $(tables_are "$T0" 2 3 && echo yes)"
+diag "buckets owned by nodes 1, 2, 3: $(for i in 1 2 3; do owned_in "$T0" "$i" | wc -l; done | paste -sd' ')"
 
 # Commands for node 3's namespace, run by batch processes started now.
 # Both are seen to run a command before they are used; tc's classifier
@@ -245,11 +208,11 @@ gap_check() {
 # after_silence WHAT: the tables of nodes 1 and 2 once node 3 is down
 after_silence() {
 	local t1 moved
-	t1=$(table 1)
+	t1=$(bucket_table 1)
 	check_eq "$1: nodes 1 and 2 agree, no bucket is node 3's" "1024 yes" \
-		"$(grep -c '^[0-9]* [12]$' <<<"$t1") $(tables_are "$t1" 2 && echo yes)"
-	moved=$(changes "$T0" "$t1")
-	check_eq "$1: exactly node 3's buckets changed owner" "$(owners "$T0" 3)" \
+		"$(grep -c '^bucket [0-9]* owner [12]$' <<<"$t1") $(tables_are "$t1" 2 && echo yes)"
+	moved=$(owner_changes "$T0" "$t1")
+	check_eq "$1: exactly node 3's buckets changed owner" "$(owned_in "$T0" 3)" \
 		"$(cut -d' ' -f1 <<<"$moved")"
 	check_eq "$1: ... and went to nodes 1 and 2 only" "" "$(awk '$2 != 3 || ($3 != 1 && $3 != 2)' <<<"$moved")"
 	T1=$t1
@@ -261,7 +224,7 @@ after_return() {
 	last_ok || diag "states: $(states)"
 	check "$1: every node's table is the original again" wait_for 3000 tables_are "$T0" 1 2 3
 	check_eq "$1: the buckets that moved back are exactly node 3's" \
-		"$(owners "$T0" 3)" "$(changes "$T1" "$(table 1)" | awk '$3 == 3 { print $1 }')"
+		"$(owned_in "$T0" 3)" "$(owner_changes "$T1" "$(bucket_table 1)" | awk '$3 == 3 { print $1 }')"
 }
 
 # --- b. node 3's link goes down -----------------------------------------
@@ -277,7 +240,7 @@ gap_check "link down" "$t0" "$S1" "$D"
 check "link down: node 2 declares node 3 down" wait_for 3000 sees_down 2 3
 after_silence "link down"
 check_eq "link down: node 3 owns every bucket in its own view (it hears nobody)" 1024 \
-	"$(table 3 | grep -c ' 3$')"
+	"$(bucket_table 3 | grep -c ' owner 3$')"
 M1J=$M1
 echo "link set eth0 up" >&"$IP3"
 after_return "link up"
@@ -290,7 +253,7 @@ story=$(mon_events 1 "$M1J" 0 | awk '
 check_eq "monitor: node 3 down (timeout), buckets from 3, node 3 up (heard), buckets to 3" \
 	"node 3 down (timeout),buckets moved from 3,node 3 up (heard),buckets moved to 3" "$story"
 check_eq "monitor: the buckets moved from 3 are the buckets moved to 3, as many as node 3 owned" \
-	"$(owners "$T0" 3 | wc -l) $(owners "$T0" 3 | wc -l)" \
+	"$(owned_in "$T0" 3 | wc -l) $(owned_in "$T0" 3 | wc -l)" \
 	"$(mon_events 1 "$M1J" 0 | awk '$2 == "buckets" && $6 == 3 { f += $8 } $2 == "buckets" && $7 == 3 { t += $8 } END { print f + 0, t + 0 }')"
 
 # --- c. node 3 freezes -----------------------------------------------------------
@@ -332,9 +295,9 @@ read -r -t 0.5 -u "$_LIB_SLEEP_FD" _ || true
 check_eq "node 2 is heard all the while, and stays down" "yes down" \
 	"$(sn 1 -j node show 2 | jq -r --argjson rx "$rx2" \
 		'.[0] | "\(if .rx_frames >= $rx + 4 and .last_heard_ms < 300 then "yes" else "no: \(.)" end) \(.state)"')"
-moved=$(changes "$T0" "$(table 1)")
+moved=$(owner_changes "$T0" "$(bucket_table 1)")
 check_eq "node 1: node 2's buckets, and only they, went to nodes 1 and 3" \
-	"$(owners "$T0" 2) none" "$(cut -d' ' -f1 <<<"$moved") $(awk '$3 != 1 && $3 != 3' <<<"$moved" | grep . || echo none)"
+	"$(owned_in "$T0" 2) none" "$(cut -d' ' -f1 <<<"$moved") $(awk '$3 != 1 && $3 != 3' <<<"$moved" | grep . || echo none)"
 check "node set 2 up, on node 1" sn 1 node set 2 up
 check_eq "node 1: node 2 admin up, state up" "up up" \
 	"$(sn 1 -j node show 2 | jq -r '.[0] | "\(.admin) \(.state)"')"

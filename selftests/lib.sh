@@ -300,13 +300,19 @@ _lib_addr() {
 }
 
 # make_cluster N: nodes 1..N, node i with 192.0.2.i/24, 2001:db8::i/64 and
-# MAC 02:00:00:00:00:i on eth0, all on one bridge; CLUSTER_NODES="1 ... N".
+# MAC 02:00:00:00:00:i on eth0, all on one bridge; CLUSTER_NODES="1 ... N",
+# ALL_UP what states prints when every node sees every node up.
 make_cluster() {
-	local i names=()
+	local i up='' names=()
 	CLUSTER_NODES=
 	for ((i = 1; i <= $1; i++)); do
 		names+=("$(ns "$i")")
 		CLUSTER_NODES+="${CLUSTER_NODES:+ }$i"
+		up+="${up:+,}$i=up"
+	done
+	ALL_UP=
+	for ((i = 1; i <= $1; i++)); do
+		ALL_UP+="${ALL_UP:+ }$i:$up"
 	done
 	_lib_switch
 	_lib_add_ns "${names[@]}"
@@ -353,6 +359,9 @@ states() {
 	node_states $CLUSTER_NODES
 }
 
+# all_up: every node of make_cluster sees every one up
+all_up() { [ "$(states)" = "$ALL_UP" ]; }
+
 # all_see NODES STATES: each node of NODES sees STATES ("1=up,2=down,...")
 all_see() {
 	local i want=''
@@ -381,6 +390,16 @@ tables_are() {
 	for i in "${@:2}"; do
 		[ "$(bucket_table "$i")" = "$1" ] || return 1
 	done
+}
+
+# owned_in TABLE ID: the buckets a bucket_table gives to node ID
+owned_in() { awk -v n="$2" '$4 == n { print $2 }' <<<"$1"; }
+
+# owner_changes OLD NEW: "B OLD-OWNER NEW-OWNER" for each bucket whose
+# owner differs between two bucket_tables
+owner_changes() {
+	awk 'NR == FNR { o[$2] = $4; next } o[$2] != $4 { print $2, o[$2], $4 }' \
+		<(echo "$1") <(echo "$2")
 }
 
 # has_line FILE PREFIX: a line of FILE starts with PREFIX (no process
@@ -436,7 +455,23 @@ responders_ready() {
 }
 
 # Node N's monitor writes to ${MONF[N]} if the test sets it, else to
-# $tmp/mon.N (run_node).
+# $tmp/mon.N (run_node, mon_start).
+# mon_start N [plain]: "shoal -j monitor" ("shoal monitor": plain, into
+# $tmp/plain.N) in node N's namespace, its pid in MON[N], stopped at the
+# end; returns once it has joined the events group: it shows the event of
+# a "cluster set node N" made after it started (node N must be a member).
+# TZ=UTC0: its times convert to epoch seconds.
+mon_start() {
+	local f=${MONF[$1]:-$tmp/mon.$1} j=-j
+	[ "${2:-}" != plain ] || { f=$tmp/plain.$1; j=; }
+	TZ=UTC0 ip netns exec "$(ns "$1")" shoal $j monitor >"$f" 2>"$f.err" &
+	# shellcheck disable=SC2034 # for the test, to stop it early
+	MON[$1]=$!
+	add_cleanup "kill $! 2>/dev/null"
+	# shellcheck disable=SC2016 # expanded by eval, each time
+	wait_for 10000 eval 'sn '"$1"' cluster set node '"$1"' && grep -q cluster "'"$f"'"' ||
+		diag "monitor on node $1 did not start: $(cat "$f.err")"
+}
 # mon_lines N: how many lines node N's monitor has written
 mon_lines() { local l; mapfile -t l <"${MONF[$1]:-$tmp/mon.$1}"; echo "${#l[@]}"; }
 # mon_has N FROM TEXT: a line of node N's monitor after line FROM contains
@@ -448,6 +483,14 @@ mon_has() {
 		[[ $l != *"$3"* ]] || return 0
 	done
 	return 1
+}
+
+# mon_nodes N FROM: node up and down events of node N's "-j" monitor after
+# line FROM, one "ID EVENT (REASON)" line each
+mon_nodes() {
+	tail -n +"$(($2 + 1))" "${MONF[$1]:-$tmp/mon.$1}" |
+		jq -r 'select(.object == "node" and (.event == "up" or .event == "down")) |
+			"\(.id) \(.event) (\(.reason))"'
 }
 
 # start_nodes NODES CLUSTER-SET-ARGS...: each node, once its responder

@@ -100,29 +100,16 @@ wait_responders() {
 		wait_for 30000 has_line "$tmp/resp.$i" ready || diag "responder $i: $(cat "$tmp/resp.$i")"
 	done
 }
-# mon_start I: "shoal -j monitor" in node I, into a file of its own
-# ($MONF[I]; a monitor killed in a restart may leave half a line), once
-# it has joined the events group (it sees a "cluster" event)
-mon_start() {
+# mon_restart I: node I's monitor (lib.sh's mon_start) started again, into
+# a file of its own (a monitor killed in a restart may leave half a line)
+mon_restart() {
 	if [ -n "${MON[$1]:-}" ]; then
 		kill "${MON[$1]}" 2>/dev/null
 		wait "${MON[$1]}" 2>/dev/null
 	fi
 	MONN=$((${MONN:-0} + 1))
 	MONF[$1]=$tmp/mon.$1.$MONN
-	: >"${MONF[$1]}"
-	TZ=UTC0 ip netns exec "$(ns "$1")" shoal -j monitor >"${MONF[$1]}" 2>"${MONF[$1]}.err" &
-	MON[$1]=$!
-	add_cleanup "kill ${MON[$1]} 2>/dev/null"
-	# shellcheck disable=SC2016 # expanded by eval, each time
-	wait_for 10000 eval 'sn '"$1"' cluster set node '"$1"' && mon_has '"$1"' 0 "\"object\":\"cluster\""' ||
-		diag "monitor on node $1 did not start: $(cat "${MONF[$1]}.err")"
-}
-# mon_nodes I FROM: node up/down events of node I's monitor after line FROM
-mon_nodes() {
-	tail -n +"$(($2 + 1))" "${MONF[$1]}" |
-		jq -r 'select(.object == "node" and (.event == "up" or .event == "down")) | "\(.id) \(.event) (\(.reason))"' |
-		paste -sd,
+	mon_start "$1"
 }
 # stop_node1: what runs in node 1's namespace would keep it alive
 stop_node1() {
@@ -132,8 +119,6 @@ stop_node1() {
 		wait "$p" 2>/dev/null
 	done
 }
-ALL_UP="1:1=up,2=up,3=up 2:1=up,2=up,3=up 3:1=up,2=up,3=up"
-all_up() { [ "$(states)" = "$ALL_UP" ]; }
 back() { all_up && tables_are "$T0" 1 2 3; }
 # hold_start K: the client's connections, from port set K (each phase
 # has its own: a connection broken in one restart is not there to be
@@ -207,7 +192,7 @@ for i in 1 2 3; do
 	start_responder "$i"
 done
 wait_responders 1 2 3
-for i in 1 2 3; do mon_start "$i"; done
+for i in 1 2 3; do mon_restart "$i"; done
 wait_for 10000 all_up || diag "states: $(states)"
 T0=$(bucket_table 1)
 check "three nodes up everywhere, one bucket table" tables_are "$T0" 1 2 3
@@ -263,7 +248,7 @@ phase() {
 	held23=$(($(held 2 3) - $(awk '$1 == "broke" && ($5 == 2 || $5 == 3)' <<<"$before" | grep -c .)))
 	check "$name: nodes 2 and 3 hold at least 100 of them ($held23)" [ "$held23" -ge 100 ]
 	"restart_$k"
-	[ "$k" = b ] || mon_start 1
+	[ "$k" = b ] || mon_restart 1
 	check "$name: node 1 up again in every node's view, every table the original" \
 		wait_for 20000 back
 	last_ok || diag "states: $(states)"
@@ -283,7 +268,7 @@ phase() {
 		awk '$1 == "broke" && $5 == 1 { n++; r[$6]++ } END { printf "%d", n; for (x in r) printf " %s %d", x, r[x] }')"
 	# the rest needs no traffic, and goes faster without
 	hold_stop
-	diag "node events meanwhile on nodes 2 and 3: $(mon_nodes 2 "${M[2]}"); $(mon_nodes 3 "${M[3]}")"
+	diag "node events meanwhile on nodes 2 and 3: $(mon_nodes 2 "${M[2]}" | paste -sd,); $(mon_nodes 3 "${M[3]}" | paste -sd,)"
 	kept=$(kept_foreign)
 	[[ ! $kept =~ ^[0-9]+$ ]] || kept=$((kept - kept0))
 	check_eq "$name: node 1 kept no packet of a bucket nodes 2 and 3 own" 0 "$kept"
@@ -309,7 +294,7 @@ phase() {
 		wait_for 5000 heard_again
 	check_eq "$name: after the replay, no node down or up event, states and tables unchanged" \
 		",,, yes yes" \
-		"$(for i in 1 2 3; do printf ',%s' "$(mon_nodes "$i" "${M[i]}")"; done) \
+		"$(for i in 1 2 3; do printf ',%s' "$(mon_nodes "$i" "${M[i]}" | paste -sd,)"; done) \
 $(all_up && echo yes) $(tables_are "$T0" 1 2 3 && echo yes)"
 }
 
