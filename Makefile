@@ -79,6 +79,7 @@ build/dm-fail-load.so: selftests/dm-fail-load.c
 unit:
 	$(MAKE) -C selftests/unit run
 	selftests/unit/completion.sh
+	selftests/unit/docs.py
 
 check:
 	scripts/setup
