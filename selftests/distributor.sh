@@ -103,25 +103,28 @@ SVC="proto tcp port 80 nodes 1,2,3 mode distributor distributors 1,2"
 if [ "$XDP_TEST" = 0 ]; then
 	printf '%s\n' "cluster set dev eth0" "${NODES[@]}" | sn 1 -b -
 	services() { sn 1 -j service show | jq -c '[.[] | .address]'; }
-	check_err "a distributor not among the service's nodes is refused" \
-		"a distributor must be one of the service's nodes" \
+	# all refused by the kernel (status 1)
+	check_msg "a distributor not among the service's nodes is refused" 1 \
+		"Error: a distributor must be one of the service's nodes." \
 		sn 1 service add $S4 proto tcp port 80 nodes 1,2 mode distributor distributors 1,3
-	check_err "distributors without mode distributor are refused" \
-		"distributors need mode distributor" sn 1 service add $S4 distributors 1,2
-	check_err "a distributor service with a cluster MAC is refused" \
-		"has no cluster MAC" sn 1 service add $S4 mode distributor mac 03:00:00:00:00:01
+	check_msg "distributors without mode distributor are refused" 1 \
+		'Error: distributors need mode distributor.' sn 1 service add $S4 distributors 1,2
+	check_msg "a distributor service with a cluster MAC is refused: its holder answers" 1 \
+		'Error: a distributor service has no cluster MAC: its holder answers with its own.' \
+		sn 1 service add $S4 mode distributor mac 03:00:00:00:00:01
 	check_eq "... and nothing was added" "[]" "$(services)"
-	check_err "a node address that is not unicast is refused" "must be unicast" \
-		sn 1 node set 3 addr 224.0.0.1
+	check_msg "a node address that is not unicast is refused" 1 \
+		"Error: a node's address must be unicast." sn 1 node set 3 addr 224.0.0.1
 	check_eq "... and node 3 keeps its addresses" '["203.0.113.3","2001:db8:3::3"]' \
 		"$(sn 1 -j node show 3 | jq -c '.[0].addresses')"
 	# shellcheck disable=SC2086 # SVC is words
 	sn 1 service add $S4 $SVC
 	before=$(sn 1 -j service show $S4)
-	check_err "a live service's mode cannot change" "fixed once added" \
+	check_msg "a live service's mode cannot change" 1 \
+		"Error: a service's mode and distributors are fixed once added: delete it and add it again." \
 		sn 1 service set $S4 mode shared
-	check_err "a node list that leaves out a distributor is refused" \
-		"leaves out a distributor" sn 1 service set $S4 nodes 2,3
+	check_msg "a node list that leaves out a distributor is refused" 1 \
+		'Error: the node list leaves out a distributor.' sn 1 service set $S4 nodes 2,3
 	check_eq "... and the service is as it was" "$before" "$(sn 1 -j service show $S4)"
 	check_eq "service show says mode, distributors and holder" 1 \
 		"$(sn 1 service show $S4 | grep -c 'mode distributor distributors 1,2 .*holder 1')"

@@ -104,21 +104,6 @@ check_fail() {
 	fi
 }
 
-# check_err DESC PATTERN CMD...: passes when CMD fails and its stderr
-# matches the extended regular expression PATTERN.
-check_err() {
-	local desc=$1 pat=$2 err rc=0
-	shift 2
-	err=$("$@" 2>&1 >/dev/null) || rc=$?
-	if [ "$rc" = 0 ]; then
-		fail "$desc" "\$ $(printf '%q ' "$@")" "$err" "succeeded, expected a failure"
-	elif ! grep -Eq -- "$pat" <<<"$err"; then
-		fail "$desc" "\$ $(printf '%q ' "$@")" "$err" "stderr does not match /$pat/"
-	else
-		ok "$desc"
-	fi
-}
-
 # check_msg DESC STATUS MESSAGE CMD...: passes when CMD exits with exactly
 # STATUS and its standard error is exactly MESSAGE (all of its lines; the
 # last newline aside).

@@ -41,19 +41,24 @@ tmp=$(mktemp -d)
 add_cleanup "rm -rf $tmp"
 
 # --- a. configuration errors, before anything runs --------------------------
+# usage errors (status 2), but for a file that cannot be opened (3)
 printf '# agent\nallow_split_disks = no\nquorum = on\n' >"$tmp/bad1.conf"
-check_err "an unknown key is refused with its line" 'bad1.conf:3: unknown key "quorum"' \
+check_msg "an unknown key is refused with its line" 2 \
+	"Error: $tmp/bad1.conf:3: unknown key \"quorum\" (known: allow_split_disks, log)." \
 	shoal agent -c "$tmp/bad1.conf"
 printf 'log = journal\n' >"$tmp/bad2.conf"
-check_err "a bad value is refused with its line" 'bad2.conf:1: log is "stderr" or "syslog"' \
+check_msg "a bad value is refused with its line" 2 \
+	"Error: $tmp/bad2.conf:1: log is \"stderr\" or \"syslog\", not \"journal\"." \
 	shoal agent -c "$tmp/bad2.conf"
 printf 'allow_split_disks\n' >"$tmp/bad3.conf"
-check_err "a line without \"=\" is refused" 'bad3.conf:1: expected "key = value"' \
+check_msg "a line without \"=\" is refused with its line" 2 \
+	"Error: $tmp/bad3.conf:1: expected \"key = value\", not \"allow_split_disks\"." \
 	shoal agent -c "$tmp/bad3.conf"
-check_err "a missing -c file is an error" 'cannot open .*none.conf' \
+check_msg "a missing -c file is a system error" 3 \
+	"Error: cannot open \"$tmp/none.conf\": No such file or directory." \
 	shoal agent -c "$tmp/none.conf"
-check_err "a bad SHOAL_AGENT_UNMAP_DELAY_MS is refused" \
-	'SHOAL_AGENT_UNMAP_DELAY_MS is "5s": expected ms from 0 to 3600000' \
+check_msg "a bad SHOAL_AGENT_UNMAP_DELAY_MS is refused" 2 \
+	'Error: SHOAL_AGENT_UNMAP_DELAY_MS is "5s": expected ms from 0 to 3600000.' \
 	env SHOAL_AGENT_UNMAP_DELAY_MS=5s shoal agent -c /dev/null
 
 # --- shared storage ---------------------------------------------------------
@@ -563,7 +568,9 @@ check_eq "... and served" "0 8 shoal serving" "$(dmsetup status shoal-good-x 2>&
 dmsetup remove shoal-good-x
 
 # --- l. the module stays while a table uses the target ----------------------
-check_err "rmmod shoal is refused while shoal tables exist" 'in use' rmmod shoal
+# (kmod's rmmod: the tables hold the module)
+check_msg "rmmod shoal is refused while shoal tables exist" 1 \
+	'rmmod: ERROR: Module shoal is in use' rmmod shoal
 
 # --- m. a table outlives its persona, and its namespace ---------------------
 # A one-node cluster in a namespace of its own (not on the bridge) holds

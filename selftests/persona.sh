@@ -86,13 +86,27 @@ wait_for 10000 grep -q ready "$tmp/wire.3.err" || diag "wire.py: $(cat "$tmp/wir
 heard() { awk -v k="$1" -v a="$2" -v m="$VMAC" '$2 == k && $3 == a && $4 == m' "$tmp/wire.3" | grep -c .; }
 
 # --- a. bad input, refused with a reason and nothing left behind -----------
+# The tool refuses what it can check alone (status 2), the kernel what
+# needs its state (status 1).
 add() { sn 1 persona add "$@"; }
-check_err "a MAC that is not unicast" "unicast" add bad1 mac 03:00:00:aa:00:09
-check_err "an all-zero MAC" "unicast" add bad1 mac 00:00:00:00:00:00
-check_err "a name too long for an interface" "name" add abcdefghijklmnop mac 02:00:00:aa:00:09
-check_err "a node that is not declared" "not declared" add bad1 mac 02:00:00:aa:00:09 nodes 1,9
-check_err "a VLAN out of range" "VLAN|vlan|4094" add bad1 mac 02:00:00:aa:00:09 vlan 4095
-check_err "a bad disk spec" "spec|absolute|PATH" add bad1 mac 02:00:00:aa:00:09 disk d=relative:0:10
+UNICAST="a persona's MAC must be unicast (the first byte even) and not zero, as in 02:00:00:00:00:01."
+check_msg "a multicast MAC is refused by the tool" 2 \
+	"Error: \"03:00:00:aa:00:09\" is a multicast MAC address; $UNICAST" \
+	add bad1 mac 03:00:00:aa:00:09
+check_msg "an all-zero MAC is refused by the tool" 2 \
+	"Error: \"00:00:00:00:00:00\" is all zeroes; $UNICAST" \
+	add bad1 mac 00:00:00:00:00:00
+check_msg "a name too long for an interface is refused by the tool" 2 \
+	'Error: "abcdefghijklmnop" is not a valid persona name; expected 1 to 15 of A-Z, a-z, 0-9, _, . and -.' \
+	add abcdefghijklmnop mac 02:00:00:aa:00:09
+check_msg "a node that is not declared is refused by the kernel" 1 \
+	'Error: the node list names a node that is not declared.' \
+	add bad1 mac 02:00:00:aa:00:09 nodes 1,9
+check_msg "VLAN 4095 is refused by the tool" 2 'Error: VLAN id must be between 1 and 4094.' \
+	add bad1 mac 02:00:00:aa:00:09 vlan 4095
+check_msg "a disk on a relative path is refused by the tool" 2 \
+	'Error: disk "d": "relative" is not an absolute path.' \
+	add bad1 mac 02:00:00:aa:00:09 disk d=relative:0:10
 # the kernel's own limits and checks on the lists, past what the tool sends
 # raw_add LIST: PERSONA_ADD of bad1 with that nest, as node 1
 raw_add() {
@@ -135,10 +149,14 @@ for i in 1 2 3; do
 done
 # dbview N: "owner state" of db as node N sees it
 dbview() { sn "$1" -j persona show db | jq -r '.[0] | "\(.owner) \(.state)"'; }
-check_err "the same name again" "exists" add web mac 02:00:00:aa:00:09
-check_err "the same MAC again" "MAC" add web2 mac "$VMAC"
+check_msg "the same name again is refused" 1 'Error: a persona with this name exists.' \
+	add web mac 02:00:00:aa:00:09
+check_msg "the same MAC under another name is refused" 1 \
+	'Error: another persona has this MAC.' add web2 mac "$VMAC"
 check_eq "... and no web2 interface" "" "$(ip -n "$(ns 1)" -o link show web2 2>/dev/null)"
-check_err "takeover needs heartbeats" "heartbeats" sn 1 persona takeover web
+check_msg "takeover is refused without heartbeats (no key yet)" 1 \
+	'Error: moving a persona needs heartbeats: a node id, a device and a key.' \
+	sn 1 persona takeover web
 
 check_eq "the interface is on every node, down, with the VMAC" "$VMAC $VMAC $VMAC" \
 	"$(for i in 1 2 3; do ip -n "$(ns "$i")" -j link show web; done | jq -r -s 'map(.[0].address) | join(" ")')"
@@ -150,7 +168,8 @@ check_eq "the persona knows its addresses" "198.51.100.10/24 2001:db8:1::10/64" 
 	"$(sn 3 -j persona show web | jq -r '.[0].addrs | join(" ")')"
 check_eq "without heartbeats nobody owns it" "-" "$(up_on)"
 ip -n "$(ns 1)" link add other0 type dummy
-check_err "the cluster device cannot change under personas" "personas live on the cluster device" \
+check_msg "the cluster device cannot change under personas" 1 \
+	'Error: personas live on the cluster device: delete them before changing it.' \
 	sn 1 cluster set dev other0
 check_eq "... and it did not" "eth0" "$(sn 1 -j cluster show | jq -r '.[0].dev')"
 
@@ -210,8 +229,10 @@ check "every node agrees: node 3, epoch 3" wait_for 3000 all_own 3/3
 last_ok || diag "owners: $(owners)"
 check "node 1 let it go" wait_for 2000 eval '[ "$(pview 1)" = "3 3 fenced" ] && ! link_up 1'
 check_eq "node 3 answers" "3" "$(who 4)"
-check_err "takeover where it already is" "already" sn 3 persona takeover web
-check_err "release where it is not" "does not own" sn 1 persona release web
+check_msg "takeover where it already is is refused" 1 \
+	'Error: this node owns the persona already.' sn 3 persona takeover web
+check_msg "release where it is not is refused" 1 \
+	'Error: this node does not own the persona.' sn 1 persona release web
 check "release on node 3" sn 3 persona release web
 check "it goes to the first other node of the list, node 2 (epoch 4)" wait_for 3000 all_own 2/4
 last_ok || diag "owners: $(owners)"
@@ -229,6 +250,7 @@ for i in 1 3; do sn "$i" persona del web; done
 for i in 1 2 3; do sn "$i" persona del db; done
 check_eq "deleted: no interface, no persona" "0 0" \
 	"$(ip -n "$(ns 2)" -o link show | grep -c ' web:') $(sn 2 -j persona show | jq length)"
-check_err "deleting it again" "no such persona" sn 1 persona del web
+check_msg "deleting it again is refused: it is gone" 1 'Error: no such persona.' \
+	sn 1 persona del web
 
 ktap_finish

@@ -27,7 +27,8 @@ pool() { sn 1 -j service show "$S" | jq -c '.[0].pool | if . then del(.members, 
 members() { sn 1 -j service show "$S" | jq -c '[.[0].pool.members[] | "\(.id):\(.role)"]'; }
 
 check_eq "a node list keeps its order" "[3,1,2]" "$(nodes)"
-check_err "a node twice in a list is refused" 'node 1 appears twice in "1,2,1"' \
+check_msg "a node twice in a list is refused by the tool" 2 \
+	'Error: node 1 appears twice in "1,2,1"; each node is listed once, first choice first.' \
 	sn 1 service set "$S" nodes 1,2,1
 check_eq "raw: ... by the kernel too" "error 22 a node appears twice in the list" \
 	"$(raw SERVICE_SET "$SRAW" "SERVICE_NODES:nest=[NODE_ID:u32=1,NODE_ID:u32=2,NODE_ID:u32=1]" |
@@ -45,31 +46,37 @@ check_eq "before any decision, the first min nodes of the list are active" \
 	'["3:active","1:active","2:standby"]' "$(members)"
 before=$(pool)
 
-# refused, each with its reason: ranges by the tool, relations by the kernel
-check_err "max below min" 'pool max must be at least min' \
+# refused, each with its reason: ranges by the tool (status 2), relations
+# by the kernel (status 1)
+check_msg "max below min is refused by the kernel" 1 'Error: pool max must be at least min.' \
 	sn 1 service set "$S" pool min 3 max 2 up 80 down 30
-check_err "max above 16" 'pool max must be between 1 and 16' \
+check_msg "max 17 is refused by the tool" 2 'Error: pool max must be between 1 and 16.' \
 	sn 1 service set "$S" pool min 2 max 17 up 80 down 30
-check_err "min 0" 'pool min must be between 1 and 16' \
+check_msg "min 0 is refused by the tool" 2 'Error: pool min must be between 1 and 16.' \
 	sn 1 service set "$S" pool min 0 max 2 up 80 down 30
-check_err "down not below up" 'pool down must be below up' \
+check_msg "down not below up is refused by the kernel" 1 'Error: pool down must be below up.' \
 	sn 1 service set "$S" pool min 2 max 3 up 30 down 30
-check_err "up 0" 'pool up must be between 1 and 254 percent' \
+check_msg "up 0 is refused by the tool" 2 'Error: pool up must be between 1 and 254 percent.' \
 	sn 1 service set "$S" pool min 2 max 3 up 0 down 0
-check_err "hold 0" 'pool hold must be between 1 and 3600 seconds' \
+check_msg "hold 0 is refused by the tool" 2 \
+	'Error: pool hold must be between 1 and 3600 seconds.' \
 	sn 1 service set "$S" pool min 2 max 3 up 80 down 30 hold 0
-check_err "more than the service's nodes for min" "fewer nodes than the pool's min" \
+check_msg "min 4 on a service of 3 nodes is refused by the kernel" 1 \
+	"Error: the service has fewer nodes than the pool's min." \
 	sn 1 service set "$S" pool min 4 max 4 up 80 down 30
-check_err "a node list too short for the pool's min" "fewer nodes than the pool's min" \
+check_msg "a node list shorter than the pool's min is refused by the kernel" 1 \
+	"Error: the service has fewer nodes than the pool's min." \
 	sn 1 service set "$S" nodes 1
-check_err "new connections counted on a UDP service" \
-	'a pool whose load is new connections needs a TCP service' \
+check_msg "new connections counted on a UDP service are refused by the kernel" 1 \
+	'Error: a pool whose load is new connections needs a TCP service.' \
 	sn 1 service set "$SUDP" pool min 2 max 3 up 80 down 30 load conns 10
 check_eq "... which has no pool" null "$(sn 1 -j service show "$SUDP" | jq -c '.[0].pool')"
 # refused by the tool, before any request
-check_err "a rate without its capacity (tool)" '"load pps" needs the rate' \
+check_msg "a rate without its capacity is refused by the tool" 2 \
+	'Error: "load pps" needs the rate one member takes at 100%, as in "load pps 10000".' \
 	sn 1 service set "$S" pool min 2 max 3 up 80 down 30 load pps
-check_err "a setting missing (tool)" 'a pool needs "down"' \
+check_msg "a pool without down is refused by the tool" 2 \
+	'Error: a pool needs "down": give min, max, up and down; try "shoal service help".' \
 	sn 1 service set "$S" pool min 2 max 3 up 80
 # raw requests the tool never sends
 check_eq "raw: a capacity with load cpu" \
@@ -98,7 +105,8 @@ check_eq "... both applied" \
 check_eq "no load pushed to begin with" null "$(sn 1 -j cluster show | jq -c '.[0].load')"
 check "cluster set load 85" sn 1 cluster set load 85
 check "... shown" grep -q "load 85%" <<<"$(sn 1 cluster show)"
-check_err "load 255 (tool)" 'load must be between 0 and 254' sn 1 cluster set load 255
+check_msg "load 255 is refused by the tool" 2 'Error: load must be between 0 and 254.' \
+	sn 1 cluster set load 255
 check_eq "raw: load 300" "error 34 integer out of range range 0..255" \
 	"$(raw CLUSTER_SET CLUSTER_LOAD:u32=300 | sed 's/ bad-attr [0-9]*//')"
 check "cluster set load none" sn 1 cluster set load none

@@ -15,6 +15,9 @@
 #
 # Node i is 192.0.2.i on eth0; services go on lo.
 
+# Conditions are written in single quotes, to be evaluated by eval.
+# shellcheck disable=SC2016
+# shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 ktap_plan 64
@@ -63,11 +66,13 @@ members_with_responders --tcp 80 --udp 53
 # --- bad input -----------------------------------------------------------
 A4=192.0.2.100
 A6=2001:db8::100
-check_err "xdp takes on or off" '"maybe" is not a valid xdp setting; expected on or off' \
+check_msg "xdp takes on or off (tool)" 2 \
+	'Error: "maybe" is not a valid xdp setting; expected on or off.' \
 	sn 1 service add "$A4" xdp maybe
-check_err "xdp needs a value" '"xdp" needs a value' sn 1 service add "$A4" xdp
-check_err "set xdp on a service that does not exist" 'no service for this address' \
-	sn 1 service set "$A4" xdp on
+check_msg "xdp needs a value (tool)" 2 'Error: "xdp" needs a value; try "shoal service help".' \
+	sn 1 service add "$A4" xdp
+check_msg "set xdp on a service that does not exist is refused by the kernel" 1 \
+	'Error: no service for this address.' sn 1 service set "$A4" xdp on
 check_eq "no service and no program were left behind" "[] none" \
 	"$(sn 1 -j service show) $(xdp_prog "$(ns 1)" eth0)"
 
@@ -174,19 +179,21 @@ check_eq "... gone" none "$(xdp_prog "$G" dummy0)"
 
 ip -n "$G" link add dummy1 type dummy
 ip -n "$G" link set dummy1 up
-clang -O2 -target bpf -I/usr/include/$(gcc -dumpmachine) -c selftests/xdp/pass.bpf.c -o "$tmp/pass.o" 2>"$tmp/clang.err" ||
+clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" -c selftests/xdp/pass.bpf.c -o "$tmp/pass.o" 2>"$tmp/clang.err" ||
 	diag "clang: $(cat "$tmp/clang.err")"
 check "another XDP program on dummy1" \
 	ip -n "$G" link set dev dummy1 xdpgeneric obj "$tmp/pass.o" sec xdp
-check_err "service add on it with xdp on is refused, saying why" \
-	'dummy1 already has an XDP program \(id [0-9]+\); shoal leaves it alone' \
+# the refusal names the other program by its id
+pass_id=$(ip -n "$G" -d -j link show dev dummy1 | jq -r '.[0].xdp.prog.id')
+OTHER_PROG="Error: dummy1 already has an XDP program (id $pass_id); shoal leaves it alone."
+check_msg "service add on it with xdp on is refused, saying why" 1 "$OTHER_PROG" \
 	sn 1 service add 198.51.100.2 dev dummy1 xdp on
 check_eq "... and leaves no service behind" "" \
 	"$(sn 1 -j service show | jq -r '.[] | select(.address == "198.51.100.2") | .address')"
 check_eq "... nor its address on lo" "" \
 	"$(ip -n "$G" -br addr show dev lo | grep -o '198\.51\.100\.2')"
 check "service add on it without xdp works" sn 1 service add 198.51.100.2 dev dummy1
-check_err "set xdp on is refused the same way" 'already has an XDP program' \
+check_msg "set xdp on is refused the same way" 1 "$OTHER_PROG" \
 	sn 1 service set 198.51.100.2 xdp on
 check_eq "the other program is still there, and the service has xdp off" \
 	"generic pass false" \
@@ -223,7 +230,9 @@ service del 198.51.100.12"
 check_eq "... and the program goes with the services" "none" "$(xdp_prog "$N2" dummy2)"
 
 # --- f. the module stays while programs are attached ----------------------------
-check_err "rmmod is refused while XDP programs call into the module" "in use" rmmod shoal
+# (kmod's rmmod: the programs hold the module)
+check_msg "rmmod is refused while XDP programs call into the module" 1 \
+	'rmmod: ERROR: Module shoal is in use' rmmod shoal
 check "xdp off on every node" on_nodes "1 2 3" service set "$A4" xdp off
 check "then the module unloads, services in place and traffic flowing" \
 	eval "client udp $A4 53 --count 100 --sources $SRC4 --port-set 9 >/dev/null 2>&1 &
