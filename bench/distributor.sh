@@ -415,7 +415,7 @@ holder1() {
 			return 1
 	done
 }
-steady() { all_up 1 2 3 && holder1; }
+steady() { nodes_up 1 2 3 && holder1; }
 poll_for 30000 steady || note "shoal did not settle: $(shoal -n "$(ns 1)" service show)"
 sport=$(flow_of 3)
 info dist_shoal_flow "$sport"

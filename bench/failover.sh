@@ -191,7 +191,7 @@ for i in "${IDS[@]}"; do
 		{ echo "failover.sh: shoal configuration failed on node $i" >&2; exit 1; }
 done
 
-wait_for 30000 all_up "${IDS[@]}" || note "not every node is up:" "$(node_states "${IDS[@]}")"
+wait_for 30000 nodes_up "${IDS[@]}" || note "not every node is up:" "$(node_states "${IDS[@]}")"
 # NFLOWS source ports whose buckets the cut node owns, from the first 64
 ip netns exec "$CL" "$UDPPING" find "$SVC" "$PORT" --source "$CLIENT" --sports 40000-40063 \
 	>"$tmp/find"
@@ -228,14 +228,14 @@ for ms in $SHOAL_INTERVALS; do
 	done
 	# a monitor stopped before it listens would miss the trial's events
 	wait_for 30000 interval_seen "${IDS[@]}" || note "a monitor heard nothing:" "$(cat "$tmp"/mon-*)"
-	wait_for 30000 all_up "${IDS[@]}" || note "not every node is up:" "$(node_states "${IDS[@]}")"
+	wait_for 30000 nodes_up "${IDS[@]}" || note "not every node is up:" "$(node_states "${IDS[@]}")"
 	for ((t = 0; t <= TRIALS; t++)); do
 		if [ "$t" = 1 ]; then
 			cpu_reset
 			for i in "${IDS[@]}"; do DOWNS0[i]=$(grep -c 'down (timeout)' "$tmp/mon-$i"); done
 		fi
 		for attempt in 1 2 3 4 5; do
-			if ! poll_for 30000 all_up "${IDS[@]}" || ! poll_for 10000 owned_by "$CUT_ID" "$PORT"; then
+			if ! poll_for 30000 nodes_up "${IDS[@]}" || ! poll_for 10000 owned_by "$CUT_ID" "$PORT"; then
 				note "shoal: the cluster did not recover before trial $t:" "$(node_states "${IDS[@]}")"
 			fi
 			# the monitors take no CPU while it is measured: what they
@@ -249,7 +249,7 @@ for ms in $SHOAL_INTERVALS; do
 			[ "$rc" = 2 ] || break
 		done
 	done
-	wait_for 30000 all_up "${IDS[@]}"
+	wait_for 30000 nodes_up "${IDS[@]}"
 	info shoal_cpu "$ms" "$(cpu_busy)"
 	sleep 0.2
 	mon_stop

@@ -22,8 +22,9 @@ exec {POLL_FD}<> <(:)
 
 info() { echo "BENCH-INFO $*"; }
 
-# all_up NODE...: each of the N nodes (namespaces) sees nodes 1 to N up
-all_up() {
+# nodes_up NODE...: each of the N nodes (namespaces) sees nodes 1 to N up
+# (lib.sh's all_up is about make_cluster's nodes, by number)
+nodes_up() {
 	local i want=
 	for ((i = 1; i <= $#; i++)); do want+="${want:+,}$i=up"; done
 	all_see "$*" "$want"

@@ -562,7 +562,7 @@ if [ -n "$INTERVALS" ]; then
 			note "gap: shoal configuration failed on node $i"
 	done
 	client_neigh "$SVC" "$(gp 1 -j service show "$SVC" | jq -r '.[0].mac')"
-	poll_for 30000 all_up gp1 gp2 gp3 || note "not every node is up:" "$(node_states gp1 gp2 gp3)"
+	poll_for 30000 nodes_up gp1 gp2 gp3 || note "not every node is up:" "$(node_states gp1 gp2 gp3)"
 	ip netns exec "$CL" "$UDPPING" find "$SVC" "$PORT2" --source "$CLIENT" \
 		--sports 40000-40063 >"$tmp/find"
 	FLOWS=$(awk '$2 == 3 { print $1 }' "$tmp/find" | head -n "$NFLOWS" | paste -sd,)
@@ -571,7 +571,7 @@ if [ -n "$INTERVALS" ]; then
 	add_cleanup mon_stop
 	for ms in $INTERVALS; do
 		for i in 1 2 3; do gp "$i" cluster set interval "$ms" dead "$DEAD"; done
-		poll_for 30000 all_up gp1 gp2 gp3 || note "not every node is up:" "$(node_states gp1 gp2 gp3)"
+		poll_for 30000 nodes_up gp1 gp2 gp3 || note "not every node is up:" "$(node_states gp1 gp2 gp3)"
 		for i in 1 2 3; do
 			gp "$i" monitor >"$tmp/mon-$i" 2>&1 &
 			MON_PIDS+=($!)
@@ -582,7 +582,7 @@ if [ -n "$INTERVALS" ]; then
 			note "gap $method $ms ms: starting ($(elapsed))"
 			for ((t = 0; t <= TRIALS; t++)); do
 				for attempt in 1 2 3 4 5; do
-					if ! poll_for 30000 all_up gp1 gp2 gp3 || ! poll_for 10000 owned_by 3 "$PORT2"; then
+					if ! poll_for 30000 nodes_up gp1 gp2 gp3 || ! poll_for 10000 owned_by 3 "$PORT2"; then
 						note "gap: the cluster did not recover before $method trial $t:" \
 							"$(node_states gp1 gp2 gp3)"
 					fi
@@ -600,7 +600,7 @@ if [ -n "$INTERVALS" ]; then
 				done
 			done
 		done
-		poll_for 30000 all_up gp1 gp2 gp3
+		poll_for 30000 nodes_up gp1 gp2 gp3
 		mon_stop
 		info moves_gap_downs "$ms $(for i in 1 2 3; do
 			printf 'n%s:%s/%s,' "$i" "$(grep -c 'down (timeout)' "$tmp/mon-$i")" \

@@ -223,7 +223,7 @@ mapped() {
 			>/dev/null
 }
 # steady: every node up, one owner everyone agrees on, its disk mapped
-steady() { all_up 1 2 3 && STEADY_OWNER=$(owner) && mapped "$STEADY_OWNER"; }
+steady() { nodes_up 1 2 3 && STEADY_OWNER=$(owner) && mapped "$STEADY_OWNER"; }
 state() {
 	local i
 	for i in 1 2 3; do
