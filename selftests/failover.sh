@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone (judges time: shares no CPU with another VM test)
+# shoal-test: alone (judges time)
 #
 # Buckets moving: a node going down and up, a weight change and a change
 # of members move exactly the buckets they must and no other, every node

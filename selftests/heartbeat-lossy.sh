@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone, no xdp (judges time: shares no CPU with another VM test;
-# about heartbeat frames, which no XDP program sees)
+# shoal-test: alone, no xdp (judges time; about heartbeat frames, which no XDP
+# program sees)
 #
 # A lossy, jittery link does not make members flap: with the default
 # timing (a heartbeat every 100 ms, down after 3 silent intervals) and

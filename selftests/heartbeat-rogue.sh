@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone, no xdp (judges time: shares no CPU with another VM test;
-# about which frames count, not the packet path)
+# shoal-test: alone, no xdp (judges time; about which frames count, not the
+# packet path)
 #
 # Heartbeats under attack: a rogue on the cluster's wire sends forged,
 # altered, truncated, oversized, replayed, foreign and impostor frames

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone, no xdp (judges time: shares no CPU with another VM test;
-# about membership; failover+xdp has XDP follow a failover)
+# shoal-test: alone, no xdp (judges time; about membership; failover+xdp has
+# XDP follow a failover)
 #
 # Heartbeats: members find each other, a member that goes silent is
 # declared down by the others in time and only its buckets move, it

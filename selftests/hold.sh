@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone, cpus 2 (judges time: shares no CPU with another VM
-# test; its clients and responders keep one emulated CPU busy)
+# shoal-test: alone, cpus 2 (judges time; its clients and responders keep one
+# emulated CPU busy)
 #
 # Planned changes break no connection. Four nodes serve an IPv4 and an
 # IPv6 address (TCP 80, 1024 buckets each) and a UDP one (192.0.2.101,

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone, no xdp (judges time: shares no CPU with another VM test;
-# about membership, not the packet path)
+# shoal-test: alone, no xdp (judges time; about membership, not the packet
+# path)
 #
 # One owner through a partial partition: nodes 1 and 2 stop hearing each
 # other while both still hear every other node. Neither may take what

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone (judges time: shares no CPU with another VM test)
+# shoal-test: alone (judges time)
 #
 # Persona disks and "shoal agent": the owner's agent maps the persona's
 # disks through device-mapper once they are ready; when the owner is cut

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone (judges time: shares no CPU with another VM test)
+# shoal-test: alone (judges time)
 #
 # Personas' virtual LANs: members reach each other, before and after a
 # member moves; non-members (a persona of another virtual LAN, a host on

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone (judges time: shares no CPU with another VM test)
+# shoal-test: alone (judges time)
 #
 # Personas: one node at a time answers at the persona's virtual MAC and
 # addresses. When it dies the next node in the persona's list takes over

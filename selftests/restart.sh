@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone, no xdp (judges time: shares no CPU with another VM test;
-# about membership, not the packet path)
+# shoal-test: alone, no xdp (judges time; about membership, not the packet
+# path)
 #
 # A restarting node takes nothing: node 1 restarts while a client holds
 # 240 long-lived TCP connections to the service, and not one of the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shoal-test: alone (judges time: shares no CPU with another VM test)
+# shoal-test: alone (judges time)
 #
 # The network splits (Documentation/heartbeats.md, "When the network
 # splits"): without quorum each side declares the other down and serves
